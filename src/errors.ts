@@ -1,0 +1,79 @@
+// The one error class of the gateway, with its closed catalogue of snake_case codes.
+
+export type ErrorType = 'invalid_request' | 'auth' | 'engine' | 'internal';
+
+export const ERROR_CATALOGUE = {
+  // auth
+  missing_authorization_header: { type: 'auth', status: 401 },
+  invalid_api_key: { type: 'auth', status: 403 },
+  insufficient_scope: { type: 'auth', status: 403 },
+  // invalid_request
+  invalid_input: { type: 'invalid_request', status: 400 },
+  invalid_name: { type: 'invalid_request', status: 400 },
+  name_already_taken: { type: 'invalid_request', status: 409 },
+  plugin_not_found: { type: 'invalid_request', status: 404 },
+  engine_not_found: { type: 'invalid_request', status: 404 },
+  invalid_engine_config: { type: 'invalid_request', status: 400 },
+  job_not_found: { type: 'invalid_request', status: 404 },
+  job_already_in_progress: { type: 'invalid_request', status: 409 },
+  job_already_finished: { type: 'invalid_request', status: 409 },
+  backup_not_found: { type: 'invalid_request', status: 404 },
+  backup_not_complete: { type: 'invalid_request', status: 409 },
+  backup_in_use: { type: 'invalid_request', status: 409 },
+  collection_not_found: { type: 'invalid_request', status: 404 },
+  api_key_not_found: { type: 'invalid_request', status: 404 },
+  capability_not_supported: { type: 'invalid_request', status: 400 },
+  plugin_mismatch: { type: 'invalid_request', status: 400 },
+  // engine
+  engine_unreachable: { type: 'engine', status: 502 },
+  engine_error: { type: 'engine', status: 502 },
+  engine_timeout: { type: 'engine', status: 504 },
+  restore_failed: { type: 'engine', status: 502 },
+  // storage / integrity
+  checksum_mismatch: { type: 'internal', status: 500 },
+  archive_invalid: { type: 'internal', status: 500 },
+  storage_error: { type: 'internal', status: 500 },
+  // job lifecycle
+  job_canceled: { type: 'invalid_request', status: 409 },
+  job_timeout: { type: 'engine', status: 504 },
+  interrupted: { type: 'internal', status: 500 },
+  // startup
+  data_dir_locked: { type: 'internal', status: 500 },
+  migration_failed: { type: 'internal', status: 500 },
+  invalid_configuration: { type: 'internal', status: 500 },
+  internal: { type: 'internal', status: 500 },
+} as const satisfies Record<string, { type: ErrorType; status: number }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CATALOGUE, value);
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly type: ErrorType;
+  readonly status: number;
+  /** Extra machine-readable facts (valid keys, engine error code, plugin/operation names). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.type = ERROR_CATALOGUE[code].type;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.details = options?.details;
+  }
+
+  toJSON(): { code: ErrorCode; type: ErrorType; message: string } {
+    return { code: this.code, type: this.type, message: this.message };
+  }
+}
+
+/** Turns anything thrown into a GatewayError, keeping coded errors as they are. */
+export function toGatewayError(error: unknown, fallback: ErrorCode = 'internal'): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new GatewayError(fallback, message, { cause: error });
+}

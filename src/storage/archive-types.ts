@@ -1,0 +1,60 @@
+// The portable archive as plugins see it: they write collections and extras; the core writes the manifest.
+
+export const ARCHIVE_FORMAT_VERSION = 1 as const;
+
+export interface ArchiveFile {
+  /** Path inside the backup, e.g. "collections/movies/documents-00001.jsonl.gz". */
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ManifestCollection {
+  name: string;
+  /** Path of the engine-native schema/settings file. */
+  schemaFile: string;
+  documentCount: number;
+  /** Uncompressed JSONL bytes of the documents. */
+  documentBytes: number;
+  files: ArchiveFile[];
+}
+
+export interface BackupManifest {
+  formatVersion: typeof ARCHIVE_FORMAT_VERSION;
+  backupId: string;
+  plugin: string;
+  engineVersion: string | null;
+  strategy: 'LOGICAL' | 'NATIVE';
+  type: 'FULL' | 'INCREMENTAL';
+  createdAt: string;
+  finishedAt: string;
+  collections: ManifestCollection[];
+  extras: ArchiveFile[];
+  warnings: string[];
+  totals: { documentCount: number; bytes: number; files: number };
+}
+
+/** Appends documents of one collection into chunked, gzip-compressed JSONL files. */
+export interface DocumentSink {
+  /** Backpressure: resolves when the batch is accepted by the file stream. */
+  write(documents: readonly unknown[]): Promise<void>;
+  /** Closes the current chunk; returns totals for this collection. */
+  close(): Promise<{ documentCount: number; documentBytes: number }>;
+}
+
+export interface ArchiveWriter {
+  writeCollectionSchema(collection: string, schema: unknown): Promise<void>;
+  openDocuments(collection: string): DocumentSink;
+  /** extras/<name>.json — aliases, synonyms, keys metadata (never secrets). */
+  writeExtra(name: string, data: unknown): Promise<void>;
+  /** Bytes written so far (compressed, on storage). */
+  readonly bytesWritten: number;
+}
+
+export interface ArchiveReader {
+  readonly manifest: BackupManifest;
+  readCollectionSchema(collection: string): Promise<unknown>;
+  /** Streams documents in batches of at most `batchSize`, verifying each file's sha256 as it goes. */
+  readDocuments(collection: string, batchSize: number): AsyncIterable<unknown[]>;
+  readExtra(name: string): Promise<unknown | undefined>;
+}
