@@ -1,0 +1,25 @@
+// Who may run which root field. One table, checked before execution, so no resolver can forget it.
+import type { Scope } from '../auth/authenticate.ts';
+
+export const QUERY_SCOPE: Scope = 'VIEWER';
+export const SUBSCRIPTION_SCOPE: Scope = 'VIEWER';
+
+/** Mutations not listed here need ADMIN. */
+export const MUTATION_SCOPES: Record<string, Scope> = {
+  startBackup: 'OPERATOR',
+  startRestore: 'OPERATOR',
+  cancelJob: 'OPERATOR',
+  deleteBackup: 'OPERATOR',
+  planRestore: 'OPERATOR',
+  verifyBackup: 'OPERATOR',
+  registerEngine: 'ADMIN',
+  updateEngine: 'ADMIN',
+  removeEngine: 'ADMIN',
+  createApiKey: 'ADMIN',
+  revokeApiKey: 'ADMIN',
+};
+
+/** Admin-only queries (they reveal who can do what). */
+export const QUERY_FIELD_SCOPES: Record<string, Scope> = {
+  apiKeys: 'ADMIN',
+};

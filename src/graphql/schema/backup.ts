@@ -1,0 +1,113 @@
+import type { Artifact, Backup, BackupCollection } from '../../db/client.ts';
+import { GatewayError } from '../../errors.ts';
+import { isUuid } from '../../catalog/engines.ts';
+import { builder } from '../builder.ts';
+import { actorOf } from '../context.ts';
+import { EngineRef } from './engine.ts';
+import { PageInfoRef, pageArgs, toConnection } from './pagination.ts';
+
+export const BackupStrategyEnum = builder.enumType('BackupStrategy', { values: ['NATIVE', 'LOGICAL'] as const });
+export const BackupTypeEnum = builder.enumType('BackupType', { values: ['FULL', 'INCREMENTAL'] as const });
+const BackupStatusEnum = builder.enumType('BackupStatus', { values: ['PENDING', 'COMPLETE', 'FAILED', 'DELETED'] as const });
+
+const BackupCollectionRef = builder.objectRef<BackupCollection>('BackupCollection').implement({
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    documentCount: t.float({ nullable: true, resolve: (c) => toNumber(c.documentCount) }),
+    bytes: t.float({ nullable: true, resolve: (c) => toNumber(c.bytes) }),
+  }),
+});
+
+const ArtifactRef = builder.objectRef<Artifact>('Artifact').implement({
+  fields: (t) => ({
+    path: t.exposeString('path'),
+    bytes: t.float({ resolve: (a) => Number(a.bytes) }),
+    sha256: t.exposeString('sha256'),
+    collection: t.exposeString('collection', { nullable: true }),
+  }),
+});
+
+export const BackupRef = builder.objectRef<Backup>('Backup').implement({
+  description: 'A catalog entry: one backup, its collections and its files',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    engine: t.field({
+      type: EngineRef,
+      nullable: true,
+      resolve: (b, _args, ctx) => (b.engineId ? ctx.gateway.engines.find(b.engineId) : null),
+    }),
+    plugin: t.exposeString('plugin'),
+    strategy: t.field({ type: BackupStrategyEnum, resolve: (b) => b.strategy }),
+    type: t.field({ type: BackupTypeEnum, resolve: (b) => b.type }),
+    status: t.field({ type: BackupStatusEnum, resolve: (b) => b.status }),
+    sizeBytes: t.float({ nullable: true, resolve: (b) => toNumber(b.sizeBytes) }),
+    documentCount: t.float({ nullable: true, resolve: (b) => toNumber(b.documentCount) }),
+    collections: t.field({
+      type: [BackupCollectionRef],
+      resolve: (b, _args, ctx) => ctx.gateway.prisma.backupCollection.findMany({ where: { backupId: b.id }, orderBy: { name: 'asc' } }),
+    }),
+    artifacts: t.field({
+      type: [ArtifactRef],
+      resolve: (b, _args, ctx) => ctx.gateway.prisma.artifact.findMany({ where: { backupId: b.id }, orderBy: { path: 'asc' } }),
+    }),
+    location: t.exposeString('location'),
+    engineVersion: t.exposeString('engineVersion', { nullable: true }),
+    formatVersion: t.exposeInt('formatVersion'),
+    labels: t.field({ type: 'JSON', nullable: true, resolve: (b) => b.labels }),
+    warnings: t.stringList({ resolve: (b) => b.warnings }),
+    createdAt: t.field({ type: 'DateTime', resolve: (b) => b.createdAt }),
+    completedAt: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.completedAt }),
+    verifiedAt: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.verifiedAt }),
+  }),
+});
+
+const BackupConnectionRef = builder
+  .objectRef<{ nodes: Backup[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: number }>('BackupConnection')
+  .implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [BackupRef], resolve: (c) => c.nodes }),
+      pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
+      totalCount: t.exposeInt('totalCount'),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  backup: t.field({
+    type: BackupRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.gateway.backups.find(String(id)),
+  }),
+  backups: t.field({
+    type: BackupConnectionRef,
+    args: {
+      engineId: t.arg.id(),
+      status: t.arg({ type: [BackupStatusEnum] }),
+      first: t.arg.int({ defaultValue: 50 }),
+      after: t.arg.string(),
+    },
+    resolve: async (_root, args, ctx) => {
+      if (args.after && !isUuid(args.after)) throw new GatewayError('invalid_input', 'after is not a cursor from this list');
+      const where = ctx.gateway.backups.where({ engineId: args.engineId ? String(args.engineId) : null, status: args.status });
+      const [rows, totalCount] = await Promise.all([
+        ctx.gateway.prisma.backup.findMany({ where, ...pageArgs(args.first, args.after) }),
+        ctx.gateway.prisma.backup.count({ where }),
+      ]);
+      return toConnection(rows, args.first, totalCount);
+    },
+  }),
+}));
+
+builder.mutationField('deleteBackup', (t) =>
+  t.field({
+    type: BackupRef,
+    description: 'Removes the backup files; the catalog keeps the record as DELETED',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.gateway.backups.delete(String(id), actorOf(ctx)),
+  }),
+);
+
+function toNumber(value: bigint | null): number | null {
+  return value === null ? null : Number(value);
+}

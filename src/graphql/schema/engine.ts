@@ -1,0 +1,91 @@
+import type { Engine } from '../../db/client.ts';
+import type { EngineCollectionInfo, EngineHealth } from '../../engines/contract.ts';
+import { toGatewayError } from '../../errors.ts';
+import { builder } from '../builder.ts';
+import { actorOf } from '../context.ts';
+
+/** Engine calls made while answering a query get this long. */
+const QUERY_ENGINE_TIMEOUT_MS = 10_000;
+
+const EngineHealthRef = builder.objectRef<EngineHealth>('EngineHealth').implement({
+  fields: (t) => ({
+    ok: t.exposeBoolean('ok'),
+    version: t.exposeString('version', { nullable: true }),
+    message: t.exposeString('message', { nullable: true }),
+  }),
+});
+
+const EngineCollectionRef = builder.objectRef<EngineCollectionInfo>('EngineCollection').implement({
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    documentCount: t.float({ nullable: true, resolve: (c) => c.documentCount }),
+  }),
+});
+
+export const EngineRef = builder.objectRef<Engine>('Engine').implement({
+  description: 'A registered engine connection. Secrets in config are redacted.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    plugin: t.exposeString('plugin'),
+    config: t.field({ type: 'JSON', resolve: (engine, _args, ctx) => ctx.gateway.engines.publicConfig(engine) }),
+    createdAt: t.field({ type: 'DateTime', resolve: (engine) => engine.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (engine) => engine.updatedAt }),
+    health: t.field({
+      type: EngineHealthRef,
+      resolve: async (engine, _args, ctx) => {
+        try {
+          return await ctx.gateway.engines.instance(engine).health(AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS));
+        } catch (error) {
+          return { ok: false, version: null, message: toGatewayError(error, 'engine_unreachable').message };
+        }
+      },
+    }),
+    collections: t.field({
+      type: [EngineCollectionRef],
+      resolve: (engine, _args, ctx) => ctx.gateway.engines.instance(engine).listCollections(AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS)),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  engines: t.field({ type: [EngineRef], resolve: (_root, _args, ctx) => ctx.gateway.engines.list() }),
+  engine: t.field({
+    type: EngineRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => ctx.gateway.engines.find(String(args.id)),
+  }),
+}));
+
+const RegisterEngineInput = builder.inputType('RegisterEngineInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    plugin: t.string({ required: true }),
+    config: t.field({ type: 'JSON', required: true }),
+  }),
+});
+
+const UpdateEngineInput = builder.inputType('UpdateEngineInput', {
+  fields: (t) => ({
+    name: t.string(),
+    config: t.field({ type: 'JSON', description: 'The whole config (secrets included); replaces the stored one' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  registerEngine: t.field({
+    type: EngineRef,
+    args: { input: t.arg({ type: RegisterEngineInput, required: true }) },
+    resolve: (_root, { input }, ctx) => ctx.gateway.engines.register({ ...input, config: input.config }, actorOf(ctx)),
+  }),
+  updateEngine: t.field({
+    type: EngineRef,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateEngineInput, required: true }) },
+    resolve: (_root, { id, input }, ctx) => ctx.gateway.engines.update(String(id), input, actorOf(ctx)),
+  }),
+  removeEngine: t.boolean({
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.gateway.engines.remove(String(id), actorOf(ctx)),
+  }),
+}));

@@ -1,0 +1,175 @@
+import type { Job, JobEvent } from '../../db/client.ts';
+import { GatewayError } from '../../errors.ts';
+import { isUuid } from '../../catalog/engines.ts';
+import { readProgress, type JobProgressState } from '../../jobs/progress.ts';
+import { builder } from '../builder.ts';
+import { actorOf } from '../context.ts';
+import { BackupRef, BackupStrategyEnum, BackupTypeEnum } from './backup.ts';
+import { EngineRef } from './engine.ts';
+import { PageInfoRef, pageArgs, toConnection } from './pagination.ts';
+
+const JobKindEnum = builder.enumType('JobKind', { values: ['BACKUP', 'RESTORE', 'VERIFY', 'DELETE'] as const });
+const JobStatusEnum = builder.enumType('JobStatus', { values: ['QUEUED', 'RUNNING', 'CANCELING', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const });
+
+const JobProgressRef = builder.objectRef<JobProgressState>('JobProgress').implement({
+  description: 'Numbers, not strings; total is null when the engine cannot tell, and then percent is null too',
+  fields: (t) => ({
+    phase: t.exposeString('phase'),
+    completed: t.exposeFloat('completed'),
+    total: t.exposeFloat('total', { nullable: true }),
+    unit: t.exposeString('unit'),
+    percent: t.float({
+      nullable: true,
+      resolve: (p) => (p.total === null || p.total <= 0 ? null : Math.min(100, Math.round((p.completed / p.total) * 10_000) / 100)),
+    }),
+    bytes: t.exposeFloat('bytes', { nullable: true }),
+    message: t.exposeString('message', { nullable: true }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (p) => p.updatedAt }),
+  }),
+});
+
+const JobErrorRef = builder.objectRef<{ code: string; message: string; type: string }>('JobError').implement({
+  fields: (t) => ({ code: t.exposeString('code'), message: t.exposeString('message'), type: t.exposeString('type') }),
+});
+
+const JobEventRef = builder.objectRef<JobEvent>('JobEvent').implement({
+  fields: (t) => ({
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+    status: t.field({ type: JobStatusEnum, resolve: (e) => e.status }),
+    phase: t.exposeString('phase'),
+    message: t.exposeString('message', { nullable: true }),
+  }),
+});
+
+export const JobRef = builder.objectRef<Job>('Job').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.field({ type: JobKindEnum, resolve: (j) => j.kind }),
+    status: t.field({ type: JobStatusEnum, resolve: (j) => j.status }),
+    engine: t.field({ type: EngineRef, nullable: true, resolve: (j, _a, ctx) => (j.engineId ? ctx.gateway.engines.find(j.engineId) : null) }),
+    backup: t.field({ type: BackupRef, nullable: true, resolve: (j, _a, ctx) => (j.backupId ? ctx.gateway.backups.find(j.backupId) : null) }),
+    input: t.field({ type: 'JSON', resolve: (j) => j.input }),
+    progress: t.field({ type: JobProgressRef, resolve: (j) => readProgress(j.progress) }),
+    error: t.field({
+      type: JobErrorRef,
+      nullable: true,
+      resolve: (j) => (j.errorCode ? { code: j.errorCode, message: j.errorMessage ?? '', type: j.errorType ?? 'internal' } : null),
+    }),
+    createdBy: t.exposeString('createdBy'),
+    createdAt: t.field({ type: 'DateTime', resolve: (j) => j.createdAt }),
+    startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (j) => j.startedAt }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (j) => j.finishedAt }),
+    events: t.field({
+      type: [JobEventRef],
+      args: { last: t.arg.int() },
+      resolve: async (j, { last }, ctx) => {
+        const take = Math.min(Math.max(last ?? 100, 1), 1000);
+        const rows = await ctx.gateway.prisma.jobEvent.findMany({ where: { jobId: j.id }, orderBy: { id: 'desc' }, take });
+        return rows.reverse();
+      },
+    }),
+  }),
+});
+
+const JobConnectionRef = builder
+  .objectRef<{ nodes: Job[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: number }>('JobConnection')
+  .implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [JobRef], resolve: (c) => c.nodes }),
+      pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
+      totalCount: t.exposeInt('totalCount'),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  job: t.field({ type: JobRef, nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (_r, { id }, ctx) => ctx.gateway.jobs.find(String(id)) }),
+  jobs: t.field({
+    type: JobConnectionRef,
+    args: {
+      status: t.arg({ type: [JobStatusEnum] }),
+      kind: t.arg({ type: [JobKindEnum] }),
+      engineId: t.arg.id(),
+      first: t.arg.int({ defaultValue: 50 }),
+      after: t.arg.string(),
+    },
+    resolve: async (_root, args, ctx) => {
+      if (args.after && !isUuid(args.after)) throw new GatewayError('invalid_input', 'after is not a cursor from this list');
+      const where = {
+        ...(args.status?.length ? { status: { in: args.status } } : {}),
+        ...(args.kind?.length ? { kind: { in: args.kind } } : {}),
+        ...(args.engineId ? { engineId: String(args.engineId) } : {}),
+      };
+      const [rows, totalCount] = await Promise.all([
+        ctx.gateway.prisma.job.findMany({ where, ...pageArgs(args.first, args.after) }),
+        ctx.gateway.prisma.job.count({ where }),
+      ]);
+      return toConnection(rows, args.first, totalCount);
+    },
+  }),
+}));
+
+const StartBackupInput = builder.inputType('StartBackupInput', {
+  fields: (t) => ({
+    engineId: t.id({ required: true }),
+    collections: t.stringList({ description: 'Omit for every collection' }),
+    strategy: t.field({ type: BackupStrategyEnum, defaultValue: 'LOGICAL' }),
+    type: t.field({ type: BackupTypeEnum, defaultValue: 'FULL' }),
+    name: t.string(),
+    labels: t.field({ type: 'JSON' }),
+    timeoutSeconds: t.int({ description: 'Job timeout; the gateway default when omitted' }),
+  }),
+});
+
+const RenameInput = builder.inputType('RenameInput', {
+  fields: (t) => ({ from: t.string({ required: true }), to: t.string({ required: true }) }),
+});
+
+const StartRestoreInput = builder.inputType('StartRestoreInput', {
+  fields: (t) => ({
+    backupId: t.id({ required: true }),
+    engineId: t.id({ description: "Target engine; the backup's own engine when omitted" }),
+    collections: t.stringList({ description: 'Omit for every collection in the backup' }),
+    rename: t.field({ type: [RenameInput] }),
+    atomic: t.boolean({ defaultValue: true, description: 'Restore into a staging copy and swap at the end' }),
+    timeoutSeconds: t.int(),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  startBackup: t.field({
+    type: JobRef,
+    args: { input: t.arg({ type: StartBackupInput, required: true }) },
+    resolve: (_root, { input }, ctx) => ctx.gateway.jobs.startBackup({ ...input, engineId: String(input.engineId) }, actorOf(ctx)),
+  }),
+  startRestore: t.field({
+    type: JobRef,
+    args: { input: t.arg({ type: StartRestoreInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      ctx.gateway.jobs.startRestore(
+        { ...input, backupId: String(input.backupId), engineId: input.engineId ? String(input.engineId) : null },
+        actorOf(ctx),
+      ),
+  }),
+  cancelJob: t.field({
+    type: JobRef,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.gateway.jobs.cancel(String(id), actorOf(ctx)),
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  jobUpdated: t.field({
+    type: JobRef,
+    description: 'Every status and progress change of one job, starting with its current state; completes when it ends',
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: (_root, { id }, ctx) => ctx.gateway.bus.follow(String(id), () => ctx.gateway.jobs.get(String(id))),
+    resolve: (job) => job,
+  }),
+  jobEvents: t.field({
+    type: JobRef,
+    description: 'Every change of every job (of one engine when engineId is given)',
+    args: { engineId: t.arg.id() },
+    subscribe: (_root, { engineId }, ctx) => ctx.gateway.bus.changes({ engineId: engineId ? String(engineId) : null }),
+    resolve: (job) => job,
+  }),
+}));

@@ -1,0 +1,30 @@
+import { GatewayError } from '../../errors.ts';
+import { builder } from '../builder.ts';
+
+export const MAX_PAGE_SIZE = 500;
+
+export const PageInfoRef = builder.objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo').implement({
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    endCursor: t.exposeString('endCursor', { nullable: true }),
+  }),
+});
+
+/** Prisma arguments for a newest-first page after the row whose id is `after`. */
+export function pageArgs(first: number | null | undefined, after: string | null | undefined) {
+  const take = first ?? 50;
+  if (!Number.isInteger(take) || take < 1 || take > MAX_PAGE_SIZE) {
+    throw new GatewayError('invalid_input', `first must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
+  return {
+    take: take + 1,
+    orderBy: [{ createdAt: 'desc' as const }, { id: 'desc' as const }],
+    ...(after ? { cursor: { id: after }, skip: 1 } : {}),
+  };
+}
+
+export function toConnection<T extends { id: string }>(rows: T[], first: number | null | undefined, totalCount: number) {
+  const take = first ?? 50;
+  const nodes = rows.slice(0, take);
+  return { nodes, totalCount, pageInfo: { hasNextPage: rows.length > take, endCursor: nodes.at(-1)?.id ?? null } };
+}

@@ -1,0 +1,76 @@
+// A logical backup job: the plugin writes the portable archive, the core finalizes the manifest and the catalog.
+import type { Job, PrismaClient } from '../db/client.ts';
+import type { EngineInstance, JobContext } from '../engines/contract.ts';
+import { GatewayError } from '../errors.ts';
+import { createArchiveWriter } from '../storage/archive-writer.ts';
+import type { StorageDriver } from '../storage/driver.ts';
+import { BackupJobInput } from './job-input.ts';
+import { callPlugin } from './plugin-call.ts';
+
+export async function runBackupJob(
+  deps: { prisma: PrismaClient; storage: StorageDriver },
+  job: Job,
+  plugin: string,
+  instance: EngineInstance,
+  ctx: JobContext,
+): Promise<void> {
+  const { prisma, storage } = deps;
+  const input = BackupJobInput.parse(job.input);
+  if (!job.backupId) throw new GatewayError('internal', `backup job ${job.id} has no backup record`);
+  const backup = await prisma.backup.findUniqueOrThrow({ where: { id: job.backupId } });
+  if (!instance.logicalBackup) throw new GatewayError('capability_not_supported', `The ${plugin} plugin has no logical backup`);
+  const logicalBackup = instance.logicalBackup.bind(instance);
+
+  const writer = createArchiveWriter({ storage, backupId: backup.id });
+  try {
+    const startedAt = new Date();
+    const result = await callPlugin(plugin, 'logicalBackup', ctx.signal, () =>
+      logicalBackup({ collections: input.collections }, writer, ctx),
+    );
+    ctx.signal.throwIfAborted();
+    ctx.progress({ phase: 'finalizing', completed: 0, total: null, unit: 'files', bytes: writer.bytesWritten, message: 'writing manifest' });
+    const manifest = await writer.finalize({
+      plugin,
+      engineVersion: result.engineVersion,
+      strategy: input.strategy,
+      type: input.type,
+      createdAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      warnings: result.warnings,
+    });
+    const files = writer.files();
+    const fileCollection = new Map<string, string>();
+    for (const collection of manifest.collections) {
+      fileCollection.set(collection.schemaFile, collection.name);
+      for (const file of collection.files) fileCollection.set(file.path, collection.name);
+    }
+    await prisma.$transaction([
+      prisma.backupCollection.createMany({
+        data: manifest.collections.map((c) => ({
+          backupId: backup.id,
+          name: c.name,
+          documentCount: BigInt(c.documentCount),
+          bytes: BigInt(c.files.reduce((sum, f) => sum + f.bytes, 0)),
+        })),
+      }),
+      prisma.artifact.createMany({
+        data: files.map((f) => ({ backupId: backup.id, path: f.path, bytes: BigInt(f.bytes), sha256: f.sha256, collection: fileCollection.get(f.path) ?? null })),
+      }),
+      prisma.backup.update({
+        where: { id: backup.id },
+        data: {
+          status: 'COMPLETE',
+          completedAt: new Date(),
+          engineVersion: result.engineVersion,
+          sizeBytes: BigInt(files.reduce((sum, f) => sum + f.bytes, 0)),
+          documentCount: BigInt(manifest.totals.documentCount),
+          warnings: result.warnings,
+        },
+      }),
+    ]);
+  } catch (error) {
+    await writer.abort();
+    await prisma.backup.update({ where: { id: backup.id }, data: { status: 'FAILED' } });
+    throw error;
+  }
+}

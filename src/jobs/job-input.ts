@@ -1,0 +1,16 @@
+// The stored, validated request of each job kind (Job.input). zod at the edge where it is read back.
+import { z } from 'zod';
+
+export const BackupJobInput = z.object({
+  collections: z.array(z.string()).nullable(),
+  strategy: z.enum(['LOGICAL', 'NATIVE']),
+  type: z.enum(['FULL', 'INCREMENTAL']),
+});
+export type BackupJobInput = z.infer<typeof BackupJobInput>;
+
+export const RestoreJobInput = z.object({
+  collections: z.array(z.string()).min(1),
+  rename: z.record(z.string(), z.string()),
+  atomic: z.boolean(),
+});
+export type RestoreJobInput = z.infer<typeof RestoreJobInput>;

@@ -1,0 +1,227 @@
+// Starting, cancelling and reading jobs. Validation happens here, before anything is written.
+import type { Backup, Engine, Job, JobKind, JobStatus, Prisma, PrismaClient } from '../db/client.ts';
+import type { AuditLog } from '../catalog/audit.ts';
+import type { EngineService } from '../catalog/engines.ts';
+import { isUuid } from '../catalog/engines.ts';
+import { validateCollectionName, validateName } from '../catalog/names.ts';
+import type { Capability } from '../engines/contract.ts';
+import { GatewayError } from '../errors.ts';
+import type { StorageDriver } from '../storage/driver.ts';
+import { isTerminal, type JobBus } from './job-bus.ts';
+import type { BackupJobInput, RestoreJobInput } from './job-input.ts';
+import { initialProgress } from './progress.ts';
+
+export const ACTIVE_STATUSES: JobStatus[] = ['QUEUED', 'RUNNING', 'CANCELING'];
+/** Kinds that hold the engine: one of them at a time per engine. */
+const EXCLUSIVE_KINDS: JobKind[] = ['BACKUP', 'RESTORE'];
+
+export interface StartBackupRequest {
+  engineId: string;
+  collections?: string[] | null;
+  strategy?: 'LOGICAL' | 'NATIVE' | null;
+  type?: 'FULL' | 'INCREMENTAL' | null;
+  name?: string | null;
+  labels?: unknown;
+  timeoutSeconds?: number | null;
+}
+
+export interface StartRestoreRequest {
+  backupId: string;
+  engineId?: string | null;
+  collections?: string[] | null;
+  rename?: Array<{ from: string; to: string }> | null;
+  atomic?: boolean | null;
+  timeoutSeconds?: number | null;
+}
+
+export interface JobServiceDeps {
+  prisma: PrismaClient;
+  engines: EngineService;
+  storage: StorageDriver;
+  bus: JobBus;
+  audit: AuditLog;
+  defaultTimeoutMs: number;
+  /** Tells the local runner there is work, or that a running job must stop. */
+  onEnqueued(): void;
+  onCancelRequested(jobId: string): void;
+}
+
+export class JobService {
+  constructor(private readonly deps: JobServiceDeps) {}
+
+  async get(id: string): Promise<Job> {
+    const job = isUuid(id) ? await this.deps.prisma.job.findUnique({ where: { id } }) : null;
+    if (!job) throw new GatewayError('job_not_found', `No job with id "${id.slice(0, 64)}"`);
+    return job;
+  }
+
+  find(id: string): Promise<Job | null> {
+    return isUuid(id) ? this.deps.prisma.job.findUnique({ where: { id } }) : Promise.resolve(null);
+  }
+
+  async startBackup(request: StartBackupRequest, actor: string): Promise<Job> {
+    const engine = await this.deps.engines.get(request.engineId);
+    const strategy = request.strategy ?? 'LOGICAL';
+    const type = request.type ?? 'FULL';
+    this.requireCapability(engine, strategy === 'LOGICAL' ? 'logicalBackup' : 'nativeBackup', `${strategy} backup`);
+    if (type === 'INCREMENTAL') {
+      throw new GatewayError('capability_not_supported', `The ${engine.plugin} plugin has no incremental backup; use FULL`);
+    }
+    const collections = normaliseCollections(request.collections);
+    const name = request.name ? validateName(request.name, 'backup name') : `${engine.name}-${timestampForName()}`;
+    const labels = validateLabels(request.labels);
+    const input: BackupJobInput = { collections, strategy, type };
+    const timeoutMs = this.timeoutMs(request.timeoutSeconds);
+
+    const job = await this.enqueueExclusive(engine, async (tx) => {
+      const backup = await tx.backup.create({
+        data: { name, engineId: engine.id, plugin: engine.plugin, strategy, type, location: '', labels: labels ?? undefined },
+      });
+      await tx.backup.update({ where: { id: backup.id }, data: { location: this.deps.storage.locationOf(backup.id) } });
+      return tx.job.create({ data: this.jobData('BACKUP', engine.id, backup.id, input, timeoutMs, actor) });
+    });
+    await this.deps.audit.record(actor, 'backup.start', 'job', job.id, { engineId: engine.id, backupId: job.backupId, collections });
+    return this.announce(job);
+  }
+
+  async startRestore(request: StartRestoreRequest, actor: string): Promise<Job> {
+    const backup = await this.backupOrThrow(request.backupId);
+    if (backup.status !== 'COMPLETE') {
+      throw new GatewayError('backup_not_complete', `Backup "${backup.name}" is ${backup.status}; only COMPLETE backups can be restored`);
+    }
+    const engineId = request.engineId ?? backup.engineId;
+    if (!engineId) throw new GatewayError('engine_not_found', `The engine of backup "${backup.name}" was removed; pass engineId`);
+    const engine = await this.deps.engines.get(engineId);
+    if (engine.plugin !== backup.plugin) {
+      throw new GatewayError('plugin_mismatch', `Backup "${backup.name}" was made by the ${backup.plugin} plugin; engine "${engine.name}" uses ${engine.plugin}`);
+    }
+    this.requireCapability(engine, 'logicalRestore', 'restore');
+    const available = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id } })).map((c) => c.name);
+    const collections = normaliseCollections(request.collections) ?? available;
+    for (const name of collections) {
+      if (!available.includes(name)) throw new GatewayError('collection_not_found', `Backup "${backup.name}" has no collection "${name}"`);
+    }
+    if (collections.length === 0) throw new GatewayError('invalid_input', `Backup "${backup.name}" holds no collections to restore`);
+    const rename = normaliseRename(request.rename ?? [], collections);
+    const input: RestoreJobInput = { collections, rename, atomic: request.atomic ?? true };
+    const timeoutMs = this.timeoutMs(request.timeoutSeconds);
+    const job = await this.enqueueExclusive(engine, (tx) =>
+      tx.job.create({ data: this.jobData('RESTORE', engine.id, backup.id, input, timeoutMs, actor) }),
+    );
+    await this.deps.audit.record(actor, 'restore.start', 'job', job.id, { engineId: engine.id, backupId: backup.id, collections, rename });
+    return this.announce(job);
+  }
+
+  /** QUEUED ends CANCELED at once; RUNNING becomes CANCELING until the plugin has stopped. */
+  async cancel(id: string, actor: string): Promise<Job> {
+    const job = await this.get(id);
+    if (isTerminal(job.status)) throw new GatewayError('job_already_finished', `Job ${job.id} already ended ${job.status}`);
+    const { prisma } = this.deps;
+    const queued = await prisma.job.updateMany({
+      where: { id, status: 'QUEUED' },
+      data: { status: 'CANCELED', cancelRequested: true, finishedAt: new Date(), errorCode: 'job_canceled', errorType: 'invalid_request', errorMessage: 'Canceled before it started' },
+    });
+    if (queued.count === 1) {
+      if (job.kind === 'BACKUP' && job.backupId) await prisma.backup.update({ where: { id: job.backupId }, data: { status: 'FAILED', warnings: { push: 'canceled before it started' } } });
+      await prisma.jobEvent.create({ data: { jobId: id, status: 'CANCELED', phase: 'canceled', message: `canceled by ${actor}` } });
+    } else {
+      await prisma.job.updateMany({ where: { id, status: 'RUNNING' }, data: { status: 'CANCELING', cancelRequested: true } });
+      await prisma.jobEvent.create({ data: { jobId: id, status: 'CANCELING', phase: 'canceling', message: `cancel requested by ${actor}` } });
+      this.deps.onCancelRequested(id);
+    }
+    await this.deps.audit.record(actor, 'job.cancel', 'job', id);
+    return this.announce(await this.get(id));
+  }
+
+  private async enqueueExclusive(engine: Engine, create: (tx: Prisma.TransactionClient) => Promise<Job>): Promise<Job> {
+    return this.deps.prisma.$transaction(async (tx) => {
+      // The engine row lock serialises concurrent starts, across replicas too.
+      await tx.$queryRaw`SELECT id FROM "Engine" WHERE id = ${engine.id} FOR UPDATE`;
+      const running = await tx.job.findFirst({
+        where: { engineId: engine.id, kind: { in: EXCLUSIVE_KINDS }, status: { in: ACTIVE_STATUSES } },
+        select: { id: true, kind: true, status: true },
+      });
+      if (running) {
+        throw new GatewayError(
+          'job_already_in_progress',
+          `Engine "${engine.name}" already has a ${running.kind.toLowerCase()} job ${running.id} (${running.status}); one backup or restore per engine at a time`,
+          { details: { jobId: running.id } },
+        );
+      }
+      const job = await create(tx);
+      await tx.jobEvent.create({ data: { jobId: job.id, status: 'QUEUED', phase: 'queued' } });
+      return job;
+    });
+  }
+
+  private jobData(kind: JobKind, engineId: string, backupId: string, input: object, timeoutMs: number, actor: string) {
+    return { kind, engineId, backupId, input, progress: { ...initialProgress() }, timeoutMs, createdBy: actor };
+  }
+
+  private announce(job: Job): Job {
+    this.deps.bus.publish(job);
+    if (job.status === 'QUEUED') this.deps.onEnqueued();
+    return job;
+  }
+
+  private requireCapability(engine: Engine, capability: Capability, what: string): void {
+    const plugin = this.deps.engines.plugin(engine.plugin);
+    if (!plugin.capabilities.includes(capability)) {
+      throw new GatewayError('capability_not_supported', `The ${plugin.name} plugin cannot ${what}; it supports: ${plugin.capabilities.join(', ')}`);
+    }
+  }
+
+  private async backupOrThrow(id: string): Promise<Backup> {
+    const backup = isUuid(id) ? await this.deps.prisma.backup.findUnique({ where: { id } }) : null;
+    if (!backup || backup.status === 'DELETED') throw new GatewayError('backup_not_found', `No backup with id "${id.slice(0, 64)}"`);
+    return backup;
+  }
+
+  private timeoutMs(seconds: number | null | undefined): number {
+    if (seconds === null || seconds === undefined) return this.deps.defaultTimeoutMs;
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 7 * 24 * 3600) {
+      throw new GatewayError('invalid_input', 'timeoutSeconds must be an integer between 1 and 604800 (7 days)');
+    }
+    return seconds * 1000;
+  }
+}
+
+function normaliseCollections(raw: string[] | null | undefined): string[] | null {
+  if (raw === null || raw === undefined) return null;
+  if (raw.length === 0) throw new GatewayError('invalid_input', 'collections must not be empty; omit it to mean every collection');
+  if (raw.length > 10_000) throw new GatewayError('invalid_input', 'at most 10000 collections per job');
+  return [...new Set(raw.map(validateCollectionName))];
+}
+
+function normaliseRename(pairs: Array<{ from: string; to: string }>, collections: string[]): Record<string, string> {
+  const rename: Record<string, string> = {};
+  const targets = new Set<string>();
+  for (const { from, to } of pairs) {
+    if (!collections.includes(from)) throw new GatewayError('collection_not_found', `rename.from "${from.slice(0, 64)}" is not among the collections being restored`);
+    if (Object.hasOwn(rename, from)) throw new GatewayError('invalid_input', `"${from}" is renamed twice`);
+    rename[from] = validateCollectionName(to);
+  }
+  for (const name of collections) {
+    const target = rename[name] ?? name;
+    if (targets.has(target)) throw new GatewayError('invalid_input', `two collections would be restored into "${target}"`);
+    targets.add(target);
+  }
+  return rename;
+}
+
+function validateLabels(raw: unknown): Record<string, string> | null {
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new GatewayError('invalid_input', 'labels must be an object of string values');
+  const entries = Object.entries(raw as Record<string, unknown>);
+  if (entries.length > 64) throw new GatewayError('invalid_input', 'at most 64 labels');
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > 128 || typeof value !== 'string' || value.length > 1024) {
+      throw new GatewayError('invalid_input', 'labels are string keys (1–128 chars) with string values (≤ 1024 chars)');
+    }
+  }
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function timestampForName(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}

@@ -1,0 +1,222 @@
+// Claims queued jobs, runs them with an AbortSignal, a timeout and a lease, and records how they end.
+import { randomUUID } from 'node:crypto';
+import type { Job, JobStatus, PrismaClient } from '../db/client.ts';
+import type { EngineService } from '../catalog/engines.ts';
+import type { JobContext } from '../engines/contract.ts';
+import { GatewayError, toGatewayError } from '../errors.ts';
+import type { GatewayLogger } from '../log.ts';
+import type { StorageDriver } from '../storage/driver.ts';
+import { runBackupJob } from './backup-job.ts';
+import { claimNextJob, renewLeases } from './claim.ts';
+import type { JobBus } from './job-bus.ts';
+import { ProgressTracker, readProgress, type JobProgressState } from './progress.ts';
+import { endInterruptedJobs } from './recovery.ts';
+import { runRestoreJob } from './restore-job.ts';
+
+export interface JobRunnerDeps {
+  prisma: PrismaClient;
+  engines: EngineService;
+  storage: StorageDriver;
+  bus: JobBus;
+  logger: GatewayLogger;
+  leaseMs: number;
+  concurrency: number;
+  /** Poll interval for work queued by other replicas. */
+  pollMs?: number;
+}
+
+interface RunningJob {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class JobRunner {
+  readonly owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private readonly running = new Map<string, RunningJob>();
+  private timers: NodeJS.Timeout[] = [];
+  private ticking = false;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly deps: JobRunnerDeps) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timers.push(setInterval(() => this.wake(), this.deps.pollMs ?? 1000));
+    this.timers.push(setInterval(() => void this.heartbeat(), Math.max(250, Math.floor(this.deps.leaseMs / 3))));
+    this.timers.push(setInterval(() => void this.reapExpired(), this.deps.leaseMs));
+    this.wake();
+  }
+
+  /** Something was queued: look for work now. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    void this.fill()
+      .catch((error) => this.deps.logger.error('job claim failed', { error }))
+      .finally(() => {
+        this.ticking = false;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** A cancel asked on this replica reaches the plugin at once; others learn it at their next heartbeat. */
+  requestCancel(jobId: string): void {
+    this.running.get(jobId)?.controller.abort(new GatewayError('job_canceled', 'Canceled by request'));
+  }
+
+  /** Stops claiming, aborts running jobs after `graceMs`, waits for them to record their end. */
+  async stop(graceMs = 0): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([all, grace]);
+    for (const job of this.running.values()) job.controller.abort(new GatewayError('interrupted', 'The gateway is shutting down'));
+    await all;
+  }
+
+  get runningJobIds(): string[] {
+    return [...this.running.keys()];
+  }
+
+  private async fill(): Promise<void> {
+    while (!this.stopped && this.running.size < this.deps.concurrency) {
+      const job = await claimNextJob(this.deps.prisma, this.owner, this.deps.leaseMs);
+      if (!job) return;
+      const controller = new AbortController();
+      const entry: RunningJob = { controller, done: Promise.resolve() };
+      this.running.set(job.id, entry);
+      entry.done = this.execute(job, controller)
+        .catch((error) => this.deps.logger.error('job bookkeeping failed', { jobId: job.id, error }))
+        .finally(() => {
+          this.running.delete(job.id);
+          this.wake();
+        });
+    }
+  }
+
+  private async execute(claimed: Job, controller: AbortController): Promise<void> {
+    const { prisma, logger } = this.deps;
+    const log = logger.child({ jobId: claimed.id, kind: claimed.kind });
+    let job = claimed;
+    await this.event(job, 'RUNNING', 'started', `claimed by ${this.owner}`);
+    this.deps.bus.publish(job);
+
+    const timeout = setTimeout(
+      () => controller.abort(new GatewayError('job_timeout', `The job ran longer than its timeout of ${Math.round(job.timeoutMs / 1000)} s`)),
+      job.timeoutMs,
+    );
+    const tracker = new ProgressTracker(
+      {
+        publish: (progress) => this.deps.bus.publish({ ...job, progress: { ...progress } }),
+        persist: async (progress) => {
+          try {
+            await prisma.job.updateMany({ where: { id: job.id, leaseOwner: this.owner }, data: { progress: { ...progress } } });
+          } catch (error) {
+            log.warn('progress write failed', { error });
+          }
+        },
+        phaseChanged: (progress) => void this.event(job, job.status, progress.phase, progress.message),
+      },
+      readProgress(job.progress),
+    );
+    const ctx: JobContext = { signal: controller.signal, progress: (update) => tracker.update(update), logger: log };
+
+    let outcome: { status: JobStatus; error: GatewayError | null; warnings: string[] };
+    try {
+      const warnings = await this.dispatch(job, ctx);
+      outcome = { status: 'SUCCEEDED', error: null, warnings };
+    } catch (thrown) {
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : thrown;
+      const error = toGatewayError(reason);
+      const status: JobStatus = error.code === 'job_canceled' ? 'CANCELED' : 'FAILED';
+      if (status === 'FAILED') log.warn('job failed', { code: error.code, error: error.message });
+      outcome = { status, error, warnings: [] };
+    } finally {
+      clearTimeout(timeout);
+    }
+    await tracker.flush();
+    job = await this.finish(job, tracker.current, outcome);
+    log.info('job ended', { status: outcome.status, code: outcome.error?.code });
+  }
+
+  private async dispatch(job: Job, ctx: JobContext): Promise<string[]> {
+    if (!job.engineId) throw new GatewayError('engine_not_found', 'The engine of this job was removed');
+    const engine = await this.deps.engines.get(job.engineId);
+    const instance = this.deps.engines.instance(engine);
+    switch (job.kind) {
+      case 'BACKUP':
+        await runBackupJob(this.deps, job, engine.plugin, instance, ctx);
+        return [];
+      case 'RESTORE':
+        return runRestoreJob(this.deps, job, engine.plugin, instance, ctx);
+      default:
+        throw new GatewayError('capability_not_supported', `Job kind ${job.kind} is not handled by this gateway version`);
+    }
+  }
+
+  private async finish(
+    job: Job,
+    progress: JobProgressState,
+    outcome: { status: JobStatus; error: GatewayError | null; warnings: string[] },
+  ): Promise<Job> {
+    const { prisma } = this.deps;
+    const finalProgress: JobProgressState = {
+      ...progress,
+      phase: outcome.status === 'SUCCEEDED' ? 'done' : outcome.status.toLowerCase(),
+      message: outcome.error?.message ?? (outcome.warnings.length > 0 ? outcome.warnings.join('; ') : progress.message),
+      updatedAt: new Date().toISOString(),
+    };
+    const ended = await prisma.job.updateMany({
+      where: { id: job.id, leaseOwner: this.owner, status: { in: ['RUNNING', 'CANCELING'] } },
+      data: {
+        status: outcome.status,
+        finishedAt: new Date(),
+        progress: { ...finalProgress },
+        errorCode: outcome.error?.code ?? null,
+        errorType: outcome.error?.type ?? null,
+        errorMessage: outcome.error?.message ?? null,
+        leaseExpiresAt: null,
+      },
+    });
+    if (ended.count === 0) this.deps.logger.warn('job was ended elsewhere before it finished here', { jobId: job.id });
+    await this.event(job, outcome.status, finalProgress.phase, outcome.error?.message ?? null);
+    const fresh = (await prisma.job.findUnique({ where: { id: job.id } })) ?? job;
+    this.deps.bus.publish(fresh);
+    return fresh;
+  }
+
+  private async event(job: Job, status: JobStatus, phase: string, message: string | null): Promise<void> {
+    try {
+      await this.deps.prisma.jobEvent.create({ data: { jobId: job.id, status, phase, message } });
+    } catch (error) {
+      this.deps.logger.warn('job event write failed', { jobId: job.id, error });
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      const cancelled = await renewLeases(this.deps.prisma, this.owner, this.runningJobIds, this.deps.leaseMs);
+      for (const id of cancelled) this.requestCancel(id);
+    } catch (error) {
+      this.deps.logger.error('lease renewal failed', { error });
+    }
+  }
+
+  private async reapExpired(): Promise<void> {
+    try {
+      await endInterruptedJobs({ ...this.deps, everyRunningJob: false });
+    } catch (error) {
+      this.deps.logger.error('reaping expired jobs failed', { error });
+    }
+  }
+}

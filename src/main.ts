@@ -1,0 +1,43 @@
+// `npm start`: read the environment, open the gateway, serve it; stop gracefully on SIGTERM/SIGINT.
+import { loadConfig } from './config.ts';
+import { GatewayError } from './errors.ts';
+import { createGateway } from './gateway.ts';
+import { startServer } from './server.ts';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const gateway = await createGateway({ config });
+  if (!config.masterKey) {
+    gateway.logger.warn(
+      '!!! NO GATEWAY_MASTER_KEY SET: the gateway is OPEN — anyone who can reach it can read, back up, restore and delete. ' +
+        'Set GATEWAY_MASTER_KEY (16+ characters) before exposing it.',
+    );
+  }
+  const running = await startServer(gateway, { port: config.port, host: config.host });
+  gateway.logger.info('gateway listening', {
+    url: running.url,
+    graphql: `${running.url}/graphql`,
+    database: gateway.db.kind,
+    dataDir: config.dataDir,
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.logger.info('shutting down', { signal, graceMs: SHUTDOWN_GRACE_MS });
+    await running.close();
+    await gateway.close(SHUTDOWN_GRACE_MS);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof GatewayError ? `${error.code}: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`backup-gateway failed to start: ${message}\n`);
+  process.exit(1);
+});
