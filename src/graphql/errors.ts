@@ -30,7 +30,11 @@ export function maskGraphQLError(
     const redacted = new GatewayError(original.code, redact(original.message), { details: original.details });
     return toGraphQLError(redacted, graphQLError ?? undefined);
   }
-  if (graphQLError && typeof graphQLError.extensions.code === 'string' && !graphQLError.originalError) return graphQLError;
+  if (graphQLError && (!graphQLError.originalError || graphQLError.originalError instanceof GraphQLError)) {
+    // Raised by graphql-js itself (variable coercion, validation): the client sent something wrong.
+    codeUncodedErrors([graphQLError]);
+    return graphQLError;
+  }
   log('unexpected error in a resolver', { error: original });
   return toGraphQLError(new GatewayError('internal', 'Unexpected error.'), graphQLError ?? undefined);
 }
