@@ -7,6 +7,8 @@ export interface ArchiveFile {
   path: string;
   bytes: number;
   sha256: string;
+  /** Set on manifest extras: the name given to writeExtra, so readers look it up instead of guessing a path. */
+  name?: string;
 }
 
 export interface ManifestCollection {

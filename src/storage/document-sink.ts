@@ -1,0 +1,208 @@
+// One collection's documents as gzip JSONL chunks, streamed to storage with backpressure.
+import { once } from 'node:events';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, type Gzip } from 'node:zlib';
+import { GatewayError } from '../errors.ts';
+import { documentsPath } from './archive-layout.ts';
+import type { ArchiveFile, DocumentSink } from './archive-types.ts';
+import type { ArtifactWriteHandle } from './driver.ts';
+
+/** Lines are gathered into buffers of about this size before gzip sees them: fewer, larger writes. */
+const FLUSH_BYTES = 64 * 1024;
+
+/** What a sink needs from the archive writer that owns it. */
+export interface SinkHost {
+  readonly chunkBytes: number;
+  readonly gzipLevel: number;
+  /** Opens a file of this backup; throws once the writer is finalized or aborted. */
+  openFile(path: string): Promise<ArtifactWriteHandle>;
+  /** Commits a file and counts it as written; `inFlightBytes` is what was already reported for it. */
+  commitFile(handle: ArtifactWriteHandle, inFlightBytes: number): Promise<ArchiveFile>;
+  abortFile(handle: ArtifactWriteHandle, inFlightBytes: number): Promise<void>;
+  /** Compressed bytes that reached the file stream but are not committed yet. */
+  addInFlightBytes(bytes: number): void;
+}
+
+export interface SinkTotals {
+  documentCount: number;
+  documentBytes: number;
+  files: ArchiveFile[];
+}
+
+interface OpenChunk {
+  handle: ArtifactWriteHandle;
+  gzip: Gzip;
+  /** Settles when the chunk's bytes have all reached the file (or the pipe broke). */
+  piped: Promise<void>;
+  uncompressedBytes: number;
+  compressedBytes: number;
+}
+
+export class ChunkedDocumentSink implements DocumentSink {
+  readonly #host: SinkHost;
+  readonly #collection: string;
+  readonly #segment: string;
+  /** Writes run one after another even when a caller does not await the previous one. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #state: 'open' | 'closed' | 'failed' = 'open';
+  #failure: GatewayError | undefined;
+  #chunk: OpenChunk | undefined;
+  #chunkNumber = 0;
+  #pending: string[] = [];
+  #pendingBytes = 0;
+  readonly #totals: SinkTotals = { documentCount: 0, documentBytes: 0, files: [] };
+
+  constructor(host: SinkHost, collection: string, segment: string) {
+    this.#host = host;
+    this.#collection = collection;
+    this.#segment = segment;
+  }
+
+  get closed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  /** Committed files and counts; complete once close() has resolved. */
+  get totals(): SinkTotals {
+    return this.#totals;
+  }
+
+  write(documents: readonly unknown[]): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#assertOpen();
+      if (!Array.isArray(documents)) throw this.#error('write() takes an array of documents');
+      for (const [index, document] of documents.entries()) await this.#append(document, index);
+      await this.#flush();
+    });
+  }
+
+  close(): Promise<{ documentCount: number; documentBytes: number }> {
+    return this.#enqueue(async () => {
+      if (this.#state !== 'closed') {
+        this.#assertOpen();
+        await this.#flush();
+        await this.#closeChunk();
+        this.#state = 'closed';
+      }
+      return { documentCount: this.#totals.documentCount, documentBytes: this.#totals.documentBytes };
+    });
+  }
+
+  /** Called by the writer's abort(): stops at once; the writer then aborts every open handle. */
+  destroy(reason: GatewayError): void {
+    if (this.#state === 'open') this.#fail(reason);
+    this.#chunk?.gzip.destroy(reason);
+  }
+
+  #enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    // The queue only orders tasks; each task's own failure reaches its caller through `run`.
+    this.#queue = run.catch(() => undefined);
+    return run.catch(async (error: unknown) => {
+      const failure = error instanceof GatewayError ? error : this.#error('writing documents failed', error);
+      if (this.#state === 'open') {
+        this.#fail(failure);
+        await this.#abortChunk();
+      }
+      throw failure;
+    });
+  }
+
+  async #append(document: unknown, index: number): Promise<void> {
+    let line: string | undefined;
+    try {
+      line = JSON.stringify(document);
+    } catch (error) {
+      throw this.#error(`document ${index} of the batch cannot be serialised as JSON`, error);
+    }
+    if (typeof line !== 'string') throw this.#error(`document ${index} of the batch is ${typeof document}, not JSON`);
+    const bytes = Buffer.byteLength(line) + 1;
+    this.#pending.push(line, '\n');
+    this.#pendingBytes += bytes;
+    this.#totals.documentCount += 1;
+    this.#totals.documentBytes += bytes;
+    const chunk = this.#chunk ?? (await this.#openChunk());
+    chunk.uncompressedBytes += bytes;
+    if (chunk.uncompressedBytes >= this.#host.chunkBytes) {
+      await this.#flush();
+      await this.#closeChunk();
+    } else if (this.#pendingBytes >= FLUSH_BYTES) {
+      await this.#flush();
+    }
+  }
+
+  async #openChunk(): Promise<OpenChunk> {
+    this.#chunkNumber += 1;
+    const handle = await this.#host.openFile(documentsPath(this.#segment, this.#chunkNumber));
+    const gzip = createGzip({ level: this.#host.gzipLevel });
+    const chunk: OpenChunk = { handle, gzip, piped: Promise.resolve(), uncompressedBytes: 0, compressedBytes: 0 };
+    const counter = new Transform({
+      transform: (data: Buffer, _encoding, callback) => {
+        chunk.compressedBytes += data.length;
+        this.#host.addInFlightBytes(data.length);
+        callback(null, data);
+      },
+    });
+    chunk.piped = pipeline(gzip, counter, handle.stream);
+    // Awaited by #waitForDrain and #closeChunk; this branch only keeps an idle failure from being unhandled.
+    chunk.piped.catch(() => undefined);
+    this.#chunk = chunk;
+    return chunk;
+  }
+
+  async #flush(): Promise<void> {
+    const chunk = this.#chunk;
+    if (this.#pendingBytes === 0 || chunk === undefined) return;
+    const buffer = Buffer.from(this.#pending.join(''), 'utf8');
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (chunk.gzip.destroyed) throw this.#error('the compression stream was closed', chunk.gzip.errored);
+    if (!chunk.gzip.write(buffer)) await waitForDrain(chunk.gzip, chunk.piped);
+  }
+
+  async #closeChunk(): Promise<void> {
+    const chunk = this.#chunk;
+    if (chunk === undefined) return;
+    chunk.gzip.end();
+    await chunk.piped;
+    this.#chunk = undefined;
+    this.#totals.files.push(await this.#host.commitFile(chunk.handle, chunk.compressedBytes));
+  }
+
+  async #abortChunk(): Promise<void> {
+    const chunk = this.#chunk;
+    if (chunk === undefined) return;
+    this.#chunk = undefined;
+    chunk.gzip.destroy();
+    await this.#host.abortFile(chunk.handle, chunk.compressedBytes);
+  }
+
+  #assertOpen(): void {
+    if (this.#state === 'closed') throw this.#error('documents are already closed');
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  #fail(failure: GatewayError): void {
+    this.#state = 'failed';
+    this.#failure = failure;
+  }
+
+  #error(message: string, cause?: unknown): GatewayError {
+    const reason = cause instanceof Error ? `: ${cause.message}` : '';
+    return new GatewayError('storage_error', `collection ${JSON.stringify(this.#collection)}: ${message}${reason}`, {
+      cause,
+      details: { collection: this.#collection },
+    });
+  }
+}
+
+/** Waits for 'drain', but gives up as soon as the pipe to storage breaks (then 'drain' never comes). */
+async function waitForDrain(stream: Writable, piped: Promise<void>): Promise<void> {
+  const stop = new AbortController();
+  try {
+    await Promise.race([once(stream, 'drain', { signal: stop.signal }), piped]);
+  } finally {
+    stop.abort();
+  }
+}
