@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { readMigrations, runMigrations } from '../../src/db/migrate.ts';
+import { buildPGliteTemplate } from '../../src/db/pglite-template.ts';
 import { type Database, type DatabaseKind, openDatabase, openPGliteDatabase } from '../../src/db/open.ts';
 import { pgClientExecutor, pgliteExecutor, type SqlExecutor } from '../../src/db/sql-executor.ts';
 
@@ -107,44 +107,9 @@ export async function seedPGliteDataDir(dataDir: string): Promise<void> {
   await db.close();
 }
 
-let template: Promise<Blob> | undefined;
-
-/**
- * The migrated template as a PGlite data-dir dump (~40 MB, loads in ~0.4 s). Building it runs initdb and
- * the migrations (~3 s), so it is cached on disk across test processes, keyed by PGlite's version and the
- * migrations' checksums.
- */
+/** The migrated template as a PGlite data-dir dump, cached across processes (see src/db/pglite-template.ts). */
 export function pgliteTemplate(): Promise<Blob> {
-  template ??= (async () => {
-    const migrations = await readMigrations();
-    const pgliteVersion = JSON.parse(await readFile(new URL('../package.json', import.meta.resolve('@electric-sql/pglite')), 'utf8')).version as string;
-    const key = createHash('sha256')
-      .update(JSON.stringify([pgliteVersion, migrations.map((migration) => [migration.name, migration.checksum])]))
-      .digest('hex')
-      .slice(0, 16);
-    const file = path.join(CACHE_DIR, `pglite-template-${key}.tar`);
-    if (existsSync(file)) return new Blob([await readFile(file)]);
-
-    const db = await PGlite.create();
-    try {
-      await runMigrations(pgliteExecutor(db));
-      const dump = await db.dumpDataDir('none');
-      await mkdir(CACHE_DIR, { recursive: true });
-      // Templates of older migration histories; not this key's files, which another process may be writing.
-      const stale = readdirSync(CACHE_DIR).filter((name) => name.startsWith('pglite-template-') && !name.startsWith(`pglite-template-${key}`));
-      for (const old of stale) {
-        await rm(path.join(CACHE_DIR, old), { force: true });
-      }
-      // Written aside then renamed: another test process may be reading or writing the same key.
-      const partial = `${file}.${process.pid}.partial`;
-      await writeFile(partial, new Uint8Array(await dump.arrayBuffer()));
-      await rename(partial, file);
-      return dump;
-    } finally {
-      await db.close();
-    }
-  })();
-  return template;
+  return buildPGliteTemplate();
 }
 
 async function createEmptyPostgresDatabase(): Promise<string> {

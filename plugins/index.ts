@@ -1,0 +1,9 @@
+// The plugin registry: one explicit array, no directory scanning, no import side effects.
+import type { EnginePlugin } from '../src/engines/contract.ts';
+import { meilisearchPlugin } from './meilisearch/index.ts';
+
+export const plugins: readonly EnginePlugin[] = [meilisearchPlugin];
+
+export function findPlugin(name: string): EnginePlugin | undefined {
+  return plugins.find((plugin) => plugin.name === name);
+}

@@ -1,0 +1,142 @@
+// Logical backup: index list, primary keys, full settings and every document (with stored embeddings)
+// read over the API and streamed page by page into the portable archive.
+import type { ArchiveWriter } from '../../src/storage/archive-types.ts';
+import type { JobContext, LogicalBackupRequest, LogicalBackupResult } from '../../src/engines/contract.ts';
+import { GatewayError } from '../../src/errors.ts';
+import { engineStatus, throwIfCanceled, type IndexInfo, type MeilisearchClient } from './client.ts';
+import { readVersion, supportsRetrieveVectors } from './versions.ts';
+
+export interface TransferOptions {
+  pageSize: number;
+  batchSize: number;
+  taskTimeoutMs: number;
+}
+
+/** What `collections/<uid>/schema.json` holds. */
+export interface MeilisearchIndexSchema {
+  uid: string;
+  primaryKey: string | null;
+  settings: Record<string, unknown>;
+  /** Settings paths whose masked secret was removed (e.g. "embedders.default.apiKey"). */
+  secretsRemoved?: string[];
+}
+
+export async function logicalBackup(
+  client: MeilisearchClient,
+  options: TransferOptions,
+  request: LogicalBackupRequest,
+  archive: ArchiveWriter,
+  ctx: JobContext,
+): Promise<LogicalBackupResult> {
+  const { signal } = ctx;
+  const warnings: string[] = [];
+  const engineVersion = await readVersion(client, signal, warnings);
+  const indexes = await selectIndexes(client, request.collections, signal);
+
+  let total = 0;
+  for (const index of indexes) total += await client.documentCount(index.uid, signal);
+
+  const vectors = { retrieve: true, certain: supportsRetrieveVectors(engineVersion) };
+  let completed = 0;
+  const report = (message: string): void =>
+    ctx.progress({ phase: 'documents', completed, total: Math.max(total, completed), unit: 'documents', bytes: archive.bytesWritten, message });
+  report(`${indexes.length} index(es) to back up`);
+
+  for (const index of indexes) {
+    throwIfCanceled(signal);
+    const settings = await client.getSettings(index.uid, signal);
+    const secretsRemoved = removeMaskedSecrets(settings);
+    for (const path of secretsRemoved) {
+      warnings.push(`index ${index.uid}: ${path} is masked by Meilisearch and was not backed up; re-supply it on the restored index`);
+    }
+    const schema: MeilisearchIndexSchema = { uid: index.uid, primaryKey: index.primaryKey, settings, ...(secretsRemoved.length > 0 ? { secretsRemoved } : {}) };
+    await archive.writeCollectionSchema(index.uid, schema);
+
+    const sink = archive.openDocuments(index.uid);
+    for (let offset = 0; ; ) {
+      throwIfCanceled(signal);
+      const page = await fetchPage(client, index.uid, offset, options.pageSize, vectors, signal, warnings);
+      if (page.length > 0) await sink.write(page);
+      offset += page.length;
+      completed += page.length;
+      report(`index ${index.uid}`);
+      if (page.length < options.pageSize) break;
+    }
+    await sink.close();
+  }
+
+  await backupKeys(client, archive, signal, warnings);
+  return { engineVersion, warnings };
+}
+
+/** Every index, or the selected ones; an unknown name fails before anything is written. */
+async function selectIndexes(client: MeilisearchClient, selected: string[] | null, signal: AbortSignal): Promise<IndexInfo[]> {
+  const all = await client.listIndexes(signal);
+  if (selected === null) return all;
+  const byUid = new Map(all.map((index) => [index.uid, index]));
+  const missing = selected.filter((uid) => !byUid.has(uid));
+  if (missing.length > 0) {
+    throw new GatewayError('collection_not_found', `Meilisearch index(es) not found: ${missing.join(', ')}`, { details: { collections: missing } });
+  }
+  return [...new Set(selected)].map((uid) => byUid.get(uid)!);
+}
+
+async function fetchPage(
+  client: MeilisearchClient,
+  uid: string,
+  offset: number,
+  limit: number,
+  vectors: { retrieve: boolean; certain: boolean },
+  signal: AbortSignal,
+  warnings: string[],
+): Promise<Record<string, unknown>[]> {
+  try {
+    return await client.getDocuments(uid, { offset, limit, retrieveVectors: vectors.retrieve }, signal);
+  } catch (error) {
+    if (!vectors.retrieve || vectors.certain || engineStatus(error) !== 400) throw error;
+    vectors.retrieve = false;
+    warnings.push(`this Meilisearch does not return stored embeddings (retrieveVectors refused: ${(error as Error).message}); they are regenerated on restore`);
+    return await client.getDocuments(uid, { offset, limit, retrieveVectors: false }, signal);
+  }
+}
+
+/**
+ * Meilisearch masks embedder API keys on GET ("XXX...", "sk-XXX..."): storing the mask as if it
+ * were the key would break a restore silently, so the field is removed and reported instead.
+ */
+export function removeMaskedSecrets(settings: Record<string, unknown>): string[] {
+  const removed: string[] = [];
+  const embedders = settings['embedders'];
+  if (!isRecord(embedders)) return removed;
+  for (const [name, embedder] of Object.entries(embedders)) {
+    if (!isRecord(embedder)) continue;
+    if (typeof embedder['apiKey'] === 'string') {
+      delete embedder['apiKey'];
+      removed.push(`embedders.${name}.apiKey`);
+    }
+    // Composite embedders nest one embedder for search and one for indexing.
+    for (const part of ['searchEmbedder', 'indexingEmbedder']) {
+      const nested = embedder[part];
+      if (isRecord(nested) && typeof nested['apiKey'] === 'string') {
+        delete nested['apiKey'];
+        removed.push(`embedders.${name}.${part}.apiKey`);
+      }
+    }
+  }
+  return removed;
+}
+
+async function backupKeys(client: MeilisearchClient, archive: ArchiveWriter, signal: AbortSignal, warnings: string[]): Promise<void> {
+  try {
+    const keys = await client.listKeys(signal);
+    await archive.writeExtra('keys', { keys });
+  } catch (error) {
+    const status = engineStatus(error);
+    if (status !== 401 && status !== 403) throw error;
+    warnings.push(`API keys metadata not backed up: the engine refused to list keys (${(error as Error).message})`);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,253 @@
+// The only file that speaks to Meilisearch: wraps the official client, binds every request to the
+// job's AbortSignal plus a per-request timeout, and turns every failure into a coded GatewayError.
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Meilisearch,
+  MeilisearchApiError,
+  MeilisearchRequestError,
+  type Config,
+  type IndexSwap,
+  type Settings,
+  type Task,
+} from 'meilisearch';
+import { GatewayError } from '../../src/errors.ts';
+
+export interface MeilisearchConnection {
+  url: string;
+  apiKey?: string | undefined;
+  timeoutMs: number;
+}
+
+export interface IndexInfo {
+  uid: string;
+  primaryKey: string | null;
+}
+
+/** A key as the gateway keeps it: everything but the secret `key` value. */
+export interface KeyMetadata {
+  uid: string;
+  name: string | null;
+  description: string | null;
+  actions: string[];
+  indexes: string[];
+  expiresAt: string | null;
+}
+
+export interface EngineTask {
+  uid: number;
+  status: string;
+  type: string;
+  error: { message: string; code: string } | null;
+}
+
+export interface WaitOptions {
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+const LIST_PAGE = 100;
+
+/** The error a plugin throws when its job's signal fired: the core's own reason when it gave a coded one. */
+export function canceledError(signal: AbortSignal): GatewayError {
+  if (signal.reason instanceof GatewayError) return signal.reason;
+  return new GatewayError('job_canceled', 'Operation canceled', { cause: signal.reason });
+}
+
+export function throwIfCanceled(signal: AbortSignal): void {
+  if (signal.aborted) throw canceledError(signal);
+}
+
+export function isEngineCode(error: unknown, ...codes: string[]): boolean {
+  return error instanceof GatewayError && codes.includes(String(error.details?.['engineCode']));
+}
+
+export function engineStatus(error: unknown): number | null {
+  const status = error instanceof GatewayError ? error.details?.['status'] : undefined;
+  return typeof status === 'number' ? status : null;
+}
+
+export class MeilisearchClient {
+  readonly #connection: MeilisearchConnection;
+
+  constructor(connection: MeilisearchConnection) {
+    this.#connection = connection;
+  }
+
+  async health(signal: AbortSignal): Promise<string> {
+    return (await this.#call('health', signal, (sdk) => sdk.health())).status;
+  }
+
+  async version(signal: AbortSignal): Promise<string> {
+    return (await this.#call('version', signal, (sdk) => sdk.getVersion())).pkgVersion;
+  }
+
+  async listIndexes(signal: AbortSignal): Promise<IndexInfo[]> {
+    const indexes: IndexInfo[] = [];
+    for (let offset = 0; ; offset += LIST_PAGE) {
+      const page = await this.#call('list indexes', signal, (sdk) => sdk.getRawIndexes({ offset, limit: LIST_PAGE }));
+      for (const index of page.results) indexes.push({ uid: index.uid, primaryKey: index.primaryKey ?? null });
+      if (page.results.length < LIST_PAGE || offset + LIST_PAGE >= page.total) return indexes;
+    }
+  }
+
+  /** null when the index does not exist. */
+  async getIndex(uid: string, signal: AbortSignal): Promise<IndexInfo | null> {
+    try {
+      const index = await this.#call('get index', signal, (sdk) => sdk.getRawIndex(uid));
+      return { uid: index.uid, primaryKey: index.primaryKey ?? null };
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'collection_not_found') return null;
+      throw error;
+    }
+  }
+
+  async documentCount(uid: string, signal: AbortSignal): Promise<number> {
+    return (await this.#call('index stats', signal, (sdk) => sdk.index(uid).getStats())).numberOfDocuments;
+  }
+
+  async getSettings(uid: string, signal: AbortSignal): Promise<Record<string, unknown>> {
+    return (await this.#call('get settings', signal, (sdk) => sdk.index(uid).getSettings())) as Record<string, unknown>;
+  }
+
+  async getDocuments(
+    uid: string,
+    page: { offset: number; limit: number; retrieveVectors: boolean },
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>[]> {
+    const query = { offset: page.offset, limit: page.limit, ...(page.retrieveVectors ? { retrieveVectors: true } : {}) };
+    return (await this.#call('get documents', signal, (sdk) => sdk.index(uid).getDocuments(query))).results;
+  }
+
+  async listKeys(signal: AbortSignal): Promise<KeyMetadata[]> {
+    const keys: KeyMetadata[] = [];
+    for (let offset = 0; ; offset += LIST_PAGE) {
+      const page = await this.#call('list keys', signal, (sdk) => sdk.getKeys({ offset, limit: LIST_PAGE }));
+      for (const key of page.results) {
+        // The secret `key` value is deliberately not copied.
+        keys.push({
+          uid: key.uid,
+          name: key.name ?? null,
+          description: key.description ?? null,
+          actions: key.actions,
+          indexes: key.indexes,
+          expiresAt: key.expiresAt == null ? null : String(key.expiresAt),
+        });
+      }
+      if (page.results.length < LIST_PAGE || offset + LIST_PAGE >= page.total) return keys;
+    }
+  }
+
+  // Writes return the engine task uid; callers wait with waitForTask.
+
+  async createIndex(uid: string, primaryKey: string | null, signal: AbortSignal): Promise<number> {
+    const options = primaryKey === null ? {} : { primaryKey };
+    return (await this.#call('create index', signal, (sdk) => sdk.createIndex(uid, options))).taskUid;
+  }
+
+  async setPrimaryKey(uid: string, primaryKey: string, signal: AbortSignal): Promise<number> {
+    return (await this.#call('update index', signal, (sdk) => sdk.updateIndex(uid, { primaryKey }))).taskUid;
+  }
+
+  async updateSettings(uid: string, settings: Record<string, unknown>, signal: AbortSignal): Promise<number> {
+    return (await this.#call('update settings', signal, (sdk) => sdk.index(uid).updateSettings(settings as Settings))).taskUid;
+  }
+
+  async addDocuments(uid: string, documents: readonly unknown[], primaryKey: string | null, signal: AbortSignal): Promise<number> {
+    const ndjson = documents.map((document) => JSON.stringify(document)).join('\n');
+    const options = primaryKey === null ? undefined : { primaryKey };
+    const task = await this.#call('add documents', signal, (sdk) =>
+      sdk.index(uid).addDocumentsFromString(ndjson, 'application/x-ndjson', options),
+    );
+    return task.taskUid;
+  }
+
+  async deleteAllDocuments(uid: string, signal: AbortSignal): Promise<number> {
+    return (await this.#call('delete documents', signal, (sdk) => sdk.index(uid).deleteAllDocuments())).taskUid;
+  }
+
+  async deleteIndex(uid: string, signal: AbortSignal): Promise<number> {
+    return (await this.#call('delete index', signal, (sdk) => sdk.deleteIndex(uid))).taskUid;
+  }
+
+  /** `rename` is only sent when true: servers before v1.18 reject the unknown field. */
+  async swapIndexes(swaps: { indexes: [string, string]; rename: boolean }[], signal: AbortSignal): Promise<number> {
+    const body = swaps.map((swap) => (swap.rename ? swap : { indexes: swap.indexes })) as IndexSwap[];
+    return (await this.#call('swap indexes', signal, (sdk) => sdk.swapIndexes(body))).taskUid;
+  }
+
+  async cancelTasks(filter: { indexUids?: string[]; uids?: number[] }, signal: AbortSignal): Promise<number> {
+    return (await this.#call('cancel tasks', signal, (sdk) => sdk.tasks.cancelTasks(filter))).taskUid;
+  }
+
+  /** Polls until the task is finished (succeeded, failed or canceled) and returns it; never throws on a failed task. */
+  async waitForTask(taskUid: number, options: WaitOptions): Promise<EngineTask> {
+    const deadline = Date.now() + options.timeoutMs;
+    for (let interval = 25; ; interval = Math.min(interval * 2, 500)) {
+      const task = toEngineTask(await this.#call('get task', options.signal, (sdk) => sdk.tasks.getTask(taskUid)));
+      if (task.status !== 'enqueued' && task.status !== 'processing') return task;
+      if (Date.now() + interval > deadline) {
+        throw new GatewayError('engine_timeout', `Task ${taskUid} (${task.type}) still ${task.status} after ${options.timeoutMs} ms`, {
+          details: { taskUid },
+        });
+      }
+      try {
+        await sleep(interval, undefined, { signal: options.signal });
+      } catch {
+        throw canceledError(options.signal);
+      }
+    }
+  }
+
+  /** Runs one SDK call on a fresh client bound to `signal` + a timeout, mapping every failure to a code. */
+  async #call<T>(operation: string, signal: AbortSignal, request: (sdk: Meilisearch) => Promise<T>): Promise<T> {
+    throwIfCanceled(signal);
+    const timeout = AbortSignal.timeout(this.#connection.timeoutMs);
+    const sdk = new Meilisearch({
+      host: this.#connection.url,
+      ...(this.#connection.apiKey === undefined ? {} : { apiKey: this.#connection.apiKey }),
+      // The SDK types leave `signal` out of requestInit (it would outlive one request on a shared
+      // client); 0.62.0 passes it through to fetch, and this client lives for this one request.
+      requestInit: { signal: AbortSignal.any([signal, timeout]) } as Config['requestInit'],
+    });
+    try {
+      return await request(sdk);
+    } catch (error) {
+      throw mapError(operation, error, signal, timeout, this.#connection.timeoutMs);
+    }
+  }
+}
+
+function mapError(operation: string, error: unknown, signal: AbortSignal, timeout: AbortSignal, timeoutMs: number): GatewayError {
+  if (signal.aborted) return canceledError(signal);
+  if (timeout.aborted) {
+    return new GatewayError('engine_timeout', `Meilisearch ${operation} timed out after ${timeoutMs} ms`, { cause: error });
+  }
+  if (error instanceof MeilisearchApiError) {
+    const engineCode = error.cause?.code ?? null;
+    const status = error.response.status;
+    const code = engineCode === 'index_not_found' ? 'collection_not_found' : 'engine_error';
+    return new GatewayError(code, `Meilisearch ${operation}: ${error.message}`, {
+      cause: error,
+      details: { engineCode, status, engineType: error.cause?.type ?? null },
+    });
+  }
+  if (error instanceof MeilisearchRequestError) {
+    const reason = error.cause instanceof Error ? `${error.cause.message}${causeText(error.cause)}` : String(error.cause);
+    return new GatewayError('engine_unreachable', `Meilisearch ${operation}: ${error.message}: ${reason}`, { cause: error });
+  }
+  if (error instanceof GatewayError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new GatewayError('engine_error', `Meilisearch ${operation}: ${message}`, { cause: error });
+}
+
+/** fetch wraps the socket error (ECONNREFUSED, …) one level deeper. */
+function causeText(error: Error): string {
+  const inner = error.cause;
+  if (inner instanceof Error) return ` (${inner.message})`;
+  return '';
+}
+
+function toEngineTask(task: Task): EngineTask {
+  const error = task.error === null || task.error === undefined ? null : { message: task.error.message, code: task.error.code };
+  return { uid: task.uid, status: task.status, type: task.type, error };
+}

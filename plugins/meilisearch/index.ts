@@ -1,0 +1,75 @@
+// The Meilisearch plugin: config schema, capabilities, and the live instance the core drives.
+import { z } from 'zod';
+import type { EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
+import { MeilisearchClient } from './client.ts';
+import { logicalBackup } from './backup.ts';
+import { logicalRestore } from './restore.ts';
+
+const configShape = {
+  /** Base URL of the Meilisearch server, e.g. http://localhost:7700. */
+  url: z.url({ protocol: /^https?$/ }),
+  /** Master key or an API key with the actions the gateway needs. */
+  apiKey: z.string().min(1).optional(),
+  /** Timeout of one HTTP request. */
+  timeoutMs: z.number().int().positive().default(30_000),
+  /** Longest wait for one engine task (index creation, a document batch, a swap). */
+  taskTimeoutMs: z.number().int().positive().default(600_000),
+  /** Documents fetched per request during a backup. */
+  pageSize: z.number().int().min(1).max(10_000).default(1000),
+  /** Documents sent per addition task during a restore. */
+  batchSize: z.number().int().min(1).max(100_000).default(5000),
+};
+
+const validKeys = Object.keys(configShape).join(', ');
+
+export const meilisearchConfig = z.strictObject(configShape, {
+  error: (issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `Unknown Meilisearch config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}`
+      : undefined,
+});
+
+export type MeilisearchConfig = z.infer<typeof meilisearchConfig>;
+
+export const meilisearchPlugin = {
+  name: 'meilisearch',
+  apiVersion: 1,
+  displayName: 'Meilisearch',
+  version: '0.1.0',
+  config: meilisearchConfig,
+  secretKeys: ['apiKey'],
+  capabilities: ['logicalBackup', 'logicalRestore'],
+  create(config: MeilisearchConfig, _ctx: PluginCreateContext): EngineInstance {
+    const client = new MeilisearchClient({ url: config.url, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+    const options = { pageSize: config.pageSize, batchSize: config.batchSize, taskTimeoutMs: config.taskTimeoutMs };
+    return {
+      health: (signal) => health(client, signal),
+      async listCollections(signal) {
+        const collections = [];
+        for (const index of await client.listIndexes(signal)) {
+          collections.push({ name: index.uid, documentCount: await client.documentCount(index.uid, signal) });
+        }
+        return collections;
+      },
+      logicalBackup: (request, archive, ctx) => logicalBackup(client, options, request, archive, ctx),
+      logicalRestore: (request, archive, ctx) => logicalRestore(client, options, request, archive, ctx),
+    };
+  },
+} satisfies EnginePlugin<typeof meilisearchConfig>;
+
+/** Never throws: an unreachable engine is a health state, not an error. */
+async function health(client: MeilisearchClient, signal: AbortSignal): Promise<EngineHealth> {
+  let status: string;
+  try {
+    status = await client.health(signal);
+  } catch (error) {
+    return { ok: false, version: null, message: error instanceof Error ? error.message : String(error) };
+  }
+  if (status !== 'available') return { ok: false, version: null, message: `Meilisearch status: ${status}` };
+  try {
+    return { ok: true, version: await client.version(signal), message: null };
+  } catch (error) {
+    // A key without the `version` action still proves the engine is up.
+    return { ok: true, version: null, message: `version unavailable: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}

@@ -1,0 +1,185 @@
+// Logical restore over the API. Atomic (default): every collection is filled into a staging index and
+// all of them are swapped in with one `swap-indexes` task, so readers never see a half restore;
+// cancel or failure drops the staging indexes and leaves the live ones untouched.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { ArchiveReader } from '../../src/storage/archive-types.ts';
+import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult } from '../../src/engines/contract.ts';
+import { GatewayError } from '../../src/errors.ts';
+import { readVersion, supportsIndexRename } from './versions.ts';
+import { fillIndex, waitSucceeded, type FillTarget, type RestoreProgress } from './fill.ts';
+import type { TransferOptions } from './backup.ts';
+import { throwIfCanceled, type MeilisearchClient } from './client.ts';
+
+const indexSchemaFile = z.looseObject({
+  uid: z.string(),
+  primaryKey: z.string().nullable(),
+  settings: z.record(z.string(), z.unknown()),
+  secretsRemoved: z.array(z.string()).optional(),
+});
+
+interface RestoreItem extends FillTarget {
+  source: string;
+  target: string;
+  expectedDocuments: number;
+}
+
+export async function logicalRestore(
+  client: MeilisearchClient,
+  options: TransferOptions,
+  request: LogicalRestoreRequest,
+  archive: ArchiveReader,
+  ctx: JobContext,
+): Promise<LogicalRestoreResult> {
+  const warnings: string[] = [];
+  const items = await planRestore(request, archive, warnings);
+  const renameSupported = supportsIndexRename(await readVersion(client, ctx.signal, warnings));
+  const total = items.reduce((sum, item) => sum + item.expectedDocuments, 0);
+  const progress: RestoreProgress = {
+    completed: 0,
+    report: (phase, message) => ctx.progress({ phase, completed: progress.completed, total: Math.max(total, progress.completed), unit: 'documents', message }),
+  };
+  const fill = { client, options, archive, ctx, progress, warnings };
+
+  if (!request.atomic) {
+    const enqueued = new Set<number>();
+    try {
+      for (const item of items) item.documentCount = await fillIndex(fill, item, item.target, 'replace', enqueued);
+    } catch (error) {
+      // Non-atomic: what is already indexed stays; only our pending work is stopped.
+      if (enqueued.size > 0) await cleanup(client, options, ctx, [], { uids: [...enqueued] });
+      throw error;
+    }
+    return result(items, warnings);
+  }
+
+  const suffix = `__restore_${randomBytes(4).toString('hex')}`;
+  const state: CommitState = { createdTargets: [], swap: 'none', swapTaskUid: null };
+  const staged: string[] = [];
+  try {
+    for (const item of items) {
+      item.staging = `${item.target}${suffix}`;
+      staged.push(item.staging);
+      item.documentCount = await fillIndex(fill, item, item.staging, 'create', null);
+    }
+    progress.report('swap', `swapping ${items.length} index(es) in`);
+    const leftovers = await commit(client, options, ctx, items, renameSupported, state);
+    await cleanup(client, options, ctx, leftovers, null);
+  } catch (error) {
+    if (swapOutcomeUnknown(state, error)) {
+      // The swap may or may not have happened: deleting either side could delete the only good copy.
+      ctx.logger.error('restore swap outcome unknown; staging indexes left for inspection', { swapTask: state.swapTaskUid, indexes: staged });
+      throw error;
+    }
+    const drop = [...staged, ...state.createdTargets];
+    await cleanup(client, options, ctx, drop, { indexUids: drop });
+    throw error;
+  }
+  return result(items, warnings);
+}
+
+async function planRestore(request: LogicalRestoreRequest, archive: ArchiveReader, warnings: string[]): Promise<(RestoreItem & { staging?: string; documentCount?: number })[]> {
+  const items = [];
+  const targets = new Set<string>();
+  for (const source of request.collections) {
+    const entry = archive.manifest.collections.find((collection) => collection.name === source);
+    if (entry === undefined) throw new GatewayError('collection_not_found', `Collection ${source} is not in backup ${archive.manifest.backupId}`);
+    const parsed = indexSchemaFile.safeParse(await archive.readCollectionSchema(source));
+    if (!parsed.success) {
+      throw new GatewayError('archive_invalid', `Schema of ${source} is not a Meilisearch index schema: ${z.prettifyError(parsed.error)}`);
+    }
+    const target = request.rename[source] ?? source;
+    if (targets.has(target)) throw new GatewayError('invalid_input', `Two collections would be restored into ${target}`);
+    targets.add(target);
+    for (const path of parsed.data.secretsRemoved ?? []) {
+      warnings.push(`index ${target}: ${path} was not in the backup (masked by Meilisearch); set it again on the index`);
+    }
+    items.push({ source, target, expectedDocuments: entry.documentCount, primaryKey: parsed.data.primaryKey, settings: parsed.data.settings });
+  }
+  return items;
+}
+
+interface CommitState {
+  /** Empty targets created for the swap on servers without `rename`; dropped on rollback. */
+  createdTargets: string[];
+  swap: 'none' | 'requesting' | 'enqueued';
+  swapTaskUid: number | null;
+}
+
+/** Only a refused request or a failed/canceled swap task proves the live indexes were not swapped. */
+function swapOutcomeUnknown(state: CommitState, error: unknown): boolean {
+  const code = error instanceof GatewayError ? error.code : null;
+  if (state.swap === 'none') return false;
+  if (state.swap === 'requesting') return code !== 'engine_error' && code !== 'collection_not_found';
+  return code !== 'restore_failed';
+}
+
+/**
+ * One swap task for every collection (all or nothing). A target that does not exist yet is renamed
+ * into place (v1.18+ `rename`) or, on older servers, created empty first so both sides of the swap exist.
+ * Once the swap is enqueued the job signal is no longer honoured: the commit runs to its end.
+ * Returns the indexes left holding the replaced data.
+ */
+async function commit(
+  client: MeilisearchClient,
+  options: TransferOptions,
+  ctx: JobContext,
+  items: { target: string; staging?: string; primaryKey: string | null }[],
+  rename: boolean,
+  state: CommitState,
+): Promise<string[]> {
+  const swaps: { indexes: [string, string]; rename: boolean }[] = [];
+  const leftovers: string[] = [];
+  for (const item of items) {
+    const staging = item.staging!;
+    const exists = (await client.getIndex(item.target, ctx.signal)) !== null;
+    if (!exists && rename) {
+      swaps.push({ indexes: [staging, item.target], rename: true });
+      continue;
+    }
+    if (!exists) {
+      state.createdTargets.push(item.target);
+      await waitSucceeded(client, options, ctx.signal, await client.createIndex(item.target, item.primaryKey, ctx.signal), item.target);
+    }
+    swaps.push({ indexes: [item.target, staging], rename: false });
+    leftovers.push(staging);
+  }
+  throwIfCanceled(ctx.signal);
+  const commitSignal = AbortSignal.timeout(options.taskTimeoutMs);
+  state.swap = 'requesting';
+  state.swapTaskUid = await client.swapIndexes(swaps, commitSignal);
+  state.swap = 'enqueued';
+  await waitSucceeded(client, options, commitSignal, state.swapTaskUid, items.map((item) => item.target).join(', '));
+  return leftovers;
+}
+
+/**
+ * Cancels our pending engine tasks, then deletes the given indexes and waits until they are gone.
+ * Runs on its own signal (the job's may be aborted); a cleanup failure is logged, never hides the cause.
+ */
+async function cleanup(
+  client: MeilisearchClient,
+  options: TransferOptions,
+  ctx: JobContext,
+  indexes: string[],
+  cancelFilter: { indexUids?: string[]; uids?: number[] } | null,
+): Promise<void> {
+  const signal = AbortSignal.timeout(Math.min(options.taskTimeoutMs, 60_000));
+  try {
+    if (cancelFilter !== null) await client.waitForTask(await client.cancelTasks(cancelFilter, signal), { signal, timeoutMs: options.taskTimeoutMs });
+    const deletions = [];
+    for (const uid of indexes) deletions.push(await client.deleteIndex(uid, signal));
+    for (const taskUid of deletions) {
+      const task = await client.waitForTask(taskUid, { signal, timeoutMs: options.taskTimeoutMs });
+      if (task.status === 'failed' && task.error?.code !== 'index_not_found') {
+        ctx.logger.error('could not delete a restore index', { task: task.uid, error: task.error?.message });
+      }
+    }
+  } catch (error) {
+    ctx.logger.error('restore cleanup failed; indexes may be left behind', { indexes, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+function result(items: { source: string; target: string; documentCount?: number }[], warnings: string[]): LogicalRestoreResult {
+  return { collections: items.map(({ source, target, documentCount }) => ({ source, target, documentCount: documentCount ?? 0 })), warnings };
+}

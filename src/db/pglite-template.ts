@@ -1,0 +1,57 @@
+// A migrated PGlite data-dir dump, cached on disk, so a new embedded database starts in ~0.5 s instead of
+// running initdb (~3 s). Keyed by PGlite's version and the migrations' checksums; built at `npm install`
+// (scripts/build-pglite-template.ts) and by the tests on first use.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { readMigrations, runMigrations } from './migrate.ts';
+import { pgliteExecutor } from './sql-executor.ts';
+
+const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/backup-gateway/', import.meta.url));
+
+async function templateFile(): Promise<{ file: string; key: string }> {
+  const migrations = await readMigrations();
+  const pgliteVersion = JSON.parse(await readFile(new URL('../package.json', import.meta.resolve('@electric-sql/pglite')), 'utf8')).version as string;
+  const key = createHash('sha256')
+    .update(JSON.stringify([pgliteVersion, migrations.map((migration) => [migration.name, migration.checksum])]))
+    .digest('hex')
+    .slice(0, 16);
+  return { file: path.join(CACHE_DIR, `pglite-template-${key}.tar`), key };
+}
+
+/** The cached template, or undefined when none was built for these migrations. */
+export async function cachedPGliteTemplate(): Promise<Blob | undefined> {
+  const { file } = await templateFile();
+  return existsSync(file) ? new Blob([await readFile(file)]) : undefined;
+}
+
+let building: Promise<Blob> | undefined;
+
+/** The template, built and cached when missing. */
+export function buildPGliteTemplate(): Promise<Blob> {
+  building ??= (async () => {
+    const { file, key } = await templateFile();
+    if (existsSync(file)) return new Blob([await readFile(file)]);
+    const db = await PGlite.create();
+    try {
+      await runMigrations(pgliteExecutor(db));
+      const dump = await db.dumpDataDir('none');
+      await mkdir(CACHE_DIR, { recursive: true });
+      // Templates of older migration histories; not this key's files, which another process may be writing.
+      for (const old of readdirSync(CACHE_DIR).filter((name) => name.startsWith('pglite-template-') && !name.startsWith(`pglite-template-${key}`))) {
+        await rm(path.join(CACHE_DIR, old), { force: true });
+      }
+      // Written aside then renamed: another process may be reading or writing the same key.
+      const partial = `${file}.${process.pid}.partial`;
+      await writeFile(partial, new Uint8Array(await dump.arrayBuffer()));
+      await rename(partial, file);
+      return dump;
+    } finally {
+      await db.close();
+    }
+  })();
+  return building;
+}

@@ -1,0 +1,303 @@
+// The contract every engine plugin passes (like unstorage's testDriver): each plugin's test file calls
+// describeEnginePluginContract with a way to start its engine (emulator or real) and to seed/inspect it.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { EngineInstance, EnginePlugin } from '../../src/engines/contract.ts';
+import { parsePluginConfig } from '../../src/engines/plugin-config.ts';
+import { GatewayError, type ErrorCode } from '../../src/errors.ts';
+import {
+  createTempStorage,
+  createTestJob,
+  openBackupSession,
+  progressProblems,
+  runBackup,
+  runRestore,
+  settleAfterCancel,
+  watchUnhandledRejections,
+  type TempStorage,
+} from './harness.ts';
+
+export interface SeedCollection {
+  name: string;
+  /** Every document has a string `id`, the collection's key. */
+  documents: Record<string, unknown>[];
+  /** Engine-native settings/schema extras; undefined = engine defaults. */
+  settings?: unknown;
+}
+
+export interface CollectionDump {
+  /** Sorted by `id`. */
+  documents: Record<string, unknown>[];
+  settings: unknown;
+}
+
+/** What a plugin's test provides about one running engine; all engine-specific knowledge lives here. */
+export interface ContractEngine {
+  /** A valid plugin config pointing at this engine. */
+  config: unknown;
+  /** Creates (or replaces) each collection with `id` as key, the settings, then the documents; waits until searchable. */
+  seed(collections: SeedCollection[]): Promise<void>;
+  dump(name: string): Promise<CollectionDump>;
+  /** Deletes the collection; no error when missing. */
+  drop(name: string): Promise<void>;
+  /** Every collection name on the engine. */
+  list(): Promise<string[]>;
+  /** Slows the engine down (document reads, task processing) so cancel tests catch it mid-way. */
+  setSlow(on: boolean): void | Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface EnginePluginContractOptions {
+  plugin: EnginePlugin;
+  startEngine(): Promise<ContractEngine>;
+  /** Engine-native settings with non-default values that must survive a round trip. */
+  sampleSettings?: unknown;
+  /** Config of an engine that does not answer; default: start an engine and stop it. */
+  unreachableConfig?: () => unknown | Promise<unknown>;
+  /** Documents seeded for the cancel tests (default 2000). */
+  cancelDocumentCount?: number;
+}
+
+const CANCEL_DEADLINE_MS = 5000;
+
+export function makeDocuments(count: number, variant = 'v1'): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `doc-${String(i + 1).padStart(6, '0')}`,
+    title: `${variant} title ${i + 1}`,
+    rank: i + 1,
+    tags: [variant, i % 2 === 0 ? 'even' : 'odd'],
+    nested: { shelf: i % 7, label: `shelf ${i % 7}` },
+  }));
+}
+
+function expectGatewayError(error: unknown, code: ErrorCode): void {
+  expect(error, `expected GatewayError ${code}, got ${String(error)}`).toBeInstanceOf(GatewayError);
+  expect((error as GatewayError).code).toBe(code);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+export function describeEnginePluginContract(options: EnginePluginContractOptions): void {
+  const { plugin } = options;
+
+  describe(`engine plugin contract: ${plugin.name}`, () => {
+    const prefix = `ct${randomBytes(3).toString('hex')}_`;
+    const name = (suffix: string): string => `${prefix}${suffix}`;
+    let engine: ContractEngine;
+    let instance: EngineInstance;
+    let temp: TempStorage;
+    const unhandled = watchUnhandledRejections();
+    const ours = async (): Promise<string[]> => (await engine.list()).filter((uid) => uid.startsWith(prefix)).sort();
+
+    beforeAll(async () => {
+      temp = await createTempStorage();
+      engine = await options.startEngine();
+      instance = plugin.create(plugin.config.parse(engine.config), { logger: createTestJob().ctx.logger });
+    });
+
+    afterAll(async () => {
+      unhandled.stop();
+      for (const uid of (await engine?.list().catch(() => [])) ?? []) {
+        if (uid.startsWith(prefix)) await engine.drop(uid);
+      }
+      await instance?.close?.();
+      await engine?.stop();
+      await temp?.cleanup();
+    });
+
+    const logical = plugin.capabilities.includes('logicalBackup') && plugin.capabilities.includes('logicalRestore');
+    const itLogical = it.runIf(logical);
+
+    it('implements every capability it declares', () => {
+      const methods: Record<string, unknown> = { logicalBackup: instance.logicalBackup, logicalRestore: instance.logicalRestore };
+      for (const capability of plugin.capabilities) {
+        if (capability in methods) expect(typeof methods[capability], capability).toBe('function');
+      }
+    });
+
+    it('has a strict config schema, and an unknown key fails with the valid keys listed', () => {
+      const validKeys = Object.keys(plugin.config.shape);
+      expect(plugin.config.safeParse(engine.config).success).toBe(true);
+      const result = plugin.config.safeParse({ ...(engine.config as object), notAConfigKey: true });
+      expect(result.success).toBe(false);
+      const issue = result.error!.issues.find((candidate) => candidate.code === 'unrecognized_keys');
+      expect(issue, 'unknown key must be an unrecognized_keys issue').toBeDefined();
+      expect((issue as z.core.$ZodIssueUnrecognizedKeys).keys).toContain('notAConfigKey');
+      // What users see: the core's validation message.
+      let thrown: unknown;
+      try {
+        parsePluginConfig(plugin, { ...(engine.config as object), notAConfigKey: true });
+      } catch (error) {
+        thrown = error;
+      }
+      expectGatewayError(thrown, 'invalid_engine_config');
+      for (const key of [...validKeys, 'notAConfigKey']) expect((thrown as Error).message).toContain(key);
+      for (const key of plugin.secretKeys) expect(validKeys).toContain(key);
+    });
+
+    it('reports health with the engine version', async () => {
+      const health = await instance.health(AbortSignal.timeout(10_000));
+      expect(health.ok).toBe(true);
+      expect(typeof health.version).toBe('string');
+    });
+
+    it('lists collections with their document counts', async () => {
+      await engine.seed([{ name: name('listed'), documents: makeDocuments(12) }]);
+      const collections = await instance.listCollections(AbortSignal.timeout(10_000));
+      expect(collections).toContainEqual({ name: name('listed'), documentCount: 12 });
+    });
+
+    itLogical('round-trips documents and settings through backup and atomic restore', async () => {
+      const [plain, tuned] = [name('plain'), name('tuned')];
+      await engine.seed([
+        { name: plain, documents: makeDocuments(250) },
+        { name: tuned, documents: makeDocuments(40, 'tuned'), settings: options.sampleSettings },
+      ]);
+      const before = { plain: await engine.dump(plain), tuned: await engine.dump(tuned) };
+
+      const backupJob = createTestJob();
+      const backup = await runBackup(plugin, instance, temp.storage, { collections: [plain, tuned] }, backupJob);
+      expect(backup.manifest.collections.map((c) => [c.name, c.documentCount]).sort()).toEqual([[plain, 250], [tuned, 40]]);
+      expect(progressProblems(backupJob.updates)).toEqual([]);
+      expect(backupJob.updates.length).toBeGreaterThan(0);
+
+      await engine.drop(plain);
+      await engine.drop(tuned);
+      const restoreJob = createTestJob();
+      const restored = await runRestore(instance, temp.storage, backup.backupId, { collections: [plain, tuned], rename: {}, atomic: true }, restoreJob);
+      expect(restored.collections.map((c) => [c.source, c.target, c.documentCount]).sort()).toEqual([[plain, plain, 250], [tuned, tuned, 40]]);
+      expect(progressProblems(restoreJob.updates)).toEqual([]);
+      expect(restoreJob.updates.length).toBeGreaterThan(0);
+
+      expect(await engine.dump(plain)).toEqual(before.plain);
+      expect(await engine.dump(tuned)).toEqual(before.tuned);
+      expect(await ours()).toEqual([name('listed'), plain, tuned].sort());
+    });
+
+    itLogical('backs up every collection when none is selected, and only the selected ones otherwise', async () => {
+      const [one, two] = [name('all1'), name('all2')];
+      await engine.seed([{ name: one, documents: makeDocuments(3) }, { name: two, documents: makeDocuments(5) }]);
+      const everything = await runBackup(plugin, instance, temp.storage, { collections: null });
+      const names = everything.manifest.collections.map((c) => c.name);
+      expect(names).toEqual(expect.arrayContaining([one, two]));
+      const selected = await runBackup(plugin, instance, temp.storage, { collections: [two] });
+      expect(selected.manifest.collections.map((c) => c.name)).toEqual([two]);
+    });
+
+    itLogical('restores under a new name and leaves the source collection alone', async () => {
+      const [source, copy] = [name('source'), name('copy')];
+      await engine.seed([{ name: source, documents: makeDocuments(30), settings: options.sampleSettings }]);
+      const before = await engine.dump(source);
+      const backup = await runBackup(plugin, instance, temp.storage, { collections: [source] });
+      await engine.seed([{ name: source, documents: makeDocuments(2, 'changed') }]);
+      const changed = await engine.dump(source);
+
+      const result = await runRestore(instance, temp.storage, backup.backupId, { collections: [source], rename: { [source]: copy }, atomic: true });
+      expect(result.collections).toEqual([{ source, target: copy, documentCount: 30 }]);
+      expect(await engine.dump(copy)).toEqual(before);
+      expect(await engine.dump(source)).toEqual(changed);
+    });
+
+    for (const atomic of [true, false]) {
+      itLogical(`${atomic ? 'atomic' : 'non-atomic'} restore over an existing collection leaves exactly the archived data`, async () => {
+        const target = name(atomic ? 'atomic' : 'direct');
+        await engine.seed([{ name: target, documents: makeDocuments(60), settings: options.sampleSettings }]);
+        const archived = await engine.dump(target);
+        const backup = await runBackup(plugin, instance, temp.storage, { collections: [target] });
+        await engine.seed([{ name: target, documents: makeDocuments(90, 'newer') }]);
+        const collectionsBefore = await ours();
+
+        await runRestore(instance, temp.storage, backup.backupId, { collections: [target], rename: {}, atomic });
+        expect(await engine.dump(target)).toEqual(archived);
+        expect(await ours()).toEqual(collectionsBefore);
+      });
+    }
+
+    itLogical('honours cancel during a backup within 5 s', async () => {
+      const big = name('cancelbackup');
+      await engine.seed([{ name: big, documents: makeDocuments(options.cancelDocumentCount ?? 2000) }]);
+      const { session } = openBackupSession(temp.storage);
+      const job = createTestJob();
+      job.cancelWhen(() => true);
+      await engine.setSlow(true);
+      try {
+        const outcome = await settleAfterCancel(instance.logicalBackup!({ collections: [big] }, session, job.ctx), job);
+        expect(job.canceledAt, 'the plugin reported no progress before finishing').not.toBeNull();
+        expectGatewayError(outcome.error, 'job_canceled');
+        expect(outcome.msAfterCancel!).toBeLessThan(CANCEL_DEADLINE_MS);
+      } finally {
+        await engine.setSlow(false);
+        await session.abort();
+      }
+    });
+
+    itLogical('honours cancel during a restore within 5 s, keeping the live collection and no staging copy', async () => {
+      const target = name('cancelrestore');
+      await engine.seed([{ name: target, documents: makeDocuments(options.cancelDocumentCount ?? 2000) }]);
+      const backup = await runBackup(plugin, instance, temp.storage, { collections: [target] });
+      await engine.seed([{ name: target, documents: makeDocuments(7, 'live') }]);
+      const live = await engine.dump(target);
+      const collectionsBefore = await ours();
+
+      const job = createTestJob();
+      job.cancelWhen(() => true);
+      await engine.setSlow(true);
+      try {
+        const restore = runRestore(instance, temp.storage, backup.backupId, { collections: [target], rename: {}, atomic: true }, job);
+        const outcome = await settleAfterCancel(restore, job);
+        expect(job.canceledAt, 'the plugin reported no progress before finishing').not.toBeNull();
+        expectGatewayError(outcome.error, 'job_canceled');
+        expect(outcome.msAfterCancel!).toBeLessThan(CANCEL_DEADLINE_MS);
+      } finally {
+        await engine.setSlow(false);
+      }
+      expect(await engine.dump(target)).toEqual(live);
+      expect(await ours()).toEqual(collectionsBefore);
+    });
+
+    itLogical('fails with collection_not_found for an unknown collection before writing anything', async () => {
+      const { session } = openBackupSession(temp.storage);
+      try {
+        const error = await rejection(instance.logicalBackup!({ collections: [name('missing')] }, session, createTestJob().ctx));
+        expectGatewayError(error, 'collection_not_found');
+        expect(session.files()).toEqual([]);
+      } finally {
+        await session.abort();
+      }
+    });
+
+    itLogical('fails with engine_unreachable when the engine does not answer, and health says so without throwing', async () => {
+      let config: unknown;
+      if (options.unreachableConfig !== undefined) {
+        config = await options.unreachableConfig();
+      } else {
+        const gone = await options.startEngine();
+        config = gone.config;
+        await gone.stop();
+      }
+      const dead = plugin.create(plugin.config.parse(config), { logger: createTestJob().ctx.logger });
+      const health = await dead.health(AbortSignal.timeout(10_000));
+      expect(health.ok).toBe(false);
+      expect(health.message).toBeTruthy();
+      expectGatewayError(await rejection(dead.listCollections(AbortSignal.timeout(10_000))), 'engine_unreachable');
+      const { session } = openBackupSession(temp.storage);
+      try {
+        expectGatewayError(await rejection(dead.logicalBackup!({ collections: null }, session, createTestJob().ctx)), 'engine_unreachable');
+      } finally {
+        await session.abort();
+      }
+    });
+
+    it('raised no unhandled promise rejections', () => {
+      expect(unhandled.rejections).toEqual([]);
+    });
+  });
+}

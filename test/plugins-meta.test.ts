@@ -1,0 +1,101 @@
+// Every registered plugin follows the house rules for plugin folders (docs: ../shared/design/style.md).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { PLUGIN_API_VERSION } from '../src/engines/contract.ts';
+import { findPlugin, plugins } from '../plugins/index.ts';
+
+const pluginsDir = fileURLToPath(new URL('../plugins/', import.meta.url));
+/** Bare imports any plugin file may use; every other package is a vendor SDK, allowed in client.ts only. */
+const SHARED_PACKAGES = new Set(['zod']);
+/** Core areas a plugin must never reach into: it gets a narrow context instead. */
+const FORBIDDEN_IMPORTS = [/\/src\/(db|graphql|jobs|catalog|auth)\//, /^@prisma\//, /^prisma$/, /^graphql/, /^@pothos\//];
+
+function importSpecifiers(source: string): string[] {
+  const pattern = /\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bimport\s+['"]([^'"]+)['"]/g;
+  return [...source.matchAll(pattern)].map((match) => match[1] ?? match[2] ?? match[3]!);
+}
+
+function isBare(specifier: string): boolean {
+  return !specifier.startsWith('.') && !specifier.startsWith('/') && !specifier.startsWith('node:');
+}
+
+/** Tests and their helpers (`*.test.ts`, `test/**`) may drive the engine with its SDK directly. */
+function isTestSupport(file: string): boolean {
+  return file.endsWith('.test.ts') || file.startsWith('test/') || file.startsWith('test\\');
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+}
+
+describe('plugin registry', () => {
+  it('has unique names and finds each plugin by name', () => {
+    const names = plugins.map((plugin) => plugin.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const plugin of plugins) expect(findPlugin(plugin.name)).toBe(plugin);
+    expect(findPlugin('no-such-engine')).toBeUndefined();
+  });
+
+  it('registers every plugin folder', () => {
+    const folders = readdirSync(pluginsDir).filter((entry) => statSync(join(pluginsDir, entry)).isDirectory());
+    expect(folders.sort()).toEqual(plugins.map((plugin) => plugin.name).sort());
+  });
+});
+
+describe.each(plugins.map((plugin) => [plugin.name, plugin] as const))('plugin %s', (_name, plugin) => {
+  const folder = join(pluginsDir, plugin.name);
+
+  it('has a lowercase name equal to its folder, and the current API version', () => {
+    expect(plugin.name).toMatch(/^[a-z][a-z0-9-]*$/);
+    expect(existsSync(folder)).toBe(true);
+    expect(plugin.apiVersion).toBe(PLUGIN_API_VERSION);
+    expect(plugin.displayName.length).toBeGreaterThan(0);
+    expect(plugin.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('has index.ts, client.ts, README.md and a test file', () => {
+    for (const file of ['index.ts', 'client.ts', 'README.md']) expect(existsSync(join(folder, file)), file).toBe(true);
+    expect(sourceFiles(folder).some((file) => file.endsWith('.test.ts'))).toBe(true);
+  });
+
+  it('imports the vendor SDK and speaks HTTP only in client.ts, and never reaches into the core', () => {
+    for (const file of sourceFiles(folder).filter((name) => !isTestSupport(name))) {
+      const source = readFileSync(join(folder, file), 'utf8');
+      const specifiers = importSpecifiers(source);
+      for (const specifier of specifiers) {
+        for (const forbidden of FORBIDDEN_IMPORTS) expect(specifier, `${file} imports ${specifier}`).not.toMatch(forbidden);
+      }
+      if (file === 'client.ts') continue;
+      const vendor = specifiers.filter((specifier) => isBare(specifier) && !SHARED_PACKAGES.has(specifier));
+      expect(vendor, `${file} imports a vendor package`).toEqual([]);
+      expect(/\bfetch\s*\(/.test(source), `${file} calls fetch`).toBe(false);
+    }
+  });
+
+  it('has a strict zod object config whose secret keys are config keys', () => {
+    expect(plugin.config).toBeInstanceOf(z.ZodObject);
+    const result = plugin.config.safeParse({ notAConfigKey: 1 });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.some((issue) => issue.code === 'unrecognized_keys')).toBe(true);
+    const keys = Object.keys(plugin.config.shape);
+    for (const secret of plugin.secretKeys) expect(keys).toContain(secret);
+  });
+
+  it('documents every config key in a README table', () => {
+    const readme = readFileSync(join(folder, 'README.md'), 'utf8');
+    const tableRows = readme.split('\n').filter((line) => line.trimStart().startsWith('|'));
+    expect(tableRows.length).toBeGreaterThan(0);
+    for (const key of Object.keys(plugin.config.shape)) {
+      expect(tableRows.some((row) => row.includes(`\`${key}\``)), `README table row for ${key}`).toBe(true);
+    }
+  });
+
+  it('declares only known capabilities, without duplicates', () => {
+    const known = ['logicalBackup', 'logicalRestore', 'nativeBackup', 'cancel'];
+    for (const capability of plugin.capabilities) expect(known).toContain(capability);
+    expect(new Set(plugin.capabilities).size).toBe(plugin.capabilities.length);
+  });
+});
