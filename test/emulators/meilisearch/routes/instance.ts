@@ -1,0 +1,88 @@
+// Instance-wide routes: /health (no auth), /version, /dumps, /snapshots, /swap-indexes.
+
+import { isIndexAuthorized } from '../auth.ts';
+import type { Engine } from '../engine.ts';
+import { MeiliError, invalidApiKey, invalidIndexUid, isValidIndexUid } from '../errors.ts';
+import { json, readJsonBody, type Route } from '../http.ts';
+import { boolean, expectObject, missingField, typeError, unknownField } from '../params.ts';
+import type { IndexSwap } from '../tasks.ts';
+
+/** `Vec<SwapIndexesPayload>`; `rename` exists from v1.18 only (an unknown field before). */
+function parseSwaps(body: unknown, renameSupported: boolean): IndexSwap[] {
+  if (!Array.isArray(body)) throw typeError('', 'an array', body, 'bad_request');
+  const accepted = renameSupported ? ['indexes', 'rename'] : ['indexes'];
+  return body.map((item, i) => {
+    const obj = expectObject(item, `[${i}]`, 'bad_request');
+    let indexes: string[] | undefined;
+    let rename = false;
+    for (const [key, value] of Object.entries(obj)) {
+      if (key === 'indexes') {
+        if (!Array.isArray(value)) throw typeError(`[${i}].indexes`, 'an array', value, 'invalid_swap_indexes');
+        indexes = value.map((uid, j) => {
+          if (typeof uid !== 'string') throw typeError(`[${i}].indexes[${j}]`, 'a string', uid, 'invalid_swap_indexes');
+          if (!isValidIndexUid(uid)) throw invalidIndexUid(uid, 'invalid_swap_indexes', `Invalid value at \`[${i}].indexes[${j}]\`: `);
+          return uid;
+        });
+      } else if (key === 'rename' && renameSupported) rename = boolean(value, `[${i}].rename`, 'invalid_swap_rename');
+      else throw unknownField(key, accepted, `[${i}]`);
+    }
+    if (indexes === undefined) throw missingField('indexes', 'missing_swap_indexes', `[${i}]`);
+    if (indexes.length !== 2) {
+      throw new MeiliError('invalid_swap_indexes', `Two indexes must be given for each swap. The list \`[${indexes.map((u) => `"${u}"`).join(', ')}]\` contains ${indexes.length} indexes.`);
+    }
+    const swap: IndexSwap = { indexes: [indexes[0]!, indexes[1]!] };
+    if (renameSupported) swap.rename = rename;
+    return swap;
+  });
+}
+
+/** `check_index_swap_validity`: an index may appear in only one swap. */
+function checkDuplicates(swaps: readonly IndexSwap[]): void {
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const name of swaps.flatMap((s) => s.indexes)) (seen.has(name) ? duplicates : seen).add(name);
+  const list = [...duplicates].sort();
+  if (list.length === 1) throw new MeiliError('invalid_swap_duplicate_index_found', `Indexes must be declared only once during a swap. \`${list[0]}\` was specified several times.`);
+  if (list.length > 1) throw new MeiliError('invalid_swap_duplicate_index_found', `Indexes must be declared only once during a swap. ${list.map((n) => `\`${n}\``).join(', ')} were specified several times.`);
+}
+
+export function instanceRoutes(engine: Engine): Route[] {
+  return [
+    { method: 'GET', pattern: '/health', handler: () => json(200, { status: 'available' }) },
+    {
+      method: 'GET',
+      pattern: '/version',
+      handler: (req) => {
+        engine.auth(req.headers, 'version');
+        return json(200, { commitSha: 'unknown', commitDate: 'unknown', pkgVersion: engine.options.version });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/dumps',
+      handler: (req) => {
+        engine.auth(req.headers, 'dumps.create');
+        return json(202, engine.enqueue({ type: 'dumpCreation' }, { dumpUid: null }));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/snapshots',
+      handler: (req) => {
+        engine.auth(req.headers, 'snapshots.create');
+        return json(202, engine.enqueue({ type: 'snapshotCreation' }, null));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/swap-indexes',
+      handler: (req) => {
+        const auth = engine.auth(req.headers, 'indexes.swap');
+        const swaps = parseSwaps(readJsonBody(req), engine.versionAtLeast(1, 18));
+        for (const { indexes } of swaps) if (!indexes.every((uid) => isIndexAuthorized(auth, uid))) throw invalidApiKey();
+        checkDuplicates(swaps);
+        return json(202, engine.enqueue({ type: 'indexSwap', swaps }, { swaps }));
+      },
+    },
+  ];
+}
