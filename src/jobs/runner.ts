@@ -28,6 +28,8 @@ export interface JobRunnerDeps {
 interface RunningJob {
   controller: AbortController;
   done: Promise<void>;
+  /** Progress published while the plugin stops shows CANCELING, as the row does. */
+  canceling: boolean;
 }
 
 export class JobRunner {
@@ -69,7 +71,10 @@ export class JobRunner {
 
   /** A cancel asked on this replica reaches the plugin at once; others learn it at their next heartbeat. */
   requestCancel(jobId: string): void {
-    this.running.get(jobId)?.controller.abort(new GatewayError('job_canceled', 'Canceled by request'));
+    const entry = this.running.get(jobId);
+    if (!entry) return;
+    entry.canceling = true;
+    entry.controller.abort(new GatewayError('job_canceled', 'Canceled by request'));
   }
 
   /** Stops claiming, aborts running jobs after `graceMs`, waits for them to record their end. */
@@ -93,9 +98,9 @@ export class JobRunner {
       const job = await claimNextJob(this.deps.prisma, this.owner, this.deps.leaseMs);
       if (!job) return;
       const controller = new AbortController();
-      const entry: RunningJob = { controller, done: Promise.resolve() };
+      const entry: RunningJob = { controller, done: Promise.resolve(), canceling: false };
       this.running.set(job.id, entry);
-      entry.done = this.execute(job, controller)
+      entry.done = this.execute(job, entry)
         .catch((error) => this.deps.logger.error('job bookkeeping failed', { jobId: job.id, error }))
         .finally(() => {
           this.running.delete(job.id);
@@ -104,7 +109,8 @@ export class JobRunner {
     }
   }
 
-  private async execute(claimed: Job, controller: AbortController): Promise<void> {
+  private async execute(claimed: Job, entry: RunningJob): Promise<void> {
+    const { controller } = entry;
     const { prisma, logger } = this.deps;
     const log = logger.child({ jobId: claimed.id, kind: claimed.kind });
     let job = claimed;
@@ -117,7 +123,7 @@ export class JobRunner {
     );
     const tracker = new ProgressTracker(
       {
-        publish: (progress) => this.deps.bus.publish({ ...job, progress: { ...progress } }),
+        publish: (progress) => this.deps.bus.publish({ ...job, status: entry.canceling ? 'CANCELING' : job.status, progress: { ...progress } }),
         persist: async (progress) => {
           try {
             await prisma.job.updateMany({ where: { id: job.id, leaseOwner: this.owner }, data: { progress: { ...progress } } });
