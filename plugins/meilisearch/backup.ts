@@ -53,14 +53,23 @@ export async function logicalBackup(
     await archive.writeCollectionSchema(index.uid, schema);
 
     const sink = archive.openDocuments(index.uid);
+    const fetchFrom = (offset: number) => {
+      const pending = fetchPage(client, index.uid, offset, options.pageSize, vectors, signal, warnings);
+      pending.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
+      return pending;
+    };
+    // The next page is read while the current one is compressed and written: engine and disk work at once.
+    let next = fetchFrom(0);
     for (let offset = 0; ; ) {
       throwIfCanceled(signal);
-      const page = await fetchPage(client, index.uid, offset, options.pageSize, vectors, signal, warnings);
-      if (page.length > 0) await sink.write(page);
+      const page = await next;
       offset += page.length;
+      const more = page.length >= options.pageSize;
+      if (more) next = fetchFrom(offset);
+      if (page.length > 0) await sink.write(page);
       completed += page.length;
       report(`index ${index.uid}`);
-      if (page.length < options.pageSize) break;
+      if (!more) break;
     }
     await sink.close();
   }
