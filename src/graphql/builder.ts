@@ -2,14 +2,16 @@
 import SchemaBuilder from '@pothos/core';
 import type { GraphQLContext } from './context.ts';
 
-export const builder = new SchemaBuilder<{
+export interface GatewaySchemaTypes {
   Context: GraphQLContext;
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
   };
   DefaultFieldNullability: false;
-}>({ defaultFieldNullability: false });
+}
+
+export const builder = new SchemaBuilder<GatewaySchemaTypes>({ defaultFieldNullability: false });
 
 builder.queryType({});
 builder.mutationType({});

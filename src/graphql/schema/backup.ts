@@ -4,7 +4,7 @@ import { isUuid } from '../../catalog/engines.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
 import { EngineRef } from './engine.ts';
-import { PageInfoRef, pageArgs, toConnection } from './pagination.ts';
+import { connectionType, pageArgs, toConnection } from './pagination.ts';
 
 export const BackupStrategyEnum = builder.enumType('BackupStrategy', { values: ['NATIVE', 'LOGICAL'] as const });
 export const BackupTypeEnum = builder.enumType('BackupType', { values: ['FULL', 'INCREMENTAL'] as const });
@@ -62,15 +62,7 @@ export const BackupRef = builder.objectRef<Backup>('Backup').implement({
   }),
 });
 
-const BackupConnectionRef = builder
-  .objectRef<{ nodes: Backup[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: number }>('BackupConnection')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [BackupRef], resolve: (c) => c.nodes }),
-      pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
-      totalCount: t.exposeInt('totalCount'),
-    }),
-  });
+const BackupConnectionRef = connectionType('Backup', BackupRef);
 
 builder.queryFields((t) => ({
   backup: t.field({

@@ -6,7 +6,7 @@ import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
 import { BackupRef, BackupStrategyEnum, BackupTypeEnum } from './backup.ts';
 import { EngineRef } from './engine.ts';
-import { PageInfoRef, pageArgs, toConnection } from './pagination.ts';
+import { connectionType, pageArgs, toConnection } from './pagination.ts';
 
 const JobKindEnum = builder.enumType('JobKind', { values: ['BACKUP', 'RESTORE', 'VERIFY', 'DELETE'] as const });
 const JobStatusEnum = builder.enumType('JobStatus', { values: ['QUEUED', 'RUNNING', 'CANCELING', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const });
@@ -71,15 +71,7 @@ export const JobRef = builder.objectRef<Job>('Job').implement({
   }),
 });
 
-const JobConnectionRef = builder
-  .objectRef<{ nodes: Job[]; pageInfo: { hasNextPage: boolean; endCursor: string | null }; totalCount: number }>('JobConnection')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [JobRef], resolve: (c) => c.nodes }),
-      pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
-      totalCount: t.exposeInt('totalCount'),
-    }),
-  });
+const JobConnectionRef = connectionType('Job', JobRef);
 
 builder.queryFields((t) => ({
   job: t.field({ type: JobRef, nullable: true, args: { id: t.arg.id({ required: true }) }, resolve: (_r, { id }, ctx) => ctx.gateway.jobs.find(String(id)) }),

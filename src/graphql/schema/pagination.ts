@@ -1,5 +1,6 @@
 import { GatewayError } from '../../errors.ts';
-import { builder } from '../builder.ts';
+import type { ObjectRef } from '@pothos/core';
+import { builder, type GatewaySchemaTypes } from '../builder.ts';
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -27,4 +28,21 @@ export function toConnection<T extends { id: string }>(rows: T[], first: number 
   const take = first ?? 50;
   const nodes = rows.slice(0, take);
   return { nodes, totalCount, pageInfo: { hasNextPage: rows.length > take, endCursor: nodes.at(-1)?.id ?? null } };
+}
+
+export interface Connection<T> {
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+/** `<Name>Connection { nodes pageInfo totalCount }` for a node type. */
+export function connectionType<T>(name: string, node: ObjectRef<PothosSchemaTypes.ExtendDefaultTypes<GatewaySchemaTypes>, T>) {
+  return builder.objectRef<Connection<T>>(`${name}Connection`).implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [node], resolve: (c) => c.nodes }),
+      pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
+      totalCount: t.exposeInt('totalCount'),
+    }),
+  });
 }
