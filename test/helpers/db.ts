@@ -6,12 +6,11 @@
 // TEST_DB_KINDS=pglite (or postgres) limits the kinds; TEST_POSTGRES_URL overrides the PostgreSQL server
 // (default postgresql://postgres@127.0.0.1:5432/postgres; the local cluster is started when it is down).
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { buildPGliteTemplate } from '../../src/db/pglite-template.ts';
@@ -25,7 +24,6 @@ export const DB_KINDS: readonly DatabaseKind[] = parseKinds(process.env.TEST_DB_
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 const TEST_DB_PREFIX = 'gw_test_';
-const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/backup-gateway/', import.meta.url));
 
 function parseKinds(value: string | undefined): DatabaseKind[] {
   if (!value) return ['pglite', 'postgres'];
