@@ -24,9 +24,16 @@ export const ERROR_CATALOGUE = {
   api_key_not_found: { type: 'invalid_request', status: 404 },
   capability_not_supported: { type: 'invalid_request', status: 400 },
   plugin_mismatch: { type: 'invalid_request', status: 400 },
+  incremental_not_supported: { type: 'invalid_request', status: 400 },
+  table_locked: { type: 'invalid_request', status: 423 },
+  path_not_allowed: { type: 'invalid_request', status: 403 },
+  file_not_found: { type: 'invalid_request', status: 404 },
+  invalid_backup_file: { type: 'invalid_request', status: 400 },
+  backup_missing: { type: 'invalid_request', status: 410 },
   // engine
   engine_unreachable: { type: 'engine', status: 502 },
   engine_error: { type: 'engine', status: 502 },
+  engine_auth_failed: { type: 'engine', status: 502 },
   engine_timeout: { type: 'engine', status: 504 },
   restore_failed: { type: 'engine', status: 502 },
   // storage / integrity

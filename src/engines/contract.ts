@@ -4,7 +4,14 @@ import type { ArchiveReader, ArchiveWriter } from '../storage/archive-types.ts';
 
 export const PLUGIN_API_VERSION = 1 as const;
 
-export type Capability = 'logicalBackup' | 'logicalRestore' | 'nativeBackup' | 'cancel';
+export type Capability =
+  | 'logicalBackup'
+  | 'logicalRestore'
+  | 'nativeBackup'
+  | 'nativeRestore'
+  | 'serverBackups'
+  | 'importBackup'
+  | 'cancel';
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -75,7 +82,12 @@ export interface LogicalRestoreCapability {
 }
 
 /** The tiny required core of a live plugin instance; capabilities are optional members. */
-export interface EngineInstance extends Partial<LogicalBackupCapability>, Partial<LogicalRestoreCapability> {
+export interface EngineInstance
+  extends Partial<LogicalBackupCapability>,
+    Partial<LogicalRestoreCapability>,
+    Partial<NativeBackupCapability>,
+    Partial<NativeRestoreCapability>,
+    Partial<ServerBackupsCapability> {
   health(signal: AbortSignal): Promise<EngineHealth>;
   listCollections(signal: AbortSignal): Promise<EngineCollectionInfo[]>;
   close?(): Promise<void>;
@@ -97,4 +109,93 @@ export interface EnginePlugin<Config extends z.ZodObject = z.ZodObject> {
   secretKeys: readonly (keyof z.infer<Config> & string)[];
   capabilities: readonly Capability[];
   create(config: z.infer<Config>, ctx: PluginCreateContext): EngineInstance;
+  /** importBackup: reads a backup file on the gateway host (e.g. a Meilisearch .dump) without any engine. */
+  inspectBackupFile?(file: string, signal: AbortSignal): Promise<InspectedBackupFile>;
+}
+
+export interface InspectedBackupFile {
+  engineVersion: string | null;
+  /** e.g. "meilisearch dump v6". */
+  format: string;
+  createdAt: string | null;
+  collections: NativeCollectionInfo[];
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Native backups: the engine's own mechanism (Meilisearch dumps, Typesense snapshots, milvus-backup).
+// The file either is copied into gateway storage (when the operator mounts the engine's folder for the
+// gateway) or stays on the engine side and is cataloged as an external artifact.
+
+export interface NativeBackupRequest {
+  /** null = everything the mechanism covers (a dump or snapshot is always whole; plugins say so in warnings). */
+  collections: string[] | null;
+  /** The catalog name of the backup; plugins that name server-side backups check it against the engine's rules. */
+  name: string;
+  /** Stable for the job: an idempotency key for engines whose create call may be retried (milvus-backup request_id). */
+  requestId: string;
+}
+
+export interface ExternalArtifact {
+  /** Name as the engine knows it, e.g. "20240101-120000123.dump" or a milvus-backup backup name. */
+  path: string;
+  /** Where it lives, e.g. "meilisearch-server:dumps/20240101-120000123.dump" or "milvus-backup:backup/nightly". */
+  location: string;
+  bytes: number | null;
+  description: string;
+}
+
+export interface NativeArtifactSink {
+  /** Streams a file into gateway storage at `native/<path>`; size and sha256 are computed while writing. */
+  writeFile(path: string, source: AsyncIterable<Uint8Array> | NodeJS.ReadableStream): Promise<import('../storage/archive-types.ts').ArchiveFile>;
+  /** Records something that stays on the engine side. */
+  addExternal(artifact: ExternalArtifact): void;
+}
+
+export interface NativeCollectionInfo {
+  name: string;
+  documentCount: number | null;
+  bytes: number | null;
+}
+
+export interface NativeBackupResult {
+  engineVersion: string | null;
+  collections: NativeCollectionInfo[];
+  warnings: string[];
+  /** The engine's own id of this backup (dump uid, snapshot path, milvus-backup name): used by restore, delete, sync. */
+  externalId: string | null;
+}
+
+export interface NativeBackupCapability {
+  nativeBackup(request: NativeBackupRequest, sink: NativeArtifactSink, ctx: JobContext): Promise<NativeBackupResult>;
+}
+
+/** A native backup as a restore sees it: copied files (sha256 verified while read) and external references. */
+export interface NativeBackupHandle {
+  externalId: string | null;
+  engineVersion: string | null;
+  files: import('../storage/archive-types.ts').ArchiveFile[];
+  external: ExternalArtifact[];
+  collections: NativeCollectionInfo[];
+  /** Opens a copied file by its path as listed in `files`. */
+  openFile(path: string): Promise<NodeJS.ReadableStream>;
+}
+
+export interface NativeRestoreCapability {
+  nativeRestore(request: LogicalRestoreRequest, backup: NativeBackupHandle, ctx: JobContext): Promise<LogicalRestoreResult>;
+}
+
+/** Engines that keep backups on their side (milvus-backup): catalog reconciliation and deletion. */
+export interface ServerBackupInfo {
+  externalId: string;
+  name: string;
+  createdAt: string | null;
+  collections: NativeCollectionInfo[];
+  bytes: number | null;
+  engineVersion: string | null;
+}
+
+export interface ServerBackupsCapability {
+  listServerBackups(signal: AbortSignal): Promise<ServerBackupInfo[]>;
+  deleteServerBackup(externalId: string, signal: AbortSignal): Promise<void>;
 }
