@@ -4,7 +4,7 @@ import { ARCHIVE_FORMAT_VERSION, type BackupManifest } from './archive-types.ts'
 
 const count = z.number().int().nonnegative();
 
-const archiveFileSchema = z.object({
+export const archiveFileSchema = z.object({
   path: z.string().min(1),
   bytes: count,
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256'),
