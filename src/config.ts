@@ -16,6 +16,7 @@ const EnvSchema = z.object({
   GATEWAY_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   GATEWAY_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
   GATEWAY_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  GATEWAY_IMPORT_DIR: z.string().min(1).optional(),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -31,6 +32,8 @@ export interface GatewayConfig {
   jobConcurrency: number;
   leaseMs: number;
   logLevel: LogLevel;
+  /** importBackup reads files only inside this directory; unset = importing is off. */
+  importDir: string | undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -52,5 +55,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobConcurrency: e.GATEWAY_JOB_CONCURRENCY,
     leaseMs: e.GATEWAY_LEASE_MS,
     logLevel: e.GATEWAY_LOG_LEVEL,
+    importDir: e.GATEWAY_IMPORT_DIR ? path.resolve(e.GATEWAY_IMPORT_DIR) : undefined,
   };
 }

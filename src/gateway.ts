@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AuditLog } from './catalog/audit.ts';
 import { BackupService } from './catalog/backups.ts';
 import { EngineService } from './catalog/engines.ts';
+import { hasServerBackups, syncEngineBackups } from './catalog/sync.ts';
 import { ApiKeyService } from './auth/authenticate.ts';
 import type { GatewayConfig } from './config.ts';
 import type { PrismaClient } from './db/client.ts';
@@ -66,7 +67,20 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const bus = new JobBus();
   const engines = new EngineService({ prisma, plugins, secretBox, redactor, logger, audit });
   await engines.loadSecretsForRedaction();
-  const runner = new JobRunner({ prisma, engines, storage, bus, logger, leaseMs: config.leaseMs, concurrency: config.jobConcurrency });
+  const runner = new JobRunner({
+    prisma,
+    engines,
+    storage,
+    bus,
+    logger,
+    leaseMs: config.leaseMs,
+    concurrency: config.jobConcurrency,
+    // Engines that keep backups on their side: reconcile the catalog after every job there.
+    afterJob: async (job) => {
+      const engine = job.engineId ? await engines.find(job.engineId) : null;
+      if (engine && hasServerBackups(engines.instance(engine))) await syncEngineBackups({ prisma, engines, audit }, engine, 'sync');
+    },
+  });
   const jobs = new JobService({
     prisma,
     engines,
@@ -96,7 +110,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     storage,
     audit,
     engines,
-    backups: new BackupService(prisma, storage, audit),
+    backups: new BackupService(prisma, storage, audit, engines),
     jobs,
     runner,
     bus,

@@ -3,13 +3,16 @@ import type { Backup, BackupStatus, Prisma, PrismaClient } from '../db/client.ts
 import { GatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import type { AuditLog } from './audit.ts';
-import { isUuid } from './engines.ts';
+import { wrapPluginError } from '../jobs/plugin-call.ts';
+import { isUuid, type EngineService } from './engines.ts';
+import { hasServerBackups } from './sync.ts';
 
 export class BackupService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly storage: StorageDriver,
     private readonly audit: AuditLog,
+    private readonly engines: EngineService,
   ) {}
 
   find(id: string): Promise<Backup | null> {
@@ -30,12 +33,27 @@ export class BackupService {
     };
   }
 
+  /** A backup the engine keeps (milvus-backup) is deleted there first; one already gone there is fine. */
+  private async deleteOnEngineSide(backup: Backup): Promise<void> {
+    if (!backup.externalId || backup.origin === 'IMPORTED' || !backup.engineId || backup.status === 'MISSING') return;
+    const engine = await this.engines.find(backup.engineId);
+    if (!engine) return;
+    const instance = this.engines.instance(engine);
+    if (!hasServerBackups(instance)) return;
+    try {
+      await instance.deleteServerBackup(backup.externalId, AbortSignal.timeout(60_000));
+    } catch (error) {
+      throw wrapPluginError(engine.plugin, 'deleteServerBackup', error);
+    }
+  }
+
   /** Removes the files, keeps the record as DELETED. Refused while a job still uses the backup. */
   async delete(id: string, actor: string): Promise<Backup> {
     const backup = await this.get(id);
     if (backup.status === 'DELETED') throw new GatewayError('backup_not_found', `Backup "${backup.name}" is already deleted`);
     const inUse = await this.prisma.job.findFirst({ where: { backupId: id, status: { in: ['QUEUED', 'RUNNING', 'CANCELING'] } } });
     if (inUse) throw new GatewayError('backup_in_use', `Backup "${backup.name}" is used by ${inUse.kind.toLowerCase()} job ${inUse.id}; cancel it first`);
+    await this.deleteOnEngineSide(backup);
     await this.storage.deleteBackup(id);
     const deleted = await this.prisma.backup.update({ where: { id }, data: { status: 'DELETED', deletedAt: new Date() } });
     await this.audit.record(actor, 'backup.delete', 'backup', id, { name: backup.name });

@@ -12,6 +12,8 @@ export const MUTATION_SCOPES: Record<string, Scope> = {
   deleteBackup: 'OPERATOR',
   planRestore: 'OPERATOR',
   verifyBackup: 'OPERATOR',
+  syncEngineBackups: 'OPERATOR',
+  importBackup: 'ADMIN',
   registerEngine: 'ADMIN',
   updateEngine: 'ADMIN',
   removeEngine: 'ADMIN',

@@ -95,7 +95,7 @@ export class JobService {
     if (engine.plugin !== backup.plugin) {
       throw new GatewayError('plugin_mismatch', `Backup "${backup.name}" was made by the ${backup.plugin} plugin; engine "${engine.name}" uses ${engine.plugin}`);
     }
-    this.requireCapability(engine, 'logicalRestore', 'restore');
+    this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', `restore a ${backup.strategy.toLowerCase()} backup`);
     const available = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id } })).map((c) => c.name);
     const collections = normaliseCollections(request.collections) ?? available;
     for (const name of collections) {

@@ -1,14 +1,16 @@
-// A logical restore job: the core opens the archive (checksums verified while reading), the plugin writes the engine.
-import type { Job } from '../db/client.ts';
-import type { EngineInstance, JobContext } from '../engines/contract.ts';
+// A restore job: the core opens the backup (checksums verified while reading), the plugin writes the engine.
+// Logical backups go to logicalRestore; native ones (a dump, a server-side backup) to nativeRestore.
+import type { Job, PrismaClient } from '../db/client.ts';
+import type { EngineInstance, JobContext, LogicalRestoreRequest } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
 import { openArchiveReader } from '../storage/archive-reader.ts';
 import type { StorageDriver } from '../storage/driver.ts';
+import { openNativeBackup } from '../storage/native-sink.ts';
 import { RestoreJobInput } from './job-input.ts';
 import { callPlugin } from './plugin-call.ts';
 
 export async function runRestoreJob(
-  deps: { storage: StorageDriver },
+  deps: { prisma: PrismaClient; storage: StorageDriver },
   job: Job,
   plugin: string,
   instance: EngineInstance,
@@ -16,12 +18,20 @@ export async function runRestoreJob(
 ): Promise<string[]> {
   const input = RestoreJobInput.parse(job.input);
   if (!job.backupId) throw new GatewayError('backup_not_found', `restore job ${job.id} names no backup`);
+  const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id: job.backupId } });
+  const request: LogicalRestoreRequest = { collections: input.collections, rename: input.rename, atomic: input.atomic };
+  ctx.progress({ phase: 'opening backup', completed: 0, total: null, unit: 'documents' });
+
+  if (backup.strategy === 'NATIVE') {
+    if (!instance.nativeRestore) throw new GatewayError('capability_not_supported', `The ${plugin} plugin cannot restore native backups`);
+    const nativeRestore = instance.nativeRestore.bind(instance);
+    const handle = await openNativeBackup({ storage: deps.storage, backupId: backup.id });
+    const result = await callPlugin(plugin, 'nativeRestore', ctx.signal, () => nativeRestore(request, handle, ctx));
+    return result.warnings;
+  }
   if (!instance.logicalRestore) throw new GatewayError('capability_not_supported', `The ${plugin} plugin has no logical restore`);
   const logicalRestore = instance.logicalRestore.bind(instance);
-  ctx.progress({ phase: 'opening archive', completed: 0, total: null, unit: 'documents' });
-  const archive = await openArchiveReader({ storage: deps.storage, backupId: job.backupId });
-  const result = await callPlugin(plugin, 'logicalRestore', ctx.signal, () =>
-    logicalRestore({ collections: input.collections, rename: input.rename, atomic: input.atomic }, archive, ctx),
-  );
+  const archive = await openArchiveReader({ storage: deps.storage, backupId: backup.id });
+  const result = await callPlugin(plugin, 'logicalRestore', ctx.signal, () => logicalRestore(request, archive, ctx));
   return result.warnings;
 }

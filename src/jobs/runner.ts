@@ -7,6 +7,8 @@ import { GatewayError, toGatewayError } from '../errors.ts';
 import type { GatewayLogger } from '../log.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { runBackupJob } from './backup-job.ts';
+import { BackupJobInput } from './job-input.ts';
+import { runNativeBackupJob } from './native-backup-job.ts';
 import { claimNextJob, renewLeases } from './claim.ts';
 import type { JobBus } from './job-bus.ts';
 import { ProgressTracker, readProgress, type JobProgressState } from './progress.ts';
@@ -23,6 +25,8 @@ export interface JobRunnerDeps {
   concurrency: number;
   /** Poll interval for work queued by other replicas. */
   pollMs?: number;
+  /** Runs after each job has ended (catalog sync); its failure is logged, never the job's. */
+  afterJob?: (job: Job) => Promise<void>;
 }
 
 interface RunningJob {
@@ -153,6 +157,11 @@ export class JobRunner {
     await tracker.flush();
     job = await this.finish(job, tracker.current, outcome);
     log.info('job ended', { status: outcome.status, code: outcome.error?.code });
+    try {
+      await this.deps.afterJob?.(job);
+    } catch (error) {
+      log.warn('after-job step failed', { error });
+    }
   }
 
   private async dispatch(job: Job, ctx: JobContext): Promise<string[]> {
@@ -161,7 +170,8 @@ export class JobRunner {
     const instance = this.deps.engines.instance(engine);
     switch (job.kind) {
       case 'BACKUP':
-        await runBackupJob(this.deps, job, engine.plugin, instance, ctx);
+        if (BackupJobInput.parse(job.input).strategy === 'NATIVE') await runNativeBackupJob(this.deps, job, engine.plugin, instance, ctx);
+        else await runBackupJob(this.deps, job, engine.plugin, instance, ctx);
         return [];
       case 'RESTORE':
         return runRestoreJob(this.deps, job, engine.plugin, instance, ctx);

@@ -1,6 +1,8 @@
 import type { Artifact, Backup, BackupCollection } from '../../db/client.ts';
 import { GatewayError } from '../../errors.ts';
 import { isUuid } from '../../catalog/engines.ts';
+import { importBackup } from '../../catalog/import.ts';
+import { syncEngineBackups, type SyncResult } from '../../catalog/sync.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
 import { EngineRef } from './engine.ts';
@@ -8,7 +10,11 @@ import { connectionType, pageArgs, toConnection } from './pagination.ts';
 
 export const BackupStrategyEnum = builder.enumType('BackupStrategy', { values: ['NATIVE', 'LOGICAL'] as const });
 export const BackupTypeEnum = builder.enumType('BackupType', { values: ['FULL', 'INCREMENTAL'] as const });
-const BackupStatusEnum = builder.enumType('BackupStatus', { values: ['PENDING', 'COMPLETE', 'FAILED', 'DELETED'] as const });
+const BackupStatusEnum = builder.enumType('BackupStatus', { values: ['PENDING', 'COMPLETE', 'FAILED', 'DELETED', 'MISSING'] as const });
+const BackupOriginEnum = builder.enumType('BackupOrigin', {
+  values: ['GATEWAY', 'IMPORTED', 'ENGINE'] as const,
+  description: 'GATEWAY: made by a job here; IMPORTED: from a file by importBackup; ENGINE: made by the engine tooling, found by syncEngineBackups',
+});
 
 const BackupCollectionRef = builder.objectRef<BackupCollection>('BackupCollection').implement({
   fields: (t) => ({
@@ -24,6 +30,8 @@ const ArtifactRef = builder.objectRef<Artifact>('Artifact').implement({
     bytes: t.float({ resolve: (a) => Number(a.bytes) }),
     sha256: t.exposeString('sha256'),
     collection: t.exposeString('collection', { nullable: true }),
+    external: t.exposeBoolean('external', { description: 'Stays on the engine side; then sha256 is empty and location says where' }),
+    location: t.exposeString('location', { nullable: true }),
   }),
 });
 
@@ -41,6 +49,8 @@ export const BackupRef = builder.objectRef<Backup>('Backup').implement({
     strategy: t.field({ type: BackupStrategyEnum, resolve: (b) => b.strategy }),
     type: t.field({ type: BackupTypeEnum, resolve: (b) => b.type }),
     status: t.field({ type: BackupStatusEnum, resolve: (b) => b.status }),
+    origin: t.field({ type: BackupOriginEnum, resolve: (b) => b.origin }),
+    externalId: t.exposeString('externalId', { nullable: true, description: "The engine's own id of a native backup" }),
     sizeBytes: t.float({ nullable: true, resolve: (b) => toNumber(b.sizeBytes) }),
     documentCount: t.float({ nullable: true, resolve: (b) => toNumber(b.documentCount) }),
     collections: t.field({
@@ -91,14 +101,51 @@ builder.queryFields((t) => ({
   }),
 }));
 
-builder.mutationField('deleteBackup', (t) =>
-  t.field({
+const ImportBackupInput = builder.inputType('ImportBackupInput', {
+  fields: (t) => ({
+    plugin: t.string({ required: true }),
+    path: t.string({ required: true, description: 'A file on the gateway host, inside GATEWAY_IMPORT_DIR' }),
+    name: t.string(),
+  }),
+});
+
+const SyncResultRef = builder.objectRef<SyncResult>('SyncResult').implement({
+  fields: (t) => ({
+    found: t.exposeInt('found', { description: 'Backups the engine side holds' }),
+    imported: t.exposeInt('imported', { description: 'New catalog entries for backups made outside the gateway' }),
+    missing: t.exposeInt('missing', { description: 'Catalog entries whose backup vanished on the engine side' }),
+    restored: t.exposeInt('restored', { description: 'MISSING entries whose backup is back' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  deleteBackup: t.field({
     type: BackupRef,
-    description: 'Removes the backup files; the catalog keeps the record as DELETED',
+    description: 'Removes the backup files (and the server-side backup for engines that keep them); the catalog keeps the record as DELETED',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => ctx.gateway.backups.delete(String(id), actorOf(ctx)),
   }),
-);
+  importBackup: t.field({
+    type: BackupRef,
+    description: 'Catalogs a backup file already on the gateway host (e.g. a Meilisearch .dump), copying it into storage',
+    args: { input: t.arg({ type: ImportBackupInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      importBackup(
+        { prisma: ctx.gateway.prisma, storage: ctx.gateway.storage, audit: ctx.gateway.audit, importDir: ctx.gateway.config.importDir },
+        { plugin: ctx.gateway.engines.plugin(input.plugin), path: input.path, name: input.name },
+        actorOf(ctx),
+      ),
+  }),
+  syncEngineBackups: t.field({
+    type: SyncResultRef,
+    description: 'Reconciles the catalog with the backups an engine keeps on its side',
+    args: { engineId: t.arg.id({ required: true }) },
+    resolve: async (_root, { engineId }, ctx) => {
+      const engine = await ctx.gateway.engines.get(String(engineId));
+      return syncEngineBackups(ctx.gateway, engine, actorOf(ctx));
+    },
+  }),
+}));
 
 function toNumber(value: bigint | null): number | null {
   return value === null ? null : Number(value);

@@ -1,0 +1,38 @@
+// A native backup job: the engine's own mechanism runs; the core catalogs copied files and external references.
+import type { Job, PrismaClient } from '../db/client.ts';
+import type { EngineInstance, JobContext } from '../engines/contract.ts';
+import { GatewayError } from '../errors.ts';
+import type { StorageDriver } from '../storage/driver.ts';
+import { createNativeSink } from '../storage/native-sink.ts';
+import { recordNativeBackup } from '../catalog/native-records.ts';
+import { BackupJobInput } from './job-input.ts';
+import { callPlugin } from './plugin-call.ts';
+
+export async function runNativeBackupJob(
+  deps: { prisma: PrismaClient; storage: StorageDriver },
+  job: Job,
+  plugin: string,
+  instance: EngineInstance,
+  ctx: JobContext,
+): Promise<void> {
+  const { prisma, storage } = deps;
+  const input = BackupJobInput.parse(job.input);
+  if (!job.backupId) throw new GatewayError('internal', `backup job ${job.id} has no backup record`);
+  if (!instance.nativeBackup) throw new GatewayError('capability_not_supported', `The ${plugin} plugin has no native backup`);
+  const nativeBackup = instance.nativeBackup.bind(instance);
+  const backup = await prisma.backup.findUniqueOrThrow({ where: { id: job.backupId } });
+  const sink = createNativeSink({ storage, backupId: backup.id });
+  try {
+    const startedAt = new Date().toISOString();
+    const result = await callPlugin(plugin, 'nativeBackup', ctx.signal, () =>
+      nativeBackup({ collections: input.collections, name: backup.name, requestId: job.id }, sink, ctx),
+    );
+    ctx.signal.throwIfAborted();
+    const manifest = await sink.finalize({ plugin, ...result, createdAt: startedAt, finishedAt: new Date().toISOString() });
+    await recordNativeBackup(prisma, backup.id, manifest, sink.files());
+  } catch (error) {
+    await sink.abort();
+    await prisma.backup.update({ where: { id: backup.id }, data: { status: 'FAILED' } });
+    throw error;
+  }
+}
