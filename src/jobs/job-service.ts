@@ -8,7 +8,7 @@ import type { Capability } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { isTerminal, type JobBus } from './job-bus.ts';
-import type { BackupJobInput, RestoreJobInput } from './job-input.ts';
+import { RestoreJobInput, type BackupJobInput } from './job-input.ts';
 import { initialProgress } from './progress.ts';
 
 export const ACTIVE_STATUSES: JobStatus[] = ['QUEUED', 'RUNNING', 'CANCELING'];
@@ -73,7 +73,7 @@ export class JobService {
     const input: BackupJobInput = { collections, strategy, type };
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
 
-    const job = await this.enqueueExclusive(engine, async (tx) => {
+    const job = await this.enqueueExclusive(engine, collections, async (tx) => {
       const backup = await tx.backup.create({
         data: { name, engineId: engine.id, plugin: engine.plugin, strategy, type, location: '', labels: labels ?? undefined },
       });
@@ -105,7 +105,8 @@ export class JobService {
     const rename = normaliseRename(request.rename ?? [], collections);
     const input: RestoreJobInput = { collections, rename, atomic: request.atomic ?? true };
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
-    const job = await this.enqueueExclusive(engine, (tx) =>
+    const targets = collections.map((name) => rename[name] ?? name);
+    const job = await this.enqueueExclusive(engine, targets, (tx) =>
       tx.job.create({ data: this.jobData('RESTORE', engine.id, backup.id, input, timeoutMs, actor) }),
     );
     await this.deps.audit.record(actor, 'restore.start', 'job', job.id, { engineId: engine.id, backupId: backup.id, collections, rename });
@@ -133,14 +134,36 @@ export class JobService {
     return this.announce(await this.get(id));
   }
 
-  private async enqueueExclusive(engine: Engine, create: (tx: Prisma.TransactionClient) => Promise<Job>): Promise<Job> {
+  /** Collections being written by a running restore on the engine: locked (MAINTENANCE) until it ends. */
+  async lockedCollections(engineId: string): Promise<Map<string, string>> {
+    const restores = await this.deps.prisma.job.findMany({ where: { engineId, kind: 'RESTORE', status: { in: ACTIVE_STATUSES } } });
+    const locked = new Map<string, string>();
+    for (const job of restores) for (const target of restoreTargets(job)) locked.set(target, job.id);
+    return locked;
+  }
+
+  /**
+   * `touches`: the collections the new job reads or writes (null = all). A restore in progress locks its
+   * target collections (`table_locked`, the analogue of MagnetoDB's 423); any other running job holds the engine.
+   */
+  private async enqueueExclusive(engine: Engine, touches: string[] | null, create: (tx: Prisma.TransactionClient) => Promise<Job>): Promise<Job> {
     return this.deps.prisma.$transaction(async (tx) => {
       // The engine row lock serialises concurrent starts, across replicas too.
       await tx.$queryRaw`SELECT id FROM "Engine" WHERE id = ${engine.id} FOR UPDATE`;
       const running = await tx.job.findFirst({
         where: { engineId: engine.id, kind: { in: EXCLUSIVE_KINDS }, status: { in: ACTIVE_STATUSES } },
-        select: { id: true, kind: true, status: true },
       });
+      if (running?.kind === 'RESTORE') {
+        const targets = restoreTargets(running);
+        const hit = touches === null ? targets : touches.filter((name) => targets.includes(name));
+        if (hit.length > 0) {
+          throw new GatewayError(
+            'table_locked',
+            `${hit.slice(0, 5).map((n) => `"${n}"`).join(', ')} on engine "${engine.name}" ${hit.length === 1 ? 'is' : 'are'} being restored by job ${running.id}; try again when it ends`,
+            { details: { jobId: running.id, collections: hit } },
+          );
+        }
+      }
       if (running) {
         throw new GatewayError(
           'job_already_in_progress',
@@ -224,4 +247,11 @@ function validateLabels(raw: unknown): Record<string, string> | null {
 
 function timestampForName(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+/** The collections a restore job writes, after renames. */
+function restoreTargets(job: Job): string[] {
+  const parsed = RestoreJobInput.safeParse(job.input);
+  if (!parsed.success) return [];
+  return parsed.data.collections.map((name) => parsed.data.rename[name] ?? name);
 }

@@ -85,3 +85,49 @@ describe('job runner', () => {
     expect(restoreDeleted.errors?.[0]?.extensions?.code).toBe('backup_not_found');
   });
 });
+
+describe('maintenance lock of collections under restore', () => {
+  let emulator: MeilisearchEmulator;
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    emulator = await startMeilisearchEmulator();
+    const client = new Meilisearch({ host: emulator.url });
+    await client.index('locked').addDocuments(Array.from({ length: 300 }, (_, id) => ({ id }))).waitTask();
+    await client.index('free').addDocuments([{ id: 1 }]).waitTask();
+    t = await startTestGateway();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await emulator?.close();
+  });
+
+  it('refuses other jobs on a collection being restored with table_locked and shows it locked', async () => {
+    const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
+      i: { name: 'lock', plugin: 'meilisearch', config: { url: emulator.url, batchSize: 20 } },
+    });
+    const engineId = engine.data!.registerEngine.id;
+    const backup = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e, collections: ["locked"]}) { id backup { id } } }`, { e: engineId });
+    expect((await waitForJob(t, backup.data!.startBackup.id)).status).toBe('SUCCEEDED');
+    emulator.setOptions({ taskDelayMs: 200 });
+    const restore = await t.gql(`mutation($b: ID!) { startRestore(input: {backupId: $b}) { id } }`, { b: backup.data!.startBackup.backup.id });
+    const restoreId = restore.data!.startRestore.id;
+
+    const onLocked = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e, collections: ["locked"]}) { id } }`, { e: engineId });
+    expect(onLocked.errors?.[0]?.extensions).toMatchObject({ code: 'table_locked', details: { jobId: restoreId, collections: ['locked'] } });
+    const onAll = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e: engineId });
+    expect(onAll.errors?.[0]?.extensions?.code).toBe('table_locked');
+    const onOther = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e, collections: ["free"]}) { id } }`, { e: engineId });
+    expect(onOther.errors?.[0]?.extensions?.code).toBe('job_already_in_progress');
+    const shown = await t.gql(`query($e: ID!) { engine(id: $e) { collections { name locked lockedBy } } }`, { e: engineId });
+    expect(shown.data!.engine.collections).toEqual(
+      expect.arrayContaining([{ name: 'locked', locked: true, lockedBy: restoreId }, { name: 'free', locked: false, lockedBy: null }]),
+    );
+
+    emulator.setOptions({ taskDelayMs: 0 });
+    const restored = await waitForJob(t, restoreId);
+    expect(restored.status, JSON.stringify(restored.error)).toBe("SUCCEEDED");
+    const after = await t.gql(`query($e: ID!) { engine(id: $e) { collections { name locked } } }`, { e: engineId });
+    expect(after.data!.engine.collections.every((c: { locked: boolean }) => !c.locked)).toBe(true);
+  });
+});

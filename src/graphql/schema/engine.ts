@@ -15,10 +15,15 @@ const EngineHealthRef = builder.objectRef<EngineHealth>('EngineHealth').implemen
   }),
 });
 
-const EngineCollectionRef = builder.objectRef<EngineCollectionInfo>('EngineCollection').implement({
+const EngineCollectionRef = builder.objectRef<EngineCollectionInfo & { lockedBy: string | null }>('EngineCollection').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     documentCount: t.float({ nullable: true, resolve: (c) => c.documentCount }),
+    locked: t.boolean({
+      description: 'Being written by a restore (MAINTENANCE): other jobs on it are refused with table_locked',
+      resolve: (c) => c.lockedBy !== null,
+    }),
+    lockedBy: t.exposeID('lockedBy', { nullable: true, description: 'The restore job holding the lock' }),
   }),
 });
 
@@ -43,7 +48,13 @@ export const EngineRef = builder.objectRef<Engine>('Engine').implement({
     }),
     collections: t.field({
       type: [EngineCollectionRef],
-      resolve: (engine, _args, ctx) => ctx.gateway.engines.instance(engine).listCollections(AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS)),
+      resolve: async (engine, _args, ctx) => {
+        const [collections, locked] = await Promise.all([
+          ctx.gateway.engines.instance(engine).listCollections(AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS)),
+          ctx.gateway.jobs.lockedCollections(engine.id),
+        ]);
+        return collections.map((c) => ({ ...c, lockedBy: locked.get(c.name) ?? null }));
+      },
     }),
   }),
 });
