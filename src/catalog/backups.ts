@@ -53,6 +53,8 @@ export class BackupService {
     if (backup.status === 'DELETED') throw new GatewayError('backup_not_found', `Backup "${backup.name}" is already deleted`);
     const inUse = await this.prisma.job.findFirst({ where: { backupId: id, status: { in: ['QUEUED', 'RUNNING', 'CANCELING'] } } });
     if (inUse) throw new GatewayError('backup_in_use', `Backup "${backup.name}" is used by ${inUse.kind.toLowerCase()} job ${inUse.id}; cancel it first`);
+    const child = await this.prisma.backup.findFirst({ where: { parentId: id, status: { not: 'DELETED' } } });
+    if (child) throw new GatewayError('backup_in_use', `Incremental backup "${child.name}" builds on "${backup.name}"; delete it first`);
     await this.deleteOnEngineSide(backup);
     await this.storage.deleteBackup(id);
     const deleted = await this.prisma.backup.update({ where: { id }, data: { status: 'DELETED', deletedAt: new Date() } });

@@ -11,6 +11,7 @@ export type Capability =
   | 'nativeRestore'
   | 'serverBackups'
   | 'importBackup'
+  | 'incrementalBackup'
   | 'cancel';
 
 export interface Logger {
@@ -51,6 +52,11 @@ export interface JobContext {
 export interface LogicalBackupRequest {
   /** null = every collection the engine has. */
   collections: string[] | null;
+  /**
+   * INCREMENTAL backups (plugins with the `incrementalBackup` capability): only items changed after this
+   * ISO instant. A plugin that cannot tell for a collection throws `incremental_not_supported`.
+   */
+  changedSince?: string | null;
 }
 
 export interface LogicalBackupResult {
@@ -66,6 +72,11 @@ export interface LogicalRestoreRequest {
   rename: Record<string, string>;
   /** Restore into a staging copy and swap at the end, so readers never see a half restore. */
   atomic: boolean;
+  /**
+   * 'replace' (default): the target ends equal to the archive. 'apply': write the archive's items on top of
+   * the existing target (an incremental layer of a chain restore); nothing is deleted.
+   */
+  mode?: 'replace' | 'apply';
 }
 
 export interface LogicalRestoreResult {

@@ -25,7 +25,7 @@ export async function runBackupJob(
   try {
     const startedAt = new Date();
     const result = await callPlugin(plugin, 'logicalBackup', ctx.signal, () =>
-      logicalBackup({ collections: input.collections }, writer, ctx),
+      logicalBackup({ collections: input.collections, changedSince: input.changedSince ?? null }, writer, ctx),
     );
     ctx.signal.throwIfAborted();
     ctx.progress({ phase: 'finalizing', completed: 0, total: null, unit: 'files', bytes: writer.bytesWritten, message: 'writing manifest' });

@@ -5,6 +5,8 @@ export const BackupJobInput = z.object({
   collections: z.array(z.string()).nullable(),
   strategy: z.enum(['LOGICAL', 'NATIVE']),
   type: z.enum(['FULL', 'INCREMENTAL']),
+  /** INCREMENTAL: items changed after this ISO instant (the parent backup's start). */
+  changedSince: z.string().nullable().optional(),
 });
 export type BackupJobInput = z.infer<typeof BackupJobInput>;
 

@@ -10,6 +10,7 @@ import type { StorageDriver } from '../storage/driver.ts';
 import { isTerminal, type JobBus } from './job-bus.ts';
 import { RestoreJobInput, type BackupJobInput } from './job-input.ts';
 import { initialProgress } from './progress.ts';
+import { backupChain } from './restore-job.ts';
 
 export const ACTIVE_STATUSES: JobStatus[] = ['QUEUED', 'RUNNING', 'CANCELING'];
 /** Kinds that hold the engine: one of them at a time per engine. */
@@ -64,18 +65,17 @@ export class JobService {
     const strategy = request.strategy ?? 'LOGICAL';
     const type = request.type ?? 'FULL';
     this.requireCapability(engine, strategy === 'LOGICAL' ? 'logicalBackup' : 'nativeBackup', `${strategy} backup`);
-    if (type === 'INCREMENTAL') {
-      throw new GatewayError('capability_not_supported', `The ${engine.plugin} plugin has no incremental backup; use FULL`);
-    }
     const collections = normaliseCollections(request.collections);
+    const parent = type === 'INCREMENTAL' ? await this.incrementalParent(engine, strategy, collections) : null;
     const name = request.name ? validateName(request.name, 'backup name') : `${engine.name}-${timestampForName()}`;
     const labels = validateLabels(request.labels);
-    const input: BackupJobInput = { collections, strategy, type };
+    const changedSince = parent ? parent.createdAt : null;
+    const input: BackupJobInput = { collections, strategy, type, changedSince: changedSince?.toISOString() ?? null };
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
 
     const job = await this.enqueueExclusive(engine, collections, async (tx) => {
       const backup = await tx.backup.create({
-        data: { name, engineId: engine.id, plugin: engine.plugin, strategy, type, location: '', labels: labels ?? undefined },
+        data: { name, engineId: engine.id, plugin: engine.plugin, strategy, type, location: '', labels: labels ?? undefined, parentId: parent?.id ?? null, changedSince },
       });
       await tx.backup.update({ where: { id: backup.id }, data: { location: this.deps.storage.locationOf(backup.id) } });
       return tx.job.create({ data: this.jobData('BACKUP', engine.id, backup.id, input, timeoutMs, actor) });
@@ -96,6 +96,7 @@ export class JobService {
       throw new GatewayError('plugin_mismatch', `Backup "${backup.name}" was made by the ${backup.plugin} plugin; engine "${engine.name}" uses ${engine.plugin}`);
     }
     this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', `restore a ${backup.strategy.toLowerCase()} backup`);
+    if (backup.parentId) await backupChain(this.deps.prisma, backup.id);
     const available = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id } })).map((c) => c.name);
     const collections = normaliseCollections(request.collections) ?? available;
     for (const name of collections) {
@@ -111,6 +112,28 @@ export class JobService {
     );
     await this.deps.audit.record(actor, 'restore.start', 'job', job.id, { engineId: engine.id, backupId: backup.id, collections, rename });
     return this.announce(job);
+  }
+
+  /**
+   * The backup an INCREMENTAL one builds on: the newest COMPLETE logical backup of the engine holding every
+   * requested collection. Its creation time is the cut: items changed after it go into the increment.
+   */
+  private async incrementalParent(engine: Engine, strategy: 'LOGICAL' | 'NATIVE', collections: string[] | null): Promise<Backup> {
+    const plugin = this.deps.engines.plugin(engine.plugin);
+    if (strategy !== 'LOGICAL' || !plugin.capabilities.includes('incrementalBackup')) {
+      throw new GatewayError('incremental_not_supported', `The ${plugin.name} plugin has no incremental ${strategy.toLowerCase()} backup; use FULL`);
+    }
+    const candidates = await this.deps.prisma.backup.findMany({
+      where: { engineId: engine.id, strategy: 'LOGICAL', status: 'COMPLETE' },
+      orderBy: { createdAt: 'desc' },
+      take: 50,
+      include: { collections: { select: { name: true } } },
+    });
+    const parent = candidates.find((b) => collections === null || collections.every((name) => b.collections.some((c) => c.name === name)));
+    if (!parent) {
+      throw new GatewayError('invalid_input', `Engine "${engine.name}" has no complete backup of these collections to build an incremental one on; take a FULL backup first`);
+    }
+    return parent;
   }
 
   /** QUEUED ends CANCELED at once; RUNNING becomes CANCELING until the plugin has stopped. */

@@ -5,6 +5,7 @@ import type { EngineInstance, JobContext, LogicalRestoreRequest } from '../engin
 import { GatewayError } from '../errors.ts';
 import { openArchiveReader } from '../storage/archive-reader.ts';
 import type { StorageDriver } from '../storage/driver.ts';
+import { openChainReader } from '../storage/chain-reader.ts';
 import { openNativeBackup } from '../storage/native-sink.ts';
 import { RestoreJobInput } from './job-input.ts';
 import { callPlugin } from './plugin-call.ts';
@@ -31,7 +32,26 @@ export async function runRestoreJob(
   }
   if (!instance.logicalRestore) throw new GatewayError('capability_not_supported', `The ${plugin} plugin has no logical restore`);
   const logicalRestore = instance.logicalRestore.bind(instance);
-  const archive = await openArchiveReader({ storage: deps.storage, backupId: backup.id });
+  const chain = await backupChain(deps.prisma, backup.id);
+  const archive = chain.length > 1 ? await openChainReader(deps.storage, chain) : await openArchiveReader({ storage: deps.storage, backupId: backup.id });
   const result = await callPlugin(plugin, 'logicalRestore', ctx.signal, () => logicalRestore(request, archive, ctx));
   return result.warnings;
+}
+
+/** Backup ids from the FULL base to this one; refused when a layer is not COMPLETE. */
+export async function backupChain(prisma: PrismaClient, backupId: string): Promise<string[]> {
+  const chain: string[] = [];
+  for (let id: string | null = backupId; id; ) {
+    if (chain.includes(id) || chain.length > 1000) throw new GatewayError('archive_invalid', `backup chain of ${backupId} loops or is too long`);
+    const layer: { id: string; status: string; parentId: string | null; name: string } | null = await prisma.backup.findUnique({
+      where: { id },
+      select: { id: true, status: true, parentId: true, name: true },
+    });
+    if (!layer || layer.status !== 'COMPLETE') {
+      throw new GatewayError('backup_not_complete', `backup ${id} in the incremental chain of ${backupId} is ${layer?.status ?? 'gone'}; the chain cannot be restored`);
+    }
+    chain.unshift(layer.id);
+    id = layer.parentId;
+  }
+  return chain;
 }

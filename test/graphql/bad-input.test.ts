@@ -79,11 +79,10 @@ for (const db of DB_KINDS) {
       await expectRefused(`{ engines { id secretField } }`, {}, 'invalid_input');
     });
 
-    it('empty collection list, incremental and native on a logical-only plugin → coded refusals', async () => {
+    it('empty collection list, incremental on a plugin without it, bad timeouts and labels → coded refusals', async () => {
       const start = `mutation($i: StartBackupInput!) { startBackup(input: $i) { id } }`;
       await expectRefused(start, { i: { engineId, collections: [] } }, 'invalid_input');
-      await expectRefused(start, { i: { engineId, type: 'INCREMENTAL' } }, 'capability_not_supported');
-      await expectRefused(start, { i: { engineId, strategy: 'NATIVE' } }, 'capability_not_supported');
+      await expectRefused(start, { i: { engineId, type: 'INCREMENTAL' } }, 'incremental_not_supported');
       await expectRefused(start, { i: { engineId, timeoutSeconds: 0 } }, 'invalid_input');
       await expectRefused(start, { i: { engineId, labels: ['a'] } }, 'invalid_input');
     });

@@ -35,7 +35,9 @@ const ArtifactRef = builder.objectRef<Artifact>('Artifact').implement({
   }),
 });
 
-export const BackupRef = builder.objectRef<Backup>('Backup').implement({
+export const BackupRef = builder.objectRef<Backup>('Backup');
+
+BackupRef.implement({
   description: 'A catalog entry: one backup, its collections and its files',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -51,6 +53,13 @@ export const BackupRef = builder.objectRef<Backup>('Backup').implement({
     status: t.field({ type: BackupStatusEnum, resolve: (b) => b.status }),
     origin: t.field({ type: BackupOriginEnum, resolve: (b) => b.origin }),
     externalId: t.exposeString('externalId', { nullable: true, description: "The engine's own id of a native backup" }),
+    parent: t.field({
+      type: BackupRef,
+      nullable: true,
+      description: 'INCREMENTAL backups: the backup this one builds on; a restore replays the chain',
+      resolve: (b, _args, ctx) => (b.parentId ? ctx.gateway.backups.find(b.parentId) : null),
+    }),
+    changedSince: t.field({ type: 'DateTime', nullable: true, description: 'INCREMENTAL backups hold the items changed after this instant', resolve: (b) => b.changedSince }),
     sizeBytes: t.float({ nullable: true, resolve: (b) => toNumber(b.sizeBytes) }),
     documentCount: t.float({ nullable: true, resolve: (b) => toNumber(b.documentCount) }),
     collections: t.field({
