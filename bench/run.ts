@@ -21,7 +21,7 @@ const INDEX = 'bench';
 async function main(): Promise<void> {
   const port = await freePort();
   const emulator = spawn(process.execPath, ['--import', 'tsx', 'test/emulators/main.ts'], {
-    env: { ...process.env, MEILISEARCH_PORT: String(port) },
+    env: { ...process.env, MEILISEARCH_PORT: String(port), EMULATORS_ONLY: 'meilisearch' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -10,6 +10,7 @@ import {
   type Settings,
   type Task,
 } from 'meilisearch';
+import { z } from 'zod';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MeilisearchConnection {
@@ -39,6 +40,25 @@ export interface EngineTask {
   type: string;
   error: { message: string; code: string } | null;
 }
+
+/** A task as the dump flow follows it: its batch (v1.12+) carries the progress. */
+export interface TaskState extends EngineTask {
+  batchUid: number | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface BatchProgress {
+  steps: { currentStep: string; finished: number; total: number }[];
+  percentage: number;
+}
+
+/** `GET /dumps/:uid/status` of servers before v0.28. */
+const legacyDumpSchema = z.object({
+  uid: z.string(),
+  status: z.enum(['in_progress', 'done', 'failed']),
+  error: z.string().nullish(),
+});
+export type LegacyDump = z.infer<typeof legacyDumpSchema>;
 
 export interface WaitOptions {
   signal: AbortSignal;
@@ -179,6 +199,37 @@ export class MeilisearchClient {
     return (await this.#call('cancel tasks', signal, (sdk) => sdk.tasks.cancelTasks(filter))).taskUid;
   }
 
+  async createDump(signal: AbortSignal): Promise<number> {
+    return (await this.#call('create dump', signal, (sdk) => sdk.createDump())).taskUid;
+  }
+
+  async getTask(taskUid: number, signal: AbortSignal): Promise<TaskState> {
+    const task = await this.#call('get task', signal, (sdk) => sdk.tasks.getTask(taskUid));
+    return { ...toEngineTask(task), batchUid: task.batchUid ?? null, details: (task.details as Record<string, unknown> | undefined) ?? null };
+  }
+
+  /** Uids of the tasks matching the filter, newest first (first page only: callers ask for few). */
+  async findTasks(filter: { types: string[]; statuses: string[] }, signal: AbortSignal): Promise<number[]> {
+    const query = { types: filter.types, statuses: filter.statuses, limit: 100 } as Parameters<Meilisearch['tasks']['getTasks']>[0];
+    return (await this.#call('list tasks', signal, (sdk) => sdk.tasks.getTasks(query))).results.map((task) => task.uid);
+  }
+
+  /** null once the batch is finished. */
+  async getBatchProgress(batchUid: number, signal: AbortSignal): Promise<BatchProgress | null> {
+    const batch = await this.#call('get batch', signal, (sdk) => sdk.batches.getBatch(batchUid));
+    return batch.progress ?? null;
+  }
+
+  /** Pre-v0.28 `POST /dumps` → `{uid, status}`. */
+  async createLegacyDump(signal: AbortSignal): Promise<LegacyDump> {
+    return parseLegacyDump(await this.#call('create dump', signal, (sdk) => sdk.httpRequest.post({ path: 'dumps' })));
+  }
+
+  /** Pre-v0.28 `GET /dumps/:uid/status`. */
+  async legacyDumpStatus(uid: string, signal: AbortSignal): Promise<LegacyDump> {
+    return parseLegacyDump(await this.#call('dump status', signal, (sdk) => sdk.httpRequest.get({ path: `dumps/${encodeURIComponent(uid)}/status` })));
+  }
+
   /** Polls until the task is finished (succeeded, failed or canceled) and returns it; never throws on a failed task. */
   async waitForTask(taskUid: number, options: WaitOptions): Promise<EngineTask> {
     const deadline = Date.now() + options.timeoutMs;
@@ -245,6 +296,12 @@ function causeText(error: Error): string {
   const inner = error.cause;
   if (inner instanceof Error) return ` (${inner.message})`;
   return '';
+}
+
+function parseLegacyDump(body: unknown): LegacyDump {
+  const parsed = legacyDumpSchema.safeParse(body);
+  if (!parsed.success) throw new GatewayError('engine_error', `Meilisearch answered an unexpected dump status: ${JSON.stringify(body)?.slice(0, 200)}`);
+  return parsed.data;
 }
 
 function toEngineTask(task: Task): EngineTask {

@@ -1,6 +1,5 @@
-// Fills one index from the archive: primary key, settings, then documents through a small pipeline of
-// engine tasks (a few batches enqueued ahead while earlier ones index).
-import type { ArchiveReader } from '../../src/storage/archive-types.ts';
+// Fills one index: primary key, settings, then documents (from a logical archive or a dump) through a
+// small pipeline of engine tasks (a few batches enqueued ahead while earlier ones index).
 import type { JobContext } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { isEngineCode, throwIfCanceled, type MeilisearchClient } from './client.ts';
@@ -24,11 +23,13 @@ export interface RestoreProgress {
 export interface FillContext {
   client: MeilisearchClient;
   options: TransferOptions;
-  archive: ArchiveReader;
   ctx: JobContext;
   progress: RestoreProgress;
   warnings: string[];
 }
+
+/** Where an index's documents come from, in batches. */
+export type DocumentBatches = AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>;
 
 /**
  * `create`: `uid` is a fresh staging index. `replace`: `uid` is the live target, created when missing,
@@ -41,6 +42,7 @@ export async function fillIndex(
   uid: string,
   mode: 'create' | 'replace',
   enqueued: Set<number> | null,
+  batches: DocumentBatches,
 ): Promise<number> {
   const { client, options, ctx } = fill;
   const { signal } = ctx;
@@ -68,7 +70,7 @@ export async function fillIndex(
     fill.progress.completed += batch.documents;
     fill.progress.report('documents', `index ${item.target}`);
   };
-  for await (const documents of fill.archive.readDocuments(item.source, options.batchSize)) {
+  for await (const documents of batches) {
     throwIfCanceled(signal);
     if (documents.length === 0) continue;
     inFlight.push({ taskUid: track(await client.addDocuments(uid, documents, item.primaryKey, signal)), documents: documents.length });

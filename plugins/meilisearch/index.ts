@@ -4,6 +4,8 @@ import type { EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } 
 import { MeilisearchClient } from './client.ts';
 import { logicalBackup } from './backup.ts';
 import { logicalRestore } from './restore.ts';
+import { nativeBackup } from './native-backup.ts';
+import { inspectDumpFile, nativeRestore } from './native-restore.ts';
 
 const configShape = {
   /** Base URL of the Meilisearch server, e.g. http://localhost:7700. */
@@ -18,6 +20,8 @@ const configShape = {
   pageSize: z.number().int().min(1).max(10_000).default(1000),
   /** Documents sent per addition task during a restore. */
   batchSize: z.number().int().min(1).max(100_000).default(5000),
+  /** The server's dumps folder (--dump-dir) as mounted on the gateway host: native backups are copied from it. */
+  dumpsDir: z.string().min(1).optional(),
 };
 
 const validKeys = Object.keys(configShape).join(', ');
@@ -38,10 +42,11 @@ export const meilisearchPlugin = {
   version: '0.1.0',
   config: meilisearchConfig,
   secretKeys: ['apiKey'],
-  capabilities: ['logicalBackup', 'logicalRestore'],
+  capabilities: ['logicalBackup', 'logicalRestore', 'nativeBackup', 'nativeRestore', 'importBackup'],
   create(config: MeilisearchConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new MeilisearchClient({ url: config.url, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
     const options = { pageSize: config.pageSize, batchSize: config.batchSize, taskTimeoutMs: config.taskTimeoutMs };
+    const native = { dumpsDir: config.dumpsDir, taskTimeoutMs: config.taskTimeoutMs };
     return {
       health: (signal) => health(client, signal),
       async listCollections(signal) {
@@ -53,8 +58,11 @@ export const meilisearchPlugin = {
       },
       logicalBackup: (request, archive, ctx) => logicalBackup(client, options, request, archive, ctx),
       logicalRestore: (request, archive, ctx) => logicalRestore(client, options, request, archive, ctx),
+      nativeBackup: (request, sink, ctx) => nativeBackup(client, native, request, sink, ctx),
+      nativeRestore: (request, backup, ctx) => nativeRestore(client, options, request, backup, ctx),
     };
   },
+  inspectBackupFile: (file, signal) => inspectDumpFile(file, signal),
 } satisfies EnginePlugin<typeof meilisearchConfig>;
 
 /** Never throws: an unreachable engine is a health state, not an error. */

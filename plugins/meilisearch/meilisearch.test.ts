@@ -24,7 +24,7 @@ async function startEngine(options: EmulatorOptions = {}, config: Partial<Meilis
     url: emulator.url,
     apiKey: MASTER_KEY,
     // Small pages and batches so a few hundred documents already take several requests and tasks.
-    config: { url: emulator.url, apiKey: MASTER_KEY, pageSize: 100, batchSize: 250, ...config },
+    config: { url: emulator.url, apiKey: MASTER_KEY, pageSize: 100, batchSize: 250, dumpsDir: emulator.dumpsDir, ...config },
     setSlow: (on) => emulator.setOptions(on ? SLOW : FAST),
     stop: () => emulator.close(),
   });

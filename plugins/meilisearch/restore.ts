@@ -7,7 +7,7 @@ import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { readVersion, supportsIndexRename } from './versions.ts';
-import { fillIndex, waitSucceeded, type FillTarget, type RestoreProgress } from './fill.ts';
+import { fillIndex, waitSucceeded, type FillContext, type FillTarget, type RestoreProgress } from './fill.ts';
 import type { TransferOptions } from './backup.ts';
 import { throwIfCanceled, type MeilisearchClient } from './client.ts';
 
@@ -18,10 +18,28 @@ const indexSchemaFile = z.looseObject({
   secretsRemoved: z.array(z.string()).optional(),
 });
 
-interface RestoreItem extends FillTarget {
+export interface RestoreItem extends FillTarget {
   source: string;
   target: string;
   expectedDocuments: number;
+  staging?: string;
+  /** Set by the fill: documents indexed. */
+  documentCount?: number;
+}
+
+/**
+ * Fills every item into `indexOf(item)` (ask it right before filling an item: in atomic mode it records the
+ * staging index as started, for the rollback) and sets `item.documentCount`.
+ */
+export type FillItems = (fill: FillContext, indexOf: (item: RestoreItem) => string, mode: 'create' | 'replace', enqueued: Set<number> | null) => Promise<void>;
+
+export interface RestoreRun {
+  client: MeilisearchClient;
+  options: TransferOptions;
+  ctx: JobContext;
+  /** The target's version (null when unknown): decides between swap `rename` and an empty target. */
+  engineVersion: string | null;
+  warnings: string[];
 }
 
 export async function logicalRestore(
@@ -33,18 +51,32 @@ export async function logicalRestore(
 ): Promise<LogicalRestoreResult> {
   const warnings: string[] = [];
   const items = await planRestore(request, archive, warnings);
-  const renameSupported = supportsIndexRename(await readVersion(client, ctx.signal, warnings));
+  const engineVersion = await readVersion(client, ctx.signal, warnings);
+  return restoreItems({ client, options, ctx, engineVersion, warnings }, items, request.atomic, async (fill, indexOf, mode, enqueued) => {
+    for (const item of items) {
+      item.documentCount = await fillIndex(fill, item, indexOf(item), mode, enqueued, archive.readDocuments(item.source, options.batchSize));
+    }
+  });
+}
+
+/**
+ * Restores planned items, from whatever source `fillItems` reads. Atomic: staging indexes + one swap,
+ * rolled back on cancel or failure. Not atomic: straight into the targets.
+ */
+export async function restoreItems(run: RestoreRun, items: RestoreItem[], atomic: boolean, fillItems: FillItems): Promise<LogicalRestoreResult> {
+  const { client, options, ctx, warnings } = run;
+  const renameSupported = supportsIndexRename(run.engineVersion);
   const total = items.reduce((sum, item) => sum + item.expectedDocuments, 0);
   const progress: RestoreProgress = {
     completed: 0,
     report: (phase, message) => ctx.progress({ phase, completed: progress.completed, total: Math.max(total, progress.completed), unit: 'documents', message }),
   };
-  const fill = { client, options, archive, ctx, progress, warnings };
+  const fill: FillContext = { client, options, ctx, progress, warnings };
 
-  if (!request.atomic) {
+  if (!atomic) {
     const enqueued = new Set<number>();
     try {
-      for (const item of items) item.documentCount = await fillIndex(fill, item, item.target, 'replace', enqueued);
+      await fillItems(fill, (item) => item.target, 'replace', enqueued);
     } catch (error) {
       // Non-atomic: what is already indexed stays; only our pending work is stopped.
       if (enqueued.size > 0) await cleanup(client, options, ctx, [], { uids: [...enqueued] });
@@ -56,12 +88,13 @@ export async function logicalRestore(
   const suffix = `__restore_${randomBytes(4).toString('hex')}`;
   const state: CommitState = { createdTargets: [], swap: 'none', swapTaskUid: null };
   const staged: string[] = [];
+  for (const item of items) item.staging = `${item.target}${suffix}`;
+  const started = (item: RestoreItem): string => {
+    if (!staged.includes(item.staging!)) staged.push(item.staging!);
+    return item.staging!;
+  };
   try {
-    for (const item of items) {
-      item.staging = `${item.target}${suffix}`;
-      staged.push(item.staging);
-      item.documentCount = await fillIndex(fill, item, item.staging, 'create', null);
-    }
+    await fillItems(fill, started, 'create', null);
     progress.report('swap', `swapping ${items.length} index(es) in`);
     const leftovers = await commit(client, options, ctx, items, renameSupported, state);
     await cleanup(client, options, ctx, leftovers, null);
@@ -78,8 +111,8 @@ export async function logicalRestore(
   return result(items, warnings);
 }
 
-async function planRestore(request: LogicalRestoreRequest, archive: ArchiveReader, warnings: string[]): Promise<(RestoreItem & { staging?: string; documentCount?: number })[]> {
-  const items = [];
+async function planRestore(request: LogicalRestoreRequest, archive: ArchiveReader, warnings: string[]): Promise<RestoreItem[]> {
+  const items: RestoreItem[] = [];
   const targets = new Set<string>();
   for (const source of request.collections) {
     const entry = archive.manifest.collections.find((collection) => collection.name === source);

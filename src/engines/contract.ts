@@ -4,15 +4,18 @@ import type { ArchiveReader, ArchiveWriter } from '../storage/archive-types.ts';
 
 export const PLUGIN_API_VERSION = 1 as const;
 
-export type Capability =
-  | 'logicalBackup'
-  | 'logicalRestore'
-  | 'nativeBackup'
-  | 'nativeRestore'
-  | 'serverBackups'
-  | 'importBackup'
-  | 'incrementalBackup'
-  | 'cancel';
+export const CAPABILITIES = [
+  'logicalBackup',
+  'logicalRestore',
+  'nativeBackup',
+  'nativeRestore',
+  'serverBackups',
+  'importBackup',
+  'incrementalBackup',
+  'cancel',
+] as const;
+
+export type Capability = (typeof CAPABILITIES)[number];
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;

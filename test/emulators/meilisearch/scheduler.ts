@@ -26,6 +26,8 @@ export class Scheduler {
   private current: { batch: Batch; abort: AbortController } | null = null;
   private running = false;
   private closed = false;
+  /** Writes the dump file of a dumpCreation task being processed (dumps.ts); a throw fails the task. */
+  onDumpCreation: ((dumpUid: string, task: Task, startedAt: Date) => void) | null = null;
 
   constructor(
     private readonly queue: TaskQueue,
@@ -178,8 +180,11 @@ export class Scheduler {
         return { ...task.details, canceledTasks: this.cancel(content.matched, task.uid, batch) };
       case 'taskDeletion':
         return { ...task.details, deletedTasks: this.deleteTasks(content.matched) };
-      case 'dumpCreation':
-        return { dumpUid: dumpUid(batch.startedAt) };
+      case 'dumpCreation': {
+        const uid = dumpUid(batch.startedAt);
+        this.onDumpCreation?.(uid, task, batch.startedAt);
+        return { dumpUid: uid };
+      }
       case 'snapshotCreation':
         return null;
       case 'indexSwap':

@@ -1,8 +1,12 @@
 // Entry point of the Meilisearch emulator: a real HTTP server (node:http) speaking Meilisearch v1.x's
 // API as described in shared/reference/engine-api.md §2 and the engine's own source (v1.16 by default).
 
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmulatorDumps, dumpRoutes } from './dumps.ts';
 import { Engine } from './engine.ts';
 import { MeiliError } from './errors.ts';
 import { PAYLOAD_LIMIT, Router, normalizePath, type EmulatorRequest, type EmulatorResponse } from './http.ts';
@@ -26,11 +30,15 @@ export interface MeilisearchEmulatorOptions {
   taskDelayMs?: number;
   /** Delay added to each documents read (GET documents, POST documents/fetch), default 0. */
   documentsDelayMs?: number;
+  /** Where `POST /dumps` writes `<dumpUid>.dump` (--dump-dir). Default: a temp dir removed on close. */
+  dumpsDir?: string;
 }
 
 export interface MeilisearchEmulator {
   /** e.g. http://127.0.0.1:54321 */
   url: string;
+  /** The dumps folder in use. */
+  dumpsDir: string;
   close(): Promise<void>;
   /** Changes the delays at run time. */
   setOptions(patch: Partial<Pick<MeilisearchEmulatorOptions, 'taskDelayMs' | 'documentsDelayMs'>>): void;
@@ -74,8 +82,12 @@ export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptio
     taskDelayMs: options.taskDelayMs ?? 0,
     documentsDelayMs: options.documentsDelayMs ?? 0,
   });
+  const dumpsDir = options.dumpsDir ?? mkdtempSync(join(tmpdir(), 'meilisearch-emulator-dumps-'));
+  const dumps = new EmulatorDumps(engine, dumpsDir);
+  engine.scheduler.onDumpCreation = (uid, task, startedAt) => dumps.write(uid, task, startedAt);
   const router = new Router();
   router.add(instanceRoutes(engine));
+  router.add(dumpRoutes(engine, dumps));
   router.add(keyRoutes(engine));
   router.add(taskRoutes(engine));
   router.add(indexRoutes(engine));
@@ -127,10 +139,12 @@ export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptio
 
   return {
     url: `http://${host}:${address.port}`,
+    dumpsDir,
     async close() {
       engine.scheduler.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (options.dumpsDir === undefined) rmSync(dumpsDir, { recursive: true, force: true });
     },
     setOptions(patch) {
       if (patch.taskDelayMs !== undefined) engine.options.taskDelayMs = patch.taskDelayMs;

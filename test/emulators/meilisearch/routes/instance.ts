@@ -1,4 +1,4 @@
-// Instance-wide routes: /health (no auth), /version, /dumps, /snapshots, /swap-indexes.
+// Instance-wide routes: /health (no auth), /version, /snapshots, /swap-indexes (/dumps: ../dumps.ts).
 
 import { isIndexAuthorized } from '../auth.ts';
 import type { Engine } from '../engine.ts';
@@ -55,14 +55,6 @@ export function instanceRoutes(engine: Engine): Route[] {
       handler: (req) => {
         engine.auth(req.headers, 'version');
         return json(200, { commitSha: 'unknown', commitDate: 'unknown', pkgVersion: engine.options.version });
-      },
-    },
-    {
-      method: 'POST',
-      pattern: '/dumps',
-      handler: (req) => {
-        engine.auth(req.headers, 'dumps.create');
-        return json(202, engine.enqueue({ type: 'dumpCreation' }, { dumpUid: null }));
       },
     },
     {
