@@ -1,8 +1,9 @@
 // The plugin registry: one explicit array, no directory scanning, no import side effects.
 import type { EnginePlugin } from '../src/engines/contract.ts';
+import { magnetodbPlugin } from './magnetodb/index.ts';
 import { meilisearchPlugin } from './meilisearch/index.ts';
 
-export const plugins: readonly EnginePlugin[] = [meilisearchPlugin];
+export const plugins: readonly EnginePlugin[] = [meilisearchPlugin, magnetodbPlugin];
 
 export function findPlugin(name: string): EnginePlugin | undefined {
   return plugins.find((plugin) => plugin.name === name);

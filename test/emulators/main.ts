@@ -2,6 +2,7 @@
 // Each engine is one entry of EMULATORS: its name, the env var for its port, its default port and a
 // start function (later engines add one entry each).
 
+import { startMagnetoDbEmulator } from './magnetodb/server.ts';
 import { startMeilisearchEmulator } from './meilisearch/server.ts';
 
 interface RunningEmulator {
@@ -22,9 +23,26 @@ const EMULATORS: readonly EmulatorEntry[] = [
     portEnv: 'MEILISEARCH_PORT',
     defaultPort: 7700,
     // like Meilisearch itself: no MEILI_MASTER_KEY means an open instance
-    start: (port) => startMeilisearchEmulator({ port, masterKey: process.env.MEILI_MASTER_KEY || undefined }),
+    start: (port) =>
+      startMeilisearchEmulator({ port, masterKey: process.env.MEILI_MASTER_KEY || undefined, dumpsDir: process.env.MEILI_DUMP_DIR || undefined }),
+  },
+  {
+    name: 'magnetodb',
+    portEnv: 'MAGNETODB_PORT',
+    defaultPort: 8480,
+    // one accepted X-Auth-Token (standing in for Keystone), any project id
+    start: (port) => startMagnetoDbEmulator({ port, token: process.env.MAGNETODB_TOKEN || undefined }),
   },
 ];
+
+/** EMULATORS_ONLY=meilisearch,typesense starts just those. */
+function selected(): readonly EmulatorEntry[] {
+  const only = process.env.EMULATORS_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
+  if (!only || only.length === 0) return EMULATORS;
+  const unknown = only.filter((name) => !EMULATORS.some((entry) => entry.name === name));
+  if (unknown.length > 0) throw new Error(`EMULATORS_ONLY: unknown emulator(s) ${unknown.join(', ')}; known: ${EMULATORS.map((e) => e.name).join(', ')}`);
+  return EMULATORS.filter((entry) => only.includes(entry.name));
+}
 
 function portFrom(entry: EmulatorEntry): number {
   const raw = process.env[entry.portEnv];
@@ -44,7 +62,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
-  for (const entry of EMULATORS) {
+  for (const entry of selected()) {
     const emulator = await entry.start(portFrom(entry));
     running.push(emulator);
     console.log(`${entry.name} emulator listening on ${emulator.url}`);

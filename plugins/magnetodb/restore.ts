@@ -1,0 +1,122 @@
+// Logical restore: create each table (original or new name) from its archived schema, wait for ACTIVE,
+// then fill it. MagnetoDB has no rename, alias or swap, so a filled staging table could never take the
+// live table's place: an atomic restore only ever creates tables that do not exist yet, and deletes every
+// table it created on cancel or failure. Replacing an existing table needs atomic: false (drop, re-create, fill).
+// mode 'apply' writes the archive's items on top of an existing table (created when missing), deleting nothing.
+// An incremental chain arrives as one archive (base layer, then each increment) and is restored like any other.
+import { z } from 'zod';
+import type { ArchiveReader } from '../../src/storage/archive-types.ts';
+import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult } from '../../src/engines/contract.ts';
+import { GatewayError } from '../../src/errors.ts';
+import { throwIfCanceled, type MagnetoDbClient } from './client.ts';
+import type { TransferOptions } from './backup.ts';
+import { fillTable, type FillContext, type RestoreProgress } from './fill.ts';
+import { definitionFromSchema, keyAttributes, TABLE_NAME, tableSchemaFile } from './table-schema.ts';
+
+interface RestorePlan {
+  source: string;
+  target: string;
+  schema: z.infer<typeof tableSchemaFile>;
+  exists: boolean;
+  documentCount: number;
+}
+
+export async function logicalRestore(
+  client: MagnetoDbClient,
+  options: TransferOptions,
+  request: LogicalRestoreRequest,
+  archive: ArchiveReader,
+  ctx: JobContext,
+): Promise<LogicalRestoreResult> {
+  const { signal } = ctx;
+  const total = request.collections.reduce((sum, name) => sum + (archive.manifest.collections.find((c) => c.name === name)?.documentCount ?? 0), 0);
+  const progress: RestoreProgress = {
+    completed: 0,
+    report: (phase, message) => ctx.progress({ phase, completed: progress.completed, total: Math.max(total, progress.completed), unit: 'items', message }),
+  };
+  progress.report('tables', `restoring ${request.collections.length} table(s)`);
+  const plans = await planRestore(request, archive);
+  for (const plan of plans) {
+    throwIfCanceled(signal);
+    const live = await client.findTable(plan.target, signal);
+    // A table already being deleted is as good as gone: wait for it instead of calling it existing.
+    if (live?.table_status === 'DELETING') await client.dropTable(plan.target, { timeoutMs: options.tableTimeoutMs, signal });
+    plan.exists = live !== null && live.table_status !== 'DELETING';
+  }
+  const apply = request.mode === 'apply';
+  const existing = plans.filter((plan) => plan.exists).map((plan) => plan.target);
+  if (request.atomic && !apply && existing.length > 0) {
+    throw new GatewayError(
+      'invalid_input',
+      `MagnetoDB cannot replace an existing table atomically (it has no table rename or swap): ${existing.join(', ')} already exist(s). ` +
+        'Restore under a new name, drop the table first, or restore with atomic: false to drop and re-create it in place.',
+      { details: { collections: existing } },
+    );
+  }
+
+  const fill: FillContext = { client, options, archive, ctx, progress };
+  const created: string[] = [];
+  try {
+    for (const plan of plans) {
+      throwIfCanceled(signal);
+      if (plan.exists && apply) {
+        await client.waitUntilActive(plan.target, { timeoutMs: options.tableTimeoutMs, signal });
+        progress.report('items', `table ${plan.target}: writing the archived items on top of the live table`);
+        plan.documentCount = await fillTable(fill, plan.source, plan.target, keyAttributes(plan.schema));
+        continue;
+      }
+      if (plan.exists) {
+        progress.report('tables', `dropping the live table ${plan.target} to replace it (non-atomic restore)`);
+        await client.dropTable(plan.target, { timeoutMs: options.tableTimeoutMs, signal });
+      }
+      progress.report('tables', `creating table ${plan.target}`);
+      await client.createTable(definitionFromSchema(plan.schema, plan.target), signal);
+      created.push(plan.target);
+      await client.waitUntilActive(plan.target, { timeoutMs: options.tableTimeoutMs, signal });
+      progress.report('items', `table ${plan.target}`);
+      plan.documentCount = await fillTable(fill, plan.source, plan.target, keyAttributes(plan.schema));
+    }
+  } catch (error) {
+    // Non-atomic: what was written stays, as asked. Atomic: every table of this restore goes; none existed before.
+    if (request.atomic) await dropCreated(client, options, ctx, created);
+    throw error;
+  }
+  return {
+    collections: plans.map(({ source, target, documentCount }) => ({ source, target, documentCount })),
+    warnings: [],
+  };
+}
+
+async function planRestore(request: LogicalRestoreRequest, archive: ArchiveReader): Promise<RestorePlan[]> {
+  const plans: RestorePlan[] = [];
+  const targets = new Set<string>();
+  for (const source of request.collections) {
+    const entry = archive.manifest.collections.find((collection) => collection.name === source);
+    if (entry === undefined) throw new GatewayError('collection_not_found', `Table ${source} is not in backup ${archive.manifest.backupId}`);
+    const parsed = tableSchemaFile.safeParse(await archive.readCollectionSchema(source));
+    if (!parsed.success) {
+      throw new GatewayError('archive_invalid', `Schema of ${source} is not a MagnetoDB table schema: ${z.prettifyError(parsed.error)}`);
+    }
+    const target = request.rename[source] ?? source;
+    if (!TABLE_NAME.test(target)) {
+      throw new GatewayError('invalid_name', `"${target.slice(0, 64)}" is not a MagnetoDB table name: 3–255 characters of letters, digits, "_", "." and "-"`);
+    }
+    if (targets.has(target)) throw new GatewayError('invalid_input', `Two tables would be restored into ${target}`);
+    targets.add(target);
+    plans.push({ source, target, schema: parsed.data, exists: false, documentCount: 0 });
+  }
+  return plans;
+}
+
+/** Runs on its own signal (the job's may be aborted); a cleanup failure is logged, never hides the cause. */
+async function dropCreated(client: MagnetoDbClient, options: TransferOptions, ctx: JobContext, tables: string[]): Promise<void> {
+  const timeoutMs = Math.min(options.tableTimeoutMs, 60_000);
+  const signal = AbortSignal.timeout(timeoutMs);
+  for (const table of tables) {
+    try {
+      await client.dropTable(table, { timeoutMs, signal });
+    } catch (error) {
+      ctx.logger.error('restore cleanup: could not delete a table this restore created', { table, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
