@@ -43,8 +43,7 @@ export async function logicalBackup(
       total += await client.countItems(name, signal, change?.filter ?? null);
       if (change !== undefined) {
         const untracked = await client.countItems(name, signal, change.missing);
-        const attribute = Object.keys(change.missing)[0]!;
-        if (untracked > 0) warnings.push(`table ${name}: ${untracked} item(s) have no ${attribute} attribute; no incremental backup captures them, only a FULL one`);
+        if (untracked > 0) warnings.push(`table ${name}: ${untracked} item(s) have no ${change.attribute} attribute; no incremental backup captures them, only a FULL one`);
       }
     }
   }

@@ -81,6 +81,7 @@ export function resolveChangeTracking(tables: TableDescription[], config: Record
 }
 
 export interface ChangeFilter {
+  attribute: string;
   /** The scan_filter keeping changed items. */
   filter: ScanFilter;
   /** The scan_filter of the items lacking the attribute (never captured by an increment). */
@@ -113,6 +114,7 @@ export function changeFilter(tracking: ChangeTracking, changedSince: string, ove
     value = { N: spelled };
   }
   return {
+    attribute,
     filter: { [attribute]: { comparison_operator: 'GE', attribute_value_list: [value] } },
     missing: { [attribute]: { comparison_operator: 'NULL' } },
     description: `items of ${tracking.table} whose ${attribute} (${format}) is >= ${spelled}`,

@@ -90,7 +90,12 @@ async function seedThreads(engine: MagnetoDbTestEngine, table: string, count: nu
   await engine.http.putItems(table, Array.from({ length: count }, (_, i) => thread(i)));
 }
 
-describeEnginePluginContract({ plugin: magnetodbPlugin, startEngine: () => startEngine(), sampleSettings });
+describeEnginePluginContract({
+  plugin: magnetodbPlugin,
+  startEngine: () => startEngine(),
+  sampleSettings,
+  notApplicable: { atomicReplace: 'MagnetoDB has no table rename or swap: an atomic restore over a live table is refused with invalid_input (tested below)' },
+});
 
 describe('magnetodb plugin specifics', () => {
   let engine: EmulatedEngine;

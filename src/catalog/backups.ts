@@ -43,6 +43,8 @@ export class BackupService {
     try {
       await instance.deleteServerBackup(backup.externalId, AbortSignal.timeout(60_000));
     } catch (error) {
+      // Already gone on the engine side: what the user asked for is done.
+      if (error instanceof GatewayError && error.code === 'backup_not_found') return;
       throw wrapPluginError(engine.plugin, 'deleteServerBackup', error);
     }
   }

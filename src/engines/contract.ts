@@ -80,6 +80,8 @@ export interface LogicalRestoreRequest {
    * the existing target (an incremental layer of a chain restore); nothing is deleted.
    */
   mode?: 'replace' | 'apply';
+  /** Drop existing target collections first where the engine restores only into absent ones (milvus-backup). Only when the user asks. */
+  dropExisting?: boolean;
 }
 
 export interface LogicalRestoreResult {
@@ -123,6 +125,8 @@ export interface EnginePlugin<Config extends z.ZodObject = z.ZodObject> {
   secretKeys: readonly (keyof z.infer<Config> & string)[];
   capabilities: readonly Capability[];
   create(config: z.infer<Config>, ctx: PluginCreateContext): EngineInstance;
+  /** Checks a backup name against the engine's own naming rules (throws `invalid_name`) before a NATIVE job is queued. */
+  checkNativeBackupName?(name: string): void;
   /** importBackup: reads a backup file on the gateway host (e.g. a Meilisearch .dump) without any engine. */
   inspectBackupFile?(file: string, signal: AbortSignal): Promise<InspectedBackupFile>;
 }

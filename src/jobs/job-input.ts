@@ -14,5 +14,6 @@ export const RestoreJobInput = z.object({
   collections: z.array(z.string()).min(1),
   rename: z.record(z.string(), z.string()),
   atomic: z.boolean(),
+  dropExisting: z.boolean().optional(),
 });
 export type RestoreJobInput = z.infer<typeof RestoreJobInput>;

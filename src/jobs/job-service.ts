@@ -32,6 +32,7 @@ export interface StartRestoreRequest {
   collections?: string[] | null;
   rename?: Array<{ from: string; to: string }> | null;
   atomic?: boolean | null;
+  dropExisting?: boolean | null;
   timeoutSeconds?: number | null;
 }
 
@@ -67,7 +68,8 @@ export class JobService {
     this.requireCapability(engine, strategy === 'LOGICAL' ? 'logicalBackup' : 'nativeBackup', `${strategy} backup`);
     const collections = normaliseCollections(request.collections);
     const parent = type === 'INCREMENTAL' ? await this.incrementalParent(engine, strategy, collections) : null;
-    const name = request.name ? validateName(request.name, 'backup name') : `${engine.name}-${timestampForName()}`;
+    const name = request.name ? validateName(request.name, 'backup name') : defaultBackupName(engine.name);
+    if (strategy === 'NATIVE') this.deps.engines.plugin(engine.plugin).checkNativeBackupName?.(name);
     const labels = validateLabels(request.labels);
     const changedSince = parent ? parent.createdAt : null;
     const input: BackupJobInput = { collections, strategy, type, changedSince: changedSince?.toISOString() ?? null };
@@ -104,7 +106,7 @@ export class JobService {
     }
     if (collections.length === 0) throw new GatewayError('invalid_input', `Backup "${backup.name}" holds no collections to restore`);
     const rename = normaliseRename(request.rename ?? [], collections);
-    const input: RestoreJobInput = { collections, rename, atomic: request.atomic ?? true };
+    const input: RestoreJobInput = { collections, rename, atomic: request.atomic ?? true, dropExisting: request.dropExisting ?? false };
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     const targets = collections.map((name) => rename[name] ?? name);
     const job = await this.enqueueExclusive(engine, targets, (tx) =>
@@ -268,8 +270,11 @@ function validateLabels(raw: unknown): Record<string, string> | null {
   return Object.fromEntries(entries) as Record<string, string>;
 }
 
-function timestampForName(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+/** `<engine>_<YYYYMMDD>_<HHMMSS>`: also valid under the strictest engine naming rules (milvus-backup: [A-Za-z0-9_]). */
+function defaultBackupName(engineName: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
+  const base = engineName.replace(/[^A-Za-z0-9_]/g, '_').replace(/^[^A-Za-z_]/, '_$&');
+  return `${base}_${stamp}`;
 }
 
 /** The collections a restore job writes, after renames. */

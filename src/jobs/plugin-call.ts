@@ -5,8 +5,14 @@ export async function callPlugin<T>(plugin: string, operation: string, signal: A
   try {
     return await call();
   } catch (error) {
-    // A cancel or timeout is reported by the runner from the signal's reason, not from whatever the plugin threw.
-    if (signal.aborted) throw signal.reason;
+    // A cancel or timeout is reported from the signal's reason, not from whatever the plugin threw — unless the
+    // plugin says more about the cancel (e.g. "the server-side restore may have completed").
+    if (signal.aborted) {
+      const reason: unknown = signal.reason;
+      const pluginSaysCanceled = error instanceof GatewayError && error.code === 'job_canceled';
+      const canceled = reason instanceof GatewayError && reason.code === 'job_canceled';
+      throw canceled && pluginSaysCanceled ? wrapPluginError(plugin, operation, error) : reason;
+    }
     throw wrapPluginError(plugin, operation, error);
   }
 }

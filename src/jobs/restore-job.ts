@@ -20,7 +20,7 @@ export async function runRestoreJob(
   const input = RestoreJobInput.parse(job.input);
   if (!job.backupId) throw new GatewayError('backup_not_found', `restore job ${job.id} names no backup`);
   const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id: job.backupId } });
-  const request: LogicalRestoreRequest = { collections: input.collections, rename: input.rename, atomic: input.atomic };
+  const request: LogicalRestoreRequest = { collections: input.collections, rename: input.rename, atomic: input.atomic, dropExisting: input.dropExisting ?? false };
   ctx.progress({ phase: 'opening backup', completed: 0, total: null, unit: 'documents' });
 
   if (backup.strategy === 'NATIVE') {

@@ -1,6 +1,6 @@
 // The contract every engine plugin passes (like unstorage's testDriver): each plugin's test file calls
 // describeEnginePluginContract with a way to start its engine (emulator or real) and to seed/inspect it.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { EngineInstance, EnginePlugin } from '../../src/engines/contract.ts';
@@ -12,6 +12,8 @@ import {
   openBackupSession,
   progressProblems,
   runBackup,
+  runNativeBackup,
+  runNativeRestore,
   runRestore,
   settleAfterCancel,
   watchUnhandledRejections,
@@ -57,6 +59,24 @@ export interface EnginePluginContractOptions {
   unreachableConfig?: () => unknown | Promise<unknown>;
   /** Documents seeded for the cancel tests (default 2000). */
   cancelDocumentCount?: number;
+  /**
+   * Contract parts that do not apply to this engine, each with its reason: the suite skips them and shows the
+   * reason in the skipped test's title. (Parts tied to a capability are skipped by the capability list.)
+   */
+  notApplicable?: {
+    /** listCollections does not report the engine's live collections (e.g. milvus-backup cannot list them). */
+    liveCollections?: string;
+    /** An atomic logical restore cannot replace an existing collection (the engine has no rename or swap). */
+    atomicReplace?: string;
+  };
+}
+
+type TestBody = () => Promise<void> | void;
+
+/** `it` when a part applies; otherwise a skipped test whose title says why. */
+function itUnless(reason: string | null): (title: string, body: TestBody) => void {
+  if (reason === null) return (title, body) => it(title, body);
+  return (title, body) => it.skip(`${title} — not applicable: ${reason}`, body);
 }
 
 const CANCEL_DEADLINE_MS = 5000;
@@ -96,6 +116,9 @@ export function describeEnginePluginContract(options: EnginePluginContractOption
     let temp: TempStorage;
     const unhandled = watchUnhandledRejections();
     const ours = async (): Promise<string[]> => (await engine.list()).filter((uid) => uid.startsWith(prefix)).sort();
+    const has = (...capabilities: string[]): boolean => capabilities.every((capability) => (plugin.capabilities as readonly string[]).includes(capability));
+    const lacking = (...capabilities: string[]): string | null =>
+      has(...capabilities) ? null : `${plugin.name} does not declare ${capabilities.filter((c) => !has(c)).join(' + ')}`;
 
     beforeAll(async () => {
       temp = await createTempStorage();
@@ -108,18 +131,34 @@ export function describeEnginePluginContract(options: EnginePluginContractOption
       for (const uid of (await engine?.list().catch(() => [])) ?? []) {
         if (uid.startsWith(prefix)) await engine.drop(uid);
       }
+      if (instance?.listServerBackups !== undefined && instance.deleteServerBackup !== undefined) {
+        const leftovers = await instance.listServerBackups(AbortSignal.timeout(10_000)).catch(() => []);
+        for (const backup of leftovers.filter((b) => b.name.startsWith(prefix))) {
+          await instance.deleteServerBackup(backup.externalId, AbortSignal.timeout(10_000)).catch(() => undefined);
+        }
+      }
       await instance?.close?.();
       await engine?.stop();
       await temp?.cleanup();
     });
 
-    const logical = plugin.capabilities.includes('logicalBackup') && plugin.capabilities.includes('logicalRestore');
-    const itLogical = it.runIf(logical);
+    const logical = has('logicalBackup', 'logicalRestore');
+    const itLogical = itUnless(lacking('logicalBackup', 'logicalRestore'));
+    const itNative = itUnless(lacking('nativeBackup', 'nativeRestore'));
+    const itServerBackups = itUnless(lacking('nativeBackup', 'serverBackups'));
+    const itLiveCollections = itUnless(options.notApplicable?.liveCollections ?? null);
 
     it('implements every capability it declares', () => {
-      const methods: Record<string, unknown> = { logicalBackup: instance.logicalBackup, logicalRestore: instance.logicalRestore };
+      const methods: Record<string, unknown[]> = {
+        logicalBackup: [instance.logicalBackup],
+        logicalRestore: [instance.logicalRestore],
+        nativeBackup: [instance.nativeBackup],
+        nativeRestore: [instance.nativeRestore],
+        serverBackups: [instance.listServerBackups, instance.deleteServerBackup],
+        importBackup: [plugin.inspectBackupFile],
+      };
       for (const capability of plugin.capabilities) {
-        if (capability in methods) expect(typeof methods[capability], capability).toBe('function');
+        for (const method of methods[capability] ?? []) expect(typeof method, capability).toBe('function');
       }
     });
 
@@ -149,7 +188,7 @@ export function describeEnginePluginContract(options: EnginePluginContractOption
       expect(typeof health.version).toBe('string');
     });
 
-    it('lists collections with their document counts', async () => {
+    itLiveCollections('lists collections with their document counts', async () => {
       await engine.seed([{ name: name('listed'), documents: makeDocuments(12) }]);
       const collections = await instance.listCollections(AbortSignal.timeout(10_000));
       expect(collections).toContainEqual({ name: name('listed'), documentCount: 12 });
@@ -207,7 +246,8 @@ export function describeEnginePluginContract(options: EnginePluginContractOption
     });
 
     for (const atomic of [true, false]) {
-      itLogical(`${atomic ? 'atomic' : 'non-atomic'} restore over an existing collection leaves exactly the archived data`, async () => {
+      const itReplace = atomic && options.notApplicable?.atomicReplace !== undefined ? itUnless(options.notApplicable.atomicReplace) : itLogical;
+      itReplace(`${atomic ? 'atomic' : 'non-atomic'} restore over an existing collection leaves exactly the archived data`, async () => {
         const target = name(atomic ? 'atomic' : 'direct');
         await engine.seed([{ name: target, documents: makeDocuments(60), settings: options.sampleSettings }]);
         const archived = await engine.dump(target);
@@ -274,7 +314,7 @@ export function describeEnginePluginContract(options: EnginePluginContractOption
       }
     });
 
-    itLogical('fails with engine_unreachable when the engine does not answer, and health says so without throwing', async () => {
+    it('fails with engine_unreachable when the engine does not answer, and health says so without throwing', async () => {
       let config: unknown;
       if (options.unreachableConfig !== undefined) {
         config = await options.unreachableConfig();
@@ -288,12 +328,64 @@ export function describeEnginePluginContract(options: EnginePluginContractOption
       expect(health.ok).toBe(false);
       expect(health.message).toBeTruthy();
       expectGatewayError(await rejection(dead.listCollections(AbortSignal.timeout(10_000))), 'engine_unreachable');
-      const { session } = openBackupSession(temp.storage);
-      try {
-        expectGatewayError(await rejection(dead.logicalBackup!({ collections: null }, session, createTestJob().ctx)), 'engine_unreachable');
-      } finally {
-        await session.abort();
+      if (logical) {
+        const { session } = openBackupSession(temp.storage);
+        try {
+          expectGatewayError(await rejection(dead.logicalBackup!({ collections: null }, session, createTestJob().ctx)), 'engine_unreachable');
+        } finally {
+          await session.abort();
+        }
       }
+      if (has('nativeBackup')) {
+        const request = { collections: null, name: name('unreachable'), requestId: randomUUID() };
+        expectGatewayError(await rejection(runNativeBackup(plugin, dead, temp.storage, request)), 'engine_unreachable');
+      }
+      if (has('serverBackups')) {
+        expectGatewayError(await rejection(dead.listServerBackups!(AbortSignal.timeout(10_000))), 'engine_unreachable');
+      }
+    });
+
+    itNative('round-trips collections through a native backup and a restore under new names, leaving the sources alone', async () => {
+      const [one, two] = [name('native1'), name('native2')];
+      await engine.seed([
+        { name: one, documents: makeDocuments(30) },
+        { name: two, documents: makeDocuments(12, 'two'), settings: options.sampleSettings },
+      ]);
+      const before = { one: await engine.dump(one), two: await engine.dump(two) };
+
+      const backupJob = createTestJob();
+      const backup = await runNativeBackup(plugin, instance, temp.storage, { collections: [one, two], name: name('nb_roundtrip'), requestId: randomUUID() }, backupJob);
+      expect(backup.result.collections.map((c) => c.name).sort()).toEqual([one, two].sort());
+      expect(backup.manifest.files.length + backup.manifest.external.length, 'a native backup copies files or references the engine side').toBeGreaterThan(0);
+      expect(progressProblems(backupJob.updates)).toEqual([]);
+      expect(backupJob.updates.length).toBeGreaterThan(0);
+
+      const [oneCopy, twoCopy] = [name('native1_copy'), name('native2_copy')];
+      const restoreJob = createTestJob();
+      const request = { collections: [one, two], rename: { [one]: oneCopy, [two]: twoCopy }, atomic: false };
+      const restored = await runNativeRestore(instance, temp.storage, backup.backupId, request, restoreJob);
+      expect(restored.collections.map((c) => [c.source, c.target]).sort()).toEqual([[one, oneCopy], [two, twoCopy]]);
+      expect(progressProblems(restoreJob.updates)).toEqual([]);
+      expect(restoreJob.updates.length).toBeGreaterThan(0);
+
+      expect(await engine.dump(oneCopy)).toEqual(before.one);
+      expect(await engine.dump(twoCopy)).toEqual(before.two);
+      expect(await engine.dump(one)).toEqual(before.one);
+      expect(await ours()).toEqual(expect.arrayContaining([one, two, oneCopy, twoCopy]));
+    });
+
+    itServerBackups('lists a native backup among the server backups, and deletes it there', async () => {
+      const collection = name('serverside');
+      await engine.seed([{ name: collection, documents: makeDocuments(5) }]);
+      const backup = await runNativeBackup(plugin, instance, temp.storage, { collections: [collection], name: name('nb_server'), requestId: randomUUID() });
+      const externalId = backup.result.externalId;
+      expect(externalId, 'a server-side backup has an external id').toBeTruthy();
+
+      const listed = await instance.listServerBackups!(AbortSignal.timeout(10_000));
+      expect(listed.map((b) => b.externalId)).toContain(externalId);
+      await instance.deleteServerBackup!(externalId!, AbortSignal.timeout(10_000));
+      expect((await instance.listServerBackups!(AbortSignal.timeout(10_000))).map((b) => b.externalId)).not.toContain(externalId);
+      expectGatewayError(await rejection(instance.deleteServerBackup!(externalId!, AbortSignal.timeout(10_000))), 'backup_not_found');
     });
 
     it('raised no unhandled promise rejections', () => {

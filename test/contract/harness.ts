@@ -13,6 +13,8 @@ import type {
   LogicalBackupResult,
   LogicalRestoreRequest,
   LogicalRestoreResult,
+  NativeBackupRequest,
+  NativeBackupResult,
   ProgressUpdate,
 } from '../../src/engines/contract.ts';
 import type { BackupManifest } from '../../src/storage/archive-types.ts';
@@ -20,6 +22,7 @@ import type { ArchiveWriterSession, StorageDriver } from '../../src/storage/driv
 import { createArchiveWriter } from '../../src/storage/archive-writer.ts';
 import { openArchiveReader } from '../../src/storage/archive-reader.ts';
 import { LocalFsStorage } from '../../src/storage/local-fs.ts';
+import { createNativeSink, openNativeBackup, type NativeManifest } from '../../src/storage/native-sink.ts';
 
 export interface TempStorage {
   root: string;
@@ -141,6 +144,55 @@ export async function runRestore(
   if (instance.logicalRestore === undefined) throw new Error('plugin has no logicalRestore');
   const archive = await openArchiveReader({ storage, backupId });
   return instance.logicalRestore(request, archive, job.ctx);
+}
+
+export interface NativeBackupRun {
+  backupId: string;
+  result: NativeBackupResult;
+  manifest: NativeManifest;
+}
+
+/** Runs nativeBackup into a real native sink and finalizes its manifest, as the core does; aborts the sink on failure. */
+export async function runNativeBackup(
+  plugin: EnginePlugin,
+  instance: EngineInstance,
+  storage: StorageDriver,
+  request: NativeBackupRequest,
+  job: TestJob = createTestJob(),
+): Promise<NativeBackupRun> {
+  if (instance.nativeBackup === undefined) throw new Error(`${plugin.name} has no nativeBackup`);
+  const backupId = randomUUID();
+  const sink = createNativeSink({ storage, backupId });
+  const createdAt = new Date().toISOString();
+  try {
+    const result = await instance.nativeBackup(request, sink, job.ctx);
+    const manifest = await sink.finalize({
+      plugin: plugin.name,
+      engineVersion: result.engineVersion,
+      externalId: result.externalId,
+      collections: result.collections,
+      warnings: result.warnings,
+      createdAt,
+      finishedAt: new Date().toISOString(),
+    });
+    return { backupId, result, manifest };
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+}
+
+/** Opens a finished native backup (checksums verified while read) and hands it to nativeRestore. */
+export async function runNativeRestore(
+  instance: EngineInstance,
+  storage: StorageDriver,
+  backupId: string,
+  request: LogicalRestoreRequest,
+  job: TestJob = createTestJob(),
+): Promise<LogicalRestoreResult> {
+  if (instance.nativeRestore === undefined) throw new Error('plugin has no nativeRestore');
+  const handle = await openNativeBackup({ storage, backupId });
+  return instance.nativeRestore(request, handle, job.ctx);
 }
 
 /** Settles `promise` and reports how long after `job.cancel()` it did. */

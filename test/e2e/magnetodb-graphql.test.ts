@@ -1,7 +1,9 @@
 // Acceptance, end to end through GraphQL against the MagnetoDB emulator: tables with string, number, binary
 // and set attributes and an LSI; full backup; drop; restore (schema and every typed item equal); restore
 // under a new name; restore while MagnetoDB leaves items unprocessed (retries in the job events); an
-// atomic restore over a live table refused, a non-atomic one replacing it.
+// atomic restore over a live table refused, a non-atomic one replacing it; an INCREMENTAL backup of the changed
+// items only and the restore of its chain; incremental_not_supported without an update-time attribute; a
+// NATIVE backup (the management API's metadata, no data); a second job on a table under restore → table_locked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
@@ -98,6 +100,18 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
     return waitForJob(started.data!.startRestore.id);
   }
 
+  /** Starts a backup job and waits for it; `fields` are selected on the backup at start. */
+  async function backUp(input: Record<string, unknown>, fields = 'id'): Promise<{ job: Record<string, any>; backup: Record<string, any> }> {
+    const started = await gql(`mutation($i: StartBackupInput!) { startBackup(input: $i) { id backup { ${fields} } } }`, { i: { engineId, ...input } });
+    expect(started.errors).toBeUndefined();
+    return { job: await waitForJob(started.data!.startBackup.id), backup: started.data!.startBackup.backup };
+  }
+
+  const BACKUP_FIELDS = 'id type strategy status documentCount warnings createdAt changedSince parent { id } collections { name documentCount } artifacts { path external location }';
+  async function backupRecord(id: string): Promise<Record<string, any>> {
+    return (await gql(`query($id: ID!) { backup(id: $id) { ${BACKUP_FIELDS} } }`, { id })).data!.backup;
+  }
+
   /** describe without ids, dates and always-zero counters; items sorted by key. */
   async function snapshot(table: string): Promise<{ schema: unknown; items: TypedItem[] }> {
     const { attribute_definitions, key_schema, local_secondary_indexes } = await api.describe(table);
@@ -128,7 +142,11 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
     });
     yoga = createGatewayYoga(gateway);
     const registered = await gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id config health { ok version message } } }`, {
-      i: { name: 'magneto', plugin: 'magnetodb', config: { url: emulator.url, projectId: PROJECT, token: emulator.token, pageSize: 150, retryBaseDelayMs: 5 } },
+      i: {
+        name: 'magneto',
+        plugin: 'magnetodb',
+        config: { url: emulator.url, projectId: PROJECT, token: emulator.token, pageSize: 150, retryBaseDelayMs: 5, updatedAtAttribute: { accounts: 'updated_at' } },
+      },
     });
     expect(registered.errors).toBeUndefined();
     expect(registered.data!.registerEngine.health).toEqual({ ok: true, version: 'v1', message: null });
@@ -209,5 +227,107 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
     const replaced = await restore({ collections: ['orders'], atomic: false });
     expect(replaced.status, JSON.stringify(replaced.error)).toBe('SUCCEEDED');
     expect(await snapshot('orders')).toEqual(originals.get('orders'));
+  });
+  it('takes an INCREMENTAL backup of the changed items only, and restores the chain to the live state', async () => {
+    const stamped = (i: number, updatedAt: string, balance = String(i)): TypedItem => ({
+      id: { S: `acct-${String(i).padStart(3, '0')}` },
+      balance: { N: balance },
+      flags: { SS: ['open', `tier-${i % 3}`] },
+      updated_at: { S: updatedAt },
+    });
+    await api.createTable({ table_name: 'accounts', attribute_definitions: [{ attribute_name: 'id', attribute_type: 'S' }], key_schema: [{ attribute_name: 'id', key_type: 'HASH' }] });
+    await api.waitActive('accounts');
+    await api.putItems('accounts', Array.from({ length: 80 }, (_, i) => stamped(i, '2024-01-15T09:30:00.000Z')));
+
+    const full = await backUp({ name: 'accounts-full', collections: ['accounts'] });
+    expect(full.job.status, JSON.stringify(full.job.error)).toBe('SUCCEEDED');
+    const parent = await backupRecord(full.backup.id);
+
+    // The application changes 6 items and adds 4, stamping each with its own clock.
+    const now = new Date().toISOString();
+    const changed = [3, 11, 27, 40, 66, 79].map((i) => stamped(i, now, `${i}.99`));
+    const added = [80, 81, 82, 83].map((i) => stamped(i, now));
+    await api.putItems('accounts', [...changed, ...added]);
+    const live = await snapshot('accounts');
+
+    const increment = await backUp({ collections: ['accounts'], type: 'INCREMENTAL' }, 'id type parent { id } changedSince');
+    expect(increment.backup).toMatchObject({ type: 'INCREMENTAL', parent: { id: full.backup.id }, changedSince: parent.createdAt });
+    expect(increment.job.status, JSON.stringify(increment.job.error)).toBe('SUCCEEDED');
+    const record = await backupRecord(increment.backup.id);
+    expect(record).toMatchObject({ type: 'INCREMENTAL', status: 'COMPLETE', documentCount: 10, collections: [{ name: 'accounts', documentCount: 10 }], parent: { id: full.backup.id } });
+    expect(record.warnings.join('\n')).toContain('Items deleted since then are not captured');
+
+    // Drop the table; restoring the increment replays full + increment as one archive.
+    await api.dropTable('accounts');
+    const restored = await restore({ backupId: increment.backup.id });
+    expect(restored.status, JSON.stringify(restored.error)).toBe('SUCCEEDED');
+    expect(await snapshot('accounts')).toEqual(live);
+  });
+
+  it('fails an INCREMENTAL backup of a table without the configured update-time attribute with incremental_not_supported', async () => {
+    const { job, backup } = await backUp({ collections: ['customers'], type: 'INCREMENTAL' }, 'id parent { id }');
+    expect(backup.parent).not.toBeNull();
+    expect(job.status).toBe('FAILED');
+    expect(job.error.code).toBe('incremental_not_supported');
+    expect(job.error.message).toContain('updatedAtAttribute');
+    expect(job.error.message).toContain('"customers"');
+    expect((await backupRecord(backup.id)).status).toBe('FAILED');
+  });
+
+  it('records a NATIVE backup as the management API metadata, saying plainly that no data moved', async () => {
+    const { job, backup } = await backUp({ name: 'customers-native', collections: ['customers'], strategy: 'NATIVE' });
+    expect(job.status, JSON.stringify(job.error)).toBe('SUCCEEDED');
+    const record = await backupRecord(backup.id);
+    expect(record).toMatchObject({ strategy: 'NATIVE', status: 'COMPLETE', documentCount: 0, collections: [{ name: 'customers', documentCount: 0 }] });
+    expect(record.warnings[0]).toContain("MagnetoDB's management backup API moves no data");
+    expect(record.warnings[0]).toContain('cannot be restored');
+
+    const rows = (await api.call('GET', `/v1/management/${PROJECT}/tables/customers/backups`)).body.backups;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ backup_name: 'customers-native', status: 'CREATING', location: 'location' });
+    expect(record.artifacts).toEqual(
+      expect.arrayContaining([
+        { path: `external/customers/${rows[0].backup_id}`, external: true, location: `magnetodb-management:/v1/management/${PROJECT}/tables/customers/backups/${rows[0].backup_id}` },
+        expect.objectContaining({ path: 'native/management-backup.json', external: false }),
+      ]),
+    );
+    // Nothing to restore from: the plugin has no native restore.
+    const refused = await gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId: backup.id } });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('capability_not_supported');
+  });
+
+  it('refuses a second job on a table under restore with table_locked, and shows the table locked', async () => {
+    emulator.setOptions({ writeDelayMs: 150 });
+    let restoreId: string;
+    try {
+      const started = await gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['orders'], atomic: false } });
+      expect(started.errors).toBeUndefined();
+      restoreId = started.data!.startRestore.id;
+      // Wait until the restore writes items into the re-created table (each phase change is a job event at once).
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const job = (await gql(`query($id: ID!) { job(id: $id) { status events(last: 100) { phase } } }`, { id: restoreId })).data!.job;
+        if ((job.events as { phase: string }[]).some((event) => event.phase === 'items')) break;
+        if (job.status !== 'RUNNING' && job.status !== 'QUEUED') throw new Error(`restore ended early: ${JSON.stringify(job)}`);
+        if (Date.now() > deadline) throw new Error('the restore never started writing');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+
+      const second = await gql(`mutation($i: StartBackupInput!) { startBackup(input: $i) { id } }`, { i: { engineId, collections: ['orders'] } });
+      expect(second.errors?.[0]?.extensions?.code).toBe('table_locked');
+      expect(second.errors?.[0]?.message).toContain(restoreId);
+      const again = await gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['orders'], atomic: false } });
+      expect(again.errors?.[0]?.extensions?.code).toBe('table_locked');
+      const collections = (await gql(`query($id: ID!) { engine(id: $id) { collections { name locked lockedBy } } }`, { id: engineId })).data!.engine.collections;
+      expect(collections).toContainEqual({ name: 'orders', locked: true, lockedBy: restoreId });
+      expect(collections).toContainEqual({ name: 'customers', locked: false, lockedBy: null });
+    } finally {
+      emulator.setOptions({ writeDelayMs: 0 });
+    }
+    const finished = await waitForJob(restoreId);
+    expect(finished.status, JSON.stringify(finished.error)).toBe('SUCCEEDED');
+    expect(await snapshot('orders')).toEqual(originals.get('orders'));
+    const unlocked = (await gql(`query($id: ID!) { engine(id: $id) { collections { name locked } } }`, { id: engineId })).data!.engine.collections;
+    expect(unlocked).toContainEqual({ name: 'orders', locked: false });
   });
 });

@@ -4,6 +4,7 @@
 
 import { startMagnetoDbEmulator } from './magnetodb/server.ts';
 import { startMeilisearchEmulator } from './meilisearch/server.ts';
+import { startMilvusBackupEmulator } from './milvus-backup/server.ts';
 
 interface RunningEmulator {
   url: string;
@@ -32,6 +33,21 @@ const EMULATORS: readonly EmulatorEntry[] = [
     defaultPort: 8480,
     // one accepted X-Auth-Token (standing in for Keystone), any project id
     start: (port) => startMagnetoDbEmulator({ port, token: process.env.MAGNETODB_TOKEN || undefined }),
+  },
+  {
+    name: 'milvus-backup',
+    portEnv: 'MILVUS_BACKUP_PORT',
+    defaultPort: 8080,
+    // MILVUS_BACKUP_GENERATION=v0.5.9 answers like milvus-backup ≤ v0.5.9; 8080 taken (a real milvus-backup?) → any free port
+    start: (port) => {
+      const options = {
+        generation: process.env.MILVUS_BACKUP_GENERATION === 'v0.5.9' ? ('v0.5.9' as const) : ('v0.5.16' as const),
+        stepDelayMs: Number(process.env.MILVUS_BACKUP_STEP_MS || 200),
+      };
+      return startMilvusBackupEmulator({ ...options, port }).catch((error: NodeJS.ErrnoException) =>
+        error.code === 'EADDRINUSE' && !process.env.MILVUS_BACKUP_PORT ? startMilvusBackupEmulator({ ...options, port: 0 }) : Promise.reject(error),
+      );
+    },
   },
 ];
 

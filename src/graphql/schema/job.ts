@@ -123,6 +123,10 @@ const StartRestoreInput = builder.inputType('StartRestoreInput', {
     collections: t.stringList({ description: 'Omit for every collection in the backup' }),
     rename: t.field({ type: [RenameInput] }),
     atomic: t.boolean({ defaultValue: true, description: 'Restore into a staging copy and swap at the end' }),
+    dropExisting: t.boolean({
+      defaultValue: false,
+      description: 'Drop existing target collections first, for engines that restore only into absent ones (milvus-backup)',
+    }),
     timeoutSeconds: t.int(),
   }),
 });

@@ -137,6 +137,72 @@ describe('MagnetoDB emulator: items', () => {
     expect(filtered.scanned_count).toBe(23);
   });
 
+  it('filters a scan with GT in the value type (strings by code point, numbers numerically), after the limit', async () => {
+    await api.createTable({ table_name: 'stamped', attribute_definitions: [{ attribute_name: 'id', attribute_type: 'S' }], key_schema: [{ attribute_name: 'id', key_type: 'HASH' }] });
+    await api.waitActive('stamped');
+    const items: TypedItem[] = Array.from({ length: 30 }, (_, i) => ({
+      id: { S: `item-${String(i).padStart(2, '0')}` },
+      at: { S: `2024-01-01T00:00:${String(i).padStart(2, '0')}.000Z` },
+      n: { N: String(i * 100) },
+    }));
+    // The attribute in another type, and missing: neither compares greater (models: same type required).
+    items.push({ id: { S: 'numeric-at' }, at: { N: '99999' }, n: { S: 'zzz' } }, { id: { S: 'no-at' } });
+    await api.putItems('stamped', items);
+    const filtered = async (scan_filter: unknown): Promise<{ ids: string[]; pages: number[] }> => {
+      const ids: string[] = [];
+      const pages: number[] = [];
+      let start: unknown;
+      do {
+        const page = await api.data('stamped', 'scan', { limit: 7, scan_filter, ...(start ? { exclusive_start_key: start } : {}) });
+        if (page.last_evaluated_key) expect(page.scanned_count).toBe(7);
+        pages.push(page.count);
+        ids.push(...(page.items as TypedItem[]).map((item) => String(item['id']!['S'])));
+        start = page.last_evaluated_key;
+      } while (start);
+      return { ids: ids.sort(), pages };
+    };
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `item-${String(from + i).padStart(2, '0')}`);
+
+    // A bare second is a prefix of every spelling of that second, so GT it keeps them all.
+    const strings = await filtered({ at: { comparison_operator: 'GT', attribute_value_list: [{ S: '2024-01-01T00:00:20' }] } });
+    expect(strings.ids).toEqual(range(20, 30));
+    // 32 items in pages of 7: the filter runs on each page read, so pages come back short, some empty, marker kept.
+    expect(strings.pages).toHaveLength(5);
+    expect(strings.pages.reduce((sum, count) => sum + count, 0)).toBe(10);
+    // '1000' < '900' as strings, not as numbers.
+    expect((await filtered({ n: { comparison_operator: 'GT', attribute_value_list: [{ N: '900' }] } })).ids).toEqual(range(10, 30));
+    expect((await filtered({ n: { comparison_operator: 'GE', attribute_value_list: [{ N: '900.0' }] } })).ids).toEqual(range(9, 30));
+    expect((await filtered({ at: { comparison_operator: 'NULL' } })).ids).toEqual(['no-at']);
+    expect(await api.data('stamped', 'scan', { select: 'COUNT', scan_filter: { at: { comparison_operator: 'GT', attribute_value_list: [{ S: '2024-01-01T00:00:25' }] } } })).toEqual({
+      count: 5,
+      scanned_count: 32,
+    });
+  });
+
+  it('validates conditions like storage/models.py: operators per condition class, argument counts, primitive arguments', async () => {
+    const refused = async (action: string, body: unknown): Promise<string> => {
+      const answer = await api.call('POST', '/v1/data/items/tables/posts/' + action, body);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.type).toBe('ValidationError');
+      return answer.body.error.message;
+    };
+    const author = (comparison_operator: string, attribute_value_list?: unknown[]) => ({ scan_filter: { author: { comparison_operator, ...(attribute_value_list ? { attribute_value_list } : {}) } } });
+    expect(await refused('scan', author('GT', [{ S: 'a' }, { S: 'b' }]))).toBe("ScanCondition of type['GT'] requires exactly 1 arguments, but 2 found");
+    expect(await refused('scan', author('GT'))).toBe("ScanCondition of type['GT'] requires exactly 1 arguments, but 0 found");
+    expect(await refused('scan', author('GT', [{ SS: ['a'] }]))).toBe("ScanCondition of type['GT'] allows only primitive arguments");
+    expect(await refused('scan', author('NULL', [{ S: 'a' }]))).toBe("ScanCondition of type['NULL'] requires exactly 0 arguments, but 1 found");
+    expect(await refused('scan', author('IN'))).toBe(`ScanCondition of type['IN'] requires from 1 to ${Number.MAX_SAFE_INTEGER} arguments provided, but 0 found`);
+    expect(await refused('scan', author('LIKE', [{ S: 'a' }]))).toBe("ScanCondition of type['LIKE'] is not allowed");
+    const forum = { comparison_operator: 'EQ', attribute_value_list: [{ S: 'forum-0' }] };
+    expect(await refused('query', { key_conditions: { forum, seq: { comparison_operator: 'NE', attribute_value_list: [{ N: '1' }] } } })).toBe(
+      "IndexedCondition of type['NE'] is not allowed",
+    );
+    expect(await refused('query', { key_conditions: { forum, seq: { comparison_operator: 'BEGINS_WITH', attribute_value_list: [] } } })).toBe(
+      "IndexedCondition of type['GE'] requires exactly 1 arguments, but 0 found",
+    );
+    expect((await api.data('posts', 'scan', author('NE', [{ S: 'author-0' }]))).count).toBeGreaterThan(0);
+  });
+
   it('queries a partition by range key and through a local secondary index, both ways, in pages', async () => {
     const forward = await api.data('posts', 'query', {
       key_conditions: { forum: { comparison_operator: 'EQ', attribute_value_list: [{ S: 'forum-1' }] }, seq: { comparison_operator: 'BETWEEN', attribute_value_list: [{ N: '5' }, { N: '17' }] } },

@@ -1,0 +1,270 @@
+// The only file that speaks milvus-backup's REST API (`/api/v1`): one fetch per call, bound to the job's
+// signal plus a timeout; answers checked with zod and normalised across the two response generations
+// (≤ v0.5.9: full BackupInfo; v0.5.10+: BackupInfoBrief / BackupSummary); every failure a coded GatewayError.
+import { z } from 'zod';
+import { GatewayError } from '../../src/errors.ts';
+
+export const BackupStateCode = { INITIAL: 0, EXECUTING: 1, SUCCESS: 2, FAIL: 3, TIMEOUT: 4 } as const;
+
+export interface BackupCollection {
+  db: string;
+  collection: string;
+  bytes: number | null;
+  /** Only v0.5.9's full BackupInfo carries segment row counts. */
+  rows: number | null;
+}
+
+/** One backup as get_backup or list describe it; fields a generation omits are null. */
+export interface BackupState {
+  /** The task id (= the create request_id) — also kept in the backup's meta. */
+  id: string | null;
+  name: string | null;
+  state: number;
+  progress: number;
+  errorMessage: string | null;
+  startedAt: string | null;
+  bytes: number | null;
+  milvusVersion: string | null;
+  /** null when the answer does not list them (v0.5.10+ list, or a task still running). */
+  collections: BackupCollection[] | null;
+}
+
+export interface RestoreState {
+  id: string | null;
+  state: number;
+  progress: number;
+  errorMessage: string | null;
+}
+
+/** CreateBackupRequest fields the plugin sends; the selection uses db_collections, which both generations read. */
+export interface CreateBackupBody {
+  backup_name: string;
+  async: true;
+  db_collections?: string;
+}
+
+export interface RestoreBody {
+  backup_name: string;
+  async: true;
+  id: string;
+  collection_names: string[];
+  collection_suffix?: string;
+  collection_renames?: Record<string, string>;
+  dropExistCollection?: boolean;
+}
+
+const envelope = z.object({ requestId: z.string().optional(), code: z.number().int().optional(), msg: z.string().optional() });
+const count = z.number().optional();
+const rawCollection = z.object({
+  db_name: z.string().optional(),
+  collection_name: z.string().optional(),
+  size: count,
+  partition_backups: z.array(z.object({ segment_backups: z.array(z.object({ num_of_rows: count })).nullish() })).nullish(),
+});
+const rawBackup = z.object({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  state_code: z.number().int().optional(),
+  progress: count,
+  errorMessage: z.string().optional(),
+  start_time: count,
+  size: count,
+  milvus_version: z.string().optional(),
+  collection_backups: z.array(rawCollection).nullish(),
+});
+const rawRestore = z.object({ id: z.string().optional(), state_code: z.number().int().optional(), progress: count, errorMessage: z.string().optional() });
+const backupAnswer = envelope.extend({ data: rawBackup.nullish() });
+const listAnswer = envelope.extend({ data: z.array(rawBackup).nullish() });
+const restoreAnswer = envelope.extend({ data: rawRestore.nullish() });
+
+/** The error a plugin throws when its job's signal fired: the core's own reason when it gave a coded one. */
+export function canceledError(signal: AbortSignal): GatewayError {
+  if (signal.reason instanceof GatewayError) return signal.reason;
+  return new GatewayError('job_canceled', 'Operation canceled', { cause: signal.reason });
+}
+
+export function engineCode(error: unknown): number | null {
+  const code = error instanceof GatewayError ? error.details?.['engineCode'] : undefined;
+  return typeof code === 'number' ? code : null;
+}
+
+export function engineMessage(error: unknown): string {
+  const message = error instanceof GatewayError ? error.details?.['engineMessage'] : undefined;
+  return typeof message === 'string' ? message : '';
+}
+
+export class MilvusBackupClient {
+  readonly #base: string;
+  readonly #timeoutMs: number;
+
+  constructor(connection: { url: string; timeoutMs: number }) {
+    // Accept the server root or the API root.
+    this.#base = `${connection.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}/api/v1`;
+    this.#timeoutMs = connection.timeoutMs;
+  }
+
+  /** GET /hello: text "Hello, This is backup service". */
+  async hello(signal: AbortSignal): Promise<string> {
+    return (await this.#send('hello', 'GET', '/hello', {}, signal)).text;
+  }
+
+  /** GET /check: connects to Milvus and both storages; text with "Milvus version: …". */
+  async check(signal: AbortSignal): Promise<string> {
+    const { status, text } = await this.#send('check', 'GET', '/check', {}, signal);
+    if (status !== 200) throw httpError('check', status, text);
+    return text;
+  }
+
+  async createBackup(body: CreateBackupBody, requestId: string, signal: AbortSignal): Promise<void> {
+    await this.#json('create backup', 'POST', '/create', { body, headers: { request_id: requestId } }, backupAnswer, signal);
+  }
+
+  /** null when this server process has no such task (v0.5.10+ "task not found"; v0.5.9 `data: null`). */
+  async getBackupById(id: string, signal: AbortSignal): Promise<BackupState | null> {
+    try {
+      const answer = await this.#json('get backup', 'GET', '/get_backup', { query: { backup_id: id } }, backupAnswer, signal);
+      return answer.data ? toBackupState(answer.data) : null;
+    } catch (error) {
+      if (engineCode(error) === 3 && /task not found/i.test(engineMessage(error))) return null;
+      throw error;
+    }
+  }
+
+  /** null when unknown (v0.5.9 code 404) or when v0.5.10+ answers the empty brief it gives for names it has no task for. */
+  async getBackupByName(name: string, signal: AbortSignal): Promise<BackupState | null> {
+    try {
+      const answer = await this.#json('get backup', 'GET', '/get_backup', { query: { backup_name: name } }, backupAnswer, signal);
+      if (!answer.data || (!answer.data.id && !answer.data.name)) return null;
+      return toBackupState(answer.data);
+    } catch (error) {
+      if (engineCode(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  async listBackups(signal: AbortSignal): Promise<BackupState[]> {
+    const answer = await this.#json('list backups', 'GET', '/list', {}, listAnswer, signal);
+    return (answer.data ?? []).filter((item) => item.name).map(toBackupState);
+  }
+
+  async deleteBackup(name: string, signal: AbortSignal): Promise<void> {
+    await this.#json('delete backup', 'DELETE', '/delete', { query: { backup_name: name } }, envelope, signal);
+  }
+
+  async restore(body: RestoreBody, signal: AbortSignal): Promise<void> {
+    await this.#json('restore', 'POST', '/restore', { body }, restoreAnswer, signal);
+  }
+
+  /** null when this server process has no such task (it keeps restore tasks in memory only). */
+  async getRestore(id: string, signal: AbortSignal): Promise<RestoreState | null> {
+    try {
+      const answer = await this.#json('get restore', 'GET', '/get_restore', { query: { id } }, restoreAnswer, signal);
+      if (!answer.data) return null;
+      const data = answer.data;
+      return { id: data.id ?? null, state: data.state_code ?? 0, progress: data.progress ?? 0, errorMessage: data.errorMessage || null };
+    } catch (error) {
+      if (engineCode(error) === 3 && /task not found|not exist/i.test(engineMessage(error))) return null;
+      throw error;
+    }
+  }
+
+  /** A JSON call: HTTP 200 with `code` missing or 0 is success; anything else becomes a coded GatewayError. */
+  async #json<T extends z.ZodType<z.infer<typeof envelope>>>(
+    operation: string,
+    method: string,
+    path: string,
+    request: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> },
+    schema: T,
+    signal: AbortSignal,
+  ): Promise<z.infer<T>> {
+    const { status, text } = await this.#send(operation, method, path, request, signal);
+    if (status !== 200) throw httpError(operation, status, text);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new GatewayError('engine_error', `milvus-backup ${operation}: answer is not JSON: ${text.slice(0, 200)}`, { details: { status } });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new GatewayError('engine_error', `milvus-backup ${operation}: unexpected answer: ${z.prettifyError(parsed.error)}`, { details: { status } });
+    }
+    const code = parsed.data.code ?? 0;
+    if (code !== 0) throw codedError(operation, code, parsed.data.msg ?? '');
+    return parsed.data;
+  }
+
+  async #send(
+    operation: string,
+    method: string,
+    path: string,
+    request: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> },
+    signal: AbortSignal,
+  ): Promise<{ status: number; text: string }> {
+    if (signal.aborted) throw canceledError(signal);
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const query = request.query === undefined ? '' : `?${new URLSearchParams(request.query).toString()}`;
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      const response = await fetch(`${this.#base}${path}${query}`, {
+        method,
+        headers,
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        signal: AbortSignal.any([signal, timeout]),
+      });
+      return { status: response.status, text: await response.text() };
+    } catch (error) {
+      if (signal.aborted) throw canceledError(signal);
+      if (timeout.aborted) {
+        throw new GatewayError('engine_timeout', `milvus-backup ${operation} timed out after ${this.#timeoutMs} ms`, { cause: error });
+      }
+      const inner = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+      const message = error instanceof Error ? error.message : String(error);
+      throw new GatewayError('engine_unreachable', `milvus-backup ${operation}: ${message}${inner} at ${this.#base}`, { cause: error });
+    }
+  }
+}
+
+/** ResponseCode: 1 Not_Support, 2 No_Permission, 3 Fail, 400 Parameter_Error, 404 Request_Object_Not_Found. */
+function codedError(operation: string, code: number, message: string): GatewayError {
+  const details = { engineCode: code, engineMessage: message };
+  const text = `milvus-backup ${operation}: ${message || 'no message'} (code ${code})`;
+  if (code === 2) return new GatewayError('engine_auth_failed', text, { details });
+  if (code === 404 || (code === 400 && /backup .* not found/i.test(message))) return new GatewayError('backup_not_found', text, { details });
+  return new GatewayError('engine_error', text, { details });
+}
+
+function httpError(operation: string, status: number, text: string): GatewayError {
+  let reason = text.trim().slice(0, 300);
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    if (typeof body.error === 'string') reason = body.error;
+  } catch {
+    // a text answer: keep it as it is
+  }
+  const hint = status === 404 ? ' — is `url` a milvus-backup server (`milvus-backup server`)?' : '';
+  return new GatewayError('engine_error', `milvus-backup ${operation}: HTTP ${status}${reason ? `: ${reason}` : ''}${hint}`, { details: { status } });
+}
+
+function toBackupState(raw: z.infer<typeof rawBackup>): BackupState {
+  const startTime = raw.start_time ?? 0;
+  return {
+    id: raw.id || null,
+    name: raw.name || null,
+    state: raw.state_code ?? 0,
+    progress: raw.progress ?? 0,
+    errorMessage: raw.errorMessage || null,
+    // v0.5.9 wrote milliseconds, v0.5.10+ writes seconds; a running v0.5.10+ task reports Go's zero time as end.
+    startedAt: startTime <= 0 ? null : new Date(startTime > 1e11 ? startTime : startTime * 1000).toISOString(),
+    bytes: raw.size ?? null,
+    milvusVersion: raw.milvus_version || null,
+    collections: raw.collection_backups == null ? null : raw.collection_backups.map(toCollection),
+  };
+}
+
+function toCollection(raw: z.infer<typeof rawCollection>): BackupCollection {
+  const partitions = raw.partition_backups;
+  const rows = partitions == null ? null : partitions.flatMap((p) => p.segment_backups ?? []).reduce((sum, s) => sum + (s.num_of_rows ?? 0), 0);
+  return { db: raw.db_name || 'default', collection: raw.collection_name ?? '', bytes: raw.size ?? null, rows };
+}

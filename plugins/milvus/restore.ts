@@ -1,0 +1,109 @@
+// nativeRestore: milvus-backup's async restore of a server-side backup (bulk import into Milvus), renamed by a
+// collection suffix or a rename map, then get_restore polling. Existing target collections are dropped only
+// when the request asks for it; milvus-backup cannot cancel a restore, so a cancel only stops the watching.
+import { randomUUID } from 'node:crypto';
+import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle } from '../../src/engines/contract.ts';
+import { GatewayError } from '../../src/errors.ts';
+import type { PollOptions } from './backup.ts';
+import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBody, type RestoreState } from './client.ts';
+import { restorePlan } from './names.ts';
+import { pause, percentReporter } from './progress.ts';
+
+/** The restore request plus the opt-in the contract does not carry yet: replace existing target collections. */
+export type MilvusRestoreRequest = LogicalRestoreRequest & { dropExisting?: boolean };
+
+const ROWS_UNKNOWN = 'the backup does not record row counts (milvus-backup v0.5.10+): documentCount 0 means unknown';
+const NOT_ATOMIC = 'milvus-backup restores are not atomic: collections are created under their target names and filled by bulk import';
+
+export async function nativeRestore(
+  client: MilvusBackupClient,
+  options: PollOptions,
+  request: MilvusRestoreRequest,
+  backup: NativeBackupHandle,
+  ctx: JobContext,
+): Promise<LogicalRestoreResult> {
+  if (request.mode === 'apply') {
+    throw new GatewayError('capability_not_supported', 'milvus-backup restores whole collections: it cannot apply a backup on top of existing ones');
+  }
+  const name = backup.externalId ?? backup.external.find((artifact) => artifact.location.startsWith('milvus-backup:'))?.path;
+  if (name === undefined) throw new GatewayError('backup_not_found', 'this native backup names no milvus-backup backup');
+  const known = new Map(backup.collections.map((collection) => [collection.name, collection]));
+  const unknown = request.collections.filter((collection) => known.size > 0 && !known.has(collection));
+  if (unknown.length > 0) throw new GatewayError('collection_not_found', `milvus-backup backup "${name}" has no collection ${unknown.join(', ')}`);
+
+  const plan = restorePlan(request.collections, request.rename);
+  const taskId = `gateway_restore_${randomUUID().replaceAll('-', '')}`;
+  const body: RestoreBody = {
+    backup_name: name,
+    async: true,
+    id: taskId,
+    collection_names: plan.collectionNames,
+    ...(plan.suffix === null ? {} : { collection_suffix: plan.suffix }),
+    ...(plan.renames === null ? {} : { collection_renames: plan.renames }),
+    ...(request.dropExisting === true ? { dropExistCollection: true } : {}),
+  };
+  if (ctx.signal.aborted) throw canceledError(ctx.signal);
+  await client.restore(body, ctx.signal);
+  ctx.logger.info('milvus-backup restore accepted', { backup: name, task: taskId });
+
+  await waitForRestore(client, options, name, taskId, ctx);
+  return {
+    collections: request.collections.map((source) => ({
+      source,
+      target: plan.targets.get(source) ?? source,
+      documentCount: known.get(source)?.documentCount ?? 0,
+    })),
+    warnings: [
+      ...(request.atomic ? [NOT_ATOMIC] : []),
+      ...(request.collections.some((source) => known.get(source)?.documentCount == null) ? [ROWS_UNKNOWN] : []),
+    ],
+  };
+}
+
+async function waitForRestore(client: MilvusBackupClient, options: PollOptions, name: string, taskId: string, ctx: JobContext): Promise<void> {
+  const report = percentReporter(ctx);
+  const deadline = Date.now() + options.taskTimeoutMs;
+  for (;;) {
+    let state: RestoreState | null;
+    try {
+      state = await client.getRestore(taskId, ctx.signal);
+    } catch (error) {
+      if (ctx.signal.aborted) throw restoreCanceled(ctx.signal, taskId);
+      throw error;
+    }
+    if (state === null) {
+      throw new GatewayError(
+        'engine_error',
+        `milvus-backup no longer knows restore task ${taskId} of backup "${name}": the server probably restarted (its tasks live in memory); the restore may be partly applied`,
+      );
+    }
+    if (state.state === BackupStateCode.SUCCESS) {
+      report('complete', 100);
+      return;
+    }
+    if (state.state === BackupStateCode.FAIL || state.state === BackupStateCode.TIMEOUT) throw restoreFailure(name, state);
+    if (ctx.signal.aborted) throw restoreCanceled(ctx.signal, taskId);
+    report(state.state === BackupStateCode.INITIAL ? 'initializing' : 'restoring', state.progress, { message: `milvus-backup restore task ${taskId}` });
+    if (Date.now() > deadline) {
+      throw new GatewayError('engine_timeout', `milvus-backup restore of "${name}" still at ${state.progress}% after ${options.taskTimeoutMs} ms (task ${taskId})`);
+    }
+    await pause(options.pollIntervalMs, ctx.signal);
+    if (ctx.signal.aborted) throw restoreCanceled(ctx.signal, taskId);
+  }
+}
+
+function restoreCanceled(signal: AbortSignal, taskId: string): GatewayError {
+  return new GatewayError(
+    'job_canceled',
+    `Restore canceled, but milvus-backup cannot cancel a restore: its task ${taskId} keeps running on the server and may have completed`,
+    { cause: signal.reason, details: { restoreTask: taskId } },
+  );
+}
+
+function restoreFailure(name: string, state: RestoreState): GatewayError {
+  const reason = state.errorMessage ?? 'no error message';
+  const hint = /already exist/i.test(reason) ? ' (restore under new names, or ask to drop the existing collections)' : '';
+  return new GatewayError('restore_failed', `milvus-backup restore of "${name}" failed: ${reason}${hint}`, {
+    details: { engineMessage: reason, engineState: state.state },
+  });
+}
