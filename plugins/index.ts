@@ -3,8 +3,9 @@ import type { EnginePlugin } from '../src/engines/contract.ts';
 import { magnetodbPlugin } from './magnetodb/index.ts';
 import { meilisearchPlugin } from './meilisearch/index.ts';
 import { milvusPlugin } from './milvus/index.ts';
+import { typesensePlugin } from './typesense/index.ts';
 
-export const plugins: readonly EnginePlugin[] = [meilisearchPlugin, magnetodbPlugin, milvusPlugin];
+export const plugins: readonly EnginePlugin[] = [meilisearchPlugin, typesensePlugin, milvusPlugin, magnetodbPlugin];
 
 export function findPlugin(name: string): EnginePlugin | undefined {
   return plugins.find((plugin) => plugin.name === name);

@@ -5,6 +5,7 @@
 import { startMagnetoDbEmulator } from './magnetodb/server.ts';
 import { startMeilisearchEmulator } from './meilisearch/server.ts';
 import { startMilvusBackupEmulator } from './milvus-backup/server.ts';
+import { startTypesenseEmulator } from './typesense/server.ts';
 
 interface RunningEmulator {
   url: string;
@@ -26,6 +27,13 @@ const EMULATORS: readonly EmulatorEntry[] = [
     // like Meilisearch itself: no MEILI_MASTER_KEY means an open instance
     start: (port) =>
       startMeilisearchEmulator({ port, masterKey: process.env.MEILI_MASTER_KEY || undefined, dumpsDir: process.env.MEILI_DUMP_DIR || undefined }),
+  },
+  {
+    name: 'typesense',
+    portEnv: 'TYPESENSE_PORT',
+    defaultPort: 8108,
+    // like Typesense: an admin key is always required (--api-key); TYPESENSE_API_KEY, default xyz
+    start: (port) => startTypesenseEmulator({ port, apiKey: process.env.TYPESENSE_API_KEY || 'xyz' }),
   },
   {
     name: 'magnetodb',

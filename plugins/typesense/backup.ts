@@ -1,0 +1,84 @@
+// Logical backup: collection schemas (minus server-only keys and masked credentials), every document through
+// the streaming JSONL export (one batch in memory at a time), and the collections' satellites.
+
+import type { ArchiveWriter } from '../../src/storage/archive-types.ts';
+import type { JobContext, LogicalBackupRequest, LogicalBackupResult } from '../../src/engines/contract.ts';
+import { GatewayError } from '../../src/errors.ts';
+import { throwIfCanceled, type TypesenseClient } from './client.ts';
+import { backupSatellites } from './satellites.ts';
+import { collectionList, debugInfo, majorVersion, parseResponse, schemaForBackup, type CollectionSummary } from './schema.ts';
+
+export interface TransferOptions {
+  /** Documents per import request (restore) and per archive write (backup). */
+  batchSize: number;
+  importTimeoutMs: number;
+  importAction: 'create' | 'upsert';
+  modelApiKeys: Record<string, string>;
+}
+
+export async function readEngineVersion(client: TypesenseClient, signal: AbortSignal): Promise<string | null> {
+  return parseResponse(debugInfo, await client.debug(signal), 'debug').version ?? null;
+}
+
+export async function listSummaries(client: TypesenseClient, signal: AbortSignal): Promise<CollectionSummary[]> {
+  return parseResponse(collectionList, await client.listCollections(signal), 'collections');
+}
+
+export async function logicalBackup(
+  client: TypesenseClient,
+  options: TransferOptions,
+  request: LogicalBackupRequest,
+  archive: ArchiveWriter,
+  ctx: JobContext,
+): Promise<LogicalBackupResult> {
+  const { signal } = ctx;
+  if (request.changedSince != null) {
+    // Typesense keeps no modification time per document: every backup is full.
+    throw new GatewayError('incremental_not_supported', 'Typesense cannot tell which documents changed since a point in time; take a FULL backup');
+  }
+  const warnings: string[] = [];
+  const engineVersion = await readEngineVersion(client, signal);
+  const collections = selectCollections(await listSummaries(client, signal), request.collections);
+  const total = collections.reduce((sum, collection) => sum + (collection.num_documents ?? 0), 0);
+
+  let completed = 0;
+  const report = (message: string): void =>
+    ctx.progress({ phase: 'documents', completed, total: Math.max(total, completed), unit: 'documents', bytes: archive.bytesWritten, message });
+  report(`${collections.length} collection(s) to back up`);
+
+  for (const summary of collections) {
+    throwIfCanceled(signal);
+    const file = schemaForBackup(summary);
+    for (const secret of file.secretsRemoved ?? []) {
+      warnings.push(
+        `collection ${summary.name}: field ${secret.field} (${secret.model}) has its ${secret.credential} masked by Typesense; ` +
+          `it is not in the backup — re-supply it on restore (engine config modelApiKeys)`,
+      );
+    }
+    await archive.writeCollectionSchema(summary.name, file);
+    const sink = archive.openDocuments(summary.name);
+    for await (const batch of client.exportDocuments(summary.name, options.batchSize, signal)) {
+      throwIfCanceled(signal);
+      await sink.write(batch);
+      completed += batch.length;
+      report(`collection ${summary.name}`);
+    }
+    await sink.close();
+  }
+
+  ctx.progress({ phase: 'satellites', completed: 0, total: null, unit: 'items', message: 'aliases, synonyms, overrides, stopwords, presets, keys' });
+  const v30 = (majorVersion(engineVersion) ?? 0) >= 30;
+  await backupSatellites({ client, signal, warnings, v30 }, archive, collections, request.collections === null);
+  return { engineVersion, warnings };
+}
+
+/** Every collection, or the selected ones; an unknown name fails before anything is written. */
+function selectCollections(all: CollectionSummary[], selected: string[] | null): CollectionSummary[] {
+  if (selected === null) return all;
+  const byName = new Map(all.map((collection) => [collection.name, collection]));
+  const missing = selected.filter((name) => !byName.has(name));
+  if (missing.length > 0) {
+    throw new GatewayError('collection_not_found', `Typesense collection(s) not found: ${missing.join(', ')}`, { details: { collections: missing } });
+  }
+  return [...new Set(selected)].map((name) => byName.get(name)!);
+}

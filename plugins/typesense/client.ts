@@ -1,0 +1,299 @@
+// The only file that speaks to Typesense: wraps the official client (one short-lived SDK per request, no
+// SDK retries), binds every request to the job's AbortSignal and a timeout, turns every failure into a coded
+// GatewayError, and reads the snapshot directory the engine wrote to a path the gateway can see.
+
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import path from 'node:path';
+import type { Duplex, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { createGzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { Client, Errors, type ConfigurationOptions } from 'typesense';
+import { GatewayError, type ErrorCode } from '../../src/errors.ts';
+
+export interface TypesenseConnection {
+  url: string;
+  apiKey: string;
+  timeoutMs: number;
+}
+
+export type Json = Record<string, unknown>;
+
+/** The error a plugin throws when its job's signal fired: the core's own reason when it gave a coded one. */
+export function canceledError(signal: AbortSignal): GatewayError {
+  if (signal.reason instanceof GatewayError) return signal.reason;
+  return new GatewayError('job_canceled', 'Operation canceled', { cause: signal.reason });
+}
+
+export function throwIfCanceled(signal: AbortSignal): void {
+  if (signal.aborted) throw canceledError(signal);
+}
+
+export function engineStatus(error: unknown): number | null {
+  const status = error instanceof GatewayError ? error.details?.['status'] : undefined;
+  return typeof status === 'number' ? status : null;
+}
+
+/** The SDK logs every failed attempt through loglevel; the plugin reports errors itself. */
+const silentLogger = Object.fromEntries(
+  ['trace', 'debug', 'info', 'warn', 'error', 'log', 'setLevel', 'setDefaultLevel', 'resetLevel', 'enableAll', 'disableAll'].map((name) => [name, () => undefined]),
+) as unknown as NonNullable<ConfigurationOptions['logger']>;
+
+/** Per request: an HTTP agent whose sockets die with the request, and whether a connection was ever made. */
+class RequestGuard {
+  readonly agent: HttpAgent;
+  connected = false;
+  reason: 'aborted' | 'expired' | null = null;
+  readonly stopped: Promise<never>;
+  #stop!: (error: Error) => void;
+
+  constructor(url: string) {
+    const track = (socket: Duplex | null | undefined): Duplex | null | undefined => {
+      socket?.once('connect', () => (this.connected = true));
+      return socket;
+    };
+    const Base = url.startsWith('https:') ? HttpsAgent : HttpAgent;
+    this.agent = new (class extends Base {
+      override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void) {
+        return track(super.createConnection(options, callback));
+      }
+    })({ keepAlive: false });
+    this.stopped = new Promise<never>((_resolve, reject) => (this.#stop = reject));
+    this.stopped.catch(() => undefined);
+  }
+
+  stop(reason: 'aborted' | 'expired'): void {
+    this.reason ??= reason;
+    this.#stop(new Error(`request ${reason}`));
+    this.agent.destroy();
+  }
+}
+
+export class TypesenseClient {
+  readonly #connection: TypesenseConnection;
+
+  constructor(connection: TypesenseConnection) {
+    this.#connection = { ...connection, url: connection.url.replace(/\/+$/, '') };
+  }
+
+  health = (signal: AbortSignal) => this.call('health', signal, (sdk) => sdk.health.retrieve());
+  debug = (signal: AbortSignal) => this.call('debug', signal, (sdk) => sdk.debug.retrieve() as Promise<unknown>);
+  listCollections = (signal: AbortSignal) => this.call('list collections', signal, (sdk) => sdk.collections().retrieve() as Promise<unknown>);
+  createCollection = (schema: Json, signal: AbortSignal) =>
+    this.call('create collection', signal, (sdk) => sdk.collections().create(schema as never) as Promise<unknown>);
+  getCollection = (name: string, signal: AbortSignal) =>
+    this.orNull(this.call(`get collection ${name}`, signal, (sdk) => sdk.collections(name).retrieve() as Promise<unknown>));
+  dropCollection = (name: string, signal: AbortSignal) =>
+    this.orNull(this.call(`drop collection ${name}`, signal, (sdk) => sdk.collections(name).delete() as Promise<unknown>));
+  listAliases = (signal: AbortSignal) => this.call('list aliases', signal, (sdk) => sdk.aliases().retrieve() as Promise<unknown>);
+  upsertAlias = (name: string, collection: string, signal: AbortSignal) =>
+    this.call(`upsert alias ${name}`, signal, (sdk) => sdk.aliases().upsert(name, { collection_name: collection }));
+  deleteAlias = (name: string, signal: AbortSignal) => this.orNull(this.call(`delete alias ${name}`, signal, (sdk) => sdk.aliases(name).delete()));
+  listSynonyms = (collection: string, signal: AbortSignal) =>
+    this.call(`list synonyms of ${collection}`, signal, (sdk) => sdk.collections(collection).synonyms().retrieve() as Promise<unknown>);
+  upsertSynonym = (collection: string, id: string, body: Json, signal: AbortSignal) =>
+    this.call(`upsert synonym ${id}`, signal, (sdk) => sdk.collections(collection).synonyms().upsert(id, body as never));
+  listOverrides = (collection: string, signal: AbortSignal) =>
+    this.call(`list overrides of ${collection}`, signal, (sdk) => sdk.collections(collection).overrides().retrieve() as Promise<unknown>);
+  upsertOverride = (collection: string, id: string, body: Json, signal: AbortSignal) =>
+    this.call(`upsert override ${id}`, signal, (sdk) => sdk.collections(collection).overrides().upsert(id, body as never));
+  listSynonymSets = (signal: AbortSignal) => this.call('list synonym sets', signal, (sdk) => sdk.synonymSets().retrieve() as Promise<unknown>);
+  upsertSynonymSet = (name: string, body: Json, signal: AbortSignal) =>
+    this.call(`upsert synonym set ${name}`, signal, (sdk) => sdk.synonymSets(name).upsert(body as never));
+  listCurationSets = (signal: AbortSignal) => this.call('list curation sets', signal, (sdk) => sdk.curationSets().retrieve() as Promise<unknown>);
+  upsertCurationSet = (name: string, body: Json, signal: AbortSignal) =>
+    this.call(`upsert curation set ${name}`, signal, (sdk) => sdk.curationSets(name).upsert(body as never));
+  listStopwords = (signal: AbortSignal) => this.call('list stopwords', signal, (sdk) => sdk.stopwords().retrieve() as Promise<unknown>);
+  upsertStopwords = (id: string, body: Json, signal: AbortSignal) =>
+    this.call(`upsert stopwords ${id}`, signal, (sdk) => sdk.stopwords().upsert(id, body as never));
+  listPresets = (signal: AbortSignal) => this.call('list presets', signal, (sdk) => sdk.presets().retrieve() as Promise<unknown>);
+  upsertPreset = (name: string, value: unknown, signal: AbortSignal) =>
+    this.call(`upsert preset ${name}`, signal, (sdk) => sdk.presets().upsert(name, { value } as never));
+  /** ≤ v29 `{rules: [...]}` (analyticsV1), v30 a bare array. */
+  listAnalyticsRules = (v30: boolean, signal: AbortSignal) =>
+    this.call('list analytics rules', signal, (sdk) => (v30 ? sdk.analytics.rules().retrieve() : sdk.analyticsV1.rules().retrieve()) as Promise<unknown>);
+  upsertAnalyticsRule = (v30: boolean, name: string, body: Json, signal: AbortSignal) =>
+    this.call(`upsert analytics rule ${name}`, signal, (sdk) =>
+      (v30 ? sdk.analytics.rules().upsert(name, body as never) : sdk.analyticsV1.rules().upsert(name, body as never)) as Promise<unknown>,
+    );
+  listKeys = (signal: AbortSignal) => this.call('list keys', signal, (sdk) => sdk.keys().retrieve() as Promise<unknown>);
+
+  /** One JSONL batch; every line's result (parsed JSON), in order. `timeoutMs` bounds this one request. */
+  async importDocuments(collection: string, jsonl: string, action: 'create' | 'upsert', timeoutMs: number, signal: AbortSignal): Promise<unknown[]> {
+    const body = await this.call(
+      `import into ${collection}`,
+      signal,
+      (sdk) => sdk.collections(collection).documents().import(jsonl, { action, return_id: true }),
+      timeoutMs,
+    );
+    return String(body)
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => JSON.parse(line) as unknown);
+  }
+
+  /** POST /operations/snapshot: one attempt with its own long timeout (a retry would only hit the 409). */
+  snapshot = (snapshotPath: string, timeoutMs: number, signal: AbortSignal) =>
+    this.call('snapshot', signal, (sdk) => sdk.operations.perform('snapshot', { snapshot_path: snapshotPath }) as Promise<Json>, timeoutMs);
+
+  /**
+   * Streams the export (JSONL, no trailing newline) as batches of parsed documents. `timeoutMs` is an idle
+   * timeout: it restarts with every chunk, so a big export may take as long as it needs.
+   */
+  async *exportDocuments(collection: string, batchSize: number, signal: AbortSignal): AsyncGenerator<Json[]> {
+    const operation = `export ${collection}`;
+    const guard = new RequestGuard(this.#connection.url);
+    let timer = setTimeout(() => guard.stop('expired'), this.#connection.timeoutMs);
+    const onAbort = (): void => guard.stop('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    let stream: Readable | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => guard.stop('expired'), this.#connection.timeoutMs);
+    };
+    try {
+      // The SDK's own (socket idle) timeout would also count the time the archive takes to accept a batch
+      // while the socket is paused: the guard's idle timer, which skips that time, is the only one.
+      const sdk = this.#sdk(guard, EXPORT_SDK_TIMEOUT_MS);
+      stream = (await this.#race(guard, sdk.collections(collection).documents().exportStream())) as unknown as Readable;
+      const decoder = new StringDecoder('utf8'); // a character may be split across chunks
+      let rest = '';
+      let batch: Json[] = [];
+      for await (const chunk of stream) {
+        const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) if (line.length > 0) batch.push(JSON.parse(line) as Json);
+        if (batch.length >= batchSize) {
+          clearTimeout(timer); // the consumer's own pace is not the engine's silence
+          yield batch;
+          batch = [];
+        }
+        arm();
+      }
+      rest += decoder.end();
+      if (rest.length > 0) batch.push(JSON.parse(rest) as Json);
+      if (guard.reason !== null) throw new Error(`export ${guard.reason}`);
+      if (batch.length > 0) yield batch;
+    } catch (error) {
+      throw mapError(operation, error, signal, guard, this.#connection.timeoutMs);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      stream?.destroy();
+      guard.agent.destroy();
+    }
+  }
+
+  /** Runs one SDK call bound to `signal` + a timeout, mapping every failure to a code. */
+  async call<T>(operation: string, signal: AbortSignal, request: (sdk: Client) => Promise<T>, timeoutMs = this.#connection.timeoutMs): Promise<T> {
+    throwIfCanceled(signal);
+    const guard = new RequestGuard(this.#connection.url);
+    const timer = setTimeout(() => guard.stop('expired'), timeoutMs);
+    const onAbort = (): void => guard.stop('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.#race(guard, request(this.#sdk(guard, timeoutMs)));
+    } catch (error) {
+      throw mapError(operation, error, signal, guard, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      guard.agent.destroy();
+    }
+  }
+
+  /** null for a 404 (the thing does not exist), the value otherwise. */
+  async orNull<T>(pending: Promise<T>): Promise<T | null> {
+    try {
+      return await pending;
+    } catch (error) {
+      if (engineStatus(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  #race<T>(guard: RequestGuard, request: Promise<T>): Promise<T> {
+    request.catch(() => undefined); // settled late after an abort: nobody waits for it any more
+    return Promise.race([request, guard.stopped]);
+  }
+
+  #sdk(guard: RequestGuard, timeoutMs = this.#connection.timeoutMs): Client {
+    const agent = guard.agent;
+    return new Client({
+      nodes: [{ url: this.#connection.url }],
+      apiKey: this.#connection.apiKey,
+      connectionTimeoutSeconds: timeoutMs / 1000,
+      numRetries: 0,
+      logger: silentLogger,
+      ...(agent instanceof HttpsAgent ? { httpsAgent: agent } : { httpAgent: agent }),
+    });
+  }
+}
+
+const EXPORT_SDK_TIMEOUT_MS = 24 * 3600_000;
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EPIPE', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+
+function mapError(operation: string, error: unknown, signal: AbortSignal, guard: RequestGuard, timeoutMs: number): GatewayError {
+  if (signal.aborted) return canceledError(signal);
+  const timedOut = guard.reason === 'expired' || ['ECONNABORTED', 'ETIMEDOUT'].includes(String((error as { code?: unknown })?.code));
+  if (timedOut) {
+    // No connection at all within the timeout is an unreachable engine; a slow answer is a timeout.
+    const code: ErrorCode = guard.connected ? 'engine_timeout' : 'engine_unreachable';
+    return new GatewayError(code, `Typesense ${operation}: no answer within ${timeoutMs} ms`, { cause: error });
+  }
+  if (error instanceof Errors.TypesenseError && typeof error.httpStatus === 'number') {
+    const status = error.httpStatus;
+    const engineMessage = /Server said: (.*)$/s.exec(error.message)?.[1] ?? null;
+    const details = { status, engineMessage };
+    const text = `Typesense ${operation}: HTTP ${status}${engineMessage === null ? '' : ` ${engineMessage}`}`;
+    if (status === 401 || status === 403) return new GatewayError('engine_auth_failed', `${text} (check the engine's apiKey)`, { cause: error, details });
+    if (status === 409 && operation === 'snapshot') return new GatewayError('job_already_in_progress', text, { cause: error, details });
+    // An export's 404 comes without its body (the SDK reads it as a stream): a missing collection all the same.
+    if (status === 404 && (/collection/i.test(engineMessage ?? '') || operation.startsWith('export '))) return new GatewayError('collection_not_found', text, { cause: error, details });
+    return new GatewayError('engine_error', text, { cause: error, details });
+  }
+  const code = String((error as { code?: unknown })?.code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  // A request error without any HTTP response (axios) is the network's: refused, reset, no route, no such host.
+  const noResponse = (error as { isAxiosError?: unknown; response?: unknown })?.isAxiosError === true && (error as { response?: unknown }).response === undefined;
+  if (NETWORK_CODES.has(code) || noResponse || guard.reason !== null) {
+    return new GatewayError('engine_unreachable', `Typesense ${operation}: ${message}${code ? ` (${code})` : ''}`, { cause: error });
+  }
+  if (error instanceof GatewayError) return error;
+  return new GatewayError('engine_error', `Typesense ${operation}: ${message}`, { cause: error });
+}
+
+/**
+ * The snapshot directory the engine wrote, as a gzip'd tar stream (entries relative to `dir`, so
+ * extracting it into a data dir puts `state/` in place). Files are streamed one at a time.
+ */
+export function packDirectory(dir: string, signal: AbortSignal): Readable {
+  const pack = tar.pack();
+  const gzip = createGzip();
+  const addTree = async (relative: string): Promise<void> => {
+    const entries = (await readdir(path.join(dir, relative), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      throwIfCanceled(signal);
+      const name = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      const full = path.join(dir, name);
+      const info = await stat(full);
+      if (entry.isDirectory()) {
+        pack.entry({ name, type: 'directory', mode: info.mode, mtime: info.mtime });
+        await addTree(name);
+      } else if (entry.isFile()) {
+        await pipeline(createReadStream(full), pack.entry({ name, size: info.size, mode: info.mode, mtime: info.mtime }));
+      }
+    }
+  };
+  addTree('').then(
+    () => pack.finalize(),
+    (error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))),
+  );
+  pipeline(pack, gzip).catch((error: unknown) => gzip.destroy(error instanceof Error ? error : new Error(String(error))));
+  return gzip;
+}

@@ -1,0 +1,189 @@
+// Logical restore over the API. A target that holds live data (a collection, or an alias readers use) is
+// filled under a staging name and switched in at the end with alias updates, so readers see the old data
+// until then; a free target is filled under its own name. Cancel or failure drops what the restore created
+// and leaves live collections and aliases untouched.
+
+import { randomBytes } from 'node:crypto';
+import type { ArchiveReader } from '../../src/storage/archive-types.ts';
+import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult } from '../../src/engines/contract.ts';
+import { GatewayError } from '../../src/errors.ts';
+import { readEngineVersion, type TransferOptions } from './backup.ts';
+import type { Json, TypesenseClient } from './client.ts';
+import { fillCollection, importFailure, type FillContext, type FillReport, type RestoreProgress } from './fill.ts';
+import { archivedAliases, readSatellites, restoreGlobals, restoreSets, type SatelliteContext, type Satellites } from './satellites.ts';
+import { aliasList, collectionSchemaFile, collectionSummary, createBody, majorVersion, parseResponse, type Alias } from './schema.ts';
+
+const STAGING = /__restore_[0-9a-f]{8}$/;
+
+interface RestoreItem {
+  source: string;
+  target: string;
+  expected: number;
+  body: Json;
+  /** fresh: target is free, filled under its own name. staged: filled aside, switched in. recreate: non-atomic, dropped then refilled. */
+  placement: 'fresh' | 'staged' | 'recreate';
+  /** What answers to the target name now. */
+  live: { kind: 'collection' } | { kind: 'alias'; collection: string } | null;
+  fillName: string;
+  report?: FillReport;
+}
+
+export async function logicalRestore(
+  client: TypesenseClient,
+  options: TransferOptions,
+  request: LogicalRestoreRequest,
+  archive: ArchiveReader,
+  ctx: JobContext,
+): Promise<LogicalRestoreResult> {
+  const { signal } = ctx;
+  if (request.mode === 'apply') {
+    throw new GatewayError('capability_not_supported', 'Typesense backups are always full: there is no incremental layer to apply');
+  }
+  const warnings: string[] = [];
+  const v30 = (majorVersion(await readEngineVersion(client, signal)) ?? 0) >= 30;
+  const satellites = await readSatellites(archive);
+  const liveAliases = parseResponse(aliasList, await client.listAliases(signal), 'aliases').aliases;
+  const items = await planRestore(client, options, request, archive, liveAliases, v30, signal);
+
+  const total = items.reduce((sum, item) => sum + item.expected, 0);
+  const progress: RestoreProgress = {
+    completed: 0,
+    report: (phase, message) => ctx.progress({ phase, completed: progress.completed, total: Math.max(total, progress.completed), unit: 'documents', message }),
+  };
+  const satelliteContext: SatelliteContext = { client, signal, warnings, v30 };
+  const fill: FillContext = { client, options, archive, ctx, progress, satellites, satelliteContext };
+  progress.report('documents', `${items.length} collection(s) to restore`);
+
+  const created: string[] = [];
+  try {
+    await restoreSets(satelliteContext, satellites, referencedSets(items));
+    for (const item of items) {
+      if (item.placement === 'recreate') await client.dropCollection(item.target, signal);
+      created.push(item.fillName);
+      item.report = await fillCollection(fill, item.source, item.fillName, item.body);
+    }
+    const failure = importFailure(items.map((item) => ({ source: item.source, target: item.target, report: item.report! })));
+    if (failure !== null) throw failure;
+  } catch (error) {
+    // Non-atomic restores keep what is already indexed; atomic ones never touched live data.
+    if (request.atomic) await dropQuietly(client, ctx, created);
+    throw error;
+  }
+
+  // The switch runs to its end: the job signal is no longer honoured, only a timeout.
+  ctx.progress({ phase: 'switch', completed: 0, total: items.length, unit: 'collections', message: 'switching aliases' });
+  const commitSignal = AbortSignal.timeout(Math.max(options.importTimeoutMs, 60_000));
+  await commit(client, items, satellites, liveAliases, { ...satelliteContext, signal: commitSignal }, ctx);
+  ctx.progress({ phase: 'switch', completed: items.length, total: items.length, unit: 'collections', message: 'done' });
+  return { collections: items.map((item) => ({ source: item.source, target: item.target, documentCount: item.report?.imported ?? 0 })), warnings };
+}
+
+async function planRestore(
+  client: TypesenseClient,
+  options: TransferOptions,
+  request: LogicalRestoreRequest,
+  archive: ArchiveReader,
+  liveAliases: Alias[],
+  v30: boolean,
+  signal: AbortSignal,
+): Promise<RestoreItem[]> {
+  const suffix = randomBytes(4).toString('hex');
+  const items: RestoreItem[] = [];
+  const targets = new Set<string>();
+  for (const source of request.collections) {
+    const entry = archive.manifest.collections.find((collection) => collection.name === source);
+    if (entry === undefined) throw new GatewayError('collection_not_found', `Collection ${source} is not in backup ${archive.manifest.backupId}`);
+    const file = collectionSchemaFile.safeParse(await archive.readCollectionSchema(source));
+    if (!file.success) throw new GatewayError('archive_invalid', `Schema of ${source} is not a Typesense collection schema: ${file.error.message}`);
+    const target = request.rename[source] ?? source;
+    if (targets.has(target)) throw new GatewayError('invalid_input', `Two collections would be restored into ${target}`);
+    targets.add(target);
+    // Throws before anything is touched when a masked credential was not re-supplied.
+    const body = createBody(file.data, target, options.modelApiKeys, v30);
+    const summary = await client.getCollection(target, signal);
+    const isCollection = summary !== null && parseResponse(collectionSummary, summary, 'collection').name === target;
+    const aliased = liveAliases.find((alias) => alias.name === target)?.collection_name;
+    const live = isCollection ? ({ kind: 'collection' } as const) : aliased !== undefined ? ({ kind: 'alias', collection: aliased } as const) : null;
+    const placement = live === null ? 'fresh' : live.kind === 'collection' && !request.atomic ? 'recreate' : 'staged';
+    const fillName = placement === 'staged' ? `${target.replace(STAGING, '')}__restore_${suffix}` : target;
+    items.push({ source, target, expected: entry.documentCount, body, placement, live, fillName });
+  }
+  return items;
+}
+
+function referencedSets(items: RestoreItem[]): { synonym_sets: Set<string>; curation_sets: Set<string> } {
+  const names = (key: string) => new Set(items.flatMap((item) => (Array.isArray(item.body[key]) ? (item.body[key] as unknown[]).map(String) : [])));
+  return { synonym_sets: names('synonym_sets'), curation_sets: names('curation_sets') };
+}
+
+/**
+ * Points every name readers use at the restored collections: a target alias with one PUT (atomic); a target
+ * that is a real collection (Typesense cannot rename one) by moving its aliases over first, then replacing
+ * the collection by an alias of the same name. Then the archived aliases and the global satellites.
+ */
+async function commit(client: TypesenseClient, items: RestoreItem[], satellites: Satellites, liveAliases: Alias[], sat: SatelliteContext, ctx: JobContext): Promise<void> {
+  const { signal, warnings } = sat;
+  const physical = new Map(items.map((item) => [item.source, item.fillName]));
+  const replaced: string[] = [];
+  try {
+    for (const item of items) {
+      if (item.placement !== 'staged' || item.live === null) continue;
+      if (item.live.kind === 'alias') {
+        await client.upsertAlias(item.target, item.fillName, signal);
+        replaced.push(item.live.collection);
+        continue;
+      }
+      for (const alias of liveAliases.filter((candidate) => candidate.collection_name === item.target)) {
+        await client.upsertAlias(alias.name, item.fillName, signal);
+      }
+      await client.dropCollection(item.target, signal);
+      await client.upsertAlias(item.target, item.fillName, signal);
+    }
+    const targets = new Set(items.map((item) => item.target));
+    for (const alias of archivedAliases(satellites)) {
+      const item = items.find((candidate) => candidate.source === alias.collection_name);
+      if (item === undefined || targets.has(alias.name)) continue;
+      if (item.target !== item.source) {
+        warnings.push(`alias ${alias.name} left as it is: its collection ${item.source} was restored as ${item.target}`);
+        continue;
+      }
+      const existing = await client.getCollection(alias.name, signal);
+      if (existing !== null && parseResponse(collectionSummary, existing, 'collection').name === alias.name) {
+        warnings.push(`alias ${alias.name} not restored: a collection has that name`);
+        continue;
+      }
+      const previous = liveAliases.find((candidate) => candidate.name === alias.name)?.collection_name;
+      await client.upsertAlias(alias.name, physical.get(item.source)!, signal);
+      if (previous !== undefined && previous !== physical.get(item.source)) replaced.push(previous);
+    }
+    await restoreGlobals(sat, satellites);
+  } catch (error) {
+    ctx.logger.error('typesense restore: switching aliases failed part way', { error: error instanceof Error ? error.message : String(error) });
+    throw new GatewayError('restore_failed', `Typesense restore: switching aliases failed part way: ${(error as Error).message}`, { cause: error });
+  }
+  await dropUnreferenced(client, ctx, replaced, [...physical.values()], warnings);
+}
+
+/** Collections an alias pointed at before the switch: dropped when the gateway made them and nothing points at them now. */
+async function dropUnreferenced(client: TypesenseClient, ctx: JobContext, replaced: string[], restored: string[], warnings: string[]): Promise<void> {
+  if (replaced.length === 0) return;
+  const signal = AbortSignal.timeout(60_000);
+  const aliases = parseResponse(aliasList, await client.listAliases(signal), 'aliases').aliases;
+  for (const name of new Set(replaced)) {
+    if (restored.includes(name) || aliases.some((alias) => alias.collection_name === name)) continue;
+    if (STAGING.test(name)) await dropQuietly(client, ctx, [name]);
+    else warnings.push(`collection ${name} is no longer behind any alias; drop it when it is not needed any more`);
+  }
+}
+
+/** Runs on its own signal (the job's may be aborted); a failure is logged, never hides the cause. */
+async function dropQuietly(client: TypesenseClient, ctx: JobContext, collections: string[]): Promise<void> {
+  const signal = AbortSignal.timeout(60_000);
+  for (const name of collections) {
+    try {
+      await client.dropCollection(name, signal);
+    } catch (error) {
+      ctx.logger.error('typesense restore: could not drop a collection it created', { collection: name, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// Native backup: `POST /operations/snapshot?snapshot_path=<dir>` makes the server copy its raft snapshot
+// (RocksDB checkpoint + raft meta) to `<dir>/state/`. When `snapshotDir` is the gateway's view of the server's
+// `snapshotPath`, that directory is streamed into gateway storage as a tar.gz; otherwise it is cataloged
+// as an artifact that stays on the Typesense server.
+
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { JobContext, NativeArtifactSink, NativeBackupRequest, NativeBackupResult } from '../../src/engines/contract.ts';
+import { GatewayError } from '../../src/errors.ts';
+import { packDirectory, type TypesenseClient } from './client.ts';
+import { listSummaries, readEngineVersion } from './backup.ts';
+
+export interface SnapshotOptions {
+  snapshotPath: string | undefined;
+  snapshotDir: string | undefined;
+  snapshotTimeoutMs: number;
+}
+
+export const SNAPSHOT_ARCHIVE = 'snapshot.tar.gz';
+
+export async function nativeBackup(
+  client: TypesenseClient,
+  options: SnapshotOptions,
+  request: NativeBackupRequest,
+  sink: NativeArtifactSink,
+  ctx: JobContext,
+): Promise<NativeBackupResult> {
+  const { signal } = ctx;
+  if (options.snapshotPath === undefined) {
+    throw new GatewayError(
+      'invalid_engine_config',
+      'Typesense native snapshots need `snapshotPath`: a directory on the Typesense server where it may write snapshots',
+    );
+  }
+  const warnings: string[] = [];
+  if (request.collections !== null) warnings.push('a Typesense snapshot always holds every collection, keys, aliases and settings; the collection selection was ignored');
+  const engineVersion = await readEngineVersion(client, signal);
+  const collections = (await listSummaries(client, signal)).map((c) => ({ name: c.name, documentCount: c.num_documents ?? null, bytes: null }));
+  const folder = `${timestamp()}-${request.requestId.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
+  const serverPath = joinServerPath(options.snapshotPath, folder);
+
+  ctx.progress({ phase: 'snapshot', completed: 0, total: null, unit: 'bytes', bytes: 0, message: `Typesense writes its snapshot to ${serverPath}` });
+  await client.snapshot(serverPath, options.snapshotTimeoutMs, signal);
+
+  if (options.snapshotDir === undefined) {
+    sink.addExternal({
+      path: folder,
+      location: `typesense-server:${serverPath}`,
+      bytes: null,
+      description: 'Typesense snapshot directory (state/) on the Typesense server; to restore: stop Typesense, replace its data dir with it, start',
+    });
+    warnings.push(`the snapshot stays on the Typesense server at ${serverPath} (no snapshotDir configured to copy it into gateway storage)`);
+  } else {
+    const localDir = path.join(options.snapshotDir, folder);
+    const found = await stat(path.join(localDir, 'state')).catch(() => null);
+    if (found === null || !found.isDirectory()) {
+      throw new GatewayError(
+        'file_not_found',
+        `Typesense reported the snapshot written to ${serverPath}, but ${localDir}/state is not there: snapshotDir must be the gateway's mount of snapshotPath`,
+      );
+    }
+    ctx.progress({ phase: 'archive', completed: 0, total: null, unit: 'bytes', bytes: 0, message: `archiving ${localDir}` });
+    const file = await sink.writeFile(SNAPSHOT_ARCHIVE, packDirectory(localDir, signal));
+    ctx.progress({ phase: 'archive', completed: file.bytes, total: file.bytes, unit: 'bytes', bytes: file.bytes, message: `${file.path} sha256 ${file.sha256}` });
+  }
+  return { engineVersion, collections, warnings, externalId: serverPath };
+}
+
+/** The server's path syntax is POSIX (Typesense runs on Linux); the gateway's may differ. */
+function joinServerPath(base: string, folder: string): string {
+  return `${base.replace(/\/+$/, '')}/${folder}`;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').replace(/\..*$/, '');
+}
