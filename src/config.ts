@@ -1,6 +1,7 @@
 // Gateway settings from the environment, validated once at start.
 import path from 'node:path';
 import { z } from 'zod';
+import { pluginPackageList } from './engines/external-plugins.ts';
 import { GatewayError } from './errors.ts';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -17,6 +18,14 @@ const EnvSchema = z.object({
   GATEWAY_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
   GATEWAY_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   GATEWAY_IMPORT_DIR: z.string().min(1).optional(),
+  GATEWAY_AGE_IDENTITY_FILE: z.string().min(1).optional(),
+  GATEWAY_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5000),
+  GATEWAY_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
+  GATEWAY_PLUGINS: pluginPackageList,
+  GATEWAY_DUMPS_DIR: z.string().min(1).default('./dumps'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  GATEWAY_REDIS_CHANNEL: z.string().min(1).max(200).optional(),
+  GATEWAY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -34,6 +43,21 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   /** importBackup reads files only inside this directory; unset = importing is off. */
   importDir: string | undefined;
+  /** age identities (AGE-SECRET-KEY-1…, one per line) that decrypt encrypted backups for restore and verify. */
+  ageIdentityFile: string | undefined;
+  /** Webhook retries: attempt n waits base × 2^(n-1); a delivery gives up after maxAttempts. */
+  webhookRetryBaseMs: number;
+  webhookMaxAttempts: number;
+  /** npm packages with engine plugins, loaded next to the built-in ones (GATEWAY_PLUGINS). */
+  pluginPackages: string[];
+  /** createGatewayDump writes the gateway's own state here (created when missing). */
+  dumpsDir: string;
+  /** Job changes go through Redis (graphql-yoga's Redis event target) so subscribers on any replica see every job. */
+  redisUrl: string | undefined;
+  /** Redis channel of job changes; deployments sharing one Redis need different ones. */
+  redisChannel: string | undefined;
+  /** On SIGTERM, running jobs get this long to finish before they are ended `interrupted`. */
+  shutdownGraceMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -56,5 +80,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     leaseMs: e.GATEWAY_LEASE_MS,
     logLevel: e.GATEWAY_LOG_LEVEL,
     importDir: e.GATEWAY_IMPORT_DIR ? path.resolve(e.GATEWAY_IMPORT_DIR) : undefined,
+    ageIdentityFile: e.GATEWAY_AGE_IDENTITY_FILE ? path.resolve(e.GATEWAY_AGE_IDENTITY_FILE) : undefined,
+    webhookRetryBaseMs: e.GATEWAY_WEBHOOK_RETRY_BASE_MS,
+    webhookMaxAttempts: e.GATEWAY_WEBHOOK_MAX_ATTEMPTS,
+    pluginPackages: e.GATEWAY_PLUGINS,
+    dumpsDir: path.resolve(e.GATEWAY_DUMPS_DIR),
+    redisUrl: e.REDIS_URL,
+    redisChannel: e.GATEWAY_REDIS_CHANNEL,
+    shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
   };
 }

@@ -30,6 +30,24 @@ export const ERROR_CATALOGUE = {
   file_not_found: { type: 'invalid_request', status: 404 },
   invalid_backup_file: { type: 'invalid_request', status: 400 },
   backup_missing: { type: 'invalid_request', status: 410 },
+  // request limits (issue 8)
+  request_too_large: { type: 'invalid_request', status: 413 },
+  query_too_complex: { type: 'invalid_request', status: 400 },
+  subscriber_too_slow: { type: 'invalid_request', status: 429 },
+  // storage locations, schedules, webhooks (issue 7)
+  storage_not_found: { type: 'invalid_request', status: 404 },
+  invalid_storage_config: { type: 'invalid_request', status: 400 },
+  storage_unreachable: { type: 'invalid_request', status: 400 },
+  storage_in_use: { type: 'invalid_request', status: 409 },
+  storage_credentials_required: { type: 'invalid_request', status: 400 },
+  invalid_cron: { type: 'invalid_request', status: 400 },
+  invalid_timezone: { type: 'invalid_request', status: 400 },
+  schedule_not_found: { type: 'invalid_request', status: 404 },
+  webhook_not_found: { type: 'invalid_request', status: 404 },
+  // gateway dumps (the gateway's own state)
+  dump_already_in_progress: { type: 'invalid_request', status: 409 },
+  invalid_gateway_dump: { type: 'invalid_request', status: 400 },
+  database_not_empty: { type: 'invalid_request', status: 409 },
   // engine
   engine_unreachable: { type: 'engine', status: 502 },
   engine_error: { type: 'engine', status: 502 },
@@ -40,6 +58,7 @@ export const ERROR_CATALOGUE = {
   checksum_mismatch: { type: 'internal', status: 500 },
   archive_invalid: { type: 'internal', status: 500 },
   storage_error: { type: 'internal', status: 500 },
+  decryption_failed: { type: 'internal', status: 500 },
   // job lifecycle
   job_canceled: { type: 'invalid_request', status: 409 },
   job_timeout: { type: 'engine', status: 504 },

@@ -4,8 +4,6 @@ import { GatewayError } from './errors.ts';
 import { createGateway } from './gateway.ts';
 import { startServer } from './server.ts';
 
-const SHUTDOWN_GRACE_MS = 10_000;
-
 async function main(): Promise<void> {
   const config = loadConfig();
   const gateway = await createGateway({ config });
@@ -27,9 +25,18 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    gateway.logger.info('shutting down', { signal, graceMs: SHUTDOWN_GRACE_MS });
+    const graceMs = config.shutdownGraceMs;
+    gateway.logger.info('shutting down: no new jobs here; running ones get the grace period', { signal, graceMs, running: gateway.runner.runningJobIds.length });
+    // A shutdown never hangs: past the grace period and a margin, the process ends anyway.
+    setTimeout(() => {
+      gateway.logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, graceMs + 20_000).unref();
+    // Jobs first (the API keeps answering meanwhile, /health says shutting_down), then subscriptions and HTTP.
+    await gateway.runner.stop(graceMs);
     await running.close();
-    await gateway.close(SHUTDOWN_GRACE_MS);
+    await gateway.close();
+    gateway.logger.info('stopped', { signal });
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,10 +1,11 @@
 // Wires the gateway to an HTTP server: GraphQL over HTTP/SSE, GraphQL over WebSocket (graphql-ws), /health.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Gateway } from './gateway.ts';
+import { REQUEST_LIMITS } from './graphql/limits.ts';
 import { createGatewayYoga, type GatewayYoga } from './graphql/yoga.ts';
 
 export interface RunningServer {
@@ -19,7 +20,7 @@ type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (ar
 export async function startServer(gateway: Gateway, options: { port: number; host: string }): Promise<RunningServer> {
   const yoga = createGatewayYoga(gateway);
   const server = createServer(yoga);
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: REQUEST_LIMITS.maxBodyBytes });
   const wsServer = useServer(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
@@ -31,10 +32,16 @@ export async function startServer(gateway: Gateway, options: { port: number; hos
           socket: ctx.extra.socket,
           params,
         });
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          return [error as GraphQLError]; // a syntax error (or too many tokens) is the client's: an error message, not a closed socket
+        }
         const args = {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
@@ -57,10 +64,16 @@ export async function startServer(gateway: Gateway, options: { port: number; hos
     yoga,
     url: `http://${host}:${address.port}`,
     async close() {
+      // Subscriptions end first, so their streams complete (SSE `complete`, graphql-ws `complete`) instead of being cut.
+      gateway.bus.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
       await wsServer.dispose();
       wss.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
     },
   };
 }

@@ -1,14 +1,15 @@
 // Every registered plugin follows the house rules for plugin folders (docs: ../shared/design/style.md).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CAPABILITIES, PLUGIN_API_VERSION } from '../src/engines/contract.ts';
+import { pluginFaults } from '../src/engines/plugin-validation.ts';
 import { findPlugin, plugins } from '../plugins/index.ts';
+import templatePlugin from '../examples/plugin-template/src/index.ts';
 
 const pluginsDir = fileURLToPath(new URL('../plugins/', import.meta.url));
-/** Bare imports any plugin file may use; every other package is a vendor SDK, allowed in client.ts only. */
 /** Format and validation libraries any plugin file may use; everything else is a vendor SDK, for client.ts only. */
 const SHARED_PACKAGES = new Set(['zod', 'tar-stream']);
 /** Core areas a plugin must never reach into: it gets a narrow context instead. */
@@ -98,4 +99,89 @@ describe.each(plugins.map((plugin) => [plugin.name, plugin] as const))('plugin %
     for (const capability of plugin.capabilities) expect(CAPABILITIES).toContain(capability);
     expect(new Set(plugin.capabilities).size).toBe(plugin.capabilities.length);
   });
+  it('passes the checks the gateway runs on external plugin packages (GATEWAY_PLUGINS)', () => {
+    expect(pluginFaults(plugin)).toEqual([]);
+  });
+});
+
+
+describe('the plugin template (examples/plugin-template)', () => {
+  const templateDir = fileURLToPath(new URL('../examples/plugin-template/', import.meta.url));
+  const manifest = JSON.parse(readFileSync(join(templateDir, 'package.json'), 'utf8')) as Record<string, any>;
+  const files = (folder: string) => sourceFiles(join(templateDir, folder)).map((file) => join(folder, file));
+  /** What a plugin package may import: its own files, Node, the gateway's public entries; tests also vitest. */
+  const allowed = (file: string, specifier: string): boolean =>
+    specifier.startsWith('.') ||
+    specifier.startsWith('node:') ||
+    specifier === 'backup-gateway/plugin' ||
+    (file.startsWith('test') && (specifier === 'backup-gateway/testing' || specifier === 'vitest'));
+
+  it('is a package whose entry exports the plugin by default, with the gateway as an optional peer', async () => {
+    expect(manifest).toMatchObject({
+      name: 'gateway-plugin-template',
+      type: 'module',
+      exports: { '.': './src/index.ts' },
+      peerDependencies: { 'backup-gateway': expect.any(String) },
+      peerDependenciesMeta: { 'backup-gateway': { optional: true } },
+      files: ['src', 'README.md'],
+    });
+    const entry = (await import(pathToFileURL(join(templateDir, manifest.exports['.'])).href)) as { default: unknown };
+    expect(entry.default).toBe(templatePlugin);
+    expect(pluginFaults(templatePlugin)).toEqual([]);
+    expect(templatePlugin.version).toBe(manifest.version);
+  });
+
+  it('reaches the gateway only through its public entries, and speaks HTTP only in client.ts', () => {
+    for (const file of [...files('src'), ...files('test')]) {
+      const source = readFileSync(join(templateDir, file), 'utf8');
+      for (const specifier of importSpecifiers(source)) expect(allowed(file, specifier), `${file} imports ${specifier}`).toBe(true);
+      if (file.startsWith('src') && file !== join('src', 'client.ts')) expect(/\bfetch\s*\(/.test(source), `${file} calls fetch`).toBe(false);
+    }
+  });
+
+  it('documents every config key in its README table', () => {
+    const readme = readFileSync(join(templateDir, 'README.md'), 'utf8');
+    for (const key of Object.keys(templatePlugin.config.shape)) expect(readme, `README row for ${key}`).toContain(`| \`${key}\` |`);
+  });
+});
+
+describe('the guide (plugins/README.md)', () => {
+  const guide = readFileSync(join(pluginsDir, 'README.md'), 'utf8');
+  const contract = readFileSync(fileURLToPath(new URL('../src/engines/contract.ts', import.meta.url)), 'utf8');
+
+  /** Member names of an interface in contract.ts, read from its source so the guide follows every change. */
+  function members(name: string): string[] {
+    const body = new RegExp(`export interface ${name}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`).exec(contract)?.[1];
+    expect(body, `interface ${name} in contract.ts`).toBeDefined();
+    const names = [...body!.matchAll(/^ {2}(\w+)\??\s*[(:<]/gm)].map((match) => match[1]!);
+    expect(names.length, `members of ${name}`).toBeGreaterThan(0);
+    return names;
+  }
+
+  /** The plugin object, the instance with every capability interface it extends, and what a job call gets. */
+  const explained = [
+    'EnginePlugin',
+    'EngineInstance',
+    ...[...contract.matchAll(/^export interface (\w+Capability)\b/gm)].map((match) => match[1]!),
+    'JobContext',
+    'ProgressUpdate',
+    'LogicalBackupRequest',
+    'LogicalRestoreRequest',
+  ];
+
+  it.each(explained)('explains every member of %s', (name) => {
+    for (const member of members(name)) expect(guide, `${name}.${member}`).toMatch(new RegExp(`\`${member}[\`(]`));
+  });
+
+  it('explains every capability and every fault that stops the start', () => {
+    for (const capability of CAPABILITIES) expect(guide).toContain(`| \`${capability}\` |`);
+    const faultKinds = ['not_installed', 'missing_export', 'load_failed', 'duplicate_name', ...pluginFaultKinds()];
+    for (const fault of faultKinds) expect(guide, fault).toContain(`| \`${fault.replaceAll('_', ' ')}\` |`);
+  });
+
+  function pluginFaultKinds(): string[] {
+    const source = readFileSync(fileURLToPath(new URL('../src/engines/plugin-validation.ts', import.meta.url)), 'utf8');
+    const union = /export type PluginFaultKind =([^;]+);/.exec(source)?.[1] ?? '';
+    return [...union.matchAll(/'(\w+)'/g)].map((match) => match[1]!);
+  }
 });

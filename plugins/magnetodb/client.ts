@@ -3,6 +3,7 @@
 // every failure turned into a coded GatewayError (the token never appears in a message).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { callEngine, timerMs } from '../../src/engines/engine-call.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MagnetoDbConnection {
@@ -114,7 +115,7 @@ export class MagnetoDbClient {
   readonly #data: string;
 
   constructor(connection: MagnetoDbConnection) {
-    this.#connection = connection;
+    this.#connection = { ...connection, timeoutMs: timerMs(connection.timeoutMs) };
     this.#base = connection.url.replace(/\/+$/, '');
     this.#data = `/v1/data/${encodeURIComponent(connection.projectId)}`;
   }
@@ -269,7 +270,13 @@ export class MagnetoDbClient {
     return `${this.#data}/tables/${encodeURIComponent(table)}`;
   }
 
-  async #request<T>(operation: string, method: string, path: string, schema: z.ZodType<T>, signal: AbortSignal, body?: unknown): Promise<T> {
+  /** Reads (GET, scan) are retried on transient failures; writes and the health probe are sent once. */
+  #request<T>(operation: string, method: string, path: string, schema: z.ZodType<T>, signal: AbortSignal, body?: unknown): Promise<T> {
+    const idempotent = (method === 'GET' && operation !== 'healthcheck') || operation === 'scan';
+    return callEngine({ idempotent, signal }, () => this.#requestOnce(operation, method, path, schema, signal, body));
+  }
+
+  async #requestOnce<T>(operation: string, method: string, path: string, schema: z.ZodType<T>, signal: AbortSignal, body?: unknown): Promise<T> {
     throwIfCanceled(signal);
     const timeout = AbortSignal.timeout(this.#connection.timeoutMs);
     let status: number;

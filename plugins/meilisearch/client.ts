@@ -11,12 +11,15 @@ import {
   type Task,
 } from 'meilisearch';
 import { z } from 'zod';
+import { callEngine, timerMs, type RetryPolicy } from '../../src/engines/engine-call.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MeilisearchConnection {
   url: string;
   apiKey?: string | undefined;
   timeoutMs: number;
+  /** Retries of reads (default: DEFAULT_RETRY_POLICY). */
+  retry?: RetryPolicy | undefined;
 }
 
 export interface IndexInfo {
@@ -90,7 +93,7 @@ export class MeilisearchClient {
   readonly #connection: MeilisearchConnection;
 
   constructor(connection: MeilisearchConnection) {
-    this.#connection = connection;
+    this.#connection = { ...connection, timeoutMs: timerMs(connection.timeoutMs) };
   }
 
   async health(signal: AbortSignal): Promise<string> {
@@ -104,7 +107,7 @@ export class MeilisearchClient {
   async listIndexes(signal: AbortSignal): Promise<IndexInfo[]> {
     const indexes: IndexInfo[] = [];
     for (let offset = 0; ; offset += LIST_PAGE) {
-      const page = await this.#call('list indexes', signal, (sdk) => sdk.getRawIndexes({ offset, limit: LIST_PAGE }));
+      const page = await this.#read('list indexes', signal, (sdk) => sdk.getRawIndexes({ offset, limit: LIST_PAGE }));
       for (const index of page.results) indexes.push({ uid: index.uid, primaryKey: index.primaryKey ?? null });
       if (page.results.length < LIST_PAGE || offset + LIST_PAGE >= page.total) return indexes;
     }
@@ -113,7 +116,7 @@ export class MeilisearchClient {
   /** null when the index does not exist. */
   async getIndex(uid: string, signal: AbortSignal): Promise<IndexInfo | null> {
     try {
-      const index = await this.#call('get index', signal, (sdk) => sdk.getRawIndex(uid));
+      const index = await this.#read('get index', signal, (sdk) => sdk.getRawIndex(uid));
       return { uid: index.uid, primaryKey: index.primaryKey ?? null };
     } catch (error) {
       if (error instanceof GatewayError && error.code === 'collection_not_found') return null;
@@ -122,11 +125,11 @@ export class MeilisearchClient {
   }
 
   async documentCount(uid: string, signal: AbortSignal): Promise<number> {
-    return (await this.#call('index stats', signal, (sdk) => sdk.index(uid).getStats())).numberOfDocuments;
+    return (await this.#read('index stats', signal, (sdk) => sdk.index(uid).getStats())).numberOfDocuments;
   }
 
   async getSettings(uid: string, signal: AbortSignal): Promise<Record<string, unknown>> {
-    return (await this.#call('get settings', signal, (sdk) => sdk.index(uid).getSettings())) as Record<string, unknown>;
+    return (await this.#read('get settings', signal, (sdk) => sdk.index(uid).getSettings())) as Record<string, unknown>;
   }
 
   async getDocuments(
@@ -135,13 +138,13 @@ export class MeilisearchClient {
     signal: AbortSignal,
   ): Promise<Record<string, unknown>[]> {
     const query = { offset: page.offset, limit: page.limit, ...(page.retrieveVectors ? { retrieveVectors: true } : {}) };
-    return (await this.#call('get documents', signal, (sdk) => sdk.index(uid).getDocuments(query))).results;
+    return (await this.#read('get documents', signal, (sdk) => sdk.index(uid).getDocuments(query))).results;
   }
 
   async listKeys(signal: AbortSignal): Promise<KeyMetadata[]> {
     const keys: KeyMetadata[] = [];
     for (let offset = 0; ; offset += LIST_PAGE) {
-      const page = await this.#call('list keys', signal, (sdk) => sdk.getKeys({ offset, limit: LIST_PAGE }));
+      const page = await this.#read('list keys', signal, (sdk) => sdk.getKeys({ offset, limit: LIST_PAGE }));
       for (const key of page.results) {
         // The secret `key` value is deliberately not copied.
         keys.push({
@@ -204,19 +207,19 @@ export class MeilisearchClient {
   }
 
   async getTask(taskUid: number, signal: AbortSignal): Promise<TaskState> {
-    const task = await this.#call('get task', signal, (sdk) => sdk.tasks.getTask(taskUid));
+    const task = await this.#read('get task', signal, (sdk) => sdk.tasks.getTask(taskUid));
     return { ...toEngineTask(task), batchUid: task.batchUid ?? null, details: (task.details as Record<string, unknown> | undefined) ?? null };
   }
 
   /** Uids of the tasks matching the filter, newest first (first page only: callers ask for few). */
   async findTasks(filter: { types: string[]; statuses: string[] }, signal: AbortSignal): Promise<number[]> {
     const query = { types: filter.types, statuses: filter.statuses, limit: 100 } as Parameters<Meilisearch['tasks']['getTasks']>[0];
-    return (await this.#call('list tasks', signal, (sdk) => sdk.tasks.getTasks(query))).results.map((task) => task.uid);
+    return (await this.#read('list tasks', signal, (sdk) => sdk.tasks.getTasks(query))).results.map((task) => task.uid);
   }
 
   /** null once the batch is finished. */
   async getBatchProgress(batchUid: number, signal: AbortSignal): Promise<BatchProgress | null> {
-    const batch = await this.#call('get batch', signal, (sdk) => sdk.batches.getBatch(batchUid));
+    const batch = await this.#read('get batch', signal, (sdk) => sdk.batches.getBatch(batchUid));
     return batch.progress ?? null;
   }
 
@@ -227,14 +230,14 @@ export class MeilisearchClient {
 
   /** Pre-v0.28 `GET /dumps/:uid/status`. */
   async legacyDumpStatus(uid: string, signal: AbortSignal): Promise<LegacyDump> {
-    return parseLegacyDump(await this.#call('dump status', signal, (sdk) => sdk.httpRequest.get({ path: `dumps/${encodeURIComponent(uid)}/status` })));
+    return parseLegacyDump(await this.#read('dump status', signal, (sdk) => sdk.httpRequest.get({ path: `dumps/${encodeURIComponent(uid)}/status` })));
   }
 
   /** Polls until the task is finished (succeeded, failed or canceled) and returns it; never throws on a failed task. */
   async waitForTask(taskUid: number, options: WaitOptions): Promise<EngineTask> {
     const deadline = Date.now() + options.timeoutMs;
     for (let interval = 25; ; interval = Math.min(interval * 2, 500)) {
-      const task = toEngineTask(await this.#call('get task', options.signal, (sdk) => sdk.tasks.getTask(taskUid)));
+      const task = toEngineTask(await this.#read('get task', options.signal, (sdk) => sdk.tasks.getTask(taskUid)));
       if (task.status !== 'enqueued' && task.status !== 'processing') return task;
       if (Date.now() + interval > deadline) {
         throw new GatewayError('engine_timeout', `Task ${taskUid} (${task.type}) still ${task.status} after ${options.timeoutMs} ms`, {
@@ -249,7 +252,15 @@ export class MeilisearchClient {
     }
   }
 
-  /** Runs one SDK call on a fresh client bound to `signal` + a timeout, mapping every failure to a code. */
+  /** A read: retried with backoff on transient failures (engine-call.ts), since running it twice is harmless. */
+  #read<T>(operation: string, signal: AbortSignal, request: (sdk: Meilisearch) => Promise<T>): Promise<T> {
+    return callEngine({ idempotent: true, signal, policy: this.#connection.retry }, () => this.#call(operation, signal, request));
+  }
+
+  /**
+   * Runs one SDK call on a fresh client bound to `signal` + a timeout, mapping every failure to a code. Never
+   * retried: a write that reached the engine before the connection dropped would enqueue its task twice.
+   */
   async #call<T>(operation: string, signal: AbortSignal, request: (sdk: Meilisearch) => Promise<T>): Promise<T> {
     throwIfCanceled(signal);
     const timeout = AbortSignal.timeout(this.#connection.timeoutMs);
@@ -259,6 +270,7 @@ export class MeilisearchClient {
       // The SDK types leave `signal` out of requestInit (it would outlive one request on a shared
       // client); 0.62.0 passes it through to fetch, and this client lives for this one request.
       requestInit: { signal: AbortSignal.any([signal, timeout]) } as Config['requestInit'],
+      httpClient: fetchJson,
     });
     try {
       return await request(sdk);
@@ -268,10 +280,42 @@ export class MeilisearchClient {
   }
 }
 
+/**
+ * The SDK's own fetch wrapper parses every body as JSON, so a proxy's HTML 502 page surfaces as a bare
+ * SyntaxError without its status. This one keeps the status: API errors as the SDK throws them, anything
+ * that is not JSON as a NotJsonAnswer.
+ */
+async function fetchJson(input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<unknown> {
+  const response = await fetch(input, init);
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    throw new NotJsonAnswer(response.status, text);
+  }
+  if (!response.ok) throw new MeilisearchApiError(response, body as never);
+  return body;
+}
+
+class NotJsonAnswer extends Error {
+  constructor(
+    readonly status: number,
+    text: string,
+  ) {
+    super(`HTTP ${status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 120))}`);
+  }
+}
+
 function mapError(operation: string, error: unknown, signal: AbortSignal, timeout: AbortSignal, timeoutMs: number): GatewayError {
   if (signal.aborted) return canceledError(signal);
   if (timeout.aborted) {
     return new GatewayError('engine_timeout', `Meilisearch ${operation} timed out after ${timeoutMs} ms`, { cause: error });
+  }
+  // With a custom httpClient the SDK wraps whatever it throws in a MeilisearchRequestError.
+  if (error instanceof MeilisearchRequestError && (error.cause instanceof MeilisearchApiError || error.cause instanceof NotJsonAnswer)) error = error.cause;
+  if (error instanceof NotJsonAnswer) {
+    return new GatewayError('engine_error', `Meilisearch ${operation}: ${error.message}`, { cause: error, details: { status: error.status } });
   }
   if (error instanceof MeilisearchApiError) {
     const engineCode = error.cause?.code ?? null;

@@ -60,6 +60,10 @@ export const meilisearchPlugin = {
       logicalRestore: (request, archive, ctx) => logicalRestore(client, options, request, archive, ctx),
       nativeBackup: (request, sink, ctx) => nativeBackup(client, native, request, sink, ctx),
       nativeRestore: (request, backup, ctx) => nativeRestore(client, options, request, backup, ctx),
+      async dropCollection(name, signal) {
+        const task = await client.waitForTask(await client.deleteIndex(name, signal), { signal, timeoutMs: options.taskTimeoutMs });
+        if (task.status === 'failed' && task.error?.code !== 'index_not_found') throw new Error(`deleting index ${name} failed: ${task.error?.message}`);
+      },
     };
   },
   inspectBackupFile: (file, signal) => inspectDumpFile(file, signal),

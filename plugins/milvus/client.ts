@@ -2,6 +2,7 @@
 // signal plus a timeout; answers checked with zod and normalised across the two response generations
 // (≤ v0.5.9: full BackupInfo; v0.5.10+: BackupInfoBrief / BackupSummary); every failure a coded GatewayError.
 import { z } from 'zod';
+import { callEngine, timerMs } from '../../src/engines/engine-call.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export const BackupStateCode = { INITIAL: 0, EXECUTING: 1, SUCCESS: 2, FAIL: 3, TIMEOUT: 4 } as const;
@@ -100,7 +101,7 @@ export class MilvusBackupClient {
   constructor(connection: { url: string; timeoutMs: number }) {
     // Accept the server root or the API root.
     this.#base = `${connection.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}/api/v1`;
-    this.#timeoutMs = connection.timeoutMs;
+    this.#timeoutMs = timerMs(connection.timeoutMs);
   }
 
   /** GET /hello: text "Hello, This is backup service". */
@@ -194,7 +195,24 @@ export class MilvusBackupClient {
     return parsed.data;
   }
 
-  async #send(
+  /** GETs other than the health probes are retried on transient failures; everything else is sent once. */
+  #send(
+    operation: string,
+    method: string,
+    path: string,
+    request: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> },
+    signal: AbortSignal,
+  ): Promise<{ status: number; text: string }> {
+    const idempotent = method === 'GET' && path !== '/hello' && path !== '/check';
+    return callEngine({ idempotent, signal }, async () => {
+      const answer = await this.#sendOnce(operation, method, path, request, signal);
+      // A 5xx answer is a failure worth another attempt; the callers map it to its code as before.
+      if (idempotent && answer.status >= 500) throw httpError(operation, answer.status, answer.text);
+      return answer;
+    });
+  }
+
+  async #sendOnce(
     operation: string,
     method: string,
     path: string,

@@ -10,15 +10,19 @@ import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { Client, Errors, type ConfigurationOptions } from 'typesense';
+import { backoffDelay, callEngine, DEFAULT_RETRY_POLICY, isTransientEngineError, timerMs, type RetryPolicy } from '../../src/engines/engine-call.ts';
 import { GatewayError, type ErrorCode } from '../../src/errors.ts';
 
 export interface TypesenseConnection {
   url: string;
   apiKey: string;
   timeoutMs: number;
+  /** Retries of idempotent calls (default: DEFAULT_RETRY_POLICY). */
+  retry?: RetryPolicy | undefined;
 }
 
 export type Json = Record<string, unknown>;
@@ -31,6 +35,14 @@ export function canceledError(signal: AbortSignal): GatewayError {
 
 export function throwIfCanceled(signal: AbortSignal): void {
   if (signal.aborted) throw canceledError(signal);
+}
+
+async function sleepOrCancel(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    throw canceledError(signal);
+  }
 }
 
 export function engineStatus(error: unknown): number | null {
@@ -77,58 +89,56 @@ export class TypesenseClient {
   readonly #connection: TypesenseConnection;
 
   constructor(connection: TypesenseConnection) {
-    this.#connection = { ...connection, url: connection.url.replace(/\/+$/, '') };
+    this.#connection = { ...connection, url: connection.url.replace(/\/+$/, ''), timeoutMs: timerMs(connection.timeoutMs) };
   }
 
   health = (signal: AbortSignal) => this.call('health', signal, (sdk) => sdk.health.retrieve());
-  debug = (signal: AbortSignal) => this.call('debug', signal, (sdk) => sdk.debug.retrieve() as Promise<unknown>);
-  listCollections = (signal: AbortSignal) => this.call('list collections', signal, (sdk) => sdk.collections().retrieve() as Promise<unknown>);
+  debug = (signal: AbortSignal) => this.read('debug', signal, (sdk) => sdk.debug.retrieve() as Promise<unknown>);
+  listCollections = (signal: AbortSignal) => this.read('list collections', signal, (sdk) => sdk.collections().retrieve() as Promise<unknown>);
   createCollection = (schema: Json, signal: AbortSignal) =>
     this.call('create collection', signal, (sdk) => sdk.collections().create(schema as never) as Promise<unknown>);
   getCollection = (name: string, signal: AbortSignal) =>
-    this.orNull(this.call(`get collection ${name}`, signal, (sdk) => sdk.collections(name).retrieve() as Promise<unknown>));
+    this.orNull(this.read(`get collection ${name}`, signal, (sdk) => sdk.collections(name).retrieve() as Promise<unknown>));
   dropCollection = (name: string, signal: AbortSignal) =>
-    this.orNull(this.call(`drop collection ${name}`, signal, (sdk) => sdk.collections(name).delete() as Promise<unknown>));
-  listAliases = (signal: AbortSignal) => this.call('list aliases', signal, (sdk) => sdk.aliases().retrieve() as Promise<unknown>);
+    this.orNull(this.read(`drop collection ${name}`, signal, (sdk) => sdk.collections(name).delete() as Promise<unknown>));
+  listAliases = (signal: AbortSignal) => this.read('list aliases', signal, (sdk) => sdk.aliases().retrieve() as Promise<unknown>);
   upsertAlias = (name: string, collection: string, signal: AbortSignal) =>
-    this.call(`upsert alias ${name}`, signal, (sdk) => sdk.aliases().upsert(name, { collection_name: collection }));
-  deleteAlias = (name: string, signal: AbortSignal) => this.orNull(this.call(`delete alias ${name}`, signal, (sdk) => sdk.aliases(name).delete()));
+    this.read(`upsert alias ${name}`, signal, (sdk) => sdk.aliases().upsert(name, { collection_name: collection }));
+  deleteAlias = (name: string, signal: AbortSignal) => this.orNull(this.read(`delete alias ${name}`, signal, (sdk) => sdk.aliases(name).delete()));
   listSynonyms = (collection: string, signal: AbortSignal) =>
-    this.call(`list synonyms of ${collection}`, signal, (sdk) => sdk.collections(collection).synonyms().retrieve() as Promise<unknown>);
+    this.read(`list synonyms of ${collection}`, signal, (sdk) => sdk.collections(collection).synonyms().retrieve() as Promise<unknown>);
   upsertSynonym = (collection: string, id: string, body: Json, signal: AbortSignal) =>
-    this.call(`upsert synonym ${id}`, signal, (sdk) => sdk.collections(collection).synonyms().upsert(id, body as never));
+    this.read(`upsert synonym ${id}`, signal, (sdk) => sdk.collections(collection).synonyms().upsert(id, body as never));
   listOverrides = (collection: string, signal: AbortSignal) =>
-    this.call(`list overrides of ${collection}`, signal, (sdk) => sdk.collections(collection).overrides().retrieve() as Promise<unknown>);
+    this.read(`list overrides of ${collection}`, signal, (sdk) => sdk.collections(collection).overrides().retrieve() as Promise<unknown>);
   upsertOverride = (collection: string, id: string, body: Json, signal: AbortSignal) =>
-    this.call(`upsert override ${id}`, signal, (sdk) => sdk.collections(collection).overrides().upsert(id, body as never));
-  listSynonymSets = (signal: AbortSignal) => this.call('list synonym sets', signal, (sdk) => sdk.synonymSets().retrieve() as Promise<unknown>);
+    this.read(`upsert override ${id}`, signal, (sdk) => sdk.collections(collection).overrides().upsert(id, body as never));
+  listSynonymSets = (signal: AbortSignal) => this.read('list synonym sets', signal, (sdk) => sdk.synonymSets().retrieve() as Promise<unknown>);
   upsertSynonymSet = (name: string, body: Json, signal: AbortSignal) =>
-    this.call(`upsert synonym set ${name}`, signal, (sdk) => sdk.synonymSets(name).upsert(body as never));
-  listCurationSets = (signal: AbortSignal) => this.call('list curation sets', signal, (sdk) => sdk.curationSets().retrieve() as Promise<unknown>);
+    this.read(`upsert synonym set ${name}`, signal, (sdk) => sdk.synonymSets(name).upsert(body as never));
+  listCurationSets = (signal: AbortSignal) => this.read('list curation sets', signal, (sdk) => sdk.curationSets().retrieve() as Promise<unknown>);
   upsertCurationSet = (name: string, body: Json, signal: AbortSignal) =>
-    this.call(`upsert curation set ${name}`, signal, (sdk) => sdk.curationSets(name).upsert(body as never));
-  listStopwords = (signal: AbortSignal) => this.call('list stopwords', signal, (sdk) => sdk.stopwords().retrieve() as Promise<unknown>);
+    this.read(`upsert curation set ${name}`, signal, (sdk) => sdk.curationSets(name).upsert(body as never));
+  listStopwords = (signal: AbortSignal) => this.read('list stopwords', signal, (sdk) => sdk.stopwords().retrieve() as Promise<unknown>);
   upsertStopwords = (id: string, body: Json, signal: AbortSignal) =>
-    this.call(`upsert stopwords ${id}`, signal, (sdk) => sdk.stopwords().upsert(id, body as never));
-  listPresets = (signal: AbortSignal) => this.call('list presets', signal, (sdk) => sdk.presets().retrieve() as Promise<unknown>);
+    this.read(`upsert stopwords ${id}`, signal, (sdk) => sdk.stopwords().upsert(id, body as never));
+  listPresets = (signal: AbortSignal) => this.read('list presets', signal, (sdk) => sdk.presets().retrieve() as Promise<unknown>);
   upsertPreset = (name: string, value: unknown, signal: AbortSignal) =>
-    this.call(`upsert preset ${name}`, signal, (sdk) => sdk.presets().upsert(name, { value } as never));
+    this.read(`upsert preset ${name}`, signal, (sdk) => sdk.presets().upsert(name, { value } as never));
   /** ≤ v29 `{rules: [...]}` (analyticsV1), v30 a bare array. */
   listAnalyticsRules = (v30: boolean, signal: AbortSignal) =>
-    this.call('list analytics rules', signal, (sdk) => (v30 ? sdk.analytics.rules().retrieve() : sdk.analyticsV1.rules().retrieve()) as Promise<unknown>);
+    this.read('list analytics rules', signal, (sdk) => (v30 ? sdk.analytics.rules().retrieve() : sdk.analyticsV1.rules().retrieve()) as Promise<unknown>);
   upsertAnalyticsRule = (v30: boolean, name: string, body: Json, signal: AbortSignal) =>
-    this.call(`upsert analytics rule ${name}`, signal, (sdk) =>
+    this.read(`upsert analytics rule ${name}`, signal, (sdk) =>
       (v30 ? sdk.analytics.rules().upsert(name, body as never) : sdk.analyticsV1.rules().upsert(name, body as never)) as Promise<unknown>,
     );
-  listKeys = (signal: AbortSignal) => this.call('list keys', signal, (sdk) => sdk.keys().retrieve() as Promise<unknown>);
+  listKeys = (signal: AbortSignal) => this.read('list keys', signal, (sdk) => sdk.keys().retrieve() as Promise<unknown>);
 
   /** One JSONL batch; every line's result (parsed JSON), in order. `timeoutMs` bounds this one request. */
   async importDocuments(collection: string, jsonl: string, action: 'create' | 'upsert', timeoutMs: number, signal: AbortSignal): Promise<unknown[]> {
-    const body = await this.call(
-      `import into ${collection}`,
-      signal,
-      (sdk) => sdk.collections(collection).documents().import(jsonl, { action, return_id: true }),
-      timeoutMs,
+    // An upsert batch may run twice; a create batch may not (its second run reports every document as a duplicate).
+    const body = await callEngine({ idempotent: action === 'upsert', signal, policy: this.#retry }, () =>
+      this.call(`import into ${collection}`, signal, (sdk) => sdk.collections(collection).documents().import(jsonl, { action, return_id: true }), timeoutMs),
     );
     return String(body)
       .split('\n')
@@ -145,6 +155,24 @@ export class TypesenseClient {
    * timeout: it restarts with every chunk, so a big export may take as long as it needs.
    */
   async *exportDocuments(collection: string, batchSize: number, signal: AbortSignal): AsyncGenerator<Json[]> {
+    // Retried like a read while nothing was handed on yet; after the first batch a restart would repeat documents.
+    const policy = this.#retry;
+    for (let attempt = 1; ; attempt++) {
+      let handedOn = false;
+      try {
+        for await (const batch of this.#exportOnce(collection, batchSize, signal)) {
+          handedOn = true;
+          yield batch;
+        }
+        return;
+      } catch (error) {
+        if (handedOn || signal.aborted || attempt >= policy.attempts || !isTransientEngineError(error)) throw error;
+        await sleepOrCancel(backoffDelay(policy, attempt), signal);
+      }
+    }
+  }
+
+  async *#exportOnce(collection: string, batchSize: number, signal: AbortSignal): AsyncGenerator<Json[]> {
     const operation = `export ${collection}`;
     const guard = new RequestGuard(this.#connection.url);
     let timer = setTimeout(() => guard.stop('expired'), this.#connection.timeoutMs);
@@ -188,9 +216,19 @@ export class TypesenseClient {
     }
   }
 
-  /** Runs one SDK call bound to `signal` + a timeout, mapping every failure to a code. */
-  async call<T>(operation: string, signal: AbortSignal, request: (sdk: Client) => Promise<T>, timeoutMs = this.#connection.timeoutMs): Promise<T> {
+  /** An idempotent call (a read, a PUT upsert, a DELETE whose 404 is fine): retried on transient failures. */
+  read<T>(operation: string, signal: AbortSignal, request: (sdk: Client) => Promise<T>): Promise<T> {
+    return callEngine({ idempotent: true, signal, policy: this.#retry }, () => this.call(operation, signal, request));
+  }
+
+  get #retry(): RetryPolicy {
+    return this.#connection.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  /** Runs one SDK call bound to `signal` + a timeout, mapping every failure to a code. Never retried by itself. */
+  async call<T>(operation: string, signal: AbortSignal, request: (sdk: Client) => Promise<T>, requestedTimeoutMs = this.#connection.timeoutMs): Promise<T> {
     throwIfCanceled(signal);
+    const timeoutMs = timerMs(requestedTimeoutMs);
     const guard = new RequestGuard(this.#connection.url);
     const timer = setTimeout(() => guard.stop('expired'), timeoutMs);
     const onAbort = (): void => guard.stop('aborted');

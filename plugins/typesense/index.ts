@@ -68,6 +68,9 @@ export const typesensePlugin = {
       logicalBackup: (request, archive, ctx) => logicalBackup(client, transfer, request, archive, ctx),
       logicalRestore: (request, archive, ctx) => logicalRestore(client, transfer, request, archive, ctx),
       nativeBackup: (request, sink, ctx) => nativeBackup(client, snapshot, request, sink, ctx),
+      async dropCollection(name, signal) {
+        await client.dropCollection(name, signal);
+      },
     };
   },
 } satisfies EnginePlugin<typeof typesenseConfig>;

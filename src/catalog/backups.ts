@@ -13,6 +13,8 @@ export class BackupService {
     private readonly storage: StorageDriver,
     private readonly audit: AuditLog,
     private readonly engines: EngineService,
+    /** The storage a backup lives in (registered and external locations); `storage` when absent. */
+    private readonly storageFor?: (backup: Backup, sealedCredentials: string | null) => Promise<StorageDriver>,
   ) {}
 
   find(id: string): Promise<Backup | null> {
@@ -49,16 +51,20 @@ export class BackupService {
     }
   }
 
-  /** Removes the files, keeps the record as DELETED. Refused while a job still uses the backup. */
-  async delete(id: string, actor: string): Promise<Backup> {
+  /**
+   * Removes the files, keeps the record as DELETED. Refused while a job still uses the backup (`jobId`: the DELETE
+   * job doing this, which does not count). A backup in an external location needs its sealed credentials.
+   */
+  async delete(id: string, actor: string, options: { jobId?: string; sealedCredentials?: string | null } = {}): Promise<Backup> {
     const backup = await this.get(id);
     if (backup.status === 'DELETED') throw new GatewayError('backup_not_found', `Backup "${backup.name}" is already deleted`);
-    const inUse = await this.prisma.job.findFirst({ where: { backupId: id, status: { in: ['QUEUED', 'RUNNING', 'CANCELING'] } } });
+    const inUse = await this.prisma.job.findFirst({ where: { backupId: id, status: { in: ['QUEUED', 'RUNNING', 'CANCELING'] }, ...(options.jobId ? { id: { not: options.jobId } } : {}) } });
     if (inUse) throw new GatewayError('backup_in_use', `Backup "${backup.name}" is used by ${inUse.kind.toLowerCase()} job ${inUse.id}; cancel it first`);
     const child = await this.prisma.backup.findFirst({ where: { parentId: id, status: { not: 'DELETED' } } });
     if (child) throw new GatewayError('backup_in_use', `Incremental backup "${child.name}" builds on "${backup.name}"; delete it first`);
+    const storage = this.storageFor ? await this.storageFor(backup, options.sealedCredentials ?? null) : this.storage;
     await this.deleteOnEngineSide(backup);
-    await this.storage.deleteBackup(id);
+    await storage.deleteBackup(id);
     const deleted = await this.prisma.backup.update({ where: { id }, data: { status: 'DELETED', deletedAt: new Date() } });
     await this.audit.record(actor, 'backup.delete', 'backup', id, { name: backup.name });
     return deleted;

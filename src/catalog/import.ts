@@ -21,7 +21,7 @@ export interface ImportBackupRequest {
 }
 
 export async function importBackup(
-  deps: { prisma: PrismaClient; storage: StorageDriver; audit: AuditLog; importDir: string | undefined },
+  deps: { prisma: PrismaClient; storage: StorageDriver; audit: AuditLog; importDir: string | undefined; storageId?: string | null },
   request: ImportBackupRequest,
   actor: string,
 ): Promise<Backup> {
@@ -32,7 +32,7 @@ export async function importBackup(
   const inspected = await plugin.inspectBackupFile(file, AbortSignal.timeout(INSPECT_TIMEOUT_MS));
 
   const backup = await deps.prisma.backup.create({
-    data: { name, plugin: plugin.name, strategy: 'NATIVE', type: 'FULL', origin: 'IMPORTED', location: '', engineVersion: inspected.engineVersion },
+    data: { name, plugin: plugin.name, strategy: 'NATIVE', type: 'FULL', origin: 'IMPORTED', location: '', engineVersion: inspected.engineVersion, storageId: deps.storageId ?? null },
   });
   const sink = createNativeSink({ storage: deps.storage, backupId: backup.id });
   try {

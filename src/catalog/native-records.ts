@@ -22,7 +22,7 @@ export async function recordNativeBackup(prisma: PrismaClient, backupId: string,
     }),
     prisma.artifact.createMany({
       data: [
-        ...storedFiles.map((f) => ({ backupId, path: f.path, bytes: BigInt(f.bytes), sha256: f.sha256 })),
+        ...storedFiles.map((f) => ({ backupId, path: f.path, bytes: BigInt(f.bytes), sha256: f.sha256, encrypted: f.encrypted ?? false })),
         ...manifest.external.map((a) => ({ backupId, path: `external/${a.path}`, bytes: BigInt(a.bytes ?? 0), sha256: '', external: true, location: a.location })),
       ],
     }),
@@ -36,6 +36,7 @@ export async function recordNativeBackup(prisma: PrismaClient, backupId: string,
         sizeBytes: BigInt(storedBytes + externalBytes),
         documentCount: counted.length > 0 ? BigInt(counted.reduce((sum, c) => sum + (c.documentCount ?? 0), 0)) : null,
         warnings,
+        ...(manifest.encryption ? { encryption: { ...manifest.encryption } } : {}),
       },
     }),
   ]);

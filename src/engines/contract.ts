@@ -97,9 +97,15 @@ export interface LogicalRestoreCapability {
   logicalRestore(request: LogicalRestoreRequest, archive: ArchiveReader, ctx: JobContext): Promise<LogicalRestoreResult>;
 }
 
+/** Drops a collection the core created (the scratch copy of a restore test); gone already is fine. */
+export interface DropCollectionCapability {
+  dropCollection(name: string, signal: AbortSignal): Promise<void>;
+}
+
 /** The tiny required core of a live plugin instance; capabilities are optional members. */
 export interface EngineInstance
-  extends Partial<LogicalBackupCapability>,
+  extends Partial<DropCollectionCapability>,
+    Partial<LogicalBackupCapability>,
     Partial<LogicalRestoreCapability>,
     Partial<NativeBackupCapability>,
     Partial<NativeRestoreCapability>,

@@ -13,15 +13,32 @@ export const MUTATION_SCOPES: Record<string, Scope> = {
   planRestore: 'OPERATOR',
   verifyBackup: 'OPERATOR',
   syncEngineBackups: 'OPERATOR',
+  // storage lifecycle (issue 7): operators run and schedule jobs; admins hold credentials and secrets
+  pinBackup: 'OPERATOR',
+  reconcileStorage: 'OPERATOR',
+  createSchedule: 'OPERATOR',
+  updateSchedule: 'OPERATOR',
+  pauseSchedule: 'OPERATOR',
+  deleteSchedule: 'OPERATOR',
+  setRetention: 'OPERATOR',
+  applyRetention: 'OPERATOR',
+  registerStorage: 'ADMIN',
+  updateStorage: 'ADMIN',
+  removeStorage: 'ADMIN',
+  createWebhook: 'ADMIN',
+  deleteWebhook: 'ADMIN',
   importBackup: 'ADMIN',
   registerEngine: 'ADMIN',
   updateEngine: 'ADMIN',
   removeEngine: 'ADMIN',
   createApiKey: 'ADMIN',
   revokeApiKey: 'ADMIN',
+  createGatewayDump: 'ADMIN',
 };
 
 /** Admin-only queries (they reveal who can do what). */
 export const QUERY_FIELD_SCOPES: Record<string, Scope> = {
   apiKeys: 'ADMIN',
+  webhooks: 'ADMIN',
+  webhookDeliveries: 'ADMIN',
 };

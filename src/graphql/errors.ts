@@ -35,8 +35,17 @@ export function maskGraphQLError(
     codeUncodedErrors([graphQLError]);
     return graphQLError;
   }
+  if (isUnstorableCharacter(original)) {
+    // PostgreSQL cannot store U+0000 in text or jsonb: input the client sent, not a fault of the gateway.
+    return toGraphQLError(new GatewayError('invalid_input', 'Strings may not contain the NUL character (U+0000)'), graphQLError ?? undefined);
+  }
   log('unexpected error in a resolver', { error: original });
   return toGraphQLError(new GatewayError('internal', 'Unexpected error.'), graphQLError ?? undefined);
+}
+
+/** SQLSTATE 22021 (a NUL byte in text) or 22P05 (`\u0000` in jsonb), as Prisma reports them. */
+function isUnstorableCharacter(error: unknown): boolean {
+  return error instanceof Error && /Code: `22(021|P05)`/.test(error.message);
 }
 
 /** Parse and validation errors from graphql-js come without a code: give them one. */

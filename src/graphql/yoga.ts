@@ -1,10 +1,12 @@
 // The GraphQL HTTP handler: schema, auth context, scope checks, error coding, /health.
 import type { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { dashboardResponse } from '../dashboard/serve.ts';
 import type { Gateway } from '../gateway.ts';
 import { useScopeCheck } from './auth-plugin.ts';
 import type { GraphQLContext } from './context.ts';
 import { codeUncodedErrors, maskGraphQLError } from './errors.ts';
+import { queryComplexityPlugins, requestLimitsPlugin } from './limits.ts';
 import { schema } from './schema/index.ts';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -49,16 +51,23 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
     }),
     plugins: [
       {
-        onRequest({ url, endResponse, fetchAPI }) {
+        async onRequest({ request, url, endResponse, fetchAPI }) {
           if (url.pathname === '/health') {
-            endResponse(fetchAPI.Response.json({ status: 'available' }));
+            // A draining replica (SIGTERM received) answers 503 so load balancers stop sending it work.
+            endResponse(gateway.runner.isDraining ? fetchAPI.Response.json({ status: 'shutting_down' }, { status: 503 }) : fetchAPI.Response.json({ status: 'available' }));
+            return;
           }
+          // The web dashboard: static files at / and /dashboard/* (it asks the API itself, with its key).
+          const page = await dashboardResponse(request, url, fetchAPI.Response);
+          if (page) endResponse(page);
         },
         onValidate() {
           return ({ result }: { result: readonly GraphQLError[] }) => codeUncodedErrors(result);
         },
       },
       useScopeCheck(),
+      ...queryComplexityPlugins(),
+      requestLimitsPlugin(),
     ],
   });
 }

@@ -1,5 +1,5 @@
 // A logical backup job: the plugin writes the portable archive, the core finalizes the manifest and the catalog.
-import type { Job, PrismaClient } from '../db/client.ts';
+import type { Job, Prisma, PrismaClient } from '../db/client.ts';
 import type { EngineInstance, JobContext } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
 import { createArchiveWriter } from '../storage/archive-writer.ts';
@@ -8,7 +8,7 @@ import { BackupJobInput } from './job-input.ts';
 import { callPlugin } from './plugin-call.ts';
 
 export async function runBackupJob(
-  deps: { prisma: PrismaClient; storage: StorageDriver },
+  deps: { prisma: PrismaClient; storage: StorageDriver; leaseOwner?: string },
   job: Job,
   plugin: string,
   instance: EngineInstance,
@@ -44,19 +44,20 @@ export async function runBackupJob(
       fileCollection.set(collection.schemaFile, collection.name);
       for (const file of collection.files) fileCollection.set(file.path, collection.name);
     }
-    await prisma.$transaction([
-      prisma.backupCollection.createMany({
+    await prisma.$transaction(async (tx) => {
+      await assertStillOwned(tx, job.id, deps.leaseOwner);
+      await tx.backupCollection.createMany({
         data: manifest.collections.map((c) => ({
           backupId: backup.id,
           name: c.name,
           documentCount: BigInt(c.documentCount),
           bytes: BigInt(c.files.reduce((sum, f) => sum + f.bytes, 0)),
         })),
-      }),
-      prisma.artifact.createMany({
-        data: files.map((f) => ({ backupId: backup.id, path: f.path, bytes: BigInt(f.bytes), sha256: f.sha256, collection: fileCollection.get(f.path) ?? null })),
-      }),
-      prisma.backup.update({
+      });
+      await tx.artifact.createMany({
+        data: files.map((f) => ({ backupId: backup.id, path: f.path, bytes: BigInt(f.bytes), sha256: f.sha256, collection: fileCollection.get(f.path) ?? null, encrypted: f.encrypted ?? false })),
+      });
+      await tx.backup.update({
         where: { id: backup.id },
         data: {
           status: 'COMPLETE',
@@ -65,12 +66,26 @@ export async function runBackupJob(
           sizeBytes: BigInt(files.reduce((sum, f) => sum + f.bytes, 0)),
           documentCount: BigInt(manifest.totals.documentCount),
           warnings: result.warnings,
+          ...(manifest.encryption ? { encryption: { ...manifest.encryption } } : {}),
         },
-      }),
-    ]);
+      });
+    });
   } catch (error) {
     await writer.abort();
     await prisma.backup.update({ where: { id: backup.id }, data: { status: 'FAILED' } });
     throw error;
   }
+}
+
+/**
+ * A replica that stalled past its lease may find its job already ended (and its files removed) by another:
+ * it must not mark the backup COMPLETE then. The row lock holds until the catalog rows are written.
+ */
+export async function assertStillOwned(tx: Prisma.TransactionClient, jobId: string, leaseOwner: string | undefined): Promise<void> {
+  if (leaseOwner === undefined) return;
+  const owned = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT "id" FROM "Job"
+     WHERE "id" = ${jobId} AND "leaseOwner" = ${leaseOwner} AND "status" IN ('RUNNING'::"JobStatus", 'CANCELING'::"JobStatus")
+     FOR UPDATE`;
+  if (owned.length === 0) throw new GatewayError('interrupted', `job ${jobId} lost its lease before it finished; another replica ended it`);
 }

@@ -2,6 +2,7 @@
 import type { Backup, Engine, Job, JobKind, JobStatus, Prisma, PrismaClient } from '../db/client.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import type { EngineService } from '../catalog/engines.ts';
+import { BUILTIN_STORAGE_ID, type StorageCredentialsInput, type StorageLocationInput, type StorageService } from '../catalog/storages.ts';
 import { isUuid } from '../catalog/engines.ts';
 import { validateCollectionName, validateName } from '../catalog/names.ts';
 import type { Capability } from '../engines/contract.ts';
@@ -24,6 +25,12 @@ export interface StartBackupRequest {
   name?: string | null;
   labels?: unknown;
   timeoutSeconds?: number | null;
+  /** A registered storage location ('local' = built in); the default one when absent. */
+  storageId?: string | null;
+  /** A per-job external location (URL + credentials), instead of a registered one. */
+  location?: StorageLocationInput | null;
+  /** Set when a schedule starts the backup. */
+  scheduleId?: string | null;
 }
 
 export interface StartRestoreRequest {
@@ -34,6 +41,20 @@ export interface StartRestoreRequest {
   atomic?: boolean | null;
   dropExisting?: boolean | null;
   timeoutSeconds?: number | null;
+  /** Restore a DAMAGED backup anyway (files are still checked while read). */
+  force?: boolean | null;
+  /** Credentials of the external location the backup lives in. */
+  credentials?: StorageCredentialsInput | null;
+}
+
+export interface StartVerifyRequest {
+  backupId: string;
+  /** Also restore into scratch collections on the engine, compare counts, drop them. */
+  restoreTest?: boolean | null;
+  /** The engine of the restore test; the backup's own when absent. */
+  engineId?: string | null;
+  credentials?: StorageCredentialsInput | null;
+  timeoutSeconds?: number | null;
 }
 
 export interface JobServiceDeps {
@@ -43,6 +64,8 @@ export interface JobServiceDeps {
   bus: JobBus;
   audit: AuditLog;
   defaultTimeoutMs: number;
+  /** Storage locations; without it every backup goes to `storage`. */
+  storages?: StorageService;
   /** Tells the local runner there is work, or that a running job must stop. */
   onEnqueued(): void;
   onCancelRequested(jobId: string): void;
@@ -74,12 +97,26 @@ export class JobService {
     const changedSince = parent ? parent.createdAt : null;
     const input: BackupJobInput = { collections, strategy, type, changedSince: changedSince?.toISOString() ?? null };
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
+    const { storages } = this.deps;
+    if (request.location && request.storageId) throw new GatewayError('invalid_input', 'pass storageId or location, not both');
+    const external = request.location && storages ? storages.external(request.location) : null;
+    // An incremental backup lives where its parent does, so a restore reads the whole chain from one location.
+    const parentStorage = parent ? (parent.storageId ?? BUILTIN_STORAGE_ID) : null;
+    if (parent && (external || parent.externalLocation || (request.storageId && request.storageId !== parentStorage))) {
+      throw new GatewayError('invalid_input', `An incremental backup is stored with its parent "${parent.name}" (${parent.externalLocation ? 'an external location: take a FULL backup' : `storage ${parentStorage}`}); omit storageId and location`);
+    }
+    const target = external || !storages ? null : await storages.target(parentStorage ?? request.storageId);
+    if (external) Object.assign(input, { externalLocation: external });
+    const where = external
+      ? { storageId: null, externalLocation: { url: external.url, endpoint: external.endpoint, region: external.region, forcePathStyle: external.forcePathStyle } }
+      : { storageId: target?.storageId ?? null };
+    const locate = (id: string) => (external ? `${external.url}${id}/` : (target?.driver ?? this.deps.storage).locationOf(id));
 
     const job = await this.enqueueExclusive(engine, collections, async (tx) => {
       const backup = await tx.backup.create({
-        data: { name, engineId: engine.id, plugin: engine.plugin, strategy, type, location: '', labels: labels ?? undefined, parentId: parent?.id ?? null, changedSince },
+        data: { name, engineId: engine.id, plugin: engine.plugin, strategy, type, location: '', labels: labels ?? undefined, parentId: parent?.id ?? null, changedSince, ...where, scheduleId: request.scheduleId ?? null },
       });
-      await tx.backup.update({ where: { id: backup.id }, data: { location: this.deps.storage.locationOf(backup.id) } });
+      await tx.backup.update({ where: { id: backup.id }, data: { location: locate(backup.id) } });
       return tx.job.create({ data: this.jobData('BACKUP', engine.id, backup.id, input, timeoutMs, actor) });
     });
     await this.deps.audit.record(actor, 'backup.start', 'job', job.id, { engineId: engine.id, backupId: job.backupId, collections });
@@ -88,9 +125,15 @@ export class JobService {
 
   async startRestore(request: StartRestoreRequest, actor: string): Promise<Job> {
     const backup = await this.backupOrThrow(request.backupId);
-    if (backup.status !== 'COMPLETE') {
+    if (backup.status === 'DAMAGED' && !request.force) {
+      throw new GatewayError('checksum_mismatch', `Backup "${backup.name}" is DAMAGED (a file is missing or changed); pass force: true to restore what is intact`, {
+        details: { backupId: backup.id, damage: backup.damage },
+      });
+    }
+    if (backup.status !== 'COMPLETE' && backup.status !== 'DAMAGED') {
       throw new GatewayError('backup_not_complete', `Backup "${backup.name}" is ${backup.status}; only COMPLETE backups can be restored`);
     }
+    requireCredentials(backup, request.credentials);
     const engineId = request.engineId ?? backup.engineId;
     if (!engineId) throw new GatewayError('engine_not_found', `The engine of backup "${backup.name}" was removed; pass engineId`);
     const engine = await this.deps.engines.get(engineId);
@@ -98,7 +141,7 @@ export class JobService {
       throw new GatewayError('plugin_mismatch', `Backup "${backup.name}" was made by the ${backup.plugin} plugin; engine "${engine.name}" uses ${engine.plugin}`);
     }
     this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', `restore a ${backup.strategy.toLowerCase()} backup`);
-    if (backup.parentId) await backupChain(this.deps.prisma, backup.id);
+    if (backup.parentId) await backupChain(this.deps.prisma, backup.id, request.force ?? false);
     const available = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id } })).map((c) => c.name);
     const collections = normaliseCollections(request.collections) ?? available;
     for (const name of collections) {
@@ -107,6 +150,7 @@ export class JobService {
     if (collections.length === 0) throw new GatewayError('invalid_input', `Backup "${backup.name}" holds no collections to restore`);
     const rename = normaliseRename(request.rename ?? [], collections);
     const input: RestoreJobInput = { collections, rename, atomic: request.atomic ?? true, dropExisting: request.dropExisting ?? false };
+    if (request.credentials && this.deps.storages) Object.assign(input, { storageCredentials: this.deps.storages.sealCredentials(request.credentials) });
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     const targets = collections.map((name) => rename[name] ?? name);
     const job = await this.enqueueExclusive(engine, targets, (tx) =>
@@ -136,6 +180,53 @@ export class JobService {
       throw new GatewayError('invalid_input', `Engine "${engine.name}" has no complete backup of these collections to build an incremental one on; take a FULL backup first`);
     }
     return parent;
+  }
+
+  /** A VERIFY job; with restoreTest it holds the engine like a restore (one job per engine). */
+  async startVerify(request: StartVerifyRequest, actor: string): Promise<Job> {
+    const backup = await this.backupOrThrow(request.backupId);
+    if (backup.status !== 'COMPLETE' && backup.status !== 'DAMAGED') {
+      throw new GatewayError('backup_not_complete', `Backup "${backup.name}" is ${backup.status}; only COMPLETE or DAMAGED backups can be verified`);
+    }
+    if (backup.origin === 'ENGINE') {
+      throw new GatewayError('capability_not_supported', `Backup "${backup.name}" is kept on the engine side; the gateway stores none of its files to verify`);
+    }
+    requireCredentials(backup, request.credentials);
+    const storageCredentials = request.credentials && this.deps.storages ? this.deps.storages.sealCredentials(request.credentials) : null;
+    const input = { restoreTest: request.restoreTest ?? false, engineId: null as string | null, ...(storageCredentials ? { storageCredentials } : {}) };
+    const timeoutMs = this.timeoutMs(request.timeoutSeconds);
+    let job: Job;
+    if (input.restoreTest) {
+      const engineId = request.engineId ?? backup.engineId;
+      if (!engineId) throw new GatewayError('engine_not_found', `The engine of backup "${backup.name}" was removed; pass engineId for the restore test`);
+      const engine = await this.deps.engines.get(engineId);
+      if (engine.plugin !== backup.plugin) throw new GatewayError('plugin_mismatch', `Backup "${backup.name}" was made by the ${backup.plugin} plugin; engine "${engine.name}" uses ${engine.plugin}`);
+      this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', 'run a restore test');
+      input.engineId = engine.id;
+      job = await this.enqueueExclusive(engine, [], (tx) => tx.job.create({ data: this.jobData('VERIFY', engine.id, backup.id, input, timeoutMs, actor) }));
+    } else {
+      job = await this.deps.prisma.$transaction(async (tx) => {
+        const created = await tx.job.create({ data: { ...this.jobData('VERIFY', backup.engineId ?? '', backup.id, input, timeoutMs, actor), engineId: backup.engineId } });
+        await tx.jobEvent.create({ data: { jobId: created.id, status: 'QUEUED', phase: 'queued' } });
+        return created;
+      });
+    }
+    await this.deps.audit.record(actor, 'backup.verify', 'job', job.id, { backupId: backup.id, restoreTest: input.restoreTest });
+    return this.announce(job);
+  }
+
+  /** A DELETE job (retention): removes the files and keeps the record as DELETED. One per backup at a time. */
+  async startDelete(backupId: string, actor: string, reason: string): Promise<Job> {
+    const backup = await this.backupOrThrow(backupId);
+    const pending = await this.deps.prisma.job.findFirst({ where: { backupId, kind: 'DELETE', status: { in: ACTIVE_STATUSES } } });
+    if (pending) return pending;
+    const job = await this.deps.prisma.$transaction(async (tx) => {
+      const created = await tx.job.create({ data: { ...this.jobData('DELETE', '', backup.id, { reason }, this.deps.defaultTimeoutMs, actor), engineId: backup.engineId } });
+      await tx.jobEvent.create({ data: { jobId: created.id, status: 'QUEUED', phase: 'queued', message: reason } });
+      return created;
+    });
+    await this.deps.audit.record(actor, 'backup.delete.start', 'job', job.id, { backupId, reason });
+    return this.announce(job);
   }
 
   /** QUEUED ends CANCELED at once; RUNNING becomes CANCELING until the plugin has stopped. */
@@ -176,7 +267,12 @@ export class JobService {
       // The engine row lock serialises concurrent starts, across replicas too.
       await tx.$queryRaw`SELECT id FROM "Engine" WHERE id = ${engine.id} FOR UPDATE`;
       const running = await tx.job.findFirst({
-        where: { engineId: engine.id, kind: { in: EXCLUSIVE_KINDS }, status: { in: ACTIVE_STATUSES } },
+        where: {
+          engineId: engine.id,
+          status: { in: ACTIVE_STATUSES },
+          // A verification with a restore test writes to the engine too.
+          OR: [{ kind: { in: EXCLUSIVE_KINDS } }, { kind: 'VERIFY', input: { path: ['restoreTest'], equals: true } }],
+        },
       });
       if (running?.kind === 'RESTORE') {
         const targets = restoreTargets(running);
@@ -231,6 +327,14 @@ export class JobService {
       throw new GatewayError('invalid_input', 'timeoutSeconds must be an integer between 1 and 604800 (7 days)');
     }
     return seconds * 1000;
+  }
+}
+
+/** A backup in a per-job external location is read with credentials given again for each job. */
+function requireCredentials(backup: Backup, credentials: StorageCredentialsInput | null | undefined): void {
+  if (backup.externalLocation && !credentials) {
+    const url = (backup.externalLocation as { url?: string }).url ?? backup.location;
+    throw new GatewayError('storage_credentials_required', `Backup "${backup.name}" lives in the external location ${url}; pass its credentials`);
   }
 }
 

@@ -1,47 +1,85 @@
-// Jobs whose process died: ended FAILED `interrupted`, their partial files removed.
-import type { PrismaClient } from '../db/client.ts';
+// Jobs whose process died (or would not stop at shutdown): ended FAILED `interrupted`, their partial files removed.
+import type { Job, PrismaClient } from '../db/client.ts';
 import type { GatewayLogger } from '../log.ts';
 import type { StorageDriver } from '../storage/driver.ts';
+import { DB_NOW } from './claim.ts';
 import type { JobBus } from './job-bus.ts';
 
-/**
- * `everyRunningJob`: with the embedded database this process holds the data dir lock, so any RUNNING job
- * belongs to a dead process. With PostgreSQL only jobs whose lease expired are taken.
- */
-export async function endInterruptedJobs(deps: {
+export interface RecoveryDeps {
   prisma: PrismaClient;
   storage: StorageDriver;
   bus: JobBus;
   logger: GatewayLogger;
-  everyRunningJob: boolean;
-}): Promise<number> {
-  const { prisma, storage, logger } = deps;
-  const stale = await prisma.job.findMany({
-    where: {
-      status: { in: ['RUNNING', 'CANCELING'] },
-      ...(deps.everyRunningJob ? {} : { leaseExpiresAt: { lt: new Date() } }),
-    },
-  });
-  for (const job of stale) {
-    const ended = await prisma.job.updateMany({
-      where: { id: job.id, status: job.status, leaseOwner: job.leaseOwner },
-      data: {
-        status: 'FAILED',
-        finishedAt: new Date(),
-        errorCode: 'interrupted',
-        errorType: 'internal',
-        errorMessage: 'The gateway process running this job stopped before it finished',
-      },
+  /** The storage a job's backup lives in; `storage` when absent. */
+  storageFor?: ((job: Job) => Promise<StorageDriver>) | undefined;
+}
+
+/**
+ * `everyRunningJob`: with the embedded database this process holds the data dir lock, so any RUNNING job
+ * belongs to a dead process. With PostgreSQL only jobs whose lease expired (by the database's clock) are taken,
+ * and each only if its lease is still expired when it is ended: an owner that renewed meanwhile keeps it.
+ */
+export async function endInterruptedJobs(deps: RecoveryDeps & { everyRunningJob: boolean }): Promise<number> {
+  const { prisma } = deps;
+  const candidates = deps.everyRunningJob
+    ? await prisma.job.findMany({ where: { status: { in: ['RUNNING', 'CANCELING'] } } })
+    : await expiredJobs(prisma);
+  let ended = 0;
+  for (const job of candidates) {
+    const done = await endJob(deps, job, {
+      expiredOnly: !deps.everyRunningJob,
+      message: 'The gateway process running this job stopped before it finished',
+      event: 'process died mid-job',
     });
-    if (ended.count === 0) continue; // its owner finished it meanwhile
-    await prisma.jobEvent.create({ data: { jobId: job.id, status: 'FAILED', phase: 'interrupted', message: 'process died mid-job' } });
-    if (job.kind === 'BACKUP' && job.backupId) {
-      await storage.deleteBackup(job.backupId);
-      await prisma.backup.updateMany({ where: { id: job.backupId, status: 'PENDING' }, data: { status: 'FAILED', warnings: { push: 'interrupted: the gateway stopped mid-backup; partial files removed' } } });
-    }
-    logger.warn('job interrupted by a dead process', { jobId: job.id, kind: job.kind });
-    const fresh = await prisma.job.findUnique({ where: { id: job.id } });
-    if (fresh) deps.bus.publish(fresh);
+    if (done) ended++;
   }
-  return stale.length;
+  return ended;
+}
+
+/** Shutdown: this process's own jobs that did not stop within their grace and the abort that followed. */
+export async function endOwnJobs(deps: RecoveryDeps, owner: string, jobIds: string[]): Promise<number> {
+  if (jobIds.length === 0) return 0;
+  const jobs = await deps.prisma.job.findMany({ where: { id: { in: jobIds }, leaseOwner: owner, status: { in: ['RUNNING', 'CANCELING'] } } });
+  let ended = 0;
+  for (const job of jobs) {
+    const done = await endJob(deps, job, { expiredOnly: false, message: 'The gateway shut down before this job finished', event: 'gateway shut down mid-job' });
+    if (done) ended++;
+  }
+  return ended;
+}
+
+async function expiredJobs(prisma: PrismaClient): Promise<Job[]> {
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+    SELECT "id" FROM "Job"
+     WHERE "status" IN ('RUNNING'::"JobStatus", 'CANCELING'::"JobStatus") AND "leaseExpiresAt" < ${DB_NOW}`;
+  if (rows.length === 0) return [];
+  return prisma.job.findMany({ where: { id: { in: rows.map((row) => row.id) } } });
+}
+
+/** Ends one job `interrupted` if it is still the same run; false when its owner finished or renewed it meanwhile. */
+async function endJob(deps: RecoveryDeps, job: Job, how: { expiredOnly: boolean; message: string; event: string }): Promise<boolean> {
+  const { prisma, storage, logger } = deps;
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+    UPDATE "Job"
+       SET "status" = 'FAILED'::"JobStatus", "finishedAt" = ${DB_NOW}, "errorCode" = 'interrupted',
+           "errorType" = 'internal', "errorMessage" = ${how.message}, "leaseExpiresAt" = NULL
+     WHERE "id" = ${job.id} AND "status" IN ('RUNNING'::"JobStatus", 'CANCELING'::"JobStatus")
+       AND "leaseOwner" IS NOT DISTINCT FROM ${job.leaseOwner}
+       AND (${!how.expiredOnly} OR "leaseExpiresAt" < ${DB_NOW})
+     RETURNING "id"`;
+  if (rows.length === 0) return false;
+  await prisma.jobEvent.create({ data: { jobId: job.id, status: 'FAILED', phase: 'interrupted', message: how.event } });
+  if (job.kind === 'BACKUP' && job.backupId) {
+    const backupStorage =
+      (await deps.storageFor?.(job).catch((error: unknown) => {
+        logger.warn('cannot open the storage of an interrupted backup; its partial files stay', { jobId: job.id, error });
+        return null;
+      })) ?? storage;
+    await backupStorage.deleteBackup(job.backupId);
+    await prisma.backup.updateMany({ where: { id: job.backupId, status: 'PENDING' }, data: { status: 'FAILED', warnings: { push: 'interrupted: the gateway stopped mid-backup; partial files removed' } } });
+  }
+  logger.warn('job interrupted', { jobId: job.id, kind: job.kind, owner: job.leaseOwner, reason: how.event });
+  const fresh = await prisma.job.findUnique({ where: { id: job.id } });
+  if (fresh) deps.bus.publish(fresh);
+  return true;
 }

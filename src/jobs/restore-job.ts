@@ -32,14 +32,15 @@ export async function runRestoreJob(
   }
   if (!instance.logicalRestore) throw new GatewayError('capability_not_supported', `The ${plugin} plugin has no logical restore`);
   const logicalRestore = instance.logicalRestore.bind(instance);
-  const chain = await backupChain(deps.prisma, backup.id);
+  // A DAMAGED layer got here only through a forced start; its files are still checked while read.
+  const chain = await backupChain(deps.prisma, backup.id, true);
   const archive = chain.length > 1 ? await openChainReader(deps.storage, chain) : await openArchiveReader({ storage: deps.storage, backupId: backup.id });
   const result = await callPlugin(plugin, 'logicalRestore', ctx.signal, () => logicalRestore(request, archive, ctx));
   return result.warnings;
 }
 
 /** Backup ids from the FULL base to this one; refused when a layer is not COMPLETE. */
-export async function backupChain(prisma: PrismaClient, backupId: string): Promise<string[]> {
+export async function backupChain(prisma: PrismaClient, backupId: string, allowDamaged = false): Promise<string[]> {
   const chain: string[] = [];
   for (let id: string | null = backupId; id; ) {
     if (chain.includes(id) || chain.length > 1000) throw new GatewayError('archive_invalid', `backup chain of ${backupId} loops or is too long`);
@@ -47,7 +48,7 @@ export async function backupChain(prisma: PrismaClient, backupId: string): Promi
       where: { id },
       select: { id: true, status: true, parentId: true, name: true },
     });
-    if (!layer || layer.status !== 'COMPLETE') {
+    if (!layer || (layer.status !== 'COMPLETE' && !(allowDamaged && layer.status === 'DAMAGED'))) {
       throw new GatewayError('backup_not_complete', `backup ${id} in the incremental chain of ${backupId} is ${layer?.status ?? 'gone'}; the chain cannot be restored`);
     }
     chain.unshift(layer.id);

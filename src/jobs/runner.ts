@@ -1,6 +1,6 @@
 // Claims queued jobs, runs them with an AbortSignal, a timeout and a lease, and records how they end.
 import { randomUUID } from 'node:crypto';
-import type { Job, JobStatus, PrismaClient } from '../db/client.ts';
+import type { Job, JobKind, JobStatus, PrismaClient } from '../db/client.ts';
 import type { EngineService } from '../catalog/engines.ts';
 import type { JobContext } from '../engines/contract.ts';
 import { GatewayError, toGatewayError } from '../errors.ts';
@@ -9,10 +9,10 @@ import type { StorageDriver } from '../storage/driver.ts';
 import { runBackupJob } from './backup-job.ts';
 import { BackupJobInput } from './job-input.ts';
 import { runNativeBackupJob } from './native-backup-job.ts';
-import { claimNextJob, renewLeases } from './claim.ts';
+import { claimNextJob, heartbeatLeases, releaseJob } from './claim.ts';
 import type { JobBus } from './job-bus.ts';
 import { ProgressTracker, readProgress, type JobProgressState } from './progress.ts';
-import { endInterruptedJobs } from './recovery.ts';
+import { endInterruptedJobs, endOwnJobs } from './recovery.ts';
 import { runRestoreJob } from './restore-job.ts';
 
 export interface JobRunnerDeps {
@@ -27,7 +27,14 @@ export interface JobRunnerDeps {
   pollMs?: number;
   /** Runs after each job has ended (catalog sync); its failure is logged, never the job's. */
   afterJob?: (job: Job) => Promise<void>;
+  /** Job kinds run by code outside this file (VERIFY, DELETE); each returns the job's warnings. */
+  handlers?: Partial<Record<JobKind, (job: Job, ctx: JobContext) => Promise<string[]>>>;
+  /** The storage a job's backup lives in (registered or external locations); `storage` when absent. */
+  storageFor?: (job: Job) => Promise<StorageDriver>;
 }
+
+/** After the grace period's abort, how long a job may take to record its end before it is ended for it. */
+const ABORT_WAIT_MS = 5_000;
 
 interface RunningJob {
   controller: AbortController;
@@ -43,6 +50,8 @@ export class JobRunner {
   private ticking = false;
   private again = false;
   private stopped = true;
+  private draining = false;
+  private claiming: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: JobRunnerDeps) {}
 
@@ -50,7 +59,8 @@ export class JobRunner {
     this.stopped = false;
     this.timers.push(setInterval(() => this.wake(), this.deps.pollMs ?? 1000));
     this.timers.push(setInterval(() => void this.heartbeat(), Math.max(250, Math.floor(this.deps.leaseMs / 3))));
-    this.timers.push(setInterval(() => void this.reapExpired(), this.deps.leaseMs));
+    // A dead replica's job is ended at most a quarter lease after its lease ran out.
+    this.timers.push(setInterval(() => void this.reapExpired(), Math.max(250, Math.floor(this.deps.leaseMs / 4))));
     this.wake();
   }
 
@@ -62,7 +72,7 @@ export class JobRunner {
       return;
     }
     this.ticking = true;
-    void this.fill()
+    this.claiming = this.fill()
       .catch((error) => this.deps.logger.error('job claim failed', { error }))
       .finally(() => {
         this.ticking = false;
@@ -81,16 +91,30 @@ export class JobRunner {
     entry.controller.abort(new GatewayError('job_canceled', 'Canceled by request'));
   }
 
-  /** Stops claiming, aborts running jobs after `graceMs`, waits for them to record their end. */
+  /**
+   * Stops claiming, lets running jobs finish for `graceMs`, then aborts them (they end FAILED `interrupted`) and
+   * waits for them to record their end — a job whose plugin ignores the abort is ended here after ABORT_WAIT_MS.
+   */
   async stop(graceMs = 0): Promise<void> {
     this.stopped = true;
+    this.draining = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    await this.claiming;
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([all, grace]);
     for (const job of this.running.values()) job.controller.abort(new GatewayError('interrupted', 'The gateway is shutting down'));
-    await all;
+    const settled = await Promise.race([all.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ABORT_WAIT_MS).unref())]);
+    if (!settled) {
+      const ended = await endOwnJobs(this.deps, this.owner, this.runningJobIds);
+      this.deps.logger.error('jobs did not stop after the abort; ended them interrupted', { jobs: ended });
+    }
+  }
+
+  /** True from stop() on: no new job is claimed here (health says so, for load balancers). */
+  get isDraining(): boolean {
+    return this.draining;
   }
 
   get runningJobIds(): string[] {
@@ -101,6 +125,7 @@ export class JobRunner {
     while (!this.stopped && this.running.size < this.deps.concurrency) {
       const job = await claimNextJob(this.deps.prisma, this.owner, this.deps.leaseMs);
       if (!job) return;
+      if (this.stopped) return void (await releaseJob(this.deps.prisma, this.owner, job.id)); // stop() came during the claim
       const controller = new AbortController();
       const entry: RunningJob = { controller, done: Promise.resolve(), canceling: false };
       this.running.set(job.id, entry);
@@ -165,16 +190,19 @@ export class JobRunner {
   }
 
   private async dispatch(job: Job, ctx: JobContext): Promise<string[]> {
+    const handler = this.deps.handlers?.[job.kind];
+    if (handler) return handler(job, ctx);
     if (!job.engineId) throw new GatewayError('engine_not_found', 'The engine of this job was removed');
     const engine = await this.deps.engines.get(job.engineId);
     const instance = this.deps.engines.instance(engine);
+    const deps = { ...this.deps, storage: (await this.deps.storageFor?.(job)) ?? this.deps.storage, leaseOwner: this.owner };
     switch (job.kind) {
       case 'BACKUP':
-        if (BackupJobInput.parse(job.input).strategy === 'NATIVE') await runNativeBackupJob(this.deps, job, engine.plugin, instance, ctx);
-        else await runBackupJob(this.deps, job, engine.plugin, instance, ctx);
+        if (BackupJobInput.parse(job.input).strategy === 'NATIVE') await runNativeBackupJob(deps, job, engine.plugin, instance, ctx);
+        else await runBackupJob(deps, job, engine.plugin, instance, ctx);
         return [];
       case 'RESTORE':
-        return runRestoreJob(this.deps, job, engine.plugin, instance, ctx);
+        return runRestoreJob(deps, job, engine.plugin, instance, ctx);
       default:
         throw new GatewayError('capability_not_supported', `Job kind ${job.kind} is not handled by this gateway version`);
     }
@@ -221,8 +249,10 @@ export class JobRunner {
 
   private async heartbeat(): Promise<void> {
     try {
-      const cancelled = await renewLeases(this.deps.prisma, this.owner, this.runningJobIds, this.deps.leaseMs);
-      for (const id of cancelled) this.requestCancel(id);
+      const { cancelRequested, lost } = await heartbeatLeases(this.deps.prisma, this.owner, this.runningJobIds, this.deps.leaseMs);
+      for (const id of cancelRequested) this.requestCancel(id);
+      // Ended elsewhere (this process stalled past its lease): stop writing for a job that is no longer ours.
+      for (const id of lost) this.running.get(id)?.controller.abort(new GatewayError('interrupted', 'This replica lost the job\'s lease; another one ended it'));
     } catch (error) {
       this.deps.logger.error('lease renewal failed', { error });
     }

@@ -8,6 +8,7 @@ import { GatewayError } from '../errors.ts';
 import { encodeSegment, extraPath, MANIFEST_PATH } from './archive-layout.ts';
 import type { ArchiveFile, ArchiveReader, BackupManifest, ManifestCollection } from './archive-types.ts';
 import type { StorageDriver } from './driver.ts';
+import { decodeBuffer, decodeStages } from './decode.ts';
 import { backupManifestSchema } from './manifest-schema.ts';
 import { createDigestPassThrough, sha256Stream, type ByteDigest } from './sha256.ts';
 
@@ -111,10 +112,12 @@ class PortableArchiveReader implements ArchiveReader {
     if (info === null) throw invalid(this.#backupId, `${file.path} is listed in the manifest but missing`);
     if (info.bytes !== file.bytes) throw mismatch(this.#backupId, file, { bytes: info.bytes, sha256: null });
 
+    const decode = decodeStages(this.#storage, file);
     const source = await this.#storage.openRead(this.#backupId, file.path);
     const digest = createDigestPassThrough();
     const gunzip = createGunzip();
-    const piped = pipeline(source, digest.stream, gunzip);
+    // The digest sees the stored bytes (encrypted or not); decryption and gunzip come after it.
+    const piped = pipeline([source, digest.stream, ...decode, gunzip]);
     // Awaited below; this branch only keeps a failure after an early exit from being unhandled.
     piped.catch(() => undefined);
     const lines = new LineSplitter(file.path);
@@ -143,6 +146,8 @@ class PortableArchiveReader implements ArchiveReader {
   async #explainUnreadable(file: ArchiveFile, decodeError: unknown): Promise<GatewayError> {
     const actual = await sha256Stream(await this.#storage.openRead(this.#backupId, file.path));
     if (actual.bytes !== file.bytes || actual.sha256 !== file.sha256) return mismatch(this.#backupId, file, actual, decodeError);
+    // Intact stored bytes the identity cannot open: say so, not "invalid archive".
+    if (decodeError instanceof GatewayError && decodeError.code === 'decryption_failed') return decodeError;
     const reason = decodeError instanceof Error ? decodeError.message : String(decodeError);
     return invalid(this.#backupId, `${file.path} matches its checksum but cannot be decoded: ${reason}`, decodeError);
   }
@@ -151,8 +156,9 @@ class PortableArchiveReader implements ArchiveReader {
     const content = await readAll(await this.#storage.openRead(this.#backupId, file.path), this.#backupId, file.path);
     const actual = { bytes: content.length, sha256: createHash('sha256').update(content).digest('hex') };
     if (actual.bytes !== file.bytes || actual.sha256 !== file.sha256) throw mismatch(this.#backupId, file, actual);
+    const decoded = await decodeBuffer(this.#storage, file, content);
     try {
-      return JSON.parse(content.toString('utf8')) as unknown;
+      return JSON.parse(decoded.toString('utf8')) as unknown;
     } catch (error) {
       throw invalid(this.#backupId, `${file.path} is not JSON`, error);
     }
@@ -218,6 +224,7 @@ class LineDecodeError extends Error {}
 
 function isDecodeError(error: unknown): boolean {
   if (error instanceof LineDecodeError) return true;
+  if (error instanceof GatewayError && error.code === 'decryption_failed') return true;
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   return code.startsWith('Z_');
 }

@@ -9,6 +9,8 @@ export interface ArchiveFile {
   sha256: string;
   /** Set on manifest extras: the name given to writeExtra, so readers look it up instead of guessing a path. */
   name?: string;
+  /** Stored age-encrypted: bytes and sha256 describe the stored (encrypted) bytes. */
+  encrypted?: boolean;
 }
 
 export interface ManifestCollection {
@@ -34,6 +36,8 @@ export interface BackupManifest {
   extras: ArchiveFile[];
   warnings: string[];
   totals: { documentCount: number; bytes: number; files: number };
+  /** Present when files are encrypted at rest; each such file says `encrypted: true`. */
+  encryption?: { format: 'age'; recipients: string[] } | null;
 }
 
 /** Appends documents of one collection into chunked, gzip-compressed JSONL files. */

@@ -247,6 +247,7 @@ class PortableArchiveWriter implements ArchiveWriterSession, SinkHost {
       collections,
       extras,
       warnings: [...meta.warnings],
+      ...(this.#storage.encryption ? { encryption: { format: 'age' as const, recipients: [...this.#storage.encryption.recipients] } } : {}),
       totals: {
         documentCount: collections.reduce((sum, collection) => sum + collection.documentCount, 0),
         bytes: allFiles.reduce((sum, file) => sum + file.bytes, 0),

@@ -1,6 +1,13 @@
 // A storage driver keeps backup files: streaming writes to a temp name, committed only when whole.
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import type { EncryptionInfo } from './age.ts';
 import type { ArchiveFile, ArchiveWriter, BackupManifest } from './archive-types.ts';
+
+/** One stored object, named by its key relative to the storage root: `<backupId>/<path>`. */
+export interface StoredObject {
+  key: string;
+  bytes: number;
+}
 
 export interface ArtifactWriteHandle {
   /** Write the file's bytes here; sha256 and size are computed while writing. */
@@ -22,6 +29,14 @@ export interface StorageDriver {
   deleteBackup(backupId: string): Promise<void>;
   /** Removes temp files left by a process that died mid-write; returns how many. */
   sweepTemp(): Promise<number>;
+  /** Every committed object under the storage root (catalog reconciliation). */
+  listObjects?(): AsyncIterable<StoredObject>;
+  /** Removes one object by its key as listObjects() names it (orphan cleanup). */
+  deleteObject?(key: string): Promise<void>;
+  /** Set when files written through this driver are encrypted; the manifest records it. */
+  readonly encryption?: EncryptionInfo | null;
+  /** Turns the stored bytes of an encrypted file back into what was written; throws `decryption_failed` without an identity. */
+  decryptStream?(what: string): Duplex;
 }
 
 /** The writer the core hands to a plugin, plus what only the core may do with it. */

@@ -1,13 +1,13 @@
 // Backups as plain files under <root>/<backupId>/<path>, each written to a temp name and renamed when whole.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { GatewayError } from '../errors.ts';
 import type { ArchiveFile } from './archive-types.ts';
-import type { ArtifactWriteHandle, StorageDriver } from './driver.ts';
+import type { ArtifactWriteHandle, StorageDriver, StoredObject } from './driver.ts';
 
 /** `<final>.tmp-<16 hex>`: the only names sweepTemp() removes, and never a committed file's name. */
 const TEMP_SUFFIX = /\.tmp-[0-9a-f]{16}$/;
@@ -98,6 +98,43 @@ export class LocalFsStorage implements StorageDriver {
     };
     await visit(this.root);
     return removed;
+  }
+
+  /** Committed files under the root as `<backupId>/<path>` keys; temp files (sweepTemp's business) are left out. */
+  async *listObjects(): AsyncIterable<StoredObject> {
+    const visit = async function* (dir: string, root: string): AsyncGenerator<StoredObject> {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT') return;
+        throw storageError(`cannot list ${dir}`, error, {});
+      }
+      for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+        const entryPath = join(dir, entry.name);
+        if (entry.isDirectory()) yield* visit(entryPath, root);
+        else if (entry.isFile() && !TEMP_SUFFIX.test(entry.name)) {
+          yield { key: relative(root, entryPath).split(sep).join('/'), bytes: (await stat(entryPath)).size };
+        }
+      }
+    };
+    yield* visit(this.root, this.root);
+  }
+
+  /** Removes one file by its listObjects() key, then the folders it leaves empty. */
+  async deleteObject(key: string): Promise<void> {
+    const segments = typeof key === 'string' ? key.split('/') : [];
+    if (segments.length === 0) throw unsafePath(`unsafe object key ${JSON.stringify(key)}`, '', key);
+    for (const segment of segments) assertSafeSegment(segment, 'object key', segments[0]!, key);
+    const target = this.#inside(join(this.root, ...segments), segments[0]!, key);
+    await removeFile(target);
+    for (let dir = dirname(target); dir !== this.root && relative(this.root, dir) !== ''; dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break; // not empty (or gone): stop climbing
+      }
+    }
   }
 
   #backupDir(backupId: string): string {

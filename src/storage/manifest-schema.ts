@@ -9,7 +9,10 @@ export const archiveFileSchema = z.object({
   bytes: count,
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256'),
   name: z.string().optional(),
+  encrypted: z.boolean().optional(),
 });
+
+export const encryptionInfoSchema = z.object({ format: z.literal('age'), recipients: z.array(z.string()) }).nullable().optional();
 
 const collectionSchema = z.object({
   name: z.string(),
@@ -33,6 +36,7 @@ export const backupManifestSchema = z
     extras: z.array(archiveFileSchema),
     warnings: z.array(z.string()),
     totals: z.object({ documentCount: count, bytes: count, files: count }),
+    encryption: encryptionInfoSchema,
   })
   .superRefine((manifest, ctx) => {
     const names = new Set<string>();

@@ -9,7 +9,8 @@ import { GatewayError } from '../errors.ts';
 import { MANIFEST_PATH } from './archive-layout.ts';
 import type { ArchiveFile } from './archive-types.ts';
 import type { StorageDriver } from './driver.ts';
-import { archiveFileSchema } from './manifest-schema.ts';
+import { decodeStages } from './decode.ts';
+import { archiveFileSchema, encryptionInfoSchema } from './manifest-schema.ts';
 
 export const NATIVE_FORMAT_VERSION = 1 as const;
 const SAFE_PATH = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
@@ -27,6 +28,7 @@ const nativeManifestSchema = z.object({
   files: z.array(archiveFileSchema),
   external: z.array(z.object({ path: z.string(), location: z.string(), bytes: z.number().nullable(), description: z.string() })),
   warnings: z.array(z.string()),
+  encryption: encryptionInfoSchema,
 });
 
 export type NativeManifest = z.infer<typeof nativeManifestSchema>;
@@ -96,6 +98,7 @@ export function createNativeSink(options: { storage: StorageDriver; backupId: st
         ...meta,
         files: files.map((file) => ({ ...file })),
         external: external.map((artifact) => ({ ...artifact })),
+        ...(storage.encryption ? { encryption: { format: 'age' as const, recipients: [...storage.encryption.recipients] } } : {}),
       };
       await writeStored(MANIFEST_PATH, Readable.from([Buffer.from(JSON.stringify(manifest, null, 2) + '\n')]));
       state = 'finalized';
@@ -123,8 +126,15 @@ export async function openNativeBackup(options: { storage: StorageDriver; backup
     async openFile(path) {
       const file = manifest.files.find((candidate) => candidate.path === path);
       if (!file) throw new GatewayError('archive_invalid', `native backup ${backupId} has no file ${JSON.stringify(path)}`);
+      const decode = decodeStages(storage, file);
       const source = await storage.openRead(backupId, file.path);
       const checked = verifyingStream(file);
+      if (decode.length > 0) {
+        // Stored bytes are checked, then decrypted; a failure anywhere reaches the reader of the last stage.
+        const last = decode.at(-1)!;
+        pipeline([source, checked, ...decode]).catch(() => undefined);
+        return last;
+      }
       source.on('error', (error) => checked.destroy(error));
       return source.pipe(checked);
     },

@@ -12,10 +12,15 @@ export interface ChildGateway {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnGateway(env: Record<string, string>, command: string[] = [process.execPath, '--import', 'tsx', 'src/main.ts']): Promise<ChildGateway> {
+/** `options.cwd`: the gateway's working directory (default the repository; e.g. a project with plugin packages installed). */
+export async function spawnGateway(
+  env: Record<string, string>,
+  command: string[] = [process.execPath, '--import', 'tsx', 'src/main.ts'],
+  options: { cwd?: string } = {},
+): Promise<ChildGateway> {
   const [bin, ...args] = command;
   const child = spawn(bin!, args, {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', GATEWAY_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -109,3 +109,21 @@ for (const kind of DB_KINDS) {
     });
   });
 }
+
+describe('finishing a backup after losing the lease', () => {
+  it('refuses to mark anything COMPLETE when another replica ended the job', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'gw-fence-'));
+    const db = await openDatabase({ dataDir });
+    try {
+      const { assertStillOwned } = await import('../../src/jobs/backup-job.ts');
+      const [id] = await queueJobs(db.prisma, 1);
+      await claimNextJob(db.prisma, 'slow-replica', 1000);
+      await db.prisma.$transaction((tx) => assertStillOwned(tx, id!, 'slow-replica'));
+      await db.prisma.job.update({ where: { id: id! }, data: { status: 'FAILED', errorCode: 'interrupted' } });
+      await expect(db.prisma.$transaction((tx) => assertStillOwned(tx, id!, 'slow-replica'))).rejects.toMatchObject({ code: 'interrupted' });
+    } finally {
+      await db.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -7,10 +7,11 @@ import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
 import { EngineRef } from './engine.ts';
 import { connectionType, pageArgs, toConnection } from './pagination.ts';
+import { StorageCredentialsInput } from './storage.ts';
 
 export const BackupStrategyEnum = builder.enumType('BackupStrategy', { values: ['NATIVE', 'LOGICAL'] as const });
 export const BackupTypeEnum = builder.enumType('BackupType', { values: ['FULL', 'INCREMENTAL'] as const });
-const BackupStatusEnum = builder.enumType('BackupStatus', { values: ['PENDING', 'COMPLETE', 'FAILED', 'DELETED', 'MISSING'] as const });
+const BackupStatusEnum = builder.enumType('BackupStatus', { values: ['PENDING', 'COMPLETE', 'FAILED', 'DELETED', 'MISSING', 'DAMAGED'] as const });
 const BackupOriginEnum = builder.enumType('BackupOrigin', {
   values: ['GATEWAY', 'IMPORTED', 'ENGINE'] as const,
   description: 'GATEWAY: made by a job here; IMPORTED: from a file by importBackup; ENGINE: made by the engine tooling, found by syncEngineBackups',
@@ -32,6 +33,7 @@ const ArtifactRef = builder.objectRef<Artifact>('Artifact').implement({
     collection: t.exposeString('collection', { nullable: true }),
     external: t.exposeBoolean('external', { description: 'Stays on the engine side; then sha256 is empty and location says where' }),
     location: t.exposeString('location', { nullable: true }),
+    encrypted: t.exposeBoolean('encrypted', { description: 'Stored age-encrypted; bytes and sha256 are of the stored bytes' }),
   }),
 });
 
@@ -131,19 +133,23 @@ builder.mutationFields((t) => ({
   deleteBackup: t.field({
     type: BackupRef,
     description: 'Removes the backup files (and the server-side backup for engines that keep them); the catalog keeps the record as DELETED',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.gateway.backups.delete(String(id), actorOf(ctx)),
+    args: { id: t.arg.id({ required: true }), credentials: t.arg({ type: StorageCredentialsInput, description: 'For a backup in an external location' }) },
+    resolve: (_root, { id, credentials }, ctx) =>
+      ctx.gateway.backups.delete(String(id), actorOf(ctx), credentials ? { sealedCredentials: ctx.gateway.storages.sealCredentials(credentials) } : {}),
   }),
   importBackup: t.field({
     type: BackupRef,
     description: 'Catalogs a backup file already on the gateway host (e.g. a Meilisearch .dump), copying it into storage',
     args: { input: t.arg({ type: ImportBackupInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      importBackup(
-        { prisma: ctx.gateway.prisma, storage: ctx.gateway.storage, audit: ctx.gateway.audit, importDir: ctx.gateway.config.importDir },
+    resolve: async (_root, { input }, ctx) => {
+      // Into the default storage location, like a new backup.
+      const target = await ctx.gateway.storages.target(null);
+      return importBackup(
+        { prisma: ctx.gateway.prisma, storage: target.driver, storageId: target.storageId, audit: ctx.gateway.audit, importDir: ctx.gateway.config.importDir },
         { plugin: ctx.gateway.engines.plugin(input.plugin), path: input.path, name: input.name },
         actorOf(ctx),
-      ),
+      );
+    },
   }),
   syncEngineBackups: t.field({
     type: SyncResultRef,

@@ -8,5 +8,11 @@ import './engine.ts';
 import './backup.ts';
 import './job.ts';
 import './api-key.ts';
+import './storage.ts';
+import './backup-lifecycle.ts';
+import './retention.ts';
+import './schedule.ts';
+import './webhook.ts';
+import './gateway-dump.ts';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -7,6 +7,7 @@ import { actorOf } from '../context.ts';
 import { BackupRef, BackupStrategyEnum, BackupTypeEnum } from './backup.ts';
 import { EngineRef } from './engine.ts';
 import { connectionType, pageArgs, toConnection } from './pagination.ts';
+import { ExternalLocationInput, StorageCredentialsInput } from './storage.ts';
 
 const JobKindEnum = builder.enumType('JobKind', { values: ['BACKUP', 'RESTORE', 'VERIFY', 'DELETE'] as const });
 const JobStatusEnum = builder.enumType('JobStatus', { values: ['QUEUED', 'RUNNING', 'CANCELING', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const });
@@ -48,7 +49,7 @@ export const JobRef = builder.objectRef<Job>('Job').implement({
     status: t.field({ type: JobStatusEnum, resolve: (j) => j.status }),
     engine: t.field({ type: EngineRef, nullable: true, resolve: (j, _a, ctx) => (j.engineId ? ctx.gateway.engines.find(j.engineId) : null) }),
     backup: t.field({ type: BackupRef, nullable: true, resolve: (j, _a, ctx) => (j.backupId ? ctx.gateway.backups.find(j.backupId) : null) }),
-    input: t.field({ type: 'JSON', resolve: (j) => j.input }),
+    input: t.field({ type: 'JSON', resolve: (j) => publicJobInput(j.input) }),
     progress: t.field({ type: JobProgressRef, resolve: (j) => readProgress(j.progress) }),
     error: t.field({
       type: JobErrorRef,
@@ -109,6 +110,8 @@ const StartBackupInput = builder.inputType('StartBackupInput', {
     name: t.string(),
     labels: t.field({ type: 'JSON' }),
     timeoutSeconds: t.int({ description: 'Job timeout; the gateway default when omitted' }),
+    storageId: t.id({ description: 'A registered storage location ("local" = built in); the default one when omitted' }),
+    location: t.field({ type: ExternalLocationInput, description: 'An external location for this backup only, instead of a registered one' }),
   }),
 });
 
@@ -128,6 +131,8 @@ const StartRestoreInput = builder.inputType('StartRestoreInput', {
       description: 'Drop existing target collections first, for engines that restore only into absent ones (milvus-backup)',
     }),
     timeoutSeconds: t.int(),
+    force: t.boolean({ defaultValue: false, description: 'Restore a DAMAGED backup anyway (files are still checked while read)' }),
+    credentials: t.field({ type: StorageCredentialsInput, description: 'For a backup in an external location' }),
   }),
 });
 
@@ -135,7 +140,8 @@ builder.mutationFields((t) => ({
   startBackup: t.field({
     type: JobRef,
     args: { input: t.arg({ type: StartBackupInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.gateway.jobs.startBackup({ ...input, engineId: String(input.engineId) }, actorOf(ctx)),
+    resolve: (_root, { input }, ctx) =>
+      ctx.gateway.jobs.startBackup({ ...input, engineId: String(input.engineId), storageId: input.storageId ? String(input.storageId) : null }, actorOf(ctx)),
   }),
   startRestore: t.field({
     type: JobRef,
@@ -169,3 +175,12 @@ builder.subscriptionFields((t) => ({
     resolve: (job) => job,
   }),
 }));
+
+/** Job.input as the API shows it: sealed credentials of storage locations are left out. */
+function publicJobInput(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const { storageCredentials: _sealed, externalLocation, ...rest } = input as Record<string, unknown>;
+  if (typeof externalLocation !== 'object' || externalLocation === null) return rest;
+  const { sealedCredentials: _credentials, ...location } = externalLocation as Record<string, unknown>;
+  return { ...rest, externalLocation: location };
+}

@@ -1,0 +1,118 @@
+import type { Schedule } from '../../db/client.ts';
+import { parseRetentionPolicy } from '../../lifecycle/retention.ts';
+import { nextRuns } from '../../lifecycle/schedules.ts';
+import { builder } from '../builder.ts';
+import { actorOf } from '../context.ts';
+import { BackupStrategyEnum, BackupTypeEnum } from './backup.ts';
+import { EngineRef } from './engine.ts';
+import { RetentionPolicyInput, RetentionPolicyRef } from './retention.ts';
+import { StorageRef } from './storage.ts';
+
+const ScheduleRef = builder.objectRef<Schedule>('Schedule').implement({
+  description: 'Backups on a cron schedule (croner syntax; 6 fields = with seconds) in a time zone',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    engine: t.field({ type: EngineRef, nullable: true, resolve: (s, _a, ctx) => ctx.gateway.engines.find(s.engineId) }),
+    cron: t.exposeString('cron'),
+    timezone: t.exposeString('timezone'),
+    collections: t.stringList({ description: 'Empty = every collection', resolve: (s) => s.collections }),
+    strategy: t.field({ type: BackupStrategyEnum, resolve: (s) => s.strategy }),
+    type: t.field({ type: BackupTypeEnum, resolve: (s) => s.type }),
+    storage: t.field({
+      type: StorageRef,
+      nullable: true,
+      description: 'Null = the default location at each run',
+      resolve: (s, _a, ctx) => (s.storageId ? ctx.gateway.storages.find(s.storageId) : null),
+    }),
+    retention: t.field({ type: RetentionPolicyRef, nullable: true, resolve: (s) => (s.retention === null ? null : parseRetentionPolicy(s.retention)) }),
+    paused: t.exposeBoolean('paused'),
+    nextRuns: t.field({
+      type: ['DateTime'],
+      args: { count: t.arg.int({ defaultValue: 3 }) },
+      description: 'The next slots (none while paused)',
+      resolve: (s, { count }) => (s.paused ? [] : nextRuns(s, count ?? 3)),
+    }),
+    lastSlotAt: t.field({ type: 'DateTime', nullable: true, description: 'The newest slot a replica claimed and ran', resolve: (s) => s.lastSlotAt }),
+    lastRunAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.lastRunAt }),
+    lastJobId: t.exposeID('lastJobId', { nullable: true }),
+    lastError: t.exposeString('lastError', { nullable: true, description: 'Why the last slot could not start a backup (e.g. job_already_in_progress)' }),
+    createdBy: t.exposeString('createdBy'),
+    createdAt: t.field({ type: 'DateTime', resolve: (s) => s.createdAt }),
+  }),
+});
+
+const CreateScheduleInput = builder.inputType('CreateScheduleInput', {
+  fields: (t) => ({
+    engineId: t.id({ required: true }),
+    cron: t.string({ required: true, description: 'e.g. "0 3 * * *" (daily 03:00) or "*/30 * * * * *" (every 30 s)' }),
+    timezone: t.string({ defaultValue: 'UTC' }),
+    collections: t.stringList({ description: 'Omit for every collection' }),
+    strategy: t.field({ type: BackupStrategyEnum, defaultValue: 'LOGICAL' }),
+    type: t.field({ type: BackupTypeEnum, defaultValue: 'FULL' }),
+    storageId: t.id({ description: 'A registered location; the default one when omitted' }),
+    retention: t.field({ type: RetentionPolicyInput, description: "Applied to this schedule's backups after each run" }),
+    name: t.string(),
+    paused: t.boolean({ defaultValue: false }),
+  }),
+});
+
+const UpdateScheduleInput = builder.inputType('UpdateScheduleInput', {
+  fields: (t) => ({
+    cron: t.string(),
+    timezone: t.string(),
+    collections: t.stringList(),
+    strategy: t.field({ type: BackupStrategyEnum }),
+    type: t.field({ type: BackupTypeEnum }),
+    storageId: t.id(),
+    retention: t.field({ type: RetentionPolicyInput }),
+    clearRetention: t.boolean({ description: 'Remove the schedule\'s own policy (the engine\'s then applies)' }),
+    name: t.string(),
+  }),
+});
+
+builder.queryFields((t) => ({
+  schedules: t.field({ type: [ScheduleRef], args: { engineId: t.arg.id() }, resolve: (_r, { engineId }, ctx) => ctx.gateway.schedules.list(engineId ? String(engineId) : null) }),
+  schedule: t.field({
+    type: ScheduleRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => ctx.gateway.schedules.find(String(id)),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createSchedule: t.field({
+    type: ScheduleRef,
+    description: 'An invalid cron fails with invalid_cron and the parser\'s message',
+    args: { input: t.arg({ type: CreateScheduleInput, required: true }) },
+    resolve: (_r, { input }, ctx) =>
+      ctx.gateway.schedules.create({ ...input, engineId: String(input.engineId), storageId: input.storageId ? String(input.storageId) : null }, actorOf(ctx)),
+  }),
+  updateSchedule: t.field({
+    type: ScheduleRef,
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateScheduleInput, required: true }) },
+    resolve: (_r, { id, input }, ctx) => {
+      const { clearRetention, storageId, retention, ...rest } = input;
+      return ctx.gateway.schedules.update(
+        String(id),
+        {
+          ...rest,
+          ...(storageId !== undefined && storageId !== null ? { storageId: String(storageId) } : {}),
+          ...(clearRetention ? { retention: null } : retention ? { retention } : {}),
+        },
+        actorOf(ctx),
+      );
+    },
+  }),
+  pauseSchedule: t.field({
+    type: ScheduleRef,
+    description: 'paused: false resumes; slots passed while paused are not run',
+    args: { id: t.arg.id({ required: true }), paused: t.arg.boolean({ defaultValue: true }) },
+    resolve: (_r, { id, paused }, ctx) => ctx.gateway.schedules.pause(String(id), paused ?? true, actorOf(ctx)),
+  }),
+  deleteSchedule: t.boolean({
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => ctx.gateway.schedules.delete(String(id), actorOf(ctx)),
+  }),
+}));

@@ -1,0 +1,7 @@
+// The public entry for plugin authors (`backup-gateway/plugin`): the contract, the archive a plugin reads and
+// writes, the one error class with its codes, and the gateway's own zod — a plugin builds its config schema
+// with the zod the gateway validates it with.
+export * from './engines/contract.ts';
+export * from './storage/archive-types.ts';
+export { ERROR_CATALOGUE, GatewayError, isErrorCode, type ErrorCode, type ErrorType } from './errors.ts';
+export { z } from 'zod';

@@ -1,0 +1,34 @@
+// Headless Debian Chromium driven by playwright-core, for the dashboard tests. Only loopback traffic.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO_ROOT } from '../helpers/child-gateway.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const TEST_OUTPUT = path.join(REPO_ROOT, 'test-output');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+}
+
+/** A full-page screenshot in test-output/, named after the test; returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(TEST_OUTPUT, { recursive: true });
+  const file = path.join(TEST_OUTPUT, `${name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Collects what the page logs and throws, so a failing test can say why. */
+export function recordPageProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  return problems;
+}
