@@ -2,7 +2,8 @@
 import type { Backup, Engine, Job, JobKind, JobStatus, Prisma, PrismaClient } from '../db/client.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import type { EngineService } from '../catalog/engines.ts';
-import { BUILTIN_STORAGE_ID, type StorageCredentialsInput, type StorageLocationInput, type StorageService } from '../catalog/storages.ts';
+import type { StorageCredentialsInput, StorageLocationInput } from '../catalog/storage-location.ts';
+import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts';
 import { isUuid } from '../catalog/engines.ts';
 import { validateCollectionName, validateName } from '../catalog/names.ts';
 import type { Capability } from '../engines/contract.ts';
