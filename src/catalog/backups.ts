@@ -1,6 +1,7 @@
 // The backup catalog: listing, reading and deleting backups.
 import type { Backup, BackupStatus, Prisma, PrismaClient } from '../db/client.ts';
 import { GatewayError } from '../errors.ts';
+import { ACTIVE_STATUSES } from '../jobs/job-bus.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import type { AuditLog } from './audit.ts';
 import { wrapPluginError } from '../jobs/plugin-call.ts';
@@ -58,7 +59,7 @@ export class BackupService {
   async delete(id: string, actor: string, options: { jobId?: string; sealedCredentials?: string | null } = {}): Promise<Backup> {
     const backup = await this.get(id);
     if (backup.status === 'DELETED') throw new GatewayError('backup_not_found', `Backup "${backup.name}" is already deleted`);
-    const inUse = await this.prisma.job.findFirst({ where: { backupId: id, status: { in: ['QUEUED', 'RUNNING', 'CANCELING'] }, ...(options.jobId ? { id: { not: options.jobId } } : {}) } });
+    const inUse = await this.prisma.job.findFirst({ where: { backupId: id, status: { in: ACTIVE_STATUSES }, ...(options.jobId ? { id: { not: options.jobId } } : {}) } });
     if (inUse) throw new GatewayError('backup_in_use', `Backup "${backup.name}" is used by ${inUse.kind.toLowerCase()} job ${inUse.id}; cancel it first`);
     const child = await this.prisma.backup.findFirst({ where: { parentId: id, status: { not: 'DELETED' } } });
     if (child) throw new GatewayError('backup_in_use', `Incremental backup "${child.name}" builds on "${backup.name}"; delete it first`);

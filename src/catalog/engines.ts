@@ -3,6 +3,7 @@ import type { Engine, PrismaClient } from '../db/client.ts';
 import type { EngineInstance, EnginePlugin } from '../engines/contract.ts';
 import { parsePluginConfig, redactedConfig, splitSecrets } from '../engines/plugin-config.ts';
 import { GatewayError } from '../errors.ts';
+import { ACTIVE_STATUSES } from '../jobs/job-bus.ts';
 import type { GatewayLogger, Redactor } from '../log.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { AuditLog } from './audit.ts';
@@ -17,7 +18,6 @@ export interface EngineServiceDeps {
   audit: AuditLog;
 }
 
-const ACTIVE_JOB_STATUSES = ['QUEUED', 'RUNNING', 'CANCELING'] as const;
 
 export class EngineService {
   private readonly instances = new Map<string, { updatedAt: number; instance: EngineInstance }>();
@@ -85,7 +85,7 @@ export class EngineService {
 
   async remove(id: string, actor: string): Promise<boolean> {
     const engine = await this.get(id);
-    const active = await this.deps.prisma.job.count({ where: { engineId: id, status: { in: [...ACTIVE_JOB_STATUSES] } } });
+    const active = await this.deps.prisma.job.count({ where: { engineId: id, status: { in: ACTIVE_STATUSES } } });
     if (active > 0) throw new GatewayError('job_already_in_progress', `Engine "${engine.name}" has ${active} active job(s); cancel them first`);
     await this.deps.prisma.engine.delete({ where: { id } });
     await this.instances.get(id)?.instance.close?.();

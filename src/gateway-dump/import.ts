@@ -9,10 +9,10 @@ import { SecretBox } from '../secret-box.ts';
 import { DumpEndLineSchema, DumpHeaderSchema, DumpRowLineSchema, invalidDump, type DumpHeader } from './format.ts';
 import { replacementSecret, resealRowFromDump } from './secrets.ts';
 import { appliedMigrations, deferredColumns, describeTables, isDatabaseEmpty, quoteIdent, type RawSql, type TableInfo } from './tables.ts';
+import { ACTIVE_STATUSES } from '../jobs/job-bus.ts';
 
 const BATCH_ROWS = 500;
 const IMPORT_TIMEOUT_MS = 60 * 60 * 1000;
-const ACTIVE_JOB_STATUSES = ['QUEUED', 'RUNNING', 'CANCELING'] as const;
 
 export interface ImportDumpOptions {
   file: string;
@@ -206,7 +206,7 @@ class TableLoader {
 
 /** Their process is not this one: like jobs whose gateway died, they end `interrupted` rather than run twice. */
 async function endJobsActiveAtDumpTime(tx: Parameters<Parameters<PrismaClient['$transaction']>[0]>[0]): Promise<number> {
-  const active = await tx.job.findMany({ where: { status: { in: [...ACTIVE_JOB_STATUSES] } }, select: { id: true, kind: true, backupId: true } });
+  const active = await tx.job.findMany({ where: { status: { in: ACTIVE_STATUSES } }, select: { id: true, kind: true, backupId: true } });
   if (active.length === 0) return 0;
   const now = new Date();
   await tx.job.updateMany({

@@ -5,6 +5,8 @@ import type { Job } from '../db/client.ts';
 import { GatewayError } from '../errors.ts';
 
 export const TERMINAL_STATUSES = ['SUCCEEDED', 'FAILED', 'CANCELED'] as const;
+/** A job in one of these still holds its engine (and its backup). */
+export const ACTIVE_STATUSES: Job['status'][] = ['QUEUED', 'RUNNING', 'CANCELING'];
 
 export function isTerminal(status: Job['status']): boolean {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);

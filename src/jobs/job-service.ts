@@ -1,5 +1,5 @@
 // Starting, cancelling and reading jobs. Validation happens here, before anything is written.
-import type { Backup, Engine, Job, JobKind, JobStatus, Prisma, PrismaClient } from '../db/client.ts';
+import type { Backup, Engine, Job, JobKind, Prisma, PrismaClient } from '../db/client.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import type { EngineService } from '../catalog/engines.ts';
 import type { StorageCredentialsInput, StorageLocationInput } from '../catalog/storage-location.ts';
@@ -9,12 +9,11 @@ import { validateCollectionName, validateName } from '../catalog/names.ts';
 import type { Capability } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
-import { isTerminal, type JobBus } from './job-bus.ts';
+import { ACTIVE_STATUSES, isTerminal, type JobBus } from './job-bus.ts';
 import { RestoreJobInput, type BackupJobInput } from './job-input.ts';
 import { initialProgress } from './progress.ts';
 import { backupChain } from './restore-job.ts';
 
-export const ACTIVE_STATUSES: JobStatus[] = ['QUEUED', 'RUNNING', 'CANCELING'];
 /** Kinds that hold the engine: one of them at a time per engine. */
 const EXCLUSIVE_KINDS: JobKind[] = ['BACKUP', 'RESTORE'];
 
