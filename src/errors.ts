@@ -37,6 +37,7 @@ export const ERROR_CATALOGUE = {
   // storage locations, schedules, webhooks (issue 7)
   storage_not_found: { type: 'invalid_request', status: 404 },
   invalid_storage_config: { type: 'invalid_request', status: 400 },
+  invalid_storage_location: { type: 'invalid_request', status: 400 },
   storage_unreachable: { type: 'invalid_request', status: 400 },
   storage_in_use: { type: 'invalid_request', status: 409 },
   storage_credentials_required: { type: 'invalid_request', status: 400 },

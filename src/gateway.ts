@@ -91,7 +91,9 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const bus = redis?.bus ?? new JobBus();
   const engines = new EngineService({ prisma, plugins, secretBox, redactor, logger, audit });
   await engines.loadSecretsForRedaction();
-  const storages = new StorageService({ prisma, secretBox, redactor, logger, audit, builtIn: storage, identities: await loadAgeIdentities(config.ageIdentityFile, redactor) });
+  await storage.claimRoot();
+  const protectedFolders = { dataDir: config.dataDir, others: [config.dumpsDir, ...(config.importDir ? [config.importDir] : [])] };
+  const storages = new StorageService({ prisma, secretBox, redactor, logger, audit, builtIn: storage, identities: await loadAgeIdentities(config.ageIdentityFile, redactor), protectedFolders });
   await storages.loadSecretsForRedaction();
   const backups = new BackupService(prisma, storage, audit, engines, (backup, sealed) => storages.forBackup(backup, sealed));
   const webhooks = new WebhookService({ prisma, secretBox, redactor, logger, audit, bus, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookMaxAttempts });

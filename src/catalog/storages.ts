@@ -1,6 +1,5 @@
 // Storage locations: the built-in local folder, registered ones (local folders, S3 buckets) with sealed credentials
 // and optional age encryption, and per-job external locations. Hands out the driver each backup lives in.
-import { mkdir } from 'node:fs/promises';
 import type { Backup, Job, PrismaClient, Storage } from '../db/client.ts';
 import { GatewayError } from '../errors.ts';
 import type { GatewayLogger, Redactor } from '../log.ts';
@@ -12,6 +11,7 @@ import { LocalFsStorage } from '../storage/local-fs.ts';
 import type { S3Credentials, S3Storage } from '../storage/s3.ts';
 import type { AuditLog } from './audit.ts';
 import { isUuid } from './engines.ts';
+import { assertDedicatedFolder, type ProtectedFolders } from './local-location.ts';
 import { validateName } from './names.ts';
 import {
   credentialsSchema,
@@ -67,6 +67,8 @@ export interface StorageServiceDeps {
   builtIn: LocalFsStorage;
   /** age identities that decrypt encrypted backups (GATEWAY_AGE_IDENTITY_FILE); empty = none. */
   identities: readonly string[];
+  /** Folders a local location may not be, contain or sit in (the data directory, dumps, imports). */
+  protectedFolders: ProtectedFolders;
 }
 
 export class StorageService {
@@ -103,6 +105,7 @@ export class StorageService {
     if (location.kind === 'S3' && !credentials) throw new GatewayError('invalid_storage_config', 'an S3 location needs credentials { accessKeyId, secretAccessKey }');
     if (location.kind === 'LOCAL' && credentials) throw new GatewayError('invalid_storage_config', 'a local folder takes no credentials');
     if (await this.deps.prisma.storage.findUnique({ where: { name } })) throw new GatewayError('name_already_taken', `A storage location named "${name}" already exists`);
+    if (location.kind === 'LOCAL') await this.#assertDedicated(location.path);
     this.#remember(credentials);
     // Prove the location works before anyone's backups depend on it.
     const probe = await this.#buildDriver(location, credentials);
@@ -298,6 +301,13 @@ export class StorageService {
     };
   }
 
+  /** A new local location must be a folder of its own, apart from the gateway's folders and every other location. */
+  async #assertDedicated(folder: string): Promise<void> {
+    const rows = await this.deps.prisma.storage.findMany({ where: { kind: 'LOCAL' } });
+    const locations = rows.map((row) => this.#location(row)).flatMap((location) => (location.kind === 'LOCAL' ? [location.path] : []));
+    await assertDedicatedFolder(folder, { ...this.deps.protectedFolders, locations: [this.deps.builtIn.root, ...locations] });
+  }
+
   async #row(id: string): Promise<Storage> {
     const row = isUuid(id) ? await this.deps.prisma.storage.findUnique({ where: { id } }) : null;
     if (!row) throw new GatewayError('storage_not_found', `No storage location with id "${id.slice(0, 64)}"`);
@@ -327,7 +337,8 @@ export class StorageService {
         close: () => undefined,
         async check() {
           try {
-            await mkdir(location.path, { recursive: true });
+            // The marker is what later lets reconcile delete orphans here: the gateway made this folder.
+            await driver.claimRoot();
           } catch (error) {
             throw new GatewayError('storage_unreachable', `cannot create ${location.path}: ${(error as Error).message}`);
           }

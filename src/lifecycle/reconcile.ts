@@ -6,6 +6,7 @@ import { Prisma } from '../db/client.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts';
 import { GatewayError } from '../errors.ts';
+import { isBackupObjectKey } from '../storage/archive-layout.ts';
 import { markDamaged, type DamagedFile, type DamageListener } from './damage.ts';
 
 export interface ReconcileMissing {
@@ -22,7 +23,8 @@ export interface ReconcileOrphan {
   bytes: number;
   /** The backup folder it sits in, when the name looks like one. */
   backupId: string | null;
-  reason: 'no_catalog_entry' | 'backup_deleted' | 'backup_failed' | 'not_in_backup';
+  /** `not_a_backup_file`: the name does not follow the archive layout; listed, never deleted. */
+  reason: 'no_catalog_entry' | 'backup_deleted' | 'backup_failed' | 'not_in_backup' | 'not_a_backup_file';
 }
 
 export interface ReconcileResult {
@@ -49,6 +51,12 @@ export async function reconcileStorage(
   const view = await deps.storages.get(storageId);
   const driver = await deps.storages.byId(view.id);
   if (!driver.listObjects) throw new GatewayError('capability_not_supported', `${driver.kind} storage cannot list its objects`);
+  // A local folder the gateway did not create (no marker) may hold anyone's files: list, never delete.
+  if (options.deleteOrphans && driver.ownsRoot && !(await driver.ownsRoot())) {
+    throw new GatewayError('invalid_storage_location', `${view.url} holds no marker file of the gateway, so reconcile deletes nothing there; run it without deleteOrphans to list what it finds`, {
+      details: { storageId: view.id },
+    });
+  }
   const stored = new Map<string, number>();
   for await (const object of driver.listObjects()) stored.set(object.key, object.bytes);
 
@@ -92,12 +100,14 @@ export async function reconcileStorage(
     else if ((OWNING as readonly string[]).includes(backup.status)) {
       reason = backup.status === 'PENDING' || backup.artifacts.some((artifact) => artifact.path === path) ? null : 'not_in_backup';
     } else reason = backup.status === 'DELETED' ? 'backup_deleted' : 'backup_failed';
+    if (reason && !isBackupObjectKey(key)) reason = 'not_a_backup_file';
     if (reason) result.orphans.push({ key, bytes, backupId: folder, reason });
   }
 
   if (options.deleteOrphans && result.orphans.length > 0) {
     if (!driver.deleteObject) throw new GatewayError('capability_not_supported', `${driver.kind} storage cannot delete single objects`);
     for (const orphan of result.orphans) {
+      if (orphan.reason === 'not_a_backup_file') continue;
       await driver.deleteObject(orphan.key);
       result.deletedOrphans += 1;
     }

@@ -47,3 +47,21 @@ export function documentsPath(segment: string, chunkNumber: number): string {
 export function extraPath(segment: string): string {
   return `extras/${segment}.json`;
 }
+
+const BACKUP_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SEGMENT = String.raw`[A-Za-z0-9_~.-]{1,255}`;
+/** Every path a portable or native backup writes inside its folder (native copies under native/). */
+const BACKUP_FILE = new RegExp(
+  String.raw`^(?:manifest\.json|collections/${SEGMENT}/(?:schema\.json|documents-\d{5,}\.jsonl\.gz)|extras/${SEGMENT}\.json|native/[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*)$`,
+);
+
+/**
+ * True when a storage key (`<backupId>/<path>`) has the shape of a file the gateway writes: a backup id folder and
+ * a path of the archive layout. Reconcile never deletes anything else, whatever folder it was pointed at.
+ */
+export function isBackupObjectKey(key: string): boolean {
+  const slash = key.indexOf('/');
+  if (slash <= 0) return false;
+  const path = key.slice(slash + 1);
+  return BACKUP_ID.test(key.slice(0, slash)) && BACKUP_FILE.test(path) && !path.split('/').some((segment) => segment === '.' || segment === '..');
+}

@@ -31,6 +31,8 @@ export interface StorageDriver {
   sweepTemp(): Promise<number>;
   /** Every committed object under the storage root (catalog reconciliation). */
   listObjects?(): AsyncIterable<StoredObject>;
+  /** Local folders: true when the root holds the marker the gateway writes into locations it creates. */
+  ownsRoot?(): Promise<boolean>;
   /** Removes one object by its key as listObjects() names it (orphan cleanup). */
   deleteObject?(key: string): Promise<void>;
   /** Set when files written through this driver are encrypted; the manifest records it. */

@@ -90,6 +90,10 @@ export class EncryptingStorage implements StorageDriver {
     return this.#inner.listObjects();
   }
 
+  async ownsRoot(): Promise<boolean> {
+    return this.#inner.ownsRoot ? this.#inner.ownsRoot() : true;
+  }
+
   async deleteObject(key: string): Promise<void> {
     if (!this.#inner.deleteObject) throw new Error(`${this.kind} storage cannot delete single objects`);
     await this.#inner.deleteObject(key);

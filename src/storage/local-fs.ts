@@ -1,6 +1,6 @@
 // Backups as plain files under <root>/<backupId>/<path>, each written to a temp name and renamed when whole.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -12,6 +12,11 @@ import type { ArtifactWriteHandle, StorageDriver, StoredObject } from './driver.
 /** `<final>.tmp-<16 hex>`: the only names sweepTemp() removes, and never a committed file's name. */
 const TEMP_SUFFIX = /\.tmp-[0-9a-f]{16}$/;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/** The file the gateway puts in every local location it creates; reconcile deletes nothing in a folder without it. */
+export const OWNER_MARKER = '.backup-gateway-location';
+/** Backups are private: whatever the umask, files are 0600 and folders 0700. */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
 
 export class LocalFsStorage implements StorageDriver {
   readonly kind = 'local-fs';
@@ -21,6 +26,37 @@ export class LocalFsStorage implements StorageDriver {
 
   constructor(options: { root: string }) {
     this.root = resolve(options.root);
+  }
+
+  /** Creates the root (0700) and the owner marker when missing: the gateway made this folder for backups. */
+  async claimRoot(): Promise<void> {
+    try {
+      await makeDirDurably(this.root);
+      const handle = await open(join(this.root, OWNER_MARKER), 'wx', PRIVATE_FILE_MODE).catch((error: unknown) => {
+        if (errorCode(error) === 'EEXIST') return null;
+        throw error;
+      });
+      if (handle) {
+        try {
+          await handle.writeFile(`${JSON.stringify({ createdBy: 'backup-gateway', createdAt: new Date().toISOString() })}\n`);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await syncDir(this.root);
+      }
+    } catch (error) {
+      throw storageError(`cannot prepare ${this.root}`, error, {});
+    }
+  }
+
+  /** True when the root holds the owner marker (a regular file, not a symlink). */
+  async ownsRoot(): Promise<boolean> {
+    try {
+      return (await lstat(join(this.root, OWNER_MARKER))).isFile();
+    } catch {
+      return false;
+    }
   }
 
   locationOf(backupId: string): string {
@@ -33,7 +69,7 @@ export class LocalFsStorage implements StorageDriver {
     let handle: FileHandle;
     try {
       await makeDirDurably(dirname(finalPath));
-      handle = await open(tempPath, 'wx');
+      handle = await open(tempPath, 'wx', PRIVATE_FILE_MODE);
     } catch (error) {
       throw storageError(`cannot create ${backupId}/${path}`, error, { backupId, path });
     }
@@ -113,7 +149,7 @@ export class LocalFsStorage implements StorageDriver {
       for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
         const entryPath = join(dir, entry.name);
         if (entry.isDirectory()) yield* visit(entryPath, root);
-        else if (entry.isFile() && !TEMP_SUFFIX.test(entry.name)) {
+        else if (entry.isFile() && !TEMP_SUFFIX.test(entry.name) && !(dir === root && entry.name === OWNER_MARKER)) {
           yield { key: relative(root, entryPath).split(sep).join('/'), bytes: (await stat(entryPath)).size };
         }
       }
@@ -293,7 +329,7 @@ function assertSafeSegment(segment: string, what: string, backupId: string, path
 
 /** mkdir -p, then fsync the parent of every folder it created so the new entries survive a crash. */
 async function makeDirDurably(dir: string): Promise<void> {
-  const firstCreated = await mkdir(dir, { recursive: true });
+  const firstCreated = await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   if (firstCreated === undefined) return;
   const created: string[] = [];
   for (let current = dir; ; current = dirname(current)) {

@@ -228,8 +228,8 @@ describe('S3 storage, encryption, verification and reconciliation through GraphQ
     expect(report.damagedBackups).toEqual([secondId]);
     expect(report.orphans).toEqual(
       expect.arrayContaining([
-        { key: 'stray.txt', reason: 'no_catalog_entry' },
-        { key: `${secondId}/extra-file.bin`, reason: 'not_in_backup' },
+        { key: 'stray.txt', reason: 'not_a_backup_file' },
+        { key: `${secondId}/extra-file.bin`, reason: 'not_a_backup_file' },
         { key: '6f1c2a4e-0000-4000-8000-000000000000/manifest.json', reason: 'no_catalog_entry' },
       ]),
     );
@@ -239,11 +239,13 @@ describe('S3 storage, encryption, verification and reconciliation through GraphQ
     expect((await getBackup(secondId)).status).toBe('DAMAGED');
     expect((await getBackup(secondId)).damage.source).toBe('reconcile');
 
+    // Only names of the archive layout are ever deleted: files someone else put there stay.
     const cleaned = (await t.gql(query, { id: storageId, d: true })).data!.reconcileStorage;
-    expect(cleaned.deletedOrphans).toBe(3);
-    expect(await s3.listKeys('gw/stray.txt')).toEqual([]);
-    expect(await s3.listKeys(`gw/${secondId}/extra-file.bin`)).toEqual([]);
-    expect((await t.gql(query, { id: storageId, d: false })).data!.reconcileStorage.orphans).toEqual([]);
+    expect(cleaned.deletedOrphans).toBe(1);
+    expect(await s3.listKeys('gw/6f1c2a4e-0000-4000-8000-000000000000/')).toEqual([]);
+    expect(await s3.listKeys('gw/stray.txt')).toEqual(['gw/stray.txt']);
+    expect(await s3.listKeys(`gw/${secondId}/extra-file.bin`)).toEqual([`gw/${secondId}/extra-file.bin`]);
+    expect((await t.gql(query, { id: storageId, d: false })).data!.reconcileStorage.orphans.map((o: { reason: string }) => o.reason)).toEqual(['not_a_backup_file', 'not_a_backup_file']);
 
     const deleted = await t.gql(`mutation($id: ID!) { deleteBackup(id: $id) { status } }`, { id: secondId });
     expect(deleted.data!.deleteBackup.status).toBe('DELETED');

@@ -83,7 +83,7 @@ const ReconcileOrphanRef = builder.objectRef<ReconcileOrphan>('ReconcileOrphan')
     key: t.exposeString('key', { description: 'Relative to the location: <backupId>/<path>' }),
     bytes: t.exposeFloat('bytes'),
     backupId: t.exposeString('backupId', { nullable: true }),
-    reason: t.exposeString('reason', { description: 'no_catalog_entry, backup_deleted, backup_failed or not_in_backup' }),
+    reason: t.exposeString('reason', { description: 'no_catalog_entry, backup_deleted, backup_failed, not_in_backup, or not_a_backup_file (never deleted)' }),
   }),
 });
 
