@@ -20,7 +20,7 @@ import type { EnginePlugin } from './engines/contract.ts';
 import { loadExternalPlugins } from './engines/external-plugins.ts';
 import { JobBus } from './jobs/job-bus.ts';
 import { JobService } from './jobs/job-service.ts';
-import { endInterruptedJobs } from './jobs/recovery.ts';
+import { endInterruptedJobs, failStrandedBackups } from './jobs/recovery.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { actOnReplicaNews, connectRedisJobBus } from './jobs/redis-bus.ts';
 import { createLogger, Redactor, type GatewayLogger } from './log.ts';
@@ -136,6 +136,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     if (swept > 0) logger.warn('removed temp files left by a previous process', { files: swept });
   }
   if (interrupted > 0) logger.warn('ended jobs interrupted by a previous process', { jobs: interrupted });
+  const stranded = await failStrandedBackups(prisma, { everyPending: exclusive });
+  if (stranded > 0) logger.warn('marked FAILED backups left PENDING by jobs that ended', { backups: stranded });
   const retention = new RetentionService({ prisma, engines, jobs, audit });
   const scheduler = new Scheduler({ prisma, jobs, logger });
   const schedules = new ScheduleService({ prisma, engines, storages, audit, onChange: () => scheduler.wake() });

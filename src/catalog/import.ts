@@ -50,8 +50,11 @@ export async function importBackup(
     await recordNativeBackup(deps.prisma, backup.id, manifest, sink.files());
   } catch (error) {
     // Nothing half-added: the files and the row go.
-    await sink.abort();
-    await deps.prisma.backup.delete({ where: { id: backup.id } });
+    try {
+      await sink.abort();
+    } finally {
+      await deps.prisma.backup.delete({ where: { id: backup.id } });
+    }
     throw toGatewayError(error, 'storage_error');
   }
   await deps.audit.record(actor, 'backup.import', 'backup', backup.id, { file, plugin: plugin.name });

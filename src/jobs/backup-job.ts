@@ -5,6 +5,7 @@ import { GatewayError } from '../errors.ts';
 import { createArchiveWriter } from '../storage/archive-writer.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { BackupJobInput } from './job-input.ts';
+import { failBackup } from './backup-failure.ts';
 import { callPlugin } from './plugin-call.ts';
 
 export async function runBackupJob(
@@ -71,8 +72,7 @@ export async function runBackupJob(
       });
     });
   } catch (error) {
-    await writer.abort();
-    await prisma.backup.update({ where: { id: backup.id }, data: { status: 'FAILED' } });
+    await failBackup(prisma, backup.id, () => writer.abort());
     throw error;
   }
 }

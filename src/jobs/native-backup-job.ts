@@ -6,6 +6,7 @@ import type { StorageDriver } from '../storage/driver.ts';
 import { createNativeSink } from '../storage/native-sink.ts';
 import { recordNativeBackup } from '../catalog/native-records.ts';
 import { BackupJobInput } from './job-input.ts';
+import { failBackup } from './backup-failure.ts';
 import { callPlugin } from './plugin-call.ts';
 
 export async function runNativeBackupJob(
@@ -31,8 +32,7 @@ export async function runNativeBackupJob(
     const manifest = await sink.finalize({ plugin, ...result, createdAt: startedAt, finishedAt: new Date().toISOString() });
     await recordNativeBackup(prisma, backup.id, manifest, sink.files());
   } catch (error) {
-    await sink.abort();
-    await prisma.backup.update({ where: { id: backup.id }, data: { status: 'FAILED' } });
+    await failBackup(prisma, backup.id, () => sink.abort());
     throw error;
   }
 }

@@ -3,7 +3,7 @@ import type { Job, PrismaClient } from '../db/client.ts';
 import type { GatewayLogger } from '../log.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { DB_NOW } from './claim.ts';
-import type { JobBus } from './job-bus.ts';
+import { ACTIVE_STATUSES, type JobBus } from './job-bus.ts';
 
 export interface RecoveryDeps {
   prisma: PrismaClient;
@@ -34,6 +34,22 @@ export async function endInterruptedJobs(deps: RecoveryDeps & { everyRunningJob:
     if (done) ended++;
   }
   return ended;
+}
+
+/**
+ * Backups left PENDING though no job works on them any more (a job that ended without marking its backup, as older
+ * versions did when an S3 cleanup failed): FAILED. `everyPending` (embedded database, this process alone) also takes
+ * those without any job, an import cut short; with a shared database another replica may be importing right now.
+ */
+export async function failStrandedBackups(prisma: PrismaClient, options: { everyPending: boolean }): Promise<number> {
+  const { count } = await prisma.backup.updateMany({
+    where: {
+      status: 'PENDING',
+      AND: [{ jobs: { none: { status: { in: ACTIVE_STATUSES } } } }, ...(options.everyPending ? [] : [{ jobs: { some: {} } }])],
+    },
+    data: { status: 'FAILED', warnings: { push: 'its job ended without finishing it; marked FAILED at startup' } },
+  });
+  return count;
 }
 
 /** Shutdown: this process's own jobs that did not stop within their grace and the abort that followed. */
@@ -75,7 +91,8 @@ async function endJob(deps: RecoveryDeps, job: Job, how: { expiredOnly: boolean;
         logger.warn('cannot open the storage of an interrupted backup; its partial files stay', { jobId: job.id, error });
         return null;
       })) ?? storage;
-    await backupStorage.deleteBackup(job.backupId);
+    // The backup is FAILED even when its partial files cannot be removed (an unreachable bucket).
+    await backupStorage.deleteBackup(job.backupId).catch((error: unknown) => logger.warn('cannot remove the partial files of an interrupted backup', { jobId: job.id, error }));
     await prisma.backup.updateMany({ where: { id: job.backupId, status: 'PENDING' }, data: { status: 'FAILED', warnings: { push: 'interrupted: the gateway stopped mid-backup; partial files removed' } } });
   }
   logger.warn('job interrupted', { jobId: job.id, kind: job.kind, owner: job.leaseOwner, reason: how.event });

@@ -186,7 +186,8 @@ class PortableArchiveWriter implements ArchiveWriterSession, SinkHost {
     await Promise.allSettled([...this.#running]);
     await this.#storage.deleteBackup(this.#backupId).catch((error: unknown) => failures.push(error));
     if (failures.length > 0) {
-      throw this.#error(`aborting backup ${this.#backupId} left files behind`, new AggregateError(failures));
+      const reasons = failures.map((failure) => (failure instanceof Error ? failure.message : String(failure))).join('; ');
+      throw this.#error(`aborting backup ${this.#backupId} left files behind`, new AggregateError(failures, reasons));
     }
   }
 

@@ -277,14 +277,28 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : '';
 }
 
+/** The S3 error code (NoSuchBucket, AccessDenied, …) or the network error code (ECONNREFUSED, …), when there is one. */
+function s3Code(error: unknown): string | null {
+  if (!(error instanceof Error)) return null;
+  const network = (error as { code?: unknown }).code;
+  if (typeof network === 'string' && network !== '') return network;
+  const code = (error as { Code?: unknown }).Code;
+  if (typeof code === 'string' && code !== '') return code;
+  return error.name && error.name !== 'Error' && error.name !== 'UnknownError' ? error.name : null;
+}
+
+/** `NoSuchBucket: The specified bucket does not exist (HTTP 404)`: the code and the message, as S3 gave them. */
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  const message = error.message && error.message !== 'UnknownError' ? error.message : error.name;
+  const code = s3Code(error);
+  const text = error.message && error.message !== 'UnknownError' ? error.message : '';
+  const message = code && text && !text.startsWith(code) ? `${code}: ${text}` : text || code || 'unknown error';
   return status ? `${message} (HTTP ${status})` : message;
 }
 
 function storageError(message: string, cause: unknown, details: Record<string, unknown>): GatewayError {
   if (cause instanceof GatewayError) return cause;
-  return new GatewayError('storage_error', `${message}: ${describe(cause)}`, { cause, details });
+  const code = s3Code(cause);
+  return new GatewayError('storage_error', `${message}: ${describe(cause)}`, { cause, details: { ...details, ...(code ? { s3Code: code } : {}) } });
 }
