@@ -27,6 +27,7 @@ import { createLogger, Redactor, type GatewayLogger } from './log.ts';
 import { SecretBox } from './secret-box.ts';
 import { LocalFsStorage } from './storage/local-fs.ts';
 import type { StorageDriver } from './storage/driver.ts';
+import { privatizeTree, restrictUmask } from './storage/private-files.ts';
 import { plugins as builtInPlugins } from '../plugins/index.ts';
 
 export interface Gateway {
@@ -69,6 +70,8 @@ export interface CreateGatewayOptions {
 
 export async function createGateway(options: CreateGatewayOptions): Promise<Gateway> {
   const { config } = options;
+  // Every file the gateway or PGlite creates is private to this user, whatever umask it was started with.
+  restrictUmask();
   const redactor = new Redactor();
   redactor.add(config.masterKey);
   redactor.add(config.secretKey);
@@ -92,6 +95,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const engines = new EngineService({ prisma, plugins, secretBox, redactor, logger, audit });
   await engines.loadSecretsForRedaction();
   await storage.claimRoot();
+  const opened = await privatizeTree(config.dataDir);
+  if (opened > 0) logger.warn('removed group/other permissions from files in the data directory', { files: opened });
   const protectedFolders = { dataDir: config.dataDir, others: [config.dumpsDir, ...(config.importDir ? [config.importDir] : [])] };
   const storages = new StorageService({ prisma, secretBox, redactor, logger, audit, builtIn: storage, identities: await loadAgeIdentities(config.ageIdentityFile, redactor), protectedFolders });
   await storages.loadSecretsForRedaction();

@@ -16,7 +16,7 @@ export class SecretBox {
   /** Reads `<dataDir>/secret.key`, creating it (mode 0600) on first start. */
   static async fromKeyFile(dataDir: string): Promise<SecretBox> {
     const file = path.join(dataDir, 'secret.key');
-    await fs.mkdir(dataDir, { recursive: true });
+    await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
     try {
       return new SecretBox(Buffer.from((await fs.readFile(file, 'utf8')).trim(), 'base64'));
     } catch (error) {

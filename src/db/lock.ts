@@ -24,7 +24,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   // Two attempts: the second follows removing a stale lock.
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await writeFile(lockPath, `${process.pid}\n`, { flag: 'wx' });
+      await writeFile(lockPath, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
       heldHere.add(lockPath);
       return { path: lockPath, release: () => releaseLock(lockPath) };
     } catch (error) {

@@ -1,12 +1,12 @@
 // Opens the gateway's database: embedded PGlite in the data directory, or PostgreSQL when DATABASE_URL is
 // set. Applies pending migrations before handing out the Prisma client.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { GatewayError } from '../errors.ts';
+import { makePrivateDir } from '../storage/private-files.ts';
 import { PrismaClient } from './client.ts';
 import { lockDataDir } from './lock.ts';
 import { cachedPGliteTemplate } from './pglite-template.ts';
@@ -39,7 +39,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 async function openPGliteDataDir(options: OpenDatabaseOptions): Promise<Database> {
   const dataDir = path.resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  await makePrivateDir(dataDir);
   const lock = await lockDataDir(dataDir);
   let db: PGlite | undefined;
   try {

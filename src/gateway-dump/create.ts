@@ -51,7 +51,7 @@ export async function createGatewayDump(
   const finalPath = path.join(dumpsDir, fileName);
   const tempPath = path.join(dumpsDir, `.${fileName}.tmp-${randomBytes(6).toString('hex')}`);
   try {
-    await mkdir(dumpsDir, { recursive: true });
+    await mkdir(dumpsDir, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw new GatewayError('storage_error', `Cannot create the dumps directory ${dumpsDir}: ${(error as Error).message}`, { cause: error });
   }

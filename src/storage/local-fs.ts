@@ -8,15 +8,14 @@ import { pathToFileURL } from 'node:url';
 import { GatewayError } from '../errors.ts';
 import type { ArchiveFile } from './archive-types.ts';
 import type { ArtifactWriteHandle, StorageDriver, StoredObject } from './driver.ts';
+// Backups are private: whatever the umask, files are 0600 and folders 0700.
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.ts';
 
 /** `<final>.tmp-<16 hex>`: the only names sweepTemp() removes, and never a committed file's name. */
 const TEMP_SUFFIX = /\.tmp-[0-9a-f]{16}$/;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 /** The file the gateway puts in every local location it creates; reconcile deletes nothing in a folder without it. */
 export const OWNER_MARKER = '.backup-gateway-location';
-/** Backups are private: whatever the umask, files are 0600 and folders 0700. */
-export const PRIVATE_FILE_MODE = 0o600;
-export const PRIVATE_DIR_MODE = 0o700;
 
 export class LocalFsStorage implements StorageDriver {
   readonly kind = 'local-fs';
