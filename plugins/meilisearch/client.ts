@@ -223,6 +223,29 @@ export class MeilisearchClient {
     return (await this.#read('list tasks', signal, (sdk) => sdk.tasks.getTasks(query))).results.map((task) => task.uid);
   }
 
+  /**
+   * Task uids matching the filter, newest first; pages with `from` until `stopAtOrBelow` (exclusive) or the end.
+   * Used to see the writes that reached an index while a backup read it.
+   */
+  async taskUids(
+    filter: { indexUids?: string[]; statuses?: string[]; types?: string[]; uids?: number[]; limit?: number },
+    signal: AbortSignal,
+    stopAtOrBelow = -1,
+  ): Promise<number[]> {
+    const found: number[] = [];
+    const limit = filter.limit ?? 100;
+    for (let from: number | undefined; ; ) {
+      const query = { ...filter, limit, ...(from === undefined ? {} : { from }) } as Parameters<Meilisearch['tasks']['getTasks']>[0];
+      const page = await this.#read('list tasks', signal, (sdk) => sdk.tasks.getTasks(query));
+      for (const task of page.results) {
+        if (task.uid <= stopAtOrBelow) return found;
+        found.push(task.uid);
+      }
+      if (filter.limit !== undefined || page.next === null || page.next === undefined || page.results.length === 0) return found;
+      from = page.next;
+    }
+  }
+
   /** null once the batch is finished. */
   async getBatchProgress(batchUid: number, signal: AbortSignal): Promise<BatchProgress | null> {
     const batch = await this.#read('get batch', signal, (sdk) => sdk.batches.getBatch(batchUid));
