@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { callEngine, timerMs } from '../../src/engines/engine-call.ts';
+import { pathSegment } from '../../src/engines/names.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MagnetoDbConnection {
@@ -259,15 +260,15 @@ export class MagnetoDbClient {
 
   /** Where a management backup record lives, for the catalog (no host, no token). */
   managementBackupPath(table: string, backupId: string): string {
-    return `/v1/management/${encodeURIComponent(this.#connection.projectId)}/tables/${encodeURIComponent(table)}/backups/${encodeURIComponent(backupId)}`;
+    return `/v1/management/${encodeURIComponent(this.#connection.projectId)}/tables/${pathSegment(table)}/backups/${pathSegment(backupId)}`;
   }
 
   #management(table: string): string {
-    return `/v1/management/${encodeURIComponent(this.#connection.projectId)}/tables/${encodeURIComponent(table)}`;
+    return `/v1/management/${encodeURIComponent(this.#connection.projectId)}/tables/${pathSegment(table)}`;
   }
 
   #table(table: string): string {
-    return `${this.#data}/tables/${encodeURIComponent(table)}`;
+    return `${this.#data}/tables/${pathSegment(table)}`;
   }
 
   /** Reads (GET, scan) are retried on transient failures; writes and the health probe are sent once. */

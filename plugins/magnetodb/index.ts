@@ -7,6 +7,7 @@ import { logicalBackup, type TransferOptions } from './backup.ts';
 import { updatedAtAttributeConfig } from './incremental.ts';
 import { nativeBackup } from './native-backup.ts';
 import { logicalRestore } from './restore.ts';
+import { validateTableName } from './names.ts';
 
 /** MagnetoDB exposes no server version; health reports the REST API version the plugin speaks and checked. */
 export const MAGNETODB_API_VERSION = 'v1';
@@ -79,6 +80,7 @@ export const magnetodbPlugin = {
       nativeBackup: (request, sink, ctx) => nativeBackup(client, request, sink, ctx),
     };
   },
+  validateCollectionName: validateTableName,
 } satisfies EnginePlugin<typeof magnetodbConfig>;
 
 /** Never throws: an unreachable engine or a refused token is a health state, not an error. */

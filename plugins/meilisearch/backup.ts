@@ -5,6 +5,10 @@ import type { JobContext, LogicalBackupRequest, LogicalBackupResult } from '../.
 import { GatewayError } from '../../src/errors.ts';
 import { engineStatus, throwIfCanceled, type IndexInfo, type MeilisearchClient } from './client.ts';
 import { readVersion, supportsRetrieveVectors } from './versions.ts';
+import { describeChange, indexChange, markIndex } from './changes.ts';
+
+/** Reads of one index before a backup settles for a warning that it changed while read. */
+export const READ_ATTEMPTS = 3;
 
 export interface TransferOptions {
   pageSize: number;
@@ -52,30 +56,65 @@ export async function logicalBackup(
     const schema: MeilisearchIndexSchema = { uid: index.uid, primaryKey: index.primaryKey, settings, ...(secretsRemoved.length > 0 ? { secretsRemoved } : {}) };
     await archive.writeCollectionSchema(index.uid, schema);
 
-    const sink = archive.openDocuments(index.uid);
-    const fetchFrom = (offset: number) => {
-      const pending = fetchPage(client, index.uid, offset, options.pageSize, vectors, signal, warnings);
-      pending.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
-      return pending;
-    };
-    // The next page is read while the current one is compressed and written: engine and disk work at once.
-    let next = fetchFrom(0);
-    for (let offset = 0; ; ) {
-      throwIfCanceled(signal);
-      const page = await next;
-      offset += page.length;
-      const more = page.length >= options.pageSize;
-      if (more) next = fetchFrom(offset);
-      if (page.length > 0) await sink.write(page);
-      completed += page.length;
-      report(`index ${index.uid}`);
-      if (!more) break;
+    // Read until a read saw no write to the index (changes.ts), at most READ_ATTEMPTS times; then warn.
+    for (let attempt = 1; ; attempt++) {
+      const mark = await markIndex(client, index.uid, signal);
+      const read = await readDocuments(client, options, archive, index.uid, vectors, ctx, warnings, (count) => {
+        completed += count;
+        report(`index ${index.uid}`);
+      });
+      const change = await indexChange(client, index.uid, mark, read, signal);
+      if (!change.changed) break;
+      if (attempt >= READ_ATTEMPTS || archive.discardDocuments === undefined) {
+        warnings.push(describeChange(index.uid, change, attempt));
+        ctx.logger.warn('index changed during backup', { index: index.uid, ...change, attempts: attempt });
+        break;
+      }
+      ctx.logger.info('index changed during backup; reading it again', { index: index.uid, ...change, attempt });
+      await archive.discardDocuments(index.uid);
+      // Progress never goes back: the documents to read again are added to the total instead.
+      total += change.documentsAfter;
+      report(`index ${index.uid} changed while read (${change.writeTasks ?? 'unknown'} write task(s)); reading it again`);
     }
-    await sink.close();
   }
 
   await backupKeys(client, archive, signal, warnings);
   return { engineVersion, warnings };
+}
+
+/** Pages through one index's documents into the archive; returns how many were written. */
+async function readDocuments(
+  client: MeilisearchClient,
+  options: TransferOptions,
+  archive: ArchiveWriter,
+  uid: string,
+  vectors: { retrieve: boolean; certain: boolean },
+  ctx: JobContext,
+  warnings: string[],
+  onPage: (count: number) => void,
+): Promise<number> {
+  const { signal } = ctx;
+  const sink = archive.openDocuments(uid);
+  const fetchFrom = (offset: number) => {
+    const pending = fetchPage(client, uid, offset, options.pageSize, vectors, signal, warnings);
+    pending.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
+    return pending;
+  };
+  // The next page is read while the current one is compressed and written: engine and disk work at once.
+  let next = fetchFrom(0);
+  let offset = 0;
+  for (;;) {
+    throwIfCanceled(signal);
+    const page = await next;
+    offset += page.length;
+    const more = page.length >= options.pageSize;
+    if (more) next = fetchFrom(offset);
+    if (page.length > 0) await sink.write(page);
+    onPage(page.length);
+    if (!more) break;
+  }
+  await sink.close();
+  return offset;
 }
 
 /** Every index, or the selected ones; an unknown name fails before anything is written. */

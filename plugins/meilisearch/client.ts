@@ -12,6 +12,7 @@ import {
 } from 'meilisearch';
 import { z } from 'zod';
 import { callEngine, timerMs, type RetryPolicy } from '../../src/engines/engine-call.ts';
+import { pathSegment } from '../../src/engines/names.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MeilisearchConnection {
@@ -89,6 +90,11 @@ export function engineStatus(error: unknown): number | null {
   return typeof status === 'number' ? status : null;
 }
 
+/**
+ * meilisearch-js puts index uids into URL paths as they are (`indexes/${uid}`): every call here that addresses
+ * an index by path passes `pathSegment(uid)` instead, so a uid can never name another route. Uids that travel
+ * in a JSON body (createIndex, swapIndexes) or a query string (the SDK encodes those) stay as they are.
+ */
 export class MeilisearchClient {
   readonly #connection: MeilisearchConnection;
 
@@ -116,7 +122,7 @@ export class MeilisearchClient {
   /** null when the index does not exist. */
   async getIndex(uid: string, signal: AbortSignal): Promise<IndexInfo | null> {
     try {
-      const index = await this.#read('get index', signal, (sdk) => sdk.getRawIndex(uid));
+      const index = await this.#read('get index', signal, (sdk) => sdk.getRawIndex(pathSegment(uid)));
       return { uid: index.uid, primaryKey: index.primaryKey ?? null };
     } catch (error) {
       if (error instanceof GatewayError && error.code === 'collection_not_found') return null;
@@ -125,11 +131,11 @@ export class MeilisearchClient {
   }
 
   async documentCount(uid: string, signal: AbortSignal): Promise<number> {
-    return (await this.#read('index stats', signal, (sdk) => sdk.index(uid).getStats())).numberOfDocuments;
+    return (await this.#read('index stats', signal, (sdk) => sdk.index(pathSegment(uid)).getStats())).numberOfDocuments;
   }
 
   async getSettings(uid: string, signal: AbortSignal): Promise<Record<string, unknown>> {
-    return (await this.#read('get settings', signal, (sdk) => sdk.index(uid).getSettings())) as Record<string, unknown>;
+    return (await this.#read('get settings', signal, (sdk) => sdk.index(pathSegment(uid)).getSettings())) as Record<string, unknown>;
   }
 
   async getDocuments(
@@ -138,7 +144,7 @@ export class MeilisearchClient {
     signal: AbortSignal,
   ): Promise<Record<string, unknown>[]> {
     const query = { offset: page.offset, limit: page.limit, ...(page.retrieveVectors ? { retrieveVectors: true } : {}) };
-    return (await this.#read('get documents', signal, (sdk) => sdk.index(uid).getDocuments(query))).results;
+    return (await this.#read('get documents', signal, (sdk) => sdk.index(pathSegment(uid)).getDocuments(query))).results;
   }
 
   async listKeys(signal: AbortSignal): Promise<KeyMetadata[]> {
@@ -168,28 +174,28 @@ export class MeilisearchClient {
   }
 
   async setPrimaryKey(uid: string, primaryKey: string, signal: AbortSignal): Promise<number> {
-    return (await this.#call('update index', signal, (sdk) => sdk.updateIndex(uid, { primaryKey }))).taskUid;
+    return (await this.#call('update index', signal, (sdk) => sdk.updateIndex(pathSegment(uid), { primaryKey }))).taskUid;
   }
 
   async updateSettings(uid: string, settings: Record<string, unknown>, signal: AbortSignal): Promise<number> {
-    return (await this.#call('update settings', signal, (sdk) => sdk.index(uid).updateSettings(settings as Settings))).taskUid;
+    return (await this.#call('update settings', signal, (sdk) => sdk.index(pathSegment(uid)).updateSettings(settings as Settings))).taskUid;
   }
 
   async addDocuments(uid: string, documents: readonly unknown[], primaryKey: string | null, signal: AbortSignal): Promise<number> {
     const ndjson = documents.map((document) => JSON.stringify(document)).join('\n');
     const options = primaryKey === null ? undefined : { primaryKey };
     const task = await this.#call('add documents', signal, (sdk) =>
-      sdk.index(uid).addDocumentsFromString(ndjson, 'application/x-ndjson', options),
+      sdk.index(pathSegment(uid)).addDocumentsFromString(ndjson, 'application/x-ndjson', options),
     );
     return task.taskUid;
   }
 
   async deleteAllDocuments(uid: string, signal: AbortSignal): Promise<number> {
-    return (await this.#call('delete documents', signal, (sdk) => sdk.index(uid).deleteAllDocuments())).taskUid;
+    return (await this.#call('delete documents', signal, (sdk) => sdk.index(pathSegment(uid)).deleteAllDocuments())).taskUid;
   }
 
   async deleteIndex(uid: string, signal: AbortSignal): Promise<number> {
-    return (await this.#call('delete index', signal, (sdk) => sdk.deleteIndex(uid))).taskUid;
+    return (await this.#call('delete index', signal, (sdk) => sdk.deleteIndex(pathSegment(uid)))).taskUid;
   }
 
   /** `rename` is only sent when true: servers before v1.18 reject the unknown field. */
@@ -215,6 +221,29 @@ export class MeilisearchClient {
   async findTasks(filter: { types: string[]; statuses: string[] }, signal: AbortSignal): Promise<number[]> {
     const query = { types: filter.types, statuses: filter.statuses, limit: 100 } as Parameters<Meilisearch['tasks']['getTasks']>[0];
     return (await this.#read('list tasks', signal, (sdk) => sdk.tasks.getTasks(query))).results.map((task) => task.uid);
+  }
+
+  /**
+   * Task uids matching the filter, newest first; pages with `from` until `stopAtOrBelow` (exclusive) or the end.
+   * Used to see the writes that reached an index while a backup read it.
+   */
+  async taskUids(
+    filter: { indexUids?: string[]; statuses?: string[]; types?: string[]; uids?: number[]; limit?: number },
+    signal: AbortSignal,
+    stopAtOrBelow = -1,
+  ): Promise<number[]> {
+    const found: number[] = [];
+    const limit = filter.limit ?? 100;
+    for (let from: number | undefined; ; ) {
+      const query = { ...filter, limit, ...(from === undefined ? {} : { from }) } as Parameters<Meilisearch['tasks']['getTasks']>[0];
+      const page = await this.#read('list tasks', signal, (sdk) => sdk.tasks.getTasks(query));
+      for (const task of page.results) {
+        if (task.uid <= stopAtOrBelow) return found;
+        found.push(task.uid);
+      }
+      if (filter.limit !== undefined || page.next === null || page.next === undefined || page.results.length === 0) return found;
+      from = page.next;
+    }
   }
 
   /** null once the batch is finished. */

@@ -6,6 +6,7 @@ import { logicalBackup } from './backup.ts';
 import { logicalRestore } from './restore.ts';
 import { nativeBackup } from './native-backup.ts';
 import { inspectDumpFile, nativeRestore } from './native-restore.ts';
+import { validateIndexUid } from './names.ts';
 
 const configShape = {
   /** Base URL of the Meilisearch server, e.g. http://localhost:7700. */
@@ -67,6 +68,7 @@ export const meilisearchPlugin = {
     };
   },
   inspectBackupFile: (file, signal) => inspectDumpFile(file, signal),
+  validateCollectionName: validateIndexUid,
 } satisfies EnginePlugin<typeof meilisearchConfig>;
 
 /** Never throws: an unreachable engine is a health state, not an error. */

@@ -1,5 +1,6 @@
 // Names as milvus-backup sees them: backup names (core/backup/func.go ValidateName), and collections as
 // `db.collection` namespaces (internal/namespace: a name without a dot lives in database `default`).
+import { nameRule } from '../../src/engines/names.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export const DEFAULT_DB = 'default';
@@ -9,6 +10,19 @@ export interface Namespace {
   db: string;
   collection: string;
 }
+
+/**
+ * Collection names as the catalog holds them: `collection` or `database.collection`, each part as Milvus
+ * accepts it (proxy validateCollectionNameOrAlias / ValidateDatabaseName: a letter or `_` first, then
+ * letters, digits and `_`, at most 255 characters — `proxy.maxNameLength`'s default).
+ */
+export const COLLECTION_NAME_PATTERN = /^(?:[A-Za-z_][A-Za-z0-9_]{0,254}\.)?[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+
+export const validateCollectionName = nameRule({
+  what: 'Milvus collection name',
+  pattern: COLLECTION_NAME_PATTERN,
+  description: '"collection" or "database.collection", each a letter or "_" then letters, digits or "_", at most 255 characters',
+});
 
 /** Throws invalid_name unless milvus-backup would accept `name` (checked before anything is sent). */
 export function validateBackupName(name: string): void {

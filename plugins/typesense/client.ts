@@ -15,6 +15,7 @@ import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { Client, Errors, type ConfigurationOptions } from 'typesense';
 import { backoffDelay, callEngine, DEFAULT_RETRY_POLICY, isTransientEngineError, timerMs, type RetryPolicy } from '../../src/engines/engine-call.ts';
+import { pathSegment } from '../../src/engines/names.ts';
 import { GatewayError, type ErrorCode } from '../../src/errors.ts';
 
 export interface TypesenseConnection {
@@ -48,6 +49,15 @@ async function sleepOrCancel(ms: number, signal: AbortSignal): Promise<void> {
 export function engineStatus(error: unknown): number | null {
   const status = error instanceof GatewayError ? error.details?.['status'] : undefined;
   return typeof status === 'number' ? status : null;
+}
+
+/**
+ * A name the SDK puts into a path: typesense-js encodes it with encodeURIComponent, which leaves `.` and `..`
+ * as they are (dot segments); pathSegment refuses those, so no name reaches the path unchecked.
+ */
+function named(name: string): string {
+  pathSegment(name);
+  return name;
 }
 
 /** The SDK logs every failed attempt through loglevel; the plugin reports errors itself. */
@@ -98,27 +108,28 @@ export class TypesenseClient {
   createCollection = (schema: Json, signal: AbortSignal) =>
     this.call('create collection', signal, (sdk) => sdk.collections().create(schema as never) as Promise<unknown>);
   getCollection = (name: string, signal: AbortSignal) =>
-    this.orNull(this.read(`get collection ${name}`, signal, (sdk) => sdk.collections(name).retrieve() as Promise<unknown>));
+    this.orNull(this.read(`get collection ${name}`, signal, (sdk) => sdk.collections(named(name)).retrieve() as Promise<unknown>));
   dropCollection = (name: string, signal: AbortSignal) =>
-    this.orNull(this.read(`drop collection ${name}`, signal, (sdk) => sdk.collections(name).delete() as Promise<unknown>));
+    this.orNull(this.read(`drop collection ${name}`, signal, (sdk) => sdk.collections(named(name)).delete() as Promise<unknown>));
   listAliases = (signal: AbortSignal) => this.read('list aliases', signal, (sdk) => sdk.aliases().retrieve() as Promise<unknown>);
   upsertAlias = (name: string, collection: string, signal: AbortSignal) =>
     this.read(`upsert alias ${name}`, signal, (sdk) => sdk.aliases().upsert(name, { collection_name: collection }));
-  deleteAlias = (name: string, signal: AbortSignal) => this.orNull(this.read(`delete alias ${name}`, signal, (sdk) => sdk.aliases(name).delete()));
+  deleteAlias = (name: string, signal: AbortSignal) => this.orNull(this.read(`delete alias ${name}`, signal, (sdk) => sdk.aliases(named(name)).delete()));
   listSynonyms = (collection: string, signal: AbortSignal) =>
-    this.read(`list synonyms of ${collection}`, signal, (sdk) => sdk.collections(collection).synonyms().retrieve() as Promise<unknown>);
+    this.read(`list synonyms of ${collection}`, signal, (sdk) => sdk.collections(named(collection)).synonyms().retrieve() as Promise<unknown>);
   upsertSynonym = (collection: string, id: string, body: Json, signal: AbortSignal) =>
-    this.read(`upsert synonym ${id}`, signal, (sdk) => sdk.collections(collection).synonyms().upsert(id, body as never));
+    this.read(`upsert synonym ${id}`, signal, (sdk) => sdk.collections(named(collection)).synonyms().upsert(id, body as never));
+  // typesense-js builds the overrides paths without encoding the collection name: these two go by our own path.
   listOverrides = (collection: string, signal: AbortSignal) =>
-    this.read(`list overrides of ${collection}`, signal, (sdk) => sdk.collections(collection).overrides().retrieve() as Promise<unknown>);
+    this.read(`list overrides of ${collection}`, signal, (sdk) => sdk.apiCall.get(`/collections/${pathSegment(collection)}/overrides`) as Promise<unknown>);
   upsertOverride = (collection: string, id: string, body: Json, signal: AbortSignal) =>
-    this.read(`upsert override ${id}`, signal, (sdk) => sdk.collections(collection).overrides().upsert(id, body as never));
+    this.read(`upsert override ${id}`, signal, (sdk) => sdk.apiCall.put(`/collections/${pathSegment(collection)}/overrides/${pathSegment(id)}`, body));
   listSynonymSets = (signal: AbortSignal) => this.read('list synonym sets', signal, (sdk) => sdk.synonymSets().retrieve() as Promise<unknown>);
   upsertSynonymSet = (name: string, body: Json, signal: AbortSignal) =>
-    this.read(`upsert synonym set ${name}`, signal, (sdk) => sdk.synonymSets(name).upsert(body as never));
+    this.read(`upsert synonym set ${name}`, signal, (sdk) => sdk.synonymSets(named(name)).upsert(body as never));
   listCurationSets = (signal: AbortSignal) => this.read('list curation sets', signal, (sdk) => sdk.curationSets().retrieve() as Promise<unknown>);
   upsertCurationSet = (name: string, body: Json, signal: AbortSignal) =>
-    this.read(`upsert curation set ${name}`, signal, (sdk) => sdk.curationSets(name).upsert(body as never));
+    this.read(`upsert curation set ${name}`, signal, (sdk) => sdk.curationSets(named(name)).upsert(body as never));
   listStopwords = (signal: AbortSignal) => this.read('list stopwords', signal, (sdk) => sdk.stopwords().retrieve() as Promise<unknown>);
   upsertStopwords = (id: string, body: Json, signal: AbortSignal) =>
     this.read(`upsert stopwords ${id}`, signal, (sdk) => sdk.stopwords().upsert(id, body as never));
@@ -138,7 +149,7 @@ export class TypesenseClient {
   async importDocuments(collection: string, jsonl: string, action: 'create' | 'upsert', timeoutMs: number, signal: AbortSignal): Promise<unknown[]> {
     // An upsert batch may run twice; a create batch may not (its second run reports every document as a duplicate).
     const body = await callEngine({ idempotent: action === 'upsert', signal, policy: this.#retry }, () =>
-      this.call(`import into ${collection}`, signal, (sdk) => sdk.collections(collection).documents().import(jsonl, { action, return_id: true }), timeoutMs),
+      this.call(`import into ${collection}`, signal, (sdk) => sdk.collections(named(collection)).documents().import(jsonl, { action, return_id: true }), timeoutMs),
     );
     return String(body)
       .split('\n')
@@ -187,7 +198,7 @@ export class TypesenseClient {
       // The SDK's own (socket idle) timeout would also count the time the archive takes to accept a batch
       // while the socket is paused: the guard's idle timer, which skips that time, is the only one.
       const sdk = this.#sdk(guard, EXPORT_SDK_TIMEOUT_MS);
-      stream = (await this.#race(guard, sdk.collections(collection).documents().exportStream())) as unknown as Readable;
+      stream = (await this.#race(guard, sdk.collections(named(collection)).documents().exportStream())) as unknown as Readable;
       const decoder = new StringDecoder('utf8'); // a character may be split across chunks
       let rest = '';
       let batch: Json[] = [];

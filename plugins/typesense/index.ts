@@ -5,6 +5,7 @@ import { listSummaries, logicalBackup, readEngineVersion } from './backup.ts';
 import { TypesenseClient } from './client.ts';
 import { logicalRestore } from './restore.ts';
 import { nativeBackup } from './snapshot.ts';
+import { validateCollectionName } from './names.ts';
 
 const configShape = {
   /** Base URL of one Typesense node, e.g. http://localhost:8108. */
@@ -73,6 +74,7 @@ export const typesensePlugin = {
       },
     };
   },
+  validateCollectionName,
 } satisfies EnginePlugin<typeof typesenseConfig>;
 
 /** Never throws: an unreachable engine or a refused key is a health state, not an error. */

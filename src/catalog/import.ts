@@ -9,7 +9,7 @@ import { GatewayError, toGatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { createNativeSink } from '../storage/native-sink.ts';
 import type { AuditLog } from './audit.ts';
-import { validateName } from './names.ts';
+import { checkCollectionName, validateName } from './names.ts';
 import { recordNativeBackup } from './native-records.ts';
 
 const INSPECT_TIMEOUT_MS = 10 * 60_000;
@@ -30,6 +30,8 @@ export async function importBackup(
   const file = await allowedFile(deps.importDir, request.path);
   const name = validateName(request.name ?? path.basename(file), 'backup name');
   const inspected = await plugin.inspectBackupFile(file, AbortSignal.timeout(INSPECT_TIMEOUT_MS));
+  // Names inside a file are as untrusted as the file: refused before anything is cataloged.
+  for (const collection of inspected.collections) checkCollectionName(plugin, collection.name, `${path.basename(file)}`);
 
   const backup = await deps.prisma.backup.create({
     data: { name, plugin: plugin.name, strategy: 'NATIVE', type: 'FULL', origin: 'IMPORTED', location: '', engineVersion: inspected.engineVersion, storageId: deps.storageId ?? null },

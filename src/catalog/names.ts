@@ -1,4 +1,6 @@
 // What a user-given name (engine, backup, API key, collection rename target) may look like.
+import type { EnginePlugin } from '../engines/contract.ts';
+import { invalidName, quoteName } from '../engines/names.ts';
 import { GatewayError } from '../errors.ts';
 
 export const MAX_NAME_LENGTH = 128;
@@ -22,12 +24,36 @@ export function validateName(raw: string, what: string): string {
 
 /** Collection names are the engine's; we only refuse what can never be one (empty, huge, control chars, path tricks). */
 export function validateCollectionName(raw: string): string {
-  if (raw.length === 0 || raw.length > 512) {
-    throw new GatewayError('invalid_name', 'collection names must be 1–512 characters long');
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 512) {
+    throw invalidName(String(raw), `collection name ${quoteName(String(raw))} is not 1–512 characters long`);
   }
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f/\\]/.test(raw) || raw === '.' || raw === '..' || raw.includes('../')) {
-    throw new GatewayError('invalid_name', `collection name "${raw.slice(0, 40)}" contains a path separator or control character`);
+  if (/[\u0000-\u001f\u007f/\\]/.test(raw) || raw === '.' || raw === '..') {
+    throw invalidName(raw, `collection name ${quoteName(raw)} contains a path separator or control character`);
   }
   return raw;
+}
+
+/** What the core needs of a plugin to check a name: its engine rule, when it has one. */
+export type NamedPlugin = Pick<EnginePlugin, 'name' | 'validateCollectionName'>;
+
+/**
+ * The one entry point for collection names from outside (a request, a dump, an archive, a manifest, an engine
+ * listing): the generic check, then the engine's own rule. Returns the name unchanged — what is checked is
+ * exactly what is sent, locked and audited.
+ */
+export function checkCollectionName(plugin: NamedPlugin, raw: string, where?: string): string {
+  try {
+    validateCollectionName(raw);
+    plugin.validateCollectionName?.(raw);
+  } catch (error) {
+    if (where === undefined || !(error instanceof GatewayError) || error.code !== 'invalid_name') throw error;
+    throw new GatewayError('invalid_name', `${where}: ${error.message}`, { details: { ...error.details, name: raw } });
+  }
+  return raw;
+}
+
+export function checkCollectionNames(plugin: NamedPlugin, names: readonly string[], where?: string): string[] {
+  for (const name of names) checkCollectionName(plugin, name, where);
+  return [...names];
 }

@@ -5,6 +5,7 @@ import type { ServerBackupsCapability } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
 import type { AuditLog } from './audit.ts';
 import type { EngineService } from './engines.ts';
+import { checkCollectionName } from './names.ts';
 
 export interface SyncResult {
   /** Server backups seen. */
@@ -34,6 +35,7 @@ export async function syncEngineBackups(deps: { prisma: PrismaClient; engines: E
   const result: SyncResult = { found: onServer.length, imported: 0, missing: 0, restored: 0 };
 
   for (const server of onServer.filter((b) => !known.has(b.externalId))) {
+    for (const collection of server.collections) checkCollectionName(engines.plugin(engine.plugin), collection.name, `server backup ${server.name}`);
     await prisma.backup.create({
       data: {
         name: server.name,

@@ -131,6 +131,13 @@ export interface EnginePlugin<Config extends z.ZodObject = z.ZodObject> {
   secretKeys: readonly (keyof z.infer<Config> & string)[];
   capabilities: readonly Capability[];
   create(config: z.infer<Config>, ctx: PluginCreateContext): EngineInstance;
+  /**
+   * The engine's own rule for collection names (throws `invalid_name` naming the value). The core applies it to
+   * selections, rename targets and every name read from a dump, archive, manifest or engine listing before it
+   * is cataloged or sent; without it only the core's generic check applies. Clients still encode every path
+   * segment (`pathSegment` of the kit), a second wall.
+   */
+  validateCollectionName?(name: string): void;
   /** Checks a backup name against the engine's own naming rules (throws `invalid_name`) before a NATIVE job is queued. */
   checkNativeBackupName?(name: string): void;
   /** importBackup: reads a backup file on the gateway host (e.g. a Meilisearch .dump) without any engine. */

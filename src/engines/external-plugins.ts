@@ -183,7 +183,7 @@ function startError(failed: PackageOutcome[], fromDir: string): GatewayError {
  * instance with every method its declared capabilities need (known only once there is a config).
  */
 function checkedPlugin(plugin: EnginePlugin, packageName: string): EnginePlugin {
-  const { checkNativeBackupName, inspectBackupFile } = plugin;
+  const { checkNativeBackupName, inspectBackupFile, validateCollectionName } = plugin;
   return {
     name: plugin.name,
     apiVersion: plugin.apiVersion,
@@ -204,6 +204,7 @@ function checkedPlugin(plugin: EnginePlugin, packageName: string): EnginePlugin 
     },
     ...(checkNativeBackupName ? { checkNativeBackupName: (name: string) => checkNativeBackupName.call(plugin, name) } : {}),
     ...(inspectBackupFile ? { inspectBackupFile: (file: string, signal: AbortSignal) => inspectBackupFile.call(plugin, file, signal) } : {}),
+    ...(validateCollectionName ? { validateCollectionName: (name: string) => validateCollectionName.call(plugin, name) } : {}),
   };
 }
 

@@ -34,7 +34,7 @@ export const CAPABILITY_MEMBERS: Record<Capability, { instance: readonly (keyof 
   cancel: { instance: [], plugin: [], requires: [] },
 };
 
-const OPTIONAL_PLUGIN_FUNCTIONS = ['checkNativeBackupName', 'inspectBackupFile'] as const;
+const OPTIONAL_PLUGIN_FUNCTIONS = ['checkNativeBackupName', 'inspectBackupFile', 'validateCollectionName'] as const;
 
 /** Every fault of a candidate plugin object; empty when the gateway can use it. */
 export function pluginFaults(candidate: unknown): PluginFault[] {

@@ -4,12 +4,13 @@ import type { EngineInstance, JobContext } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
 import { createArchiveWriter } from '../storage/archive-writer.ts';
 import type { StorageDriver } from '../storage/driver.ts';
+import { checkCollectionName, type NamedPlugin } from '../catalog/names.ts';
 import { BackupJobInput } from './job-input.ts';
 import { failBackup } from './backup-failure.ts';
 import { callPlugin } from './plugin-call.ts';
 
 export async function runBackupJob(
-  deps: { prisma: PrismaClient; storage: StorageDriver; leaseOwner?: string },
+  deps: { prisma: PrismaClient; storage: StorageDriver; leaseOwner?: string; engines?: { plugin(name: string): NamedPlugin } },
   job: Job,
   plugin: string,
   instance: EngineInstance,
@@ -39,6 +40,8 @@ export async function runBackupJob(
       finishedAt: new Date().toISOString(),
       warnings: result.warnings,
     });
+    const named = deps.engines?.plugin(plugin) ?? { name: plugin };
+    for (const collection of manifest.collections) checkCollectionName(named, collection.name, 'the engine listed');
     const files = writer.files();
     const fileCollection = new Map<string, string>();
     for (const collection of manifest.collections) {

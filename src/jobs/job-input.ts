@@ -17,3 +17,8 @@ export const RestoreJobInput = z.object({
   dropExisting: z.boolean().optional(),
 });
 export type RestoreJobInput = z.infer<typeof RestoreJobInput>;
+
+/** The scratch collection of a restore test: `<name>_verify_<first 8 chars of the job id>`. */
+export function scratchName(name: string, jobIdPrefix: string): string {
+  return `${name}_verify_${jobIdPrefix}`;
+}

@@ -5,12 +5,12 @@ import type { EngineService } from '../catalog/engines.ts';
 import type { StorageCredentialsInput, StorageLocationInput } from '../catalog/storage-location.ts';
 import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts';
 import { isUuid } from '../catalog/engines.ts';
-import { validateCollectionName, validateName } from '../catalog/names.ts';
+import { checkCollectionName, checkCollectionNames, validateName, type NamedPlugin } from '../catalog/names.ts';
 import type { Capability } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { ACTIVE_STATUSES, isTerminal, type JobBus } from './job-bus.ts';
-import { RestoreJobInput, type BackupJobInput } from './job-input.ts';
+import { RestoreJobInput, scratchName, type BackupJobInput } from './job-input.ts';
 import { initialProgress } from './progress.ts';
 import { backupChain } from './restore-job.ts';
 
@@ -89,7 +89,7 @@ export class JobService {
     const strategy = request.strategy ?? 'LOGICAL';
     const type = request.type ?? 'FULL';
     this.requireCapability(engine, strategy === 'LOGICAL' ? 'logicalBackup' : 'nativeBackup', `${strategy} backup`);
-    const collections = normaliseCollections(request.collections);
+    const collections = normaliseCollections(request.collections, this.deps.engines.plugin(engine.plugin));
     const parent = type === 'INCREMENTAL' ? await this.incrementalParent(engine, strategy, collections) : null;
     const name = request.name ? validateName(request.name, 'backup name') : defaultBackupName(engine.name);
     if (strategy === 'NATIVE') this.deps.engines.plugin(engine.plugin).checkNativeBackupName?.(name);
@@ -143,12 +143,15 @@ export class JobService {
     this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', `restore a ${backup.strategy.toLowerCase()} backup`);
     if (backup.parentId) await backupChain(this.deps.prisma, backup.id, request.force ?? false);
     const available = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id } })).map((c) => c.name);
-    const collections = normaliseCollections(request.collections) ?? available;
+    const plugin = this.deps.engines.plugin(engine.plugin);
+    const collections = normaliseCollections(request.collections, plugin) ?? available;
     for (const name of collections) {
       if (!available.includes(name)) throw new GatewayError('collection_not_found', `Backup "${backup.name}" has no collection "${name}"`);
     }
     if (collections.length === 0) throw new GatewayError('invalid_input', `Backup "${backup.name}" holds no collections to restore`);
-    const rename = normaliseRename(request.rename ?? [], collections);
+    // A catalog entry made before names were checked (or by an older gateway) must not reach the engine either.
+    checkCollectionNames(plugin, collections, `backup "${backup.name}"`);
+    const rename = normaliseRename(request.rename ?? [], collections, plugin);
     const input: RestoreJobInput = { collections, rename, atomic: request.atomic ?? true, dropExisting: request.dropExisting ?? false };
     if (request.credentials && this.deps.storages) Object.assign(input, { storageCredentials: this.deps.storages.sealCredentials(request.credentials) });
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
@@ -202,6 +205,11 @@ export class JobService {
       const engine = await this.deps.engines.get(engineId);
       if (engine.plugin !== backup.plugin) throw new GatewayError('plugin_mismatch', `Backup "${backup.name}" was made by the ${backup.plugin} plugin; engine "${engine.name}" uses ${engine.plugin}`);
       this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', 'run a restore test');
+      // The scratch names the test will create and drop: refused here, before a job exists, when not valid.
+      const names = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id }, select: { name: true } })).map((c) => c.name);
+      const plugin = this.deps.engines.plugin(engine.plugin);
+      checkCollectionNames(plugin, names, `backup "${backup.name}"`);
+      checkCollectionNames(plugin, names.map((name) => scratchName(name, '00000000')), 'restore test');
       input.engineId = engine.id;
       job = await this.enqueueExclusive(engine, [], (tx) => tx.job.create({ data: this.jobData('VERIFY', engine.id, backup.id, input, timeoutMs, actor) }));
     } else {
@@ -338,20 +346,20 @@ function requireCredentials(backup: Backup, credentials: StorageCredentialsInput
   }
 }
 
-function normaliseCollections(raw: string[] | null | undefined): string[] | null {
+function normaliseCollections(raw: string[] | null | undefined, plugin: NamedPlugin): string[] | null {
   if (raw === null || raw === undefined) return null;
   if (raw.length === 0) throw new GatewayError('invalid_input', 'collections must not be empty; omit it to mean every collection');
   if (raw.length > 10_000) throw new GatewayError('invalid_input', 'at most 10000 collections per job');
-  return [...new Set(raw.map(validateCollectionName))];
+  return [...new Set(raw.map((name) => checkCollectionName(plugin, name)))];
 }
 
-function normaliseRename(pairs: Array<{ from: string; to: string }>, collections: string[]): Record<string, string> {
+function normaliseRename(pairs: Array<{ from: string; to: string }>, collections: string[], plugin: NamedPlugin): Record<string, string> {
   const rename: Record<string, string> = {};
   const targets = new Set<string>();
   for (const { from, to } of pairs) {
     if (!collections.includes(from)) throw new GatewayError('collection_not_found', `rename.from "${from.slice(0, 64)}" is not among the collections being restored`);
     if (Object.hasOwn(rename, from)) throw new GatewayError('invalid_input', `"${from}" is renamed twice`);
-    rename[from] = validateCollectionName(to);
+    rename[from] = checkCollectionName(plugin, to, 'rename.to');
   }
   for (const name of collections) {
     const target = rename[name] ?? name;

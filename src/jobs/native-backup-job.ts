@@ -5,12 +5,13 @@ import { GatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { createNativeSink } from '../storage/native-sink.ts';
 import { recordNativeBackup } from '../catalog/native-records.ts';
+import { checkCollectionName, type NamedPlugin } from '../catalog/names.ts';
 import { BackupJobInput } from './job-input.ts';
 import { failBackup } from './backup-failure.ts';
 import { callPlugin } from './plugin-call.ts';
 
 export async function runNativeBackupJob(
-  deps: { prisma: PrismaClient; storage: StorageDriver },
+  deps: { prisma: PrismaClient; storage: StorageDriver; engines?: { plugin(name: string): NamedPlugin } },
   job: Job,
   plugin: string,
   instance: EngineInstance,
@@ -29,6 +30,8 @@ export async function runNativeBackupJob(
       nativeBackup({ collections: input.collections, name: backup.name, requestId: job.id }, sink, ctx),
     );
     ctx.signal.throwIfAborted();
+    const named = deps.engines?.plugin(plugin) ?? { name: plugin };
+    for (const collection of result.collections) checkCollectionName(named, collection.name, 'the engine listed');
     const manifest = await sink.finalize({ plugin, ...result, createdAt: startedAt, finishedAt: new Date().toISOString() });
     await recordNativeBackup(prisma, backup.id, manifest, sink.files());
   } catch (error) {

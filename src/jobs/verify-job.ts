@@ -16,6 +16,8 @@ import { openChainReader } from '../storage/chain-reader.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { openNativeBackup } from '../storage/native-sink.ts';
 import { sha256Stream } from '../storage/sha256.ts';
+import { checkCollectionName, checkCollectionNames } from '../catalog/names.ts';
+import { scratchName } from './job-input.ts';
 import { callPlugin } from './plugin-call.ts';
 import { backupChain } from './restore-job.ts';
 
@@ -151,8 +153,10 @@ async function restoreTest(deps: VerifyJobDeps, job: Job, backup: VerifiedBackup
   const dropCollection = instance.dropCollection.bind(instance);
   const collections = backup.collections.map((c) => c.name);
   if (collections.length === 0) return 'restore test: the backup holds no collections';
-  const suffix = `_verify_${job.id.slice(0, 8)}`;
-  const rename = Object.fromEntries(collections.map((name) => [name, `${name}${suffix}`]));
+  const plugin = deps.engines.plugin(engine.plugin);
+  // Checked again here: the names are sent to the engine, then dropped — by exactly these names.
+  checkCollectionNames(plugin, collections, `backup "${backup.name}"`);
+  const rename = Object.fromEntries(collections.map((name) => [name, checkCollectionName(plugin, scratchName(name, job.id.slice(0, 8)), 'restore test')]));
   const request = { collections, rename, atomic: false, dropExisting: false };
   ctx.progress({ phase: 'restore test', completed: 0, total: null, unit: 'documents', message: `restoring into ${Object.values(rename).join(', ')}` });
   try {

@@ -6,7 +6,7 @@ import { Prisma } from '../db/client.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import type { EngineService } from '../catalog/engines.ts';
 import { isUuid } from '../catalog/engines.ts';
-import { validateCollectionName, validateName } from '../catalog/names.ts';
+import { checkCollectionName, validateName, type NamedPlugin } from '../catalog/names.ts';
 import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts';
 import { GatewayError } from '../errors.ts';
 import { parseRetentionPolicy } from './retention.ts';
@@ -83,7 +83,7 @@ export class ScheduleService {
     const engine = await this.deps.engines.get(input.engineId);
     const timezone = validateTimezone(input.timezone);
     parseCron(input.cron, timezone);
-    const data = await this.#fields(input);
+    const data = await this.#fields(input, this.deps.engines.plugin(engine.plugin));
     const schedule = await this.deps.prisma.schedule.create({
       data: {
         name: input.name ? validateName(input.name, 'schedule name') : `${engine.name} ${input.cron.trim()}`.slice(0, 128),
@@ -106,7 +106,8 @@ export class ScheduleService {
     const timezone = input.timezone !== undefined && input.timezone !== null ? validateTimezone(input.timezone) : current.timezone;
     const cron = input.cron !== undefined && input.cron !== null ? input.cron.trim() : current.cron;
     parseCron(cron, timezone);
-    const data: Prisma.ScheduleUncheckedUpdateInput = { ...(await this.#fields(input)), cron, timezone };
+    const plugin = this.deps.engines.plugin((await this.deps.engines.get(current.engineId)).plugin);
+    const data: Prisma.ScheduleUncheckedUpdateInput = { ...(await this.#fields(input, plugin)), cron, timezone };
     if (input.name) data.name = validateName(input.name, 'schedule name');
     // A new timing counts from now: slots of the old one are not "missed".
     if (cron !== current.cron || timezone !== current.timezone) data.anchorAt = new Date();
@@ -139,11 +140,11 @@ export class ScheduleService {
   }
 
   /** The optional fields shared by create and update, validated. */
-  async #fields(input: ScheduleUpdate): Promise<ScheduleFields> {
+  async #fields(input: ScheduleUpdate, plugin: NamedPlugin): Promise<ScheduleFields> {
     const data: Record<string, unknown> = {};
     if (input.collections !== undefined && input.collections !== null) {
       if (input.collections.length > 10_000) throw new GatewayError('invalid_input', 'at most 10000 collections per schedule');
-      data.collections = [...new Set(input.collections.map(validateCollectionName))];
+      data.collections = [...new Set(input.collections.map((name) => checkCollectionName(plugin, name)))];
     }
     if (input.strategy) data.strategy = input.strategy;
     if (input.type) data.type = input.type;

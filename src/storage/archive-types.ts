@@ -51,6 +51,12 @@ export interface DocumentSink {
 export interface ArchiveWriter {
   writeCollectionSchema(collection: string, schema: unknown): Promise<void>;
   openDocuments(collection: string): DocumentSink;
+  /**
+   * Drops every document written for the collection so far (open or closed), so openDocuments() can start it
+   * again: a plugin that saw the collection change while it read it retries the read. Optional: writers that
+   * cannot delete a committed file leave it out, and the plugin warns instead of retrying.
+   */
+  discardDocuments?(collection: string): Promise<void>;
   /** extras/<name>.json — aliases, synonyms, keys metadata (never secrets). */
   writeExtra(name: string, data: unknown): Promise<void>;
   /** Bytes written so far (compressed, on storage). */

@@ -96,6 +96,24 @@ class PortableArchiveWriter implements ArchiveWriterSession, SinkHost {
     };
   }
 
+  discardDocuments(collection: string): Promise<void> {
+    return this.#track(async () => {
+      this.#assertOpen();
+      const entry = this.#collections.get(collection);
+      const sink = entry?.documents;
+      if (entry === undefined || sink === undefined) return;
+      const deleteObject = this.#storage.deleteObject?.bind(this.#storage);
+      if (deleteObject === undefined) throw this.#error(`${this.#storage.kind} storage cannot delete single files, so documents cannot be discarded`);
+      for (const file of await sink.discard()) {
+        await deleteObject(`${this.#backupId}/${file.path}`);
+        const at = this.#committed.findIndex((committed) => committed.path === file.path);
+        if (at >= 0) this.#committed.splice(at, 1);
+        this.#committedBytes -= file.bytes;
+      }
+      entry.documents = undefined;
+    });
+  }
+
   writeExtra(name: string, data: unknown): Promise<void> {
     return this.#track(async () => {
       this.#assertOpen();

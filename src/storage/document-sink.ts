@@ -89,6 +89,14 @@ export class ChunkedDocumentSink implements DocumentSink {
     });
   }
 
+  /** Called by the writer's discardDocuments(): after the queued writes, stops and removes the open chunk. */
+  async discard(): Promise<ArchiveFile[]> {
+    await this.#queue;
+    if (this.#state !== 'failed') this.#fail(this.#error('documents discarded'));
+    await this.#abortChunk();
+    return [...this.#totals.files];
+  }
+
   /** Called by the writer's abort(): stops at once; the writer then aborts every open handle. */
   destroy(reason: GatewayError): void {
     if (this.#state === 'open') this.#fail(reason);

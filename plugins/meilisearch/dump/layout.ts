@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { countLines, readSmallJson, readSmallJsonl, readText } from './jsonl.ts';
 import { invalidDump, type TarEntry } from './tar.ts';
+import { validateIndexUid } from '../names.ts';
 
 export type DumpVersion = 'V1' | 'V2' | 'V3' | 'V4' | 'V5' | 'V6';
 
@@ -90,6 +91,8 @@ export class DumpScan {
     const meta = parsed.data;
     const version = meta.dumpVersion;
     const indexes = version === 'V1' ? this.#v1Indexes(meta.indexes ?? []) : version === 'V6' ? this.#v6Indexes() : this.#uuidIndexes(version);
+    // A uid inside a file is as untrusted as the file: `books?` or `../keys/<uid>` would address other routes.
+    for (const index of indexes) validateIndexUid(index.uid);
     indexes.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     const keys = this.lines.get(version === 'V6' ? 'keys.jsonl' : 'keys') ?? 0;
     let tasks = 0;
