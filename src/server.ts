@@ -1,4 +1,5 @@
 // Wires the gateway to an HTTP server: GraphQL over HTTP/SSE, GraphQL over WebSocket (graphql-ws), /health.
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
@@ -9,7 +10,9 @@ import { hostAllowed, isProbePath, originAllowed, type HttpGuardSettings } from 
 import { ERROR_CATALOGUE } from './errors.ts';
 import type { Gateway } from './gateway.ts';
 import { REQUEST_LIMITS } from './graphql/limits.ts';
+import { requestIdOf } from './graphql/request-log.ts';
 import { authorizationOf, createGatewayYoga, type GatewayYoga } from './graphql/yoga.ts';
+import { logScope } from './log.ts';
 
 export interface RunningServer {
   server: Server;
@@ -31,7 +34,8 @@ export async function startServer(gateway: Gateway, options: { port: number; hos
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message, extensions: { code: 'host_not_allowed', type } }] }));
       return;
     }
-    void yoga(req, res);
+    // Every line logged for this request carries its id (given by the caller as x-request-id, or new).
+    logScope.run({ requestId: requestIdOf(req.headers['x-request-id'], randomUUID) }, () => void yoga(req, res));
   });
   const wss = new WebSocketServer({
     server,

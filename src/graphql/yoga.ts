@@ -8,6 +8,7 @@ import { useScopeCheck } from './auth-plugin.ts';
 import type { GraphQLContext } from './context.ts';
 import { codeUncodedErrors, maskGraphQLError } from './errors.ts';
 import { queryComplexityPlugins, requestLimitsPlugin } from './limits.ts';
+import { requestLogPlugin, yogaLogging } from './request-log.ts';
 import { schema } from './schema/index.ts';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -38,12 +39,7 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
     landingPage: false,
     graphiql: { title: 'Backup gateway', subscriptionsProtocol: 'WS' },
     cors: corsFor(gateway.config.corsOrigins),
-    logging: {
-      debug: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
-      info: (...args: unknown[]) => log.info(args.map(String).join(' ')),
-      warn: (...args: unknown[]) => log.warn(args.map(String).join(' ')),
-      error: (...args: unknown[]) => log.error(args.map(String).join(' ')),
-    },
+    logging: yogaLogging(log),
     maskedErrors: {
       maskError: (error) => maskGraphQLError(error, (message, fields) => log.error(message, fields), (text) => gateway.redactor.redact(text)),
     },
@@ -54,6 +50,7 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
     plugins: [
       requestGuardPlugin(),
       revocationPlugin(gateway.apiKeys),
+      requestLogPlugin(log),
       {
         async onRequest({ request, url, endResponse, fetchAPI }) {
           if (url.pathname === '/health') {
