@@ -6,6 +6,20 @@ import { GatewayError } from './errors.ts';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
+/** GATEWAY_CORS_ORIGINS: comma-separated origins (scheme://host[:port]) a browser page may call the API from. */
+const originList = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s,]+$/, 'must be origins like https://ops.example.com (scheme://host[:port], no path)')));
+
+/** GATEWAY_ALLOWED_HOSTS: comma-separated Host header names (no port) accepted besides loopback ones. */
+const hostList = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[a-z0-9.:[\]-]+$/, 'must be host names like gateway.internal (no scheme, no port)')));
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -26,6 +40,10 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   GATEWAY_REDIS_CHANNEL: z.string().min(1).max(200).optional(),
   GATEWAY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  GATEWAY_CORS_ORIGINS: originList,
+  GATEWAY_ALLOWED_HOSTS: hostList,
+  GATEWAY_WS_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  GATEWAY_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -58,6 +76,14 @@ export interface GatewayConfig {
   redisChannel: string | undefined;
   /** On SIGTERM, running jobs get this long to finish before they are ended `interrupted`. */
   shutdownGraceMs: number;
+  /** Browser origins allowed by CORS and for WebSocket upgrades (besides the gateway's own); empty = CORS off. */
+  corsOrigins: string[];
+  /** Host headers accepted besides loopback names; in open mode nothing else is (DNS rebinding). Empty with a master key = any. */
+  allowedHosts: string[];
+  /** A WebSocket must send an authenticated connection_init within this time, or it is closed. */
+  wsInitTimeoutMs: number;
+  /** Failed authentications per remote address per minute before that address is answered `rate_limited`. */
+  authFailuresPerMinute: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -88,5 +114,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     redisChannel: e.GATEWAY_REDIS_CHANNEL,
     shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
+    corsOrigins: e.GATEWAY_CORS_ORIGINS,
+    allowedHosts: e.GATEWAY_ALLOWED_HOSTS,
+    wsInitTimeoutMs: e.GATEWAY_WS_INIT_TIMEOUT_MS,
+    authFailuresPerMinute: e.GATEWAY_AUTH_FAILURES_PER_MINUTE,
   };
 }

@@ -7,6 +7,12 @@ export const ERROR_CATALOGUE = {
   missing_authorization_header: { type: 'auth', status: 401 },
   invalid_api_key: { type: 'auth', status: 403 },
   insufficient_scope: { type: 'auth', status: 403 },
+  rate_limited: { type: 'auth', status: 429 },
+  // browser access (CSRF, CORS, DNS rebinding)
+  csrf_check_failed: { type: 'invalid_request', status: 403 },
+  unsupported_content_type: { type: 'invalid_request', status: 415 },
+  host_not_allowed: { type: 'invalid_request', status: 421 },
+  origin_not_allowed: { type: 'invalid_request', status: 403 },
   // invalid_request
   invalid_input: { type: 'invalid_request', status: 400 },
   invalid_name: { type: 'invalid_request', status: 400 },

@@ -151,6 +151,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     webhooks.start();
     scheduler.start();
   }
+  const apiKeys = new ApiKeyService(prisma, config.masterKey, audit, { logger: logger.child({ component: 'auth' }), authFailuresPerMinute: config.authFailuresPerMinute });
   const stopReplicaNews = redis && options.runJobs !== false ? actOnReplicaNews(bus, runner, logger) : () => undefined;
 
   return {
@@ -167,13 +168,14 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     jobs,
     runner,
     bus,
-    apiKeys: new ApiKeyService(prisma, config.masterKey, audit),
+    apiKeys,
     storages,
     schedules,
     scheduler,
     retention,
     webhooks,
     async close(graceMs = 0) {
+      apiKeys.revocations.close();
       await scheduler.stop();
       await runner.stop(graceMs);
       await webhooks.stop();

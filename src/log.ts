@@ -1,28 +1,31 @@
-// JSON-lines logger on stderr. Every line passes through the redactor, so a registered secret never reaches a log.
+// JSON-lines logs through pino on stderr. Fields are redacted by structure before pino sees them (secret-named
+// fields, errors, URLs with userinfo), pino's `redact` paths catch the same names in bindings, and every
+// finished line passes the value redactor, so a registered secret never reaches a log in any spelling.
+// Lines carry the request id or job id (and engine) of the work they were logged for (AsyncLocalStorage).
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
+import { pino, type DestinationStream } from 'pino';
 import type { LogLevel } from './config.ts';
 import type { Logger } from './engines/contract.ts';
+import { REDACTED, redactStructure, Redactor } from './redaction.ts';
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-const REDACTED = '[redacted]';
+export { Redactor } from './redaction.ts';
 
-/** Secret strings (master key, engine API keys) that must never be printed. */
-export class Redactor {
-  private readonly secrets = new Set<string>();
-
-  add(secret: string | undefined | null): void {
-    if (secret && secret.length >= 4) this.secrets.add(secret);
-  }
-
-  redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    return out;
-  }
+/** What the current request or job is: added to every line logged while it runs. */
+export interface LogScope {
+  requestId?: string;
+  jobId?: string;
+  engine?: string;
 }
+
+export const logScope = new AsyncLocalStorage<LogScope>();
 
 export interface GatewayLogger extends Logger {
   child(bindings: Record<string, unknown>): GatewayLogger;
 }
+
+/** Path redaction (pino `redact`), the last word on names pino itself might print. */
+const REDACT_PATHS = ['apiKey', 'password', 'secret', 'token', 'authorization', 'variables', 'query', '*.apiKey', '*.password', '*.secret', '*.token', '*.authorization', '*.variables', '*.query', 'headers.authorization', '*.headers.authorization'];
 
 export function createLogger(options: {
   level: LogLevel;
@@ -30,27 +33,63 @@ export function createLogger(options: {
   bindings?: Record<string, unknown>;
   write?: (line: string) => void;
 }): GatewayLogger {
-  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
-  const bindings = options.bindings ?? {};
-  const log = (level: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>) => {
-    if (RANK[level] < RANK[options.level]) return;
-    const entry = { time: new Date().toISOString(), level, msg: message, ...bindings, ...fields };
-    write(options.redactor.redact(JSON.stringify(entry, errorReplacer)));
+  const redact = (text: string) => options.redactor.redact(text);
+  const destination: DestinationStream = {
+    write: (line: string) => {
+      const clean = redact(line.endsWith('\n') ? line.slice(0, -1) : line);
+      if (options.write) options.write(clean);
+      else output().write(clean + '\n');
+    },
   };
+  const root = pino(
+    {
+      level: options.level,
+      base: null,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+      mixin: () => ({ ...logScope.getStore() }),
+    },
+    destination,
+  );
+  return wrap(options.bindings ? root.child(redactStructure(options.bindings, redact) as Record<string, unknown>) : root, redact);
+}
+
+function wrap(logger: pino.Logger, redact: (text: string) => string): GatewayLogger {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      if (!logger.isLevelEnabled(level)) return;
+      if (fields) logger[level](redactStructure(fields, redact) as Record<string, unknown>, redact(message));
+      else logger[level](redact(message));
+    };
   return {
-    debug: (m, f) => log('debug', m, f),
-    info: (m, f) => log('info', m, f),
-    warn: (m, f) => log('warn', m, f),
-    error: (m, f) => log('error', m, f),
-    child: (more) => createLogger({ ...options, bindings: { ...bindings, ...more } }),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (bindings) => wrap(logger.child(redactStructure(bindings, redact) as Record<string, unknown>), redact),
   };
 }
 
-function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) {
-    const coded = value as Error & { code?: unknown };
-    return { name: value.name, message: value.message, code: coded.code, stack: value.stack };
+let stream: { write(text: string): unknown } | null = null;
+
+/**
+ * stderr, or pino-pretty on a terminal when it is installed (a development dependency) or LOG_PRETTY=1 asks.
+ * Production installs (`--omit=dev`) never load it.
+ */
+function output(): { write(text: string): unknown } {
+  if (stream) return stream;
+  stream = process.stderr;
+  const wanted = process.env['LOG_PRETTY'] === '1' || (process.env['LOG_PRETTY'] !== '0' && process.stderr.isTTY && process.env['NODE_ENV'] !== 'production');
+  if (wanted) {
+    try {
+      const pretty = createRequire(import.meta.url)('pino-pretty') as (options: Record<string, unknown>) => { write(text: string): unknown };
+      stream = pretty({ destination: 2, sync: true, translateTime: 'SYS:HH:MM:ss.l' });
+    } catch {
+      // not installed: plain JSON lines
+    }
   }
-  if (typeof value === 'bigint') return value.toString();
-  return value;
+  return stream;
 }

@@ -5,6 +5,9 @@ import { GatewayError } from '../errors.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import { validateName } from '../catalog/names.ts';
 import { isUuid } from '../catalog/engines.ts';
+import type { Logger } from '../engines/contract.ts';
+import { AuthFailureLimiter } from './failure-limit.ts';
+import { RevocationWatch } from './revocation.ts';
 
 export type Scope = ApiKeyScope;
 const RANK: Record<Scope, number> = { VIEWER: 1, OPERATOR: 2, ADMIN: 3 };
@@ -26,18 +29,53 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
+/** Where a request came from, for the failure log and the per-address limit (unknown for in-process calls). */
+export interface RequestOrigin {
+  remoteAddress?: string | undefined;
+}
+
 export class ApiKeyService {
+  readonly revocations: RevocationWatch;
+  private readonly limiter: AuthFailureLimiter;
+  private readonly logger: Logger | undefined;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly masterKey: string | undefined,
     private readonly audit: AuditLog,
-  ) {}
+    options: { logger?: Logger; authFailuresPerMinute?: number } = {},
+  ) {
+    this.revocations = new RevocationWatch(prisma);
+    this.limiter = new AuthFailureLimiter(options.authFailuresPerMinute ?? 20);
+    this.logger = options.logger;
+  }
+
+  /** The stored key's id behind a principal, when it is one (the master key and open mode cannot be revoked). */
+  static keyIdOf(principal: Principal): string | null {
+    return principal.actor.startsWith('key:') ? principal.actor.slice(4) : null;
+  }
 
   get open(): boolean {
     return this.masterKey === undefined;
   }
 
-  async authenticate(authorization: string | null | undefined): Promise<AuthResult> {
+  async authenticate(authorization: string | null | undefined, origin: RequestOrigin = {}): Promise<AuthResult> {
+    if (this.masterKey === undefined) return { ok: true, principal: { actor: 'open', scope: 'ADMIN' } };
+    const address = origin.remoteAddress;
+    const retryAfter = address ? this.limiter.retryAfter(address) : 0;
+    if (retryAfter > 0) {
+      return { ok: false, error: new GatewayError('rate_limited', `Too many failed authentications from this address; retry in ${retryAfter} s`, { details: { retryAfterSeconds: retryAfter } }) };
+    }
+    const result = await this.check(authorization);
+    if (!result.ok) {
+      // Only requests from the network count: in-process calls (tests, yoga.fetch) have no address to limit.
+      if (address) this.limiter.recordFailure(address);
+      this.logger?.warn('authentication failed', { code: result.error.code, keyPrefix: keyPrefixOf(authorization), remoteAddress: address ?? null });
+    }
+    return result;
+  }
+
+  private async check(authorization: string | null | undefined): Promise<AuthResult> {
     if (this.masterKey === undefined) return { ok: true, principal: { actor: 'open', scope: 'ADMIN' } };
     if (!authorization) {
       return fail('missing_authorization_header', 'The Authorization header is missing. It must use the bearer authorization method.');
@@ -67,6 +105,7 @@ export class ApiKeyService {
     const row = isUuid(id) ? await this.prisma.apiKey.findUnique({ where: { id } }) : null;
     if (!row) throw new GatewayError('api_key_not_found', `No API key with id "${id.slice(0, 64)}"`);
     if (!row.revokedAt) await this.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+    this.revocations.revoked(id); // its open subscriptions and sockets end now
     await this.audit.record(actor, 'apiKey.revoke', 'apiKey', id, { name: row.name });
     return true;
   }
@@ -74,6 +113,12 @@ export class ApiKeyService {
   list(): Promise<ApiKey[]> {
     return this.prisma.apiKey.findMany({ orderBy: { createdAt: 'asc' } });
   }
+}
+
+/** What a failed key may show in a log: the prefix lists show for gateway keys (`bgw_` + 6), nothing of others. */
+function keyPrefixOf(authorization: string | null | undefined): string | null {
+  const key = /^Bearer\s+(\S+)/i.exec(authorization ?? '')?.[1];
+  return key?.startsWith('bgw_') ? key.slice(0, 10) : null;
 }
 
 function fail(code: 'missing_authorization_header' | 'invalid_api_key', message: string): AuthResult {

@@ -2,6 +2,7 @@
 import type { Engine, PrismaClient } from '../db/client.ts';
 import type { EngineInstance, EnginePlugin } from '../engines/contract.ts';
 import { parsePluginConfig, redactedConfig, splitSecrets } from '../engines/plugin-config.ts';
+import { engineSecretValues, scrubbingInstance } from '../engines/secret-scrub.ts';
 import { GatewayError } from '../errors.ts';
 import { ACTIVE_STATUSES } from '../jobs/job-bus.ts';
 import type { GatewayLogger, Redactor } from '../log.ts';
@@ -56,7 +57,7 @@ export class EngineService {
     const engine = await this.deps.prisma.engine.create({
       data: { name, plugin: plugin.name, config: publicConfig as object, secrets: this.sealOrNull(secrets) },
     });
-    this.rememberSecrets(secrets);
+    this.rememberSecrets(config, plugin);
     await this.deps.audit.record(actor, 'engine.register', 'engine', engine.id, { name, plugin: plugin.name });
     return engine;
   }
@@ -74,7 +75,7 @@ export class EngineService {
       const { publicConfig, secrets } = splitSecrets(plugin, config);
       data.config = publicConfig;
       data.secrets = this.sealOrNull(secrets);
-      this.rememberSecrets(secrets);
+      this.rememberSecrets(config, plugin);
     }
     const updated = await this.deps.prisma.engine.update({ where: { id }, data });
     await this.instances.get(id)?.instance.close?.();
@@ -106,9 +107,13 @@ export class EngineService {
     if (cached && cached.updatedAt === engine.updatedAt.getTime()) return cached.instance;
     const plugin = this.plugin(engine.plugin);
     const secrets = engine.secrets ? (this.deps.secretBox.open(engine.secrets) as Record<string, unknown>) : {};
-    this.rememberSecrets(secrets);
     const config = parsePluginConfig(plugin, { ...(engine.config as Record<string, unknown>), ...secrets });
-    const instance = plugin.create(config, { logger: this.deps.logger.child({ plugin: plugin.name, engineId: engine.id }) });
+    this.rememberSecrets(config, plugin);
+    // Every error, health message and warning leaving the plugin is scrubbed of this engine's secrets.
+    const instance = scrubbingInstance(
+      plugin.create(config, { logger: this.deps.logger.child({ plugin: plugin.name, engineId: engine.id, engine: engine.name }) }),
+      engineSecretValues(config, plugin.secretKeys),
+    );
     this.instances.set(engine.id, { updatedAt: engine.updatedAt.getTime(), instance });
     return instance;
   }
@@ -116,7 +121,8 @@ export class EngineService {
   /** Registers every stored secret with the log redactor (called at start). */
   async loadSecretsForRedaction(): Promise<void> {
     for (const engine of await this.list()) {
-      if (engine.secrets) this.rememberSecrets(this.deps.secretBox.open(engine.secrets) as Record<string, unknown>);
+      const secrets = engine.secrets ? (this.deps.secretBox.open(engine.secrets) as Record<string, unknown>) : {};
+      this.rememberSecrets({ ...(engine.config as Record<string, unknown>), ...secrets }, this.deps.plugins.find((p) => p.name === engine.plugin));
     }
   }
 
@@ -134,8 +140,10 @@ export class EngineService {
     return Object.keys(secrets).length > 0 ? this.deps.secretBox.seal(secrets) : null;
   }
 
-  private rememberSecrets(secrets: Record<string, unknown>): void {
-    for (const value of Object.values(secrets)) if (typeof value === 'string') this.deps.redactor.add(value);
+  /** Registers a config's secret values (secret keys, nested ones like modelApiKeys, URL passwords) with the redactor. */
+  private rememberSecrets(config: Record<string, unknown>, plugin?: EnginePlugin): void {
+    const secretKeys = plugin?.secretKeys ?? this.deps.plugins.flatMap((p) => p.secretKeys);
+    for (const value of engineSecretValues(config, secretKeys)) this.deps.redactor.add(value);
   }
 }
 

@@ -76,6 +76,7 @@ export class GatewayClient {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
+          'x-graphql-yoga-csrf': '1', // the gateway's CSRF check: JSON body plus this header
           accept,
           ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
         },

@@ -1,6 +1,7 @@
 // Validates engine config against a plugin's zod schema and splits secrets from the rest.
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
+import { withoutUserinfo } from '../redaction.ts';
 import type { EnginePlugin } from './contract.ts';
 
 export const REDACTED_SECRET = '[redacted]';
@@ -50,7 +51,8 @@ export function splitSecrets(plugin: EnginePlugin, config: Record<string, unknow
 
 /** What the API shows: public config plus a marker for each secret that is set. */
 export function redactedConfig(publicConfig: Record<string, unknown>, secrets: Record<string, unknown>): Record<string, unknown> {
-  const shown: Record<string, unknown> = { ...publicConfig };
+  // A password inside a URL (http://user:pass@host) is a secret too: URLs are shown without userinfo.
+  const shown: Record<string, unknown> = Object.fromEntries(Object.entries(publicConfig).map(([key, value]) => [key, typeof value === 'string' ? withoutUserinfo(value) : value]));
   for (const [key, value] of Object.entries(secrets)) if (value !== undefined && value !== null) shown[key] = REDACTED_SECRET;
   return shown;
 }

@@ -3,22 +3,24 @@ import type { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { dashboardResponse } from '../dashboard/serve.ts';
 import type { Gateway } from '../gateway.ts';
+import { corsFor, requestGuardPlugin, revocationPlugin } from './access-guards.ts';
 import { useScopeCheck } from './auth-plugin.ts';
 import type { GraphQLContext } from './context.ts';
 import { codeUncodedErrors, maskGraphQLError } from './errors.ts';
 import { queryComplexityPlugins, requestLimitsPlugin } from './limits.ts';
+import { requestLogPlugin, yogaLogging } from './request-log.ts';
 import { schema } from './schema/index.ts';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
 interface InitialContext {
   request?: Request;
-  req?: { headers?: Record<string, string | string[] | undefined> };
+  req?: { headers?: Record<string, string | string[] | undefined>; socket?: { remoteAddress?: string } };
   connectionParams?: Record<string, unknown>;
 }
 
 /** Authorization from an HTTP header, a WebSocket upgrade request, or graphql-ws connection params. */
-function authorizationOf(initial: InitialContext): string | null {
+export function authorizationOf(initial: InitialContext): string | null {
   const params = initial.connectionParams ?? {};
   const fromParams = params.authorization ?? params.Authorization;
   if (typeof fromParams === 'string') return fromParams;
@@ -36,20 +38,19 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
     healthCheckEndpoint: '/yoga-health',
     landingPage: false,
     graphiql: { title: 'Backup gateway', subscriptionsProtocol: 'WS' },
-    logging: {
-      debug: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
-      info: (...args: unknown[]) => log.info(args.map(String).join(' ')),
-      warn: (...args: unknown[]) => log.warn(args.map(String).join(' ')),
-      error: (...args: unknown[]) => log.error(args.map(String).join(' ')),
-    },
+    cors: corsFor(gateway.config.corsOrigins),
+    logging: yogaLogging(log),
     maskedErrors: {
       maskError: (error) => maskGraphQLError(error, (message, fields) => log.error(message, fields), (text) => gateway.redactor.redact(text)),
     },
     context: async (initial) => ({
       gateway,
-      auth: await gateway.apiKeys.authenticate(authorizationOf(initial as InitialContext)),
+      auth: await gateway.apiKeys.authenticate(authorizationOf(initial as InitialContext), { remoteAddress: (initial as InitialContext).req?.socket?.remoteAddress }),
     }),
     plugins: [
+      requestGuardPlugin(),
+      revocationPlugin(gateway.apiKeys),
+      requestLogPlugin(log),
       {
         async onRequest({ request, url, endResponse, fetchAPI }) {
           if (url.pathname === '/health') {

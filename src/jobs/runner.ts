@@ -4,7 +4,7 @@ import type { Job, JobKind, JobStatus, PrismaClient } from '../db/client.ts';
 import type { EngineService } from '../catalog/engines.ts';
 import type { JobContext } from '../engines/contract.ts';
 import { GatewayError, toGatewayError } from '../errors.ts';
-import type { GatewayLogger } from '../log.ts';
+import { logScope, type GatewayLogger } from '../log.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { runBackupJob } from './backup-job.ts';
 import { BackupJobInput } from './job-input.ts';
@@ -129,7 +129,8 @@ export class JobRunner {
       const controller = new AbortController();
       const entry: RunningJob = { controller, done: Promise.resolve(), canceling: false };
       this.running.set(job.id, entry);
-      entry.done = this.execute(job, entry)
+      // Lines logged anywhere while the job runs (plugins, storage) carry its id.
+      entry.done = logScope.run({ jobId: job.id }, () => this.execute(job, entry))
         .catch((error) => this.deps.logger.error('job bookkeeping failed', { jobId: job.id, error }))
         .finally(() => {
           this.running.delete(job.id);
@@ -141,7 +142,9 @@ export class JobRunner {
   private async execute(claimed: Job, entry: RunningJob): Promise<void> {
     const { controller } = entry;
     const { prisma, logger } = this.deps;
-    const log = logger.child({ jobId: claimed.id, kind: claimed.kind });
+    const engine = claimed.engineId ? await this.deps.engines.find(claimed.engineId).catch(() => null) : null;
+    const log = logger.child({ jobId: claimed.id, kind: claimed.kind, ...(engine ? { engine: engine.name } : {}) });
+    log.info('job started');
     let job = claimed;
     await this.event(job, 'RUNNING', 'started', `claimed by ${this.owner}`);
     this.deps.bus.publish(job);
