@@ -43,18 +43,17 @@ export const CHROMIUM_BROWSER: Requirement = {
   hint: '`apt-get install chromium` (.ci/run does)',
 };
 
-const announced = new Set<string>();
+const announced = new Set<Requirement>();
 
-/** The one line a skip prints (once per requirement per test file). Exported for the fresh-clone check. */
+/** The one line a test file prints for each missing requirement, naming the first test it skips. */
 export function skipLine(requirement: Requirement, what: string): string {
-  return `[skip] ${what}: ${requirement.name} is missing — ${requirement.hint}`;
+  return `[skip] ${requirement.name} is missing, so the tests needing it are skipped (first: "${what}") — ${requirement.hint}`;
 }
 
 function announce(requirement: Requirement, what: string): void {
-  const line = skipLine(requirement, what);
-  if (announced.has(line)) return;
-  announced.add(line);
-  process.stderr.write(`${line}\n`);
+  if (announced.has(requirement)) return;
+  announced.add(requirement);
+  process.stderr.write(`${skipLine(requirement, what)}\n`);
 }
 
 /** True when every requirement is there; otherwise announces the skip of `what` once and returns false. */
