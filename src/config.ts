@@ -26,6 +26,10 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   GATEWAY_REDIS_CHANNEL: z.string().min(1).max(200).optional(),
   GATEWAY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  GATEWAY_MIN_SCHEDULE_INTERVAL: z
+    .string()
+    .regex(/^\d+(ms|s|m|h)?$/, 'must be a duration: seconds, or a number with ms, s, m or h (e.g. 5m)')
+    .default('5m'),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -58,6 +62,8 @@ export interface GatewayConfig {
   redisChannel: string | undefined;
   /** On SIGTERM, running jobs get this long to finish before they are ended `interrupted`. */
   shutdownGraceMs: number;
+  /** A schedule's cron may not fire more often than this (GATEWAY_MIN_SCHEDULE_INTERVAL). */
+  minScheduleIntervalMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -88,5 +94,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     redisChannel: e.GATEWAY_REDIS_CHANNEL,
     shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
+    minScheduleIntervalMs: durationMs(e.GATEWAY_MIN_SCHEDULE_INTERVAL),
   };
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** `300`, `300s`, `5m`, `1h`, `1500ms` → milliseconds (a bare number is seconds). */
+function durationMs(value: string): number {
+  const [, amount, unit] = /^(\d+)(ms|s|m|h)?$/.exec(value)!;
+  return Number(amount) * UNIT_MS[(unit ?? 's') as keyof typeof UNIT_MS];
 }
