@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// The `backup-gateway` command: runs the TypeScript CLI (src/cli/main.ts) through tsx, as `npm start` does.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The `backup-gateway` command: the compiled CLI in dist/ (`npm run build`; `npm run cli` builds when stale), run by
+// plain node.
+await import('../dist/src/cli/main.js');

@@ -1,4 +1,5 @@
-// postinstall: `prisma generate` without the network, so a fresh clone's `npm ci` yields src/db/generated.
+// prepare (`npm ci` / `npm install` in the repository): `prisma generate` without the network, so a fresh clone's
+// `npm ci` yields src/db/generated.
 // The Prisma CLI insists on a native schema-engine binary it would download; generate never runs it,
 // it only checks the path exists, so we point it at a stub (unless the user provides a real one).
 import { spawnSync } from 'node:child_process';
@@ -9,7 +10,15 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stub = fileURLToPath(new URL('./schema-engine-offline.sh', import.meta.url));
 const require = createRequire(import.meta.url);
-const prismaCli = path.join(path.dirname(require.resolve('prisma/package.json')), 'build', 'index.js');
+let prismaCli;
+try {
+  prismaCli = path.join(path.dirname(require.resolve('prisma/package.json')), 'build', 'index.js');
+} catch {
+  // A production install (`npm ci --omit=dev` of the packed package): the Prisma CLI is a devDependency, and the
+  // client compiled into dist/ is the one the gateway runs.
+  console.log('backup-gateway: Prisma CLI not installed (production install); using the client compiled into dist/');
+  process.exit(0);
+}
 
 const result = spawnSync(process.execPath, [prismaCli, 'generate'], {
   cwd: root,

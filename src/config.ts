@@ -44,6 +44,10 @@ const EnvSchema = z.object({
   GATEWAY_ALLOWED_HOSTS: hostList,
   GATEWAY_WS_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   GATEWAY_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+  GATEWAY_MIN_SCHEDULE_INTERVAL: z
+    .string()
+    .regex(/^\d+(ms|s|m|h)?$/, 'must be a duration: seconds, or a number with ms, s, m or h (e.g. 5m)')
+    .default('5m'),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -84,6 +88,8 @@ export interface GatewayConfig {
   wsInitTimeoutMs: number;
   /** Failed authentications per remote address per minute before that address is answered `rate_limited`. */
   authFailuresPerMinute: number;
+  /** A schedule's cron may not fire more often than this (GATEWAY_MIN_SCHEDULE_INTERVAL). */
+  minScheduleIntervalMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -118,5 +124,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedHosts: e.GATEWAY_ALLOWED_HOSTS,
     wsInitTimeoutMs: e.GATEWAY_WS_INIT_TIMEOUT_MS,
     authFailuresPerMinute: e.GATEWAY_AUTH_FAILURES_PER_MINUTE,
+    minScheduleIntervalMs: durationMs(e.GATEWAY_MIN_SCHEDULE_INTERVAL),
   };
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** `300`, `300s`, `5m`, `1h`, `1500ms` → milliseconds (a bare number is seconds). */
+function durationMs(value: string): number {
+  const [, amount, unit] = /^(\d+)(ms|s|m|h)?$/.exec(value)!;
+  return Number(amount) * UNIT_MS[(unit ?? 's') as keyof typeof UNIT_MS];
 }

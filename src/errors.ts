@@ -48,6 +48,7 @@ export const ERROR_CATALOGUE = {
   storage_in_use: { type: 'invalid_request', status: 409 },
   storage_credentials_required: { type: 'invalid_request', status: 400 },
   invalid_cron: { type: 'invalid_request', status: 400 },
+  schedule_too_frequent: { type: 'invalid_request', status: 400 },
   invalid_timezone: { type: 'invalid_request', status: 400 },
   schedule_not_found: { type: 'invalid_request', status: 404 },
   webhook_not_found: { type: 'invalid_request', status: 404 },

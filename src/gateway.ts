@@ -114,6 +114,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     // Engines that keep backups on their side: reconcile the catalog after every job there.
     afterJob: async (job) => {
       if (job.kind === 'BACKUP' && job.status === 'SUCCEEDED') await retention.afterBackupJob(job, logger);
+      await scheduler.afterJob(job);
       const engine = job.engineId ? await engines.find(job.engineId) : null;
       if (engine && hasServerBackups(engines.instance(engine))) await syncEngineBackups({ prisma, engines, audit }, engine, 'sync');
     },
@@ -145,7 +146,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   if (stranded > 0) logger.warn('marked FAILED backups left PENDING by jobs that ended', { backups: stranded });
   const retention = new RetentionService({ prisma, engines, jobs, audit });
   const scheduler = new Scheduler({ prisma, jobs, logger });
-  const schedules = new ScheduleService({ prisma, engines, storages, audit, onChange: () => scheduler.wake() });
+  const schedules = new ScheduleService({ prisma, engines, storages, audit, onChange: () => scheduler.wake(), minIntervalMs: config.minScheduleIntervalMs });
   if (options.runJobs !== false) runner.start();
   if (options.runJobs !== false) {
     webhooks.start();

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithShared, sharedPath } from '../../test/helpers/requirements.ts';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../../test/emulators/meilisearch/server.ts';
 import { writeDumpFile, jsonl } from '../../test/emulators/meilisearch/dumps-tar.ts';
 import { createTempStorage, createTestJob, runNativeBackup, runNativeRestore, settleAfterCancel, type TempStorage } from '../../test/contract/harness.ts';
@@ -16,7 +17,7 @@ import { readDumpIndex, readDumpSummary } from './dump/reader.ts';
 import { settingsForTarget } from './dump/settings.ts';
 import { meilisearchTestEngine, type MeilisearchTestEngine } from './test/engine.ts';
 
-const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures/meilisearch-dumps');
+const FIXTURES = sharedPath('fixtures', 'meilisearch-dumps');
 const MASTER_KEY = 'restore-master-key-0123456789';
 const signal = () => AbortSignal.timeout(30_000);
 
@@ -71,7 +72,7 @@ function expectSettingsOf(live: Record<string, unknown>, fromDump: Record<string
   }
 }
 
-describe('meilisearch native restore of real dump files', () => {
+describeWithShared('meilisearch native restore of real dump files', () => {
   const cases = [
     { file: 'v1.dump', uid: 'movies', key: 'id' },
     { file: 'v2.dump', uid: 'movies', key: 'id' },
@@ -188,7 +189,7 @@ describe('meilisearch native backup → restore end to end', () => {
   });
 });
 
-describe('meilisearch inspectBackupFile', () => {
+describeWithShared('meilisearch inspectBackupFile', () => {
   it('describes a dump file without any engine', async () => {
     const inspected = await meilisearchPlugin.inspectBackupFile!(join(FIXTURES, 'v4.dump'), signal());
     expect(inspected).toMatchObject({ engineVersion: '0.27.2', format: 'meilisearch dump v4', createdAt: '2022-10-06T12:53:49.131989609Z' });

@@ -2,9 +2,10 @@
 // /dashboard/. Only files that are in that folder, by exact name; no data in them (the page asks the API).
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-files.ts';
 
-const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
+// The package's src/dashboard/static, also when this module runs compiled from dist/.
+const STATIC_DIR = packagePath('src', 'dashboard', 'static');
 const PREFIX = '/dashboard/';
 
 const CONTENT_TYPES: Record<string, string> = {

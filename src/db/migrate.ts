@@ -3,12 +3,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
+import { packagePath } from '../package-files.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations/', import.meta.url));
+export const MIGRATIONS_DIR = packagePath('prisma', 'migrations');
 
 /** The advisory lock key Prisma's engine takes, so this runner and `prisma migrate deploy` exclude each other. */
 export const MIGRATION_LOCK_KEY = 72707369;

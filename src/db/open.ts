@@ -9,7 +9,7 @@ import { GatewayError } from '../errors.ts';
 import { makePrivateDir } from '../storage/private-files.ts';
 import { PrismaClient } from './client.ts';
 import { lockDataDir } from './lock.ts';
-import { cachedPGliteTemplate } from './pglite-template.ts';
+import { buildPGliteTemplate } from './pglite-template.ts';
 import { type MigrationLogger, runMigrations } from './migrate.ts';
 import { PGliteAdapterFactory } from './pglite-adapter.ts';
 import { pgClientExecutor, pgliteExecutor } from './sql-executor.ts';
@@ -45,8 +45,8 @@ async function openPGliteDataDir(options: OpenDatabaseOptions): Promise<Database
   try {
     const dbDir = path.join(dataDir, 'db');
     try {
-      // A new data directory starts from the migrated template when `npm install` built one (initdb takes ~3 s).
-      const template = existsSync(dbDir) ? undefined : await cachedPGliteTemplate();
+      // A new data directory starts from the migrated template (built once and cached: initdb takes ~3 s).
+      const template = existsSync(dbDir) ? undefined : await buildPGliteTemplate().catch(() => undefined);
       db = await PGlite.create(dbDir, template ? { loadDataDir: template } : {});
     } catch (error) {
       throw new GatewayError('internal', `Cannot open the embedded database in ${dbDir}: ${(error as Error).message}`, { cause: error });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
+import { packagePath } from '../package-files.ts';
 import type { EngineInstance, EnginePlugin, Logger } from './contract.ts';
 import { instanceFaults, PLUGIN_NAME_PATTERN, pluginFaults, type PluginFault } from './plugin-validation.ts';
 
@@ -219,14 +220,20 @@ let gatewayModulesShared = false;
 function shareGatewayModules(): void {
   if (gatewayModulesShared) return;
   gatewayModulesShared = true;
-  const manifestUrl = new URL('../../package.json', import.meta.url);
+  const manifestUrl = pathToFileURL(packagePath('package.json'));
   const { name } = JSON.parse(readFileSync(manifestUrl, 'utf8')) as { name: string };
   const hooks = `
     let gateway;
     export function initialize(data) { gateway = data; }
     export async function resolve(specifier, context, next) {
-      if (specifier === gateway.name || specifier.startsWith(gateway.name + '/')) return next(specifier, { ...context, parentURL: gateway.parentURL });
+      if (specifier === gateway.name || specifier.startsWith(gateway.name + '/')) {
+        const conditions = gateway.source ? ['backup-gateway-source', ...context.conditions] : context.conditions;
+        return next(specifier, { ...context, parentURL: gateway.parentURL, conditions });
+      }
       return next(specifier, context);
     }`;
-  register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: { name, parentURL: manifestUrl.href } });
+  // Run from source (tsx), the gateway's own modules are the .ts files: the exports' `backup-gateway-source`
+  // condition names them; compiled, the default condition names dist/.
+  const source = import.meta.url.endsWith('.ts');
+  register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: { name, parentURL: manifestUrl.href, source } });
 }

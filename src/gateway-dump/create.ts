@@ -9,11 +9,11 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { PrismaClient } from '../db/client.ts';
 import { GatewayError } from '../errors.ts';
+import { packageManifest } from '../package-files.ts';
 import { SecretBox } from '../secret-box.ts';
 import { DUMP_FORMAT, DUMP_FORMAT_VERSION, dumpFileName, type DumpHeader, type DumpSecretsMode } from './format.ts';
 import { sealRowForDump } from './secrets.ts';
 import { appliedMigrations, describeTables, insertionOrder, quoteIdent, type RawSql, type TableInfo } from './tables.ts';
-import packageJson from '../../package.json' with { type: 'json' };
 
 /** Any constant works; this one spells "bgdump". */
 export const DUMP_LOCK_KEY = 0x62_67_64_75_6d_70;
@@ -66,7 +66,7 @@ export async function createGatewayDump(
           format: DUMP_FORMAT,
           formatVersion: DUMP_FORMAT_VERSION,
           createdAt: createdAt.toISOString(),
-          gatewayVersion: packageJson.version,
+          gatewayVersion: packageManifest().version,
           database: deps.databaseKind,
           migrations: await appliedMigrations(tx),
           secrets: target ? 'encrypted' : 'omit',

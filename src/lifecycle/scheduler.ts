@@ -1,6 +1,7 @@
 // Runs schedules: at each slot one replica claims it in the database (moving lastSlotAt with a conditional UPDATE)
 // and starts the backup. Slots missed while no gateway ran collapse into one run at start, not one per slot.
-import type { PrismaClient, Schedule } from '../db/client.ts';
+// A schedule whose backups fail FAILURE_LIMIT times in a row pauses itself, saying why (pausedReason).
+import type { Job, PrismaClient, Schedule } from '../db/client.ts';
 import { toGatewayError } from '../errors.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { GatewayLogger } from '../log.ts';
@@ -8,6 +9,9 @@ import { latestSlot, nextRuns } from './schedules.ts';
 
 /** Changes made on another replica are picked up within this long. */
 const MAX_SLEEP_MS = 15_000;
+
+/** Failed slots in a row after which a schedule pauses itself. */
+export const FAILURE_LIMIT = 10;
 
 export class Scheduler {
   #timer: NodeJS.Timeout | undefined;
@@ -95,8 +99,39 @@ export class Scheduler {
       const coded = toGatewayError(error);
       await this.deps.prisma.schedule.updateMany({ where: { id: schedule.id }, data: { lastError: `${coded.code}: ${coded.message}` } });
       log.warn('scheduled backup could not start', { code: coded.code, error: coded.message });
+      // A busy engine skips the slot (the running backup is not a failure); anything else is one.
+      if (coded.code !== 'job_already_in_progress') await this.recordFailure(schedule.id, `${coded.code}: ${coded.message}`);
     }
     return true;
+  }
+
+  /** After a job: a scheduled backup that succeeded resets its schedule's failure count, one that failed adds to it. */
+  async afterJob(job: Job): Promise<void> {
+    if (job.kind !== 'BACKUP' || !job.backupId || (job.status !== 'SUCCEEDED' && job.status !== 'FAILED')) return;
+    const backup = await this.deps.prisma.backup.findUnique({ where: { id: job.backupId }, select: { scheduleId: true } });
+    if (!backup?.scheduleId) return;
+    if (job.status === 'SUCCEEDED') {
+      await this.deps.prisma.schedule.updateMany({ where: { id: backup.scheduleId }, data: { consecutiveFailures: 0 } });
+    } else {
+      await this.recordFailure(backup.scheduleId, `${job.errorCode ?? 'internal'}: ${job.errorMessage ?? 'the backup failed'}`);
+    }
+  }
+
+  /** Counts one more failure in a row; at FAILURE_LIMIT the schedule pauses itself with the reason. */
+  async recordFailure(scheduleId: string, reason: string): Promise<void> {
+    const counted = await this.deps.prisma.schedule.updateMany({ where: { id: scheduleId }, data: { consecutiveFailures: { increment: 1 } } });
+    if (counted.count === 0) return; // deleted meanwhile
+    // Only a schedule still running and at the limit is paused (once, whichever replica gets here first).
+    const paused = await this.deps.prisma.schedule.updateMany({
+      where: { id: scheduleId, paused: false, consecutiveFailures: { gte: FAILURE_LIMIT } },
+      data: {
+        paused: true,
+        pausedReason: `Paused by the gateway after ${FAILURE_LIMIT} failed backups in a row; the last: ${reason}`.slice(0, 2000),
+      },
+    });
+    if (paused.count > 0) {
+      this.deps.logger.warn('schedule paused after failing too often', { scheduleId, failures: FAILURE_LIMIT, lastError: reason.slice(0, 500) });
+    }
   }
 
   #sleep(ms: number): void {

@@ -49,6 +49,31 @@ export function validateTimezone(raw: string | null | undefined): string {
   return timezone;
 }
 
+/**
+ * Refuses a cron that fires more often than `minIntervalMs` (GATEWAY_MIN_SCHEDULE_INTERVAL): a backup every
+ * second fills the catalog and the engine's queue. The gaps between the next 60 slots are checked, so irregular
+ * patterns (`0,1 3 * * *`) are caught as well as steady ones.
+ */
+export function checkInterval(cron: Cron, pattern: string, minIntervalMs: number): void {
+  if (minIntervalMs <= 0) return;
+  const runs = cron.nextRuns(60);
+  for (let i = 1; i < runs.length; i++) {
+    const gapMs = runs[i]!.getTime() - runs[i - 1]!.getTime();
+    if (gapMs < minIntervalMs) {
+      throw new GatewayError(
+        'schedule_too_frequent',
+        `cron "${pattern.slice(0, 64)}" fires ${formatMs(gapMs)} apart (at ${runs[i - 1]!.toISOString()} and ${runs[i]!.toISOString()}); ` +
+          `schedules may fire at most every ${formatMs(minIntervalMs)} (GATEWAY_MIN_SCHEDULE_INTERVAL)`,
+        { details: { cron: pattern.slice(0, 256), intervalSeconds: gapMs / 1000, minIntervalSeconds: minIntervalMs / 1000 } },
+      );
+    }
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
+}
+
 /** The next `count` slots after `from`. */
 export function nextRuns(schedule: Pick<Schedule, 'cron' | 'timezone'>, count: number, from = new Date()): Date[] {
   return parseCron(schedule.cron, schedule.timezone).nextRuns(Math.min(Math.max(count, 1), 100), from);
@@ -62,7 +87,15 @@ export function latestSlot(schedule: Pick<Schedule, 'cron' | 'timezone'>, now: D
 
 export class ScheduleService {
   constructor(
-    private readonly deps: { prisma: PrismaClient; engines: EngineService; storages: StorageService; audit: AuditLog; onChange?: () => void },
+    private readonly deps: {
+      prisma: PrismaClient;
+      engines: EngineService;
+      storages: StorageService;
+      audit: AuditLog;
+      onChange?: () => void;
+      /** GATEWAY_MIN_SCHEDULE_INTERVAL; 0 allows any cron. */
+      minIntervalMs?: number;
+    },
   ) {}
 
   list(engineId?: string | null): Promise<Schedule[]> {
@@ -82,7 +115,7 @@ export class ScheduleService {
   async create(input: ScheduleInput, actor: string): Promise<Schedule> {
     const engine = await this.deps.engines.get(input.engineId);
     const timezone = validateTimezone(input.timezone);
-    parseCron(input.cron, timezone);
+    checkInterval(parseCron(input.cron, timezone), input.cron.trim(), this.deps.minIntervalMs ?? 0);
     const data = await this.#fields(input, this.deps.engines.plugin(engine.plugin));
     const schedule = await this.deps.prisma.schedule.create({
       data: {
@@ -105,7 +138,8 @@ export class ScheduleService {
     const current = await this.get(id);
     const timezone = input.timezone !== undefined && input.timezone !== null ? validateTimezone(input.timezone) : current.timezone;
     const cron = input.cron !== undefined && input.cron !== null ? input.cron.trim() : current.cron;
-    parseCron(cron, timezone);
+    const parsed = parseCron(cron, timezone);
+    if (cron !== current.cron || timezone !== current.timezone) checkInterval(parsed, cron, this.deps.minIntervalMs ?? 0);
     const plugin = this.deps.engines.plugin((await this.deps.engines.get(current.engineId)).plugin);
     const data: Prisma.ScheduleUncheckedUpdateInput = { ...(await this.#fields(input, plugin)), cron, timezone };
     if (input.name) data.name = validateName(input.name, 'schedule name');
@@ -135,8 +169,9 @@ export class ScheduleService {
     return true;
   }
 
+  /** A person pausing clears the gateway's reason; resuming also starts the failure count afresh. */
   #pausedFields(paused: boolean): Prisma.ScheduleUncheckedUpdateInput {
-    return paused ? { paused: true } : { paused: false, anchorAt: new Date() };
+    return paused ? { paused: true, pausedReason: null } : { paused: false, anchorAt: new Date(), consecutiveFailures: 0, pausedReason: null };
   }
 
   /** The optional fields shared by create and update, validated. */

@@ -3,8 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../helpers/child-gateway.ts';
+import { CHROMIUM_BINARY } from '../helpers/requirements.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = CHROMIUM_BINARY;
 export const TEST_OUTPUT = path.join(REPO_ROOT, 'test-output');
 
 export function launchChromium(): Promise<Browser> {

@@ -3,17 +3,18 @@
 // page, coded errors in the error panel. A screenshot lands in test-output/ when a test fails.
 import { Meilisearch } from 'meilisearch';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators/meilisearch/server.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
+import { CHROMIUM_BROWSER, describeWith } from '../helpers/requirements.ts';
 import { launchChromium, recordPageProblems, screenshot } from './browser.ts';
 
 const MASTER_KEY = 'dashboard-master-key-0123456789';
 const MEILI_KEY = 'dashboard-meili-key-0123456789';
 const SEED = { movies: 3000, books: 1000 };
 
-describe('web dashboard in Chromium, auth on', () => {
+describeWith(CHROMIUM_BROWSER)('web dashboard in Chromium, auth on', () => {
   let emulator: MeilisearchEmulator;
   let meili: Meilisearch;
   let t: TestGateway;

@@ -3,18 +3,18 @@
 import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Meilisearch } from 'meilisearch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators/meilisearch/server.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
+import { describeWithShared, sharedPath } from '../helpers/requirements.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/meilisearch-dumps/', import.meta.url));
+const FIXTURES = sharedPath('fixtures', 'meilisearch-dumps');
 const IMPORT = `mutation($i: ImportBackupInput!) { importBackup(input: $i) { id name status origin strategy engineVersion documentCount
   collections { name documentCount } artifacts { path bytes sha256 external } warnings } }`;
 
-describe('importBackup of Meilisearch dump files', () => {
+describeWithShared('importBackup of Meilisearch dump files', () => {
   let importDir: string;
   let outside: string;
   let t: TestGateway;

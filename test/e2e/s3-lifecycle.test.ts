@@ -13,6 +13,7 @@ import { Meilisearch } from 'meilisearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators/meilisearch/server.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
+import { AGE_CLI, itWith } from '../helpers/requirements.ts';
 import { S3_CREDENTIALS, startS3Server, type TestS3Server } from '../helpers/s3.ts';
 import { snapshotIndex } from './seed.ts';
 
@@ -124,7 +125,7 @@ describe('S3 storage, encryption, verification and reconciliation through GraphQ
     expect(await Promise.all(INDEXES.map((index) => snapshotIndex(client, index.uid)))).toEqual(originals);
   });
 
-  it('a stored artifact is an age file the age CLI opens with the configured identity', async () => {
+  itWith(AGE_CLI)('a stored artifact is an age file the age CLI opens with the configured identity', async () => {
     const backup = await getBackup(backupId);
     const chunk = backup.artifacts.find((a: { path: string }) => a.path.startsWith('collections/movies/documents-'));
     const stored = await s3.getObject(`gw/${backupId}/${chunk.path}`);

@@ -3,9 +3,8 @@
 // restore; restore under another name; refused documents; cancel halfway; bad engine configs.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { Client } from 'typesense';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
 import { createGatewayYoga, type GatewayYoga } from '../../src/graphql/yoga.ts';
@@ -14,11 +13,12 @@ import { typesensePlugin } from '../../plugins/typesense/index.ts';
 import { startTypesenseEmulator, type TypesenseEmulator } from '../emulators/typesense/server.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { waitForJob, type GraphQLResponse, type TestGateway } from '../helpers/gateway.ts';
+import { describeWithShared, sharedPath } from '../helpers/requirements.ts';
 
 type Json = Record<string, any>;
 
 const fixture = (name: string): Json[] =>
-  readFileSync(fileURLToPath(new URL(`../../../shared/fixtures/typesense/${name}`, import.meta.url)), 'utf8')
+  readFileSync(sharedPath('fixtures', 'typesense', name), 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Json);
@@ -97,7 +97,7 @@ interface EngineState {
   presets: unknown;
 }
 
-describe('Typesense logical backup and restore through GraphQL', () => {
+describeWithShared('Typesense logical backup and restore through GraphQL', () => {
   let emulator: TypesenseEmulator;
   let sdk: Client;
   let gateway: Gateway;

@@ -1,11 +1,9 @@
 // Test support: a temporary "gateway project" directory — where the gateway runs and plugin packages are
 // installed — with helpers to add hand-written plugin packages and to pack + install the plugin template.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../helpers/child-gateway.ts';
 
@@ -13,11 +11,8 @@ const run = promisify(execFile);
 
 export const TEMPLATE_DIR = path.join(REPO_ROOT, 'examples', 'plugin-template');
 
-/** `node --import <this> src/main.ts`: tsx by file URL, so the gateway starts from any working directory. */
-export const TSX_LOADER = pathToFileURL(createRequire(path.join(REPO_ROOT, 'package.json')).resolve('tsx')).href;
-
-/** The gateway as `npm start` runs it, but from the project's working directory. */
-export const GATEWAY_COMMAND = [process.execPath, '--import', TSX_LOADER, path.join(REPO_ROOT, 'src', 'main.ts')];
+/** The gateway as `npm start` runs it — the compiled build, plain node, no tsx — but from the project's folder. */
+export const GATEWAY_COMMAND = [process.execPath, path.join(REPO_ROOT, 'dist', 'src', 'main.js')];
 
 export interface TempProject {
   dir: string;
@@ -54,11 +49,26 @@ export async function createTempProject(): Promise<TempProject> {
 const NPM_ENV = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', npm_config_offline: 'true' };
 
 /**
- * `npm pack` of examples/plugin-template, then `npm install <tarball>` in the project, offline: the package a
- * user would install, holding exactly what its `files` publish. Returns the tarball's file name.
+ * As the template's author publishes it: a copy of examples/plugin-template with the gateway and its tools linked
+ * into node_modules (as `npm install` there would), built with tsc (`npm run build`) and packed; then
+ * `npm install <tarball>` in the project, offline. Returns the tarball's file name.
  */
 export async function installTemplate(project: TempProject): Promise<string> {
-  await run('npm', ['pack', '--pack-destination', project.dir, '--silent'], { cwd: TEMPLATE_DIR, env: NPM_ENV });
+  const author = await mkdtemp(path.join(os.tmpdir(), 'gw-template-build-'));
+  try {
+    const copy = path.join(author, 'gateway-plugin-template');
+    await cp(TEMPLATE_DIR, copy, { recursive: true, filter: (source) => !['node_modules', 'dist'].includes(path.basename(source)) });
+    await mkdir(path.join(copy, 'node_modules', '@types'), { recursive: true });
+    await symlink(REPO_ROOT, path.join(copy, 'node_modules', 'backup-gateway'), 'dir');
+    for (const tool of ['typescript', 'vitest', path.join('@types', 'node')]) {
+      await symlink(path.join(REPO_ROOT, 'node_modules', tool), path.join(copy, 'node_modules', tool), 'dir');
+    }
+    // `npm run build`, with the linked TypeScript.
+    await run(process.execPath, [path.join(copy, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: copy });
+    await run('npm', ['pack', '--ignore-scripts', '--pack-destination', project.dir, '--silent'], { cwd: copy, env: NPM_ENV });
+  } finally {
+    await rm(author, { recursive: true, force: true });
+  }
   const tarball = (await readdir(project.dir)).find((file) => file.startsWith('gateway-plugin-template-') && file.endsWith('.tgz'));
   if (tarball === undefined) throw new Error('npm pack wrote no gateway-plugin-template tarball');
   await run('npm', ['install', '--ignore-scripts', '--no-package-lock', `./${tarball}`], { cwd: project.dir, env: NPM_ENV });

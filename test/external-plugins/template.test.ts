@@ -1,5 +1,5 @@
-// Acceptance, as a user does it: examples/plugin-template is packed and `npm install`ed (offline) into a
-// project directory, the real gateway is started there as a child process with GATEWAY_PLUGINS naming the
+// Acceptance, as a user does it: examples/plugin-template is built with tsc, packed and `npm install`ed (offline)
+// into a project directory, the compiled gateway (dist/, plain node) is started there as a child process with GATEWAY_PLUGINS naming the
 // package, `plugins` lists it like the built-in ones, and a backup and a restore run through GraphQL against
 // the template's TinyKV server. Broken packages stop that same gateway with a message naming package and fault.
 import { existsSync, readdirSync } from 'node:fs';
@@ -67,8 +67,12 @@ describe('the plugin template, installed as a package next to the gateway', () =
 
   it('installed only what the package publishes, and no copy of the gateway', () => {
     const installed = path.join(project.dir, 'node_modules', 'gateway-plugin-template');
-    expect(readdirSync(installed).sort()).toEqual(['README.md', 'package.json', 'src']);
-    expect(readdirSync(path.join(installed, 'src')).sort()).toEqual(['backup.ts', 'client.ts', 'index.ts', 'restore.ts']);
+    // Compiled JavaScript and declarations only: the gateway runs plain node, without tsx.
+    expect(readdirSync(installed).sort()).toEqual(['README.md', 'dist', 'package.json']);
+    expect(readdirSync(path.join(installed, 'dist')).sort()).toEqual(
+      ['backup', 'client', 'index', 'restore'].flatMap((name) => [`${name}.d.ts`, `${name}.js`]),
+    );
+    expect(GATEWAY_COMMAND).toEqual([process.execPath, expect.stringMatching(/dist\/src\/main\.js$/)]);
     // `backup-gateway/plugin` is answered by the gateway that loads the plugin (one GatewayError, one zod).
     expect(existsSync(path.join(project.dir, 'node_modules', 'backup-gateway'))).toBe(false);
     expect(gateway.output()).toMatch(/"msg":"external plugin loaded","package":"gateway-plugin-template","plugin":"tinykv","version":"0.1.0"/);

@@ -85,6 +85,7 @@ describe.runIf(DB_KINDS.includes('postgres'))('two replicas on PostgreSQL and Re
       GATEWAY_SECRET_KEY: 'replica-test-secret-0123456789',
       GATEWAY_LEASE_MS: String(LEASE_MS),
       GATEWAY_JOB_CONCURRENCY: '5',
+      GATEWAY_MIN_SCHEDULE_INTERVAL: '0', // the schedule test below fires every second
     };
     // Started together: the migration runner's advisory lock lets one migrate while the other waits.
     replicas.push(...(await Promise.all([spawnGateway(env), spawnGateway(env)])));

@@ -14,6 +14,7 @@ import { createArchiveWriter } from '../../src/storage/archive-writer.ts';
 import { EncryptingStorage } from '../../src/storage/encrypted.ts';
 import { LocalFsStorage } from '../../src/storage/local-fs.ts';
 import { createNativeSink, openNativeBackup } from '../../src/storage/native-sink.ts';
+import { AGE_CLI, itWith } from '../helpers/requirements.ts';
 import { expectCode, tempDir } from './helpers.ts';
 
 const docs = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, title: `Title ${i}`, n: i }));
@@ -43,7 +44,7 @@ describe('age encryption at rest', () => {
     return { storage, manifest, files: writer.files() };
   }
 
-  it('writes age files the age CLI opens with the identity; checksums are of the stored bytes; the manifest says what is encrypted', async () => {
+  itWith(AGE_CLI)('writes age files the age CLI opens with the identity; checksums are of the stored bytes; the manifest says what is encrypted', async () => {
     const root = await tempDir();
     const { manifest, files } = await writeEncryptedArchive(root);
     expect(manifest.encryption).toEqual({ format: 'age', recipients: [recipient] });

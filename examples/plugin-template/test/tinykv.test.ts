@@ -44,9 +44,10 @@ describe('tinykv plugin specifics', () => {
   });
 
   it('is the default export of the package, whose version it reports', () => {
-    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; exports: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; exports: Record<string, unknown> };
     expect(manifest.version).toBe(tinykvPlugin.version);
-    expect(manifest.exports['.']).toBe('./src/index.ts');
+    // Published compiled (`npm run build`): src/index.ts becomes dist/index.js and its declarations.
+    expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
     expect(pluginFaults(tinykvPlugin)).toEqual([]);
   });
 

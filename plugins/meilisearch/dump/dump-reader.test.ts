@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithShared, sharedPath } from '../../../test/helpers/requirements.ts';
 import { GatewayError } from '../../../src/errors.ts';
 import { readDumpIndex, readDumpSummary } from './reader.ts';
 
-const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures/meilisearch-dumps');
+const FIXTURES = sharedPath('fixtures', 'meilisearch-dumps');
 const signal = () => AbortSignal.timeout(30_000);
 
 interface Expected {
@@ -53,7 +54,7 @@ const TABLE: Expected[] = [
   { file: 'v6_v1.6.0_use_deactivated_experimental_setting.dump', version: 'V6', db: '1.5.0', date: '2023-12-06T13:42:11.534951Z', indexes: { movies: 3 }, keys: 2, tasks: 4 },
 ];
 
-describe('meilisearch dump reader: every fixture', () => {
+describeWithShared('meilisearch dump reader: every fixture', () => {
   it('lists all 25 fixture files', () => {
     expect(TABLE).toHaveLength(25);
   });
@@ -117,7 +118,7 @@ describe('meilisearch dump reader: every fixture', () => {
   });
 });
 
-describe('meilisearch dump reader: broken inputs', () => {
+describeWithShared('meilisearch dump reader: broken inputs', () => {
   let dir: string;
   const file = (name: string) => join(dir, name);
 

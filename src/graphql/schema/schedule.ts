@@ -37,6 +37,13 @@ const ScheduleRef = builder.objectRef<Schedule>('Schedule').implement({
     lastRunAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.lastRunAt }),
     lastJobId: t.exposeID('lastJobId', { nullable: true }),
     lastError: t.exposeString('lastError', { nullable: true, description: 'Why the last slot could not start a backup (e.g. job_already_in_progress)' }),
+    consecutiveFailures: t.exposeInt('consecutiveFailures', {
+      description: 'Backups of this schedule that failed (or could not start) in a row; 0 after a success or a resume',
+    }),
+    pausedReason: t.exposeString('pausedReason', {
+      nullable: true,
+      description: 'Why the gateway paused this schedule itself (10 failures in a row, with the last error); null when running or paused by a person',
+    }),
     createdBy: t.exposeString('createdBy'),
     createdAt: t.field({ type: 'DateTime', resolve: (s) => s.createdAt }),
   }),
@@ -45,7 +52,10 @@ const ScheduleRef = builder.objectRef<Schedule>('Schedule').implement({
 const CreateScheduleInput = builder.inputType('CreateScheduleInput', {
   fields: (t) => ({
     engineId: t.id({ required: true }),
-    cron: t.string({ required: true, description: 'e.g. "0 3 * * *" (daily 03:00) or "*/30 * * * * *" (every 30 s)' }),
+    cron: t.string({
+      required: true,
+      description: 'e.g. "0 3 * * *" (daily 03:00) or "0 */15 * * * *" (every 15 min, with seconds); firing more often than GATEWAY_MIN_SCHEDULE_INTERVAL (default 5 min) fails with schedule_too_frequent',
+    }),
     timezone: t.string({ defaultValue: 'UTC' }),
     collections: t.stringList({ description: 'Omit for every collection' }),
     strategy: t.field({ type: BackupStrategyEnum, defaultValue: 'LOGICAL' }),

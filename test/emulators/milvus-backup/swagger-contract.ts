@@ -4,9 +4,10 @@
 // JSON Schema. Objects are closed (additionalProperties: false), so a misspelt or invented field fails.
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { sharedPath } from '../../helpers/requirements.ts';
 import type { RecordedExchange } from './server.ts';
 
-export const SWAGGER_PATH = new URL('../../../../shared/reference/milvus-backup-swagger.json', import.meta.url);
+export const SWAGGER_PATH = sharedPath('reference', 'milvus-backup-swagger.json');
 const BASE_PATH = '/api/v1';
 
 type Schema = Record<string, unknown>;
@@ -130,6 +131,14 @@ export interface SwaggerChecker {
   checkRequest(exchange: RecordedExchange): string[];
   /** Problems with what the server answered; empty when it follows the contract. */
   checkResponse(exchange: RecordedExchange): string[];
+}
+
+let sharedChecker: SwaggerChecker | undefined;
+
+/** One checker per test file, built on first use (the swagger is read from ../shared only when a test runs). */
+export function swaggerChecker(): SwaggerChecker {
+  sharedChecker ??= createSwaggerChecker();
+  return sharedChecker;
 }
 
 export function createSwaggerChecker(swagger: Swagger = loadSwagger()): SwaggerChecker {

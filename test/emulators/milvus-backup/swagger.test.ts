@@ -2,13 +2,12 @@
 // every answer the emulator gives — the plugin's whole flow plus each error branch of every route, in both
 // response generations — is validated with ajv against ../shared/reference/milvus-backup-swagger.json.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { milvusPlugin } from '../../../plugins/milvus/index.ts';
 import { createTempStorage, createTestJob, runNativeBackup, runNativeRestore, type TempStorage } from '../../contract/harness.ts';
 import { startMilvusBackupEmulator, type MilvusBackupEmulator, type RecordedExchange } from './server.ts';
-import { createSwaggerChecker, loadSwagger, OUTSIDE_SWAGGER } from './swagger-contract.ts';
-
-const checker = createSwaggerChecker();
+import { describeWithShared } from '../../helpers/requirements.ts';
+import { loadSwagger, OUTSIDE_SWAGGER, swaggerChecker as checker } from './swagger-contract.ts';
 const settle = (promise: Promise<unknown>) => promise.then(() => undefined, () => undefined);
 
 async function raw(emulator: MilvusBackupEmulator, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<void> {
@@ -18,7 +17,7 @@ async function raw(emulator: MilvusBackupEmulator, method: string, path: string,
 }
 
 for (const generation of ['v0.5.16', 'v0.5.9'] as const) {
-  describe(`milvus-backup ${generation} exchanges follow the published swagger contract`, () => {
+  describeWithShared(`milvus-backup ${generation} exchanges follow the published swagger contract`, () => {
     let emulator: MilvusBackupEmulator;
     let temp: TempStorage;
     beforeAll(async () => {
@@ -68,8 +67,8 @@ for (const generation of ['v0.5.16', 'v0.5.9'] as const) {
       expect([...routes].sort()).toEqual(
         ['DELETE /api/v1/delete', 'GET /api/v1/check', 'GET /api/v1/get_backup', 'GET /api/v1/get_restore', 'GET /api/v1/hello', 'GET /api/v1/list', 'POST /api/v1/create', 'POST /api/v1/restore'].sort(),
       );
-      expect(exchanges.flatMap((e) => checker.checkRequest(e))).toEqual([]);
-      expect(exchanges.flatMap((e) => checker.checkResponse(e))).toEqual([]);
+      expect(exchanges.flatMap((e) => checker().checkRequest(e))).toEqual([]);
+      expect(exchanges.flatMap((e) => checker().checkResponse(e))).toEqual([]);
       expect(exchanges.some((e) => e.path === '/api/v1/create' && e.requestIdHeader !== undefined)).toBe(true);
     });
 
@@ -110,12 +109,12 @@ for (const generation of ['v0.5.16', 'v0.5.9'] as const) {
       expect(exchanges.map((e) => e.status).filter((status) => status !== 200)).toEqual([400, 400]);
       const codes = exchanges.map((e) => (e.response as { code?: number } | null)?.code).filter((code) => code !== undefined);
       expect(new Set(codes)).toEqual(new Set(generation === 'v0.5.9' ? [3, 400, 404] : [3, 400]));
-      expect(exchanges.flatMap((e) => checker.checkResponse(e))).toEqual([]);
+      expect(exchanges.flatMap((e) => checker().checkResponse(e))).toEqual([]);
     });
   });
 }
 
-describe('the swagger checker', () => {
+describeWithShared('the swagger checker', () => {
   const base: RecordedExchange = {
     method: 'GET',
     path: '/api/v1/get_backup',
@@ -133,11 +132,11 @@ describe('the swagger checker', () => {
   it('reads the published contract and accepts a conforming exchange', () => {
     expect(loadSwagger().basePath).toBe('/api/v1');
     expect(OUTSIDE_SWAGGER).toEqual(['GET /api/v1/hello', 'GET /api/v1/check']);
-    expect([...checker.checkRequest(base), ...checker.checkResponse(base)]).toEqual([]);
+    expect([...checker().checkRequest(base), ...checker().checkResponse(base)]).toEqual([]);
   });
 
   it('notices drift on either side: invented or misspelt fields, wrong types and enums, unknown routes and parameters', () => {
-    const drift = (patch: Partial<RecordedExchange>) => [...checker.checkRequest({ ...base, ...patch }), ...checker.checkResponse({ ...base, ...patch })];
+    const drift = (patch: Partial<RecordedExchange>) => [...checker().checkRequest({ ...base, ...patch }), ...checker().checkResponse({ ...base, ...patch })];
     expect(drift({ response: { data: { stateCode: 2, progress: 100, size: 1, meta_size: 0 } } }).join()).toMatch(/additional/);
     expect(drift({ response: { code: 7, data: null } }).join()).toMatch(/allowed values/);
     expect(drift({ response: { data: { state_code: '2', progress: 1, size: 0, meta_size: 0 } } }).join()).toMatch(/must be integer/);

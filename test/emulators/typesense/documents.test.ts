@@ -1,14 +1,14 @@
 // Documents import and export with the engine's quirks: JSONL without a trailing newline, HTTP 200 with one
 // result per line, the import actions, and Typesense's own test documents from ../shared/fixtures.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { itWithShared, sharedPath } from '../../helpers/requirements.ts';
 import { booksSchema, clientError, startTestEmulator } from './test-helpers.ts';
 
-const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../../shared/fixtures/typesense/${name}`, import.meta.url)), 'utf8');
+const fixture = (name: string): string => readFileSync(sharedPath('fixtures', 'typesense', name), 'utf8');
 
 describe('typesense emulator: documents', () => {
-  it('imports Typesense\'s own test documents and exports them as JSONL with sorted keys and no trailing newline', async () => {
+  itWithShared('imports Typesense\'s own test documents and exports them as JSONL with sorted keys and no trailing newline', async () => {
     const { client, raw } = await startTestEmulator();
     await client.collections().create(booksSchema as never);
     const lines = fixture('documents.jsonl').trim().split('\n');
@@ -83,7 +83,7 @@ describe('typesense emulator: documents', () => {
     }
   });
 
-  it('streams big exports in batches (batch_size), each line a document, with include/exclude_fields', async () => {
+  itWithShared('streams big exports in batches (batch_size), each line a document, with include/exclude_fields', async () => {
     const { client, emulator } = await startTestEmulator({ exportDelayMs: 5 });
     await client.collections().create({ name: 'multi', fields: [{ name: '.*', type: 'auto' }] } as never);
     const multi = fixture('multi_field_documents.jsonl').trim();

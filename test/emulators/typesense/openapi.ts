@@ -1,14 +1,14 @@
 // Holds the emulator to Typesense's own published OpenAPI description (read from ../shared at test time):
 // a response is checked against the schema the spec gives for its path, method and status.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import { sharedPath } from '../../helpers/requirements.ts';
 
 const SPECS = {
-  v28: '../../../../shared/reference/typesense-openapi/openapi-v28.yml',
-  v30: '../../../../shared/reference/typesense-openapi/openapi-v30.yml',
+  v28: sharedPath('reference', 'typesense-openapi', 'openapi-v28.yml'),
+  v30: sharedPath('reference', 'typesense-openapi', 'openapi-v30.yml'),
 } as const;
 
 export type SpecVersion = keyof typeof SPECS;
@@ -21,8 +21,8 @@ function compiler(): Ajv {
   // OpenAPI 3.0 schemas carry `example`, `x-go-type`, … : not JSON Schema keywords, ignored.
   ajv = new Ajv({ strict: false, allErrors: true });
   (addFormats as unknown as (a: Ajv) => void)(ajv);
-  for (const [version, relative] of Object.entries(SPECS)) {
-    const document = parse(readFileSync(fileURLToPath(new URL(relative, import.meta.url)), 'utf8')) as Record<string, unknown>;
+  for (const [version, file] of Object.entries(SPECS)) {
+    const document = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     ajv.addSchema({ ...document, $id: `typesense-${version}` } as never);
   }
   return ajv;
