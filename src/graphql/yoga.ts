@@ -6,6 +6,7 @@ import type { Gateway } from '../gateway.ts';
 import { useScopeCheck } from './auth-plugin.ts';
 import type { GraphQLContext } from './context.ts';
 import { codeUncodedErrors, maskGraphQLError } from './errors.ts';
+import { graphiqlOptions, renderOfflineGraphiQL } from './graphiql.ts';
 import { queryComplexityPlugins, requestLimitsPlugin } from './limits.ts';
 import { schema } from './schema/index.ts';
 
@@ -15,10 +16,15 @@ interface InitialContext {
   request?: Request;
   req?: { headers?: Record<string, string | string[] | undefined> };
   connectionParams?: Record<string, unknown>;
+  /** A graphql-ws subscribe payload: GraphiQL puts the headers typed into it in `extensions.headers`. */
+  params?: { extensions?: { headers?: Record<string, unknown> } | null };
 }
 
-/** Authorization from an HTTP header, a WebSocket upgrade request, or graphql-ws connection params. */
+/** Authorization from an HTTP header, a WebSocket upgrade request, a subscribe payload, or graphql-ws connection params. */
 function authorizationOf(initial: InitialContext): string | null {
+  const operationHeaders = initial.params?.extensions?.headers ?? {};
+  const fromOperation = operationHeaders.authorization ?? operationHeaders.Authorization;
+  if (typeof fromOperation === 'string') return fromOperation;
   const params = initial.connectionParams ?? {};
   const fromParams = params.authorization ?? params.Authorization;
   if (typeof fromParams === 'string') return fromParams;
@@ -35,7 +41,8 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/yoga-health',
     landingPage: false,
-    graphiql: { title: 'Backup gateway', subscriptionsProtocol: 'WS' },
+    graphiql: graphiqlOptions(),
+    renderGraphiQL: renderOfflineGraphiQL,
     logging: {
       debug: (...args: unknown[]) => log.debug(args.map(String).join(' ')),
       info: (...args: unknown[]) => log.info(args.map(String).join(' ')),
