@@ -23,10 +23,11 @@ export function formatTable(headers: string[], rows: Array<Array<string | number
   return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-export function formatBytes(bytes: number | null | undefined): string {
+/** Byte counts are the API's BigInt: a number, or a string of digits past 2^53. */
+export function formatBytes(bytes: number | string | null | undefined): string {
   if (bytes === null || bytes === undefined) return '-';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
+  let value = Number(bytes);
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {
     value /= 1024;

@@ -7,6 +7,7 @@ export interface GatewaySchemaTypes {
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
+    BigInt: { Input: bigint; Output: bigint | number };
   };
   DefaultFieldNullability: false;
 }

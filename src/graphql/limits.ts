@@ -1,11 +1,11 @@
 // What a request may cost the gateway: body size, parser tokens, query depth and cost (graphql-armor); and the
 // promise that every error a client sees carries a catalogue code, including graphql-yoga's own protocol errors.
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, Kind, visit, type ASTVisitor, type ParseOptions, type Source, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ERROR_CATALOGUE, isErrorCode, type ErrorCode } from '../errors.ts';
-import { MAX_PAGE_SIZE } from './schema/pagination.ts';
+import { costLimitRule } from './cost.ts';
+import { MAX_ITEM_PAGE, MAX_PAGE_SIZE } from './schema/pagination.ts';
 
 export const REQUEST_LIMITS = {
   /** Bytes of one request body (and of one WebSocket message). The largest legitimate input is a restore's rename list. */
@@ -15,7 +15,8 @@ export const REQUEST_LIMITS = {
   /** Field nesting (`jobs { nodes { backup { parent { … } } } }`); introspection is exempt. */
   maxDepth: 10,
   /**
-   * graphql-armor's cost: objects 2, scalars 1, ×1.5 per level, × a literal `first`/`last`. The dashboard's pages
+   * graphql-armor's cost (./cost.ts): objects 2, scalars 1, ×1.5 per level, × `first`/`last` (a variable one at the
+   * field's maximum). The dashboard's pages
    * cost ~4,000; a full page of 500 backups with every field ~50,000.
    */
   maxCost: 100_000,
@@ -52,15 +53,20 @@ export function queryComplexityPlugins(): Plugin[] {
       onValidate({ addValidationRule }) {
         addValidationRule(pageSizeRule);
         addValidationRule(aliasCountRule);
+        addValidationRule(costLimitRule(REQUEST_LIMITS.maxCost, onReject[0]!));
       },
     },
     maxDepthPlugin({ n: REQUEST_LIMITS.maxDepth, onReject, propagateOnRejection: false }) as Plugin,
-    costLimitPlugin({ maxCost: REQUEST_LIMITS.maxCost, onReject, propagateOnRejection: false }) as Plugin,
   ];
 }
 
-/** Connection fields whose `first` the resolvers bound to 1..MAX_PAGE_SIZE. */
-const PAGED_FIELDS = new Set(['jobs', 'backups']);
+/** Fields whose `first` the resolvers refuse outside 1..max. */
+const PAGED_FIELDS = new Map([
+  ['jobs', MAX_PAGE_SIZE],
+  ['backups', MAX_PAGE_SIZE],
+  ['collections', MAX_ITEM_PAGE],
+  ['artifacts', MAX_ITEM_PAGE],
+]);
 
 /** Checked on the whole document before graphql-armor prices it: its cost multiplies by `first`. */
 function pageSizeRule(context: ValidationContext): ASTVisitor {
@@ -68,12 +74,13 @@ function pageSizeRule(context: ValidationContext): ASTVisitor {
     Document(document) {
       visit(document, {
         Field(field) {
-          if (!PAGED_FIELDS.has(field.name.value)) return;
+          const max = PAGED_FIELDS.get(field.name.value);
+          if (max === undefined) return;
           for (const argument of field.arguments ?? []) {
             if (argument.name.value !== 'first' || argument.value.kind !== Kind.INT) continue;
             const first = Number(argument.value.value);
-            if (first < 1 || first > MAX_PAGE_SIZE) {
-              context.reportError(new GraphQLError(`first must be between 1 and ${MAX_PAGE_SIZE}`, { nodes: [argument], extensions: { code: 'invalid_input', type: 'invalid_request' } }));
+            if (first < 1 || first > max) {
+              context.reportError(new GraphQLError(`first must be between 1 and ${max}`, { nodes: [argument], extensions: { code: 'invalid_input', type: 'invalid_request' } }));
             }
           }
         },

@@ -7,6 +7,7 @@ import { corsFor, requestGuardPlugin, revocationPlugin } from './access-guards.t
 import { useScopeCheck } from './auth-plugin.ts';
 import type { GraphQLContext } from './context.ts';
 import { codeUncodedErrors, maskGraphQLError } from './errors.ts';
+import { graphiqlOptions, renderOfflineGraphiQL } from './graphiql.ts';
 import { queryComplexityPlugins, requestLimitsPlugin } from './limits.ts';
 import { requestLogPlugin, yogaLogging } from './request-log.ts';
 import { schema } from './schema/index.ts';
@@ -17,10 +18,15 @@ interface InitialContext {
   request?: Request;
   req?: { headers?: Record<string, string | string[] | undefined>; socket?: { remoteAddress?: string } };
   connectionParams?: Record<string, unknown>;
+  /** A graphql-ws subscribe payload: GraphiQL puts the headers typed into it in `extensions.headers`. */
+  params?: { extensions?: { headers?: Record<string, unknown> } | null };
 }
 
-/** Authorization from an HTTP header, a WebSocket upgrade request, or graphql-ws connection params. */
+/** Authorization from an HTTP header, a WebSocket upgrade request, a subscribe payload, or graphql-ws connection params. */
 export function authorizationOf(initial: InitialContext): string | null {
+  const operationHeaders = initial.params?.extensions?.headers ?? {};
+  const fromOperation = operationHeaders.authorization ?? operationHeaders.Authorization;
+  if (typeof fromOperation === 'string') return fromOperation;
   const params = initial.connectionParams ?? {};
   const fromParams = params.authorization ?? params.Authorization;
   if (typeof fromParams === 'string') return fromParams;
@@ -37,7 +43,8 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/yoga-health',
     landingPage: false,
-    graphiql: { title: 'Backup gateway', subscriptionsProtocol: 'WS' },
+    graphiql: graphiqlOptions(),
+    renderGraphiQL: renderOfflineGraphiQL,
     cors: corsFor(gateway.config.corsOrigins),
     logging: yogaLogging(log),
     maskedErrors: {

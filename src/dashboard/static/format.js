@@ -1,9 +1,10 @@
 // Numbers as people read them; the ETA from the observed rate, null when it cannot honestly be told.
 
+// Byte counts are the API's BigInt: a number, or a string of digits past 2^53.
 export function formatBytes(bytes) {
   if (bytes === null || bytes === undefined) return '–';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
+  let value = Number(bytes);
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {
     value /= 1024;

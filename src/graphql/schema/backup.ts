@@ -6,7 +6,7 @@ import { syncEngineBackups, type SyncResult } from '../../catalog/sync.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
 import { EngineRef } from './engine.ts';
-import { connectionType, pageArgs, toConnection } from './pagination.ts';
+import { connectionType, DEFAULT_ITEM_PAGE, itemPageSize, pageArgs, toConnection } from './pagination.ts';
 import { StorageCredentialsInput } from './storage.ts';
 
 export const BackupStrategyEnum = builder.enumType('BackupStrategy', { values: ['NATIVE', 'LOGICAL'] as const });
@@ -21,14 +21,14 @@ const BackupCollectionRef = builder.objectRef<BackupCollection>('BackupCollectio
   fields: (t) => ({
     name: t.exposeString('name'),
     documentCount: t.float({ nullable: true, resolve: (c) => toNumber(c.documentCount) }),
-    bytes: t.float({ nullable: true, resolve: (c) => toNumber(c.bytes) }),
+    bytes: t.field({ type: 'BigInt', nullable: true, resolve: (c) => c.bytes }),
   }),
 });
 
 const ArtifactRef = builder.objectRef<Artifact>('Artifact').implement({
   fields: (t) => ({
     path: t.exposeString('path'),
-    bytes: t.float({ resolve: (a) => Number(a.bytes) }),
+    bytes: t.field({ type: 'BigInt', resolve: (a) => a.bytes }),
     sha256: t.exposeString('sha256'),
     collection: t.exposeString('collection', { nullable: true }),
     external: t.exposeBoolean('external', { description: 'Stays on the engine side; then sha256 is empty and location says where' }),
@@ -62,16 +62,33 @@ BackupRef.implement({
       resolve: (b, _args, ctx) => (b.parentId ? ctx.gateway.backups.find(b.parentId) : null),
     }),
     changedSince: t.field({ type: 'DateTime', nullable: true, description: 'INCREMENTAL backups hold the items changed after this instant', resolve: (b) => b.changedSince }),
-    sizeBytes: t.float({ nullable: true, resolve: (b) => toNumber(b.sizeBytes) }),
+    sizeBytes: t.field({ type: 'BigInt', nullable: true, resolve: (b) => b.sizeBytes }),
     documentCount: t.float({ nullable: true, resolve: (b) => toNumber(b.documentCount) }),
+    // Paged: a backup may hold 100k collections, and one query may ask for it under many aliases (issue 13.11).
     collections: t.field({
       type: [BackupCollectionRef],
-      resolve: (b, _args, ctx) => ctx.gateway.prisma.backupCollection.findMany({ where: { backupId: b.id }, orderBy: { name: 'asc' } }),
+      description: 'Collections by name, a page at a time',
+      args: { first: t.arg.int({ defaultValue: DEFAULT_ITEM_PAGE }), after: t.arg.string() },
+      resolve: (b, { first, after }, ctx) =>
+        ctx.gateway.prisma.backupCollection.findMany({
+          where: { backupId: b.id, ...(after ? { name: { gt: after } } : {}) },
+          orderBy: { name: 'asc' },
+          take: itemPageSize(first),
+        }),
     }),
+    collectionCount: t.int({ description: 'How many collections the backup holds', resolve: (b, _args, ctx) => ctx.gateway.prisma.backupCollection.count({ where: { backupId: b.id } }) }),
     artifacts: t.field({
       type: [ArtifactRef],
-      resolve: (b, _args, ctx) => ctx.gateway.prisma.artifact.findMany({ where: { backupId: b.id }, orderBy: { path: 'asc' } }),
+      description: 'Files by path, a page at a time',
+      args: { first: t.arg.int({ defaultValue: DEFAULT_ITEM_PAGE }), after: t.arg.string() },
+      resolve: (b, { first, after }, ctx) =>
+        ctx.gateway.prisma.artifact.findMany({
+          where: { backupId: b.id, ...(after ? { path: { gt: after } } : {}) },
+          orderBy: { path: 'asc' },
+          take: itemPageSize(first),
+        }),
     }),
+    artifactCount: t.int({ description: 'How many files the backup has', resolve: (b, _args, ctx) => ctx.gateway.prisma.artifact.count({ where: { backupId: b.id } }) }),
     location: t.exposeString('location'),
     engineVersion: t.exposeString('engineVersion', { nullable: true }),
     formatVersion: t.exposeInt('formatVersion'),

@@ -2,7 +2,7 @@ import type { Engine } from '../../db/client.ts';
 import type { EngineCollectionInfo, EngineHealth } from '../../engines/contract.ts';
 import { toGatewayError } from '../../errors.ts';
 import { builder } from '../builder.ts';
-import { actorOf } from '../context.ts';
+import { actorOf, memoized } from '../context.ts';
 
 /** Engine calls made while answering a query get this long. */
 const QUERY_ENGINE_TIMEOUT_MS = 10_000;
@@ -38,19 +38,20 @@ export const EngineRef = builder.objectRef<Engine>('Engine').implement({
     updatedAt: t.field({ type: 'DateTime', resolve: (engine) => engine.updatedAt }),
     health: t.field({
       type: EngineHealthRef,
-      resolve: async (engine, _args, ctx) => {
-        try {
-          return await ctx.gateway.engines.instance(engine).health(AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS));
-        } catch (error) {
-          return { ok: false, version: null, message: toGatewayError(error, 'engine_unreachable').message };
-        }
-      },
+      resolve: (engine, _args, ctx) =>
+        memoized(ctx, `health:${engine.id}`, async () => {
+          try {
+            return await ctx.gateway.engines.instance(engine).health(AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS));
+          } catch (error) {
+            return { ok: false, version: null, message: toGatewayError(error, 'engine_unreachable').message };
+          }
+        }),
     }),
     collections: t.field({
       type: [EngineCollectionRef],
       resolve: async (engine, _args, ctx) => {
         const [collections, locked] = await Promise.all([
-          ctx.gateway.engines.instance(engine).listCollections(AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS)),
+          memoized(ctx, `collections:${engine.id}`, () => ctx.gateway.engines.instance(engine).listCollections(AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS))),
           ctx.gateway.jobs.lockedCollections(engine.id),
         ]);
         return collections.map((c) => ({ ...c, lockedBy: locked.get(c.name) ?? null }));

@@ -17,7 +17,7 @@ const GatewayDumpRef = builder.objectRef<GatewayDumpInfo>('GatewayDump').impleme
   fields: (t) => ({
     fileName: t.exposeString('fileName'),
     path: t.exposeString('path', { description: 'Where the gateway wrote it (GATEWAY_DUMPS_DIR / serve --dumps-dir)' }),
-    bytes: t.exposeFloat('bytes'),
+    bytes: t.field({ type: 'BigInt', resolve: (d) => d.bytes }),
     sha256: t.exposeString('sha256'),
     createdAt: t.field({ type: 'DateTime', resolve: (d) => d.createdAt }),
     secrets: t.field({ type: GatewayDumpSecretsEnum, resolve: (d) => (d.secrets === 'omit' ? 'OMIT' : 'ENCRYPT') }),

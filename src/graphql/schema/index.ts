@@ -1,6 +1,7 @@
 // Imports every type file, then builds the schema.
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from '../builder.ts';
+import { describeSchema } from './descriptions.ts';
 import './scalars.ts';
 import './pagination.ts';
 import './plugin.ts';
@@ -15,4 +16,4 @@ import './schedule.ts';
 import './webhook.ts';
 import './gateway-dump.ts';
 
-export const schema = lexicographicSortSchema(builder.toSchema());
+export const schema = lexicographicSortSchema(describeSchema(builder.toSchema()));

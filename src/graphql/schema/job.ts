@@ -23,7 +23,7 @@ const JobProgressRef = builder.objectRef<JobProgressState>('JobProgress').implem
       nullable: true,
       resolve: (p) => (p.total === null || p.total <= 0 ? null : Math.min(100, Math.round((p.completed / p.total) * 10_000) / 100)),
     }),
-    bytes: t.exposeFloat('bytes', { nullable: true }),
+    bytes: t.field({ type: 'BigInt', nullable: true, resolve: (p) => p.bytes ?? null }),
     message: t.exposeString('message', { nullable: true }),
     updatedAt: t.field({ type: 'DateTime', resolve: (p) => p.updatedAt }),
   }),

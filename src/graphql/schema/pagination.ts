@@ -3,6 +3,15 @@ import type { ObjectRef } from '@pothos/core';
 import { builder, type GatewaySchemaTypes } from '../builder.ts';
 
 export const MAX_PAGE_SIZE = 500;
+/** Lists inside one object (a backup's collections and files): pages of up to this many, by name. */
+export const MAX_ITEM_PAGE = 1000;
+export const DEFAULT_ITEM_PAGE = 100;
+
+export function itemPageSize(first: number | null | undefined): number {
+  const take = first ?? DEFAULT_ITEM_PAGE;
+  if (!Number.isInteger(take) || take < 1 || take > MAX_ITEM_PAGE) throw new GatewayError('invalid_input', `first must be between 1 and ${MAX_ITEM_PAGE}`);
+  return take;
+}
 
 export const PageInfoRef = builder.objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo').implement({
   fields: (t) => ({

@@ -73,15 +73,15 @@ const ReconcileMissingRef = builder.objectRef<ReconcileMissing>('ReconcileMissin
     backupName: t.exposeString('backupName'),
     path: t.exposeString('path'),
     problem: t.exposeString('problem', { description: 'missing or size_mismatch' }),
-    expectedBytes: t.exposeFloat('expectedBytes'),
-    foundBytes: t.exposeFloat('foundBytes', { nullable: true }),
+    expectedBytes: t.field({ type: 'BigInt', resolve: (m) => m.expectedBytes }),
+    foundBytes: t.field({ type: 'BigInt', nullable: true, resolve: (m) => m.foundBytes }),
   }),
 });
 
 const ReconcileOrphanRef = builder.objectRef<ReconcileOrphan>('ReconcileOrphan').implement({
   fields: (t) => ({
     key: t.exposeString('key', { description: 'Relative to the location: <backupId>/<path>' }),
-    bytes: t.exposeFloat('bytes'),
+    bytes: t.field({ type: 'BigInt', resolve: (o) => o.bytes }),
     backupId: t.exposeString('backupId', { nullable: true }),
     reason: t.exposeString('reason', { description: 'no_catalog_entry, backup_deleted, backup_failed, not_in_backup, or not_a_backup_file (never deleted)' }),
   }),
