@@ -4,7 +4,7 @@ import { GatewayError } from '../errors.ts';
 import { ACTIVE_STATUSES } from '../jobs/job-bus.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import type { AuditLog } from './audit.ts';
-import { wrapPluginError } from '../jobs/plugin-call.ts';
+import { wrapPluginError } from '../engines/plugin-call.ts';
 import { isUuid, type EngineService } from './engines.ts';
 import { hasServerBackups } from './sync.ts';
 

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors.ts';
 import { createArchiveWriter } from '../storage/archive-writer.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { BackupJobInput } from './job-input.ts';
-import { callPlugin } from './plugin-call.ts';
+import { callPlugin } from '../engines/plugin-call.ts';
 
 export async function runBackupJob(
   deps: { prisma: PrismaClient; storage: StorageDriver; leaseOwner?: string },

@@ -6,7 +6,7 @@ import type { StorageDriver } from '../storage/driver.ts';
 import { createNativeSink } from '../storage/native-sink.ts';
 import { recordNativeBackup } from '../catalog/native-records.ts';
 import { BackupJobInput } from './job-input.ts';
-import { callPlugin } from './plugin-call.ts';
+import { callPlugin } from '../engines/plugin-call.ts';
 
 export async function runNativeBackupJob(
   deps: { prisma: PrismaClient; storage: StorageDriver },

@@ -9,14 +9,14 @@ import type { EngineService } from '../catalog/engines.ts';
 import type { StorageService } from '../catalog/storages.ts';
 import type { JobContext } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
-import { describeDamage, markDamaged, type DamagedFile, type DamageListener } from '../lifecycle/damage.ts';
+import { describeDamage, markDamaged, type DamagedFile, type DamageListener } from '../catalog/damage.ts';
 import { MANIFEST_PATH } from '../storage/archive-layout.ts';
 import { openArchiveReader, readManifest } from '../storage/archive-reader.ts';
 import { openChainReader } from '../storage/chain-reader.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { openNativeBackup } from '../storage/native-sink.ts';
 import { sha256Stream } from '../storage/sha256.ts';
-import { callPlugin } from './plugin-call.ts';
+import { callPlugin } from '../engines/plugin-call.ts';
 import { backupChain } from './restore-job.ts';
 
 export const VerifyJobInput = z.object({

@@ -6,7 +6,7 @@ import { Prisma } from '../db/client.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts';
 import { GatewayError } from '../errors.ts';
-import { markDamaged, type DamagedFile, type DamageListener } from './damage.ts';
+import { markDamaged, type DamagedFile, type DamageListener } from '../catalog/damage.ts';
 
 export interface ReconcileMissing {
   backupId: string;

@@ -11,7 +11,7 @@ import type { JobBus } from '../jobs/job-bus.ts';
 import { readProgress } from '../jobs/progress.ts';
 import type { GatewayLogger, Redactor } from '../log.ts';
 import type { SecretBox } from '../secret-box.ts';
-import type { BackupDamage } from './damage.ts';
+import type { BackupDamage } from '../catalog/damage.ts';
 
 export const WEBHOOK_EVENTS = ['JOB_STARTED', 'JOB_SUCCEEDED', 'JOB_FAILED', 'JOB_CANCELED', 'BACKUP_DAMAGED'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
