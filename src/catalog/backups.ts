@@ -1,7 +1,7 @@
 // The backup catalog: listing, reading and deleting backups.
 import type { Backup, BackupStatus, Prisma, PrismaClient } from '../db/client.ts';
 import { GatewayError } from '../errors.ts';
-import { ACTIVE_STATUSES } from '../jobs/job-bus.ts';
+import { ACTIVE_STATUSES } from '../db/job-status.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import type { AuditLog } from './audit.ts';
 import { wrapPluginError } from '../engines/plugin-call.ts';
