@@ -67,6 +67,23 @@ export interface CreateGatewayOptions {
   pluginsFrom?: string;
 }
 
+/** Lets the job service wake a runner built after it; before `attach`, nothing runs, so nothing needs waking. */
+class RunnerLink {
+  private runner: JobRunner | null = null;
+
+  attach(runner: JobRunner): void {
+    this.runner = runner;
+  }
+
+  wake(): void {
+    this.runner?.wake();
+  }
+
+  requestCancel(jobId: string): void {
+    this.runner?.requestCancel(jobId);
+  }
+}
+
 export async function createGateway(options: CreateGatewayOptions): Promise<Gateway> {
   const { config } = options;
   const redactor = new Redactor();
@@ -96,6 +113,21 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const backups = new BackupService(prisma, storage, audit, engines, (backup, sealed) => storages.forBackup(backup, sealed));
   const webhooks = new WebhookService({ prisma, secretBox, redactor, logger, audit, bus, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookMaxAttempts });
   const onDamaged = webhooks.backupDamaged.bind(webhooks);
+  // Jobs enqueue work for the runner, and the runner applies retention (which enqueues jobs) after each backup:
+  // the service reaches the runner through a link filled in once the runner exists.
+  const runnerLink = new RunnerLink();
+  const jobs = new JobService({
+    prisma,
+    engines,
+    storage,
+    storages,
+    bus,
+    audit,
+    defaultTimeoutMs: config.jobTimeoutMs,
+    onEnqueued: () => runnerLink.wake(),
+    onCancelRequested: (id) => runnerLink.requestCancel(id),
+  });
+  const retention = new RetentionService({ prisma, engines, jobs, audit });
   const runner = new JobRunner({
     prisma,
     engines,
@@ -116,17 +148,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     },
     storageFor: (job) => storages.forJob(job),
   });
-  const jobs = new JobService({
-    prisma,
-    engines,
-    storage,
-    storages,
-    bus,
-    audit,
-    defaultTimeoutMs: config.jobTimeoutMs,
-    onEnqueued: () => runner.wake(),
-    onCancelRequested: (id) => runner.requestCancel(id),
-  });
+  runnerLink.attach(runner);
   const exclusive = db.kind === 'pglite';
   const interrupted = await endInterruptedJobs({ prisma, storage, bus, logger, everyRunningJob: exclusive, storageFor: (job) => storages.forJob(job) });
   if (exclusive) {
@@ -134,7 +156,6 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     if (swept > 0) logger.warn('removed temp files left by a previous process', { files: swept });
   }
   if (interrupted > 0) logger.warn('ended jobs interrupted by a previous process', { jobs: interrupted });
-  const retention = new RetentionService({ prisma, engines, jobs, audit });
   const scheduler = new Scheduler({ prisma, jobs, logger });
   const schedules = new ScheduleService({ prisma, engines, storages, audit, onChange: () => scheduler.wake() });
   if (options.runJobs !== false) runner.start();
