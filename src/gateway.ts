@@ -10,6 +10,7 @@ import { RetentionService } from './lifecycle/retention-service.ts';
 import { Scheduler } from './lifecycle/scheduler.ts';
 import { ScheduleService } from './lifecycle/schedules.ts';
 import { WebhookService } from './lifecycle/webhooks.ts';
+import { reconcileStorage, type ReconcileResult } from './lifecycle/reconcile.ts';
 import { runDeleteJob } from './jobs/delete-job.ts';
 import { runVerifyJob } from './jobs/verify-job.ts';
 import { ApiKeyService } from './auth/authenticate.ts';
@@ -50,6 +51,8 @@ export interface Gateway {
   scheduler: Scheduler;
   retention: RetentionService;
   webhooks: WebhookService;
+  /** Compares a storage location with the catalog (lifecycle/reconcile.ts); damage is told to the webhooks. */
+  reconcileStorage(storageId: string, options: { deleteOrphans: boolean }, actor: string): Promise<ReconcileResult>;
   /** Stops the runner (aborting jobs after `graceMs`), closes engines and the database. */
   close(graceMs?: number): Promise<void>;
 }
@@ -185,6 +188,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     scheduler,
     retention,
     webhooks,
+    reconcileStorage: (storageId, reconcileOptions, actor) => reconcileStorage({ prisma, storages, audit, onDamaged }, storageId, reconcileOptions, actor),
     async close(graceMs = 0) {
       await scheduler.stop();
       await runner.stop(graceMs);

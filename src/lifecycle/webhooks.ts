@@ -3,7 +3,7 @@
 // webhook and occurrence (a unique key, so replicas that all see an event create it once), claimed with
 // FOR UPDATE SKIP LOCKED, retried with exponential backoff, every attempt logged.
 import { createHmac } from 'node:crypto';
-import type { Backup, Job, PrismaClient, Webhook, WebhookDelivery } from '../db/client.ts';
+import type { Backup, Job, PrismaClient, Webhook, WebhookAttempt, WebhookDelivery } from '../db/client.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import { isUuid } from '../catalog/engines.ts';
 import { GatewayError } from '../errors.ts';
@@ -100,6 +100,10 @@ export class WebhookService {
     await this.deps.prisma.webhook.delete({ where: { id } });
     await this.deps.audit.record(actor, 'webhook.delete', 'webhook', id, { url: webhook.url });
     return true;
+  }
+
+  attemptsOf(deliveryId: string): Promise<WebhookAttempt[]> {
+    return this.deps.prisma.webhookAttempt.findMany({ where: { deliveryId }, orderBy: { id: 'asc' } });
   }
 
   deliveries(filter: { webhookId?: string | null; first?: number | null }): Promise<WebhookDelivery[]> {

@@ -1,7 +1,6 @@
 import type { Artifact, Backup, BackupCollection } from '../../db/client.ts';
 import { GatewayError } from '../../errors.ts';
 import { isUuid } from '../../catalog/engines.ts';
-import { importBackup } from '../../catalog/import.ts';
 import { syncEngineBackups, type SyncResult } from '../../catalog/sync.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
@@ -66,11 +65,11 @@ BackupRef.implement({
     documentCount: t.float({ nullable: true, resolve: (b) => toNumber(b.documentCount) }),
     collections: t.field({
       type: [BackupCollectionRef],
-      resolve: (b, _args, ctx) => ctx.gateway.prisma.backupCollection.findMany({ where: { backupId: b.id }, orderBy: { name: 'asc' } }),
+      resolve: (b, _args, ctx) => ctx.gateway.backups.collectionsOf(b.id),
     }),
     artifacts: t.field({
       type: [ArtifactRef],
-      resolve: (b, _args, ctx) => ctx.gateway.prisma.artifact.findMany({ where: { backupId: b.id }, orderBy: { path: 'asc' } }),
+      resolve: (b, _args, ctx) => ctx.gateway.backups.artifactsOf(b.id),
     }),
     location: t.exposeString('location'),
     engineVersion: t.exposeString('engineVersion', { nullable: true }),
@@ -103,10 +102,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, ctx) => {
       if (args.after && !isUuid(args.after)) throw new GatewayError('invalid_input', 'after is not a cursor from this list');
       const where = ctx.gateway.backups.where({ engineId: args.engineId ? String(args.engineId) : null, status: args.status });
-      const [rows, totalCount] = await Promise.all([
-        ctx.gateway.prisma.backup.findMany({ where, ...pageArgs(args.first, args.after) }),
-        ctx.gateway.prisma.backup.count({ where }),
-      ]);
+      const [rows, totalCount] = await ctx.gateway.backups.page(where, pageArgs(args.first, args.after));
       return toConnection(rows, args.first, totalCount);
     },
   }),
@@ -144,8 +140,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       // Into the default storage location, like a new backup.
       const target = await ctx.gateway.storages.target(null);
-      return importBackup(
-        { prisma: ctx.gateway.prisma, storage: target.driver, storageId: target.storageId, audit: ctx.gateway.audit, importDir: ctx.gateway.config.importDir },
+      return ctx.gateway.backups.import(
+        { storage: target.driver, storageId: target.storageId, importDir: ctx.gateway.config.importDir },
         { plugin: ctx.gateway.engines.plugin(input.plugin), path: input.path, name: input.name },
         actorOf(ctx),
       );
