@@ -10,6 +10,7 @@ import { RetentionService } from './lifecycle/retention-service.ts';
 import { Scheduler } from './lifecycle/scheduler.ts';
 import { ScheduleService } from './lifecycle/schedules.ts';
 import { WebhookService } from './lifecycle/webhooks.ts';
+import { reconcileStorage, type ReconcileResult } from './lifecycle/reconcile.ts';
 import { runDeleteJob } from './jobs/delete-job.ts';
 import { runVerifyJob } from './jobs/verify-job.ts';
 import { ApiKeyService } from './auth/authenticate.ts';
@@ -51,6 +52,8 @@ export interface Gateway {
   scheduler: Scheduler;
   retention: RetentionService;
   webhooks: WebhookService;
+  /** Compares a storage location with the catalog (lifecycle/reconcile.ts); damage is told to the webhooks. */
+  reconcileStorage(storageId: string, options: { deleteOrphans: boolean }, actor: string): Promise<ReconcileResult>;
   /** Stops the runner (aborting jobs after `graceMs`), closes engines and the database. */
   close(graceMs?: number): Promise<void>;
 }
@@ -66,6 +69,23 @@ export interface CreateGatewayOptions {
   runJobs?: boolean;
   /** Where GATEWAY_PLUGINS packages are resolved from (default: the working directory). */
   pluginsFrom?: string;
+}
+
+/** Lets the job service wake a runner built after it; before `attach`, nothing runs, so nothing needs waking. */
+class RunnerLink {
+  private runner: JobRunner | null = null;
+
+  attach(runner: JobRunner): void {
+    this.runner = runner;
+  }
+
+  wake(): void {
+    this.runner?.wake();
+  }
+
+  requestCancel(jobId: string): void {
+    this.runner?.requestCancel(jobId);
+  }
 }
 
 export async function createGateway(options: CreateGatewayOptions): Promise<Gateway> {
@@ -103,6 +123,21 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const backups = new BackupService(prisma, storage, audit, engines, (backup, sealed) => storages.forBackup(backup, sealed));
   const webhooks = new WebhookService({ prisma, secretBox, redactor, logger, audit, bus, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookMaxAttempts });
   const onDamaged = webhooks.backupDamaged.bind(webhooks);
+  // Jobs enqueue work for the runner, and the runner applies retention (which enqueues jobs) after each backup:
+  // the service reaches the runner through a link filled in once the runner exists.
+  const runnerLink = new RunnerLink();
+  const jobs = new JobService({
+    prisma,
+    engines,
+    storage,
+    storages,
+    bus,
+    audit,
+    defaultTimeoutMs: config.jobTimeoutMs,
+    onEnqueued: () => runnerLink.wake(),
+    onCancelRequested: (id) => runnerLink.requestCancel(id),
+  });
+  const retention = new RetentionService({ prisma, engines, jobs, audit });
   const runner = new JobRunner({
     prisma,
     engines,
@@ -124,17 +159,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     },
     storageFor: (job) => storages.forJob(job),
   });
-  const jobs = new JobService({
-    prisma,
-    engines,
-    storage,
-    storages,
-    bus,
-    audit,
-    defaultTimeoutMs: config.jobTimeoutMs,
-    onEnqueued: () => runner.wake(),
-    onCancelRequested: (id) => runner.requestCancel(id),
-  });
+  runnerLink.attach(runner);
   const exclusive = db.kind === 'pglite';
   const interrupted = await endInterruptedJobs({ prisma, storage, bus, logger, everyRunningJob: exclusive, storageFor: (job) => storages.forJob(job) });
   if (exclusive) {
@@ -144,7 +169,6 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   if (interrupted > 0) logger.warn('ended jobs interrupted by a previous process', { jobs: interrupted });
   const stranded = await failStrandedBackups(prisma, { everyPending: exclusive });
   if (stranded > 0) logger.warn('marked FAILED backups left PENDING by jobs that ended', { backups: stranded });
-  const retention = new RetentionService({ prisma, engines, jobs, audit });
   const scheduler = new Scheduler({ prisma, jobs, logger });
   const schedules = new ScheduleService({ prisma, engines, storages, audit, onChange: () => scheduler.wake(), minIntervalMs: config.minScheduleIntervalMs });
   if (options.runJobs !== false) runner.start();
@@ -175,6 +199,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     scheduler,
     retention,
     webhooks,
+    reconcileStorage: (storageId, reconcileOptions, actor) => reconcileStorage({ prisma, storages, audit, onDamaged }, storageId, reconcileOptions, actor),
     async close(graceMs = 0) {
       apiKeys.revocations.close();
       await scheduler.stop();

@@ -1,12 +1,21 @@
 // The backup catalog: listing, reading and deleting backups.
-import type { Backup, BackupStatus, Prisma, PrismaClient } from '../db/client.ts';
+import type { Artifact, Backup, BackupCollection, BackupStatus, Prisma, PrismaClient } from '../db/client.ts';
 import { GatewayError } from '../errors.ts';
-import { ACTIVE_STATUSES } from '../jobs/job-bus.ts';
+import { ACTIVE_STATUSES } from '../db/job-status.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import type { AuditLog } from './audit.ts';
-import { wrapPluginError } from '../jobs/plugin-call.ts';
+import { wrapPluginError } from '../engines/plugin-call.ts';
 import { isUuid, type EngineService } from './engines.ts';
+import { importBackup, type ImportBackupRequest } from './import.ts';
 import { hasServerBackups } from './sync.ts';
+
+/** Prisma's paging arguments: how many rows, from which cursor, in which order. */
+export interface CatalogPage {
+  take: number;
+  skip?: number;
+  cursor?: { id: string };
+  orderBy: Array<{ createdAt: 'desc' } | { id: 'desc' }>;
+}
 
 export class BackupService {
   constructor(
@@ -34,6 +43,51 @@ export class BackupService {
       // Deleted backups stay in the catalog for the record, but only show when asked for.
       status: filter.status && filter.status.length > 0 ? { in: filter.status } : { not: 'DELETED' },
     };
+  }
+
+  /** One page of `where` (the page's take/cursor/order come from the API's pagination) and the total count. */
+  page(where: Prisma.BackupWhereInput, page: CatalogPage): Promise<[Backup[], number]> {
+    return Promise.all([this.prisma.backup.findMany({ where, ...page }), this.prisma.backup.count({ where })]);
+  }
+
+  /** A backup's collections by name; `page` limits them to `take` after the name `after`. */
+  collectionsOf(backupId: string, page?: { take: number; after?: string | null }): Promise<BackupCollection[]> {
+    return this.prisma.backupCollection.findMany({
+      where: { backupId, ...(page?.after ? { name: { gt: page.after } } : {}) },
+      orderBy: { name: 'asc' },
+      ...(page ? { take: page.take } : {}),
+    });
+  }
+
+  collectionCount(backupId: string): Promise<number> {
+    return this.prisma.backupCollection.count({ where: { backupId } });
+  }
+
+  /** A backup's files by path; `page` limits them to `take` after the path `after`. */
+  artifactsOf(backupId: string, page?: { take: number; after?: string | null }): Promise<Artifact[]> {
+    return this.prisma.artifact.findMany({
+      where: { backupId, ...(page?.after ? { path: { gt: page.after } } : {}) },
+      orderBy: { path: 'asc' },
+      ...(page ? { take: page.take } : {}),
+    });
+  }
+
+  artifactCount(backupId: string): Promise<number> {
+    return this.prisma.artifact.count({ where: { backupId } });
+  }
+
+  /** Pinned backups are never deleted by retention. */
+  async setPinned(id: string, pinned: boolean, actor: string): Promise<Backup> {
+    const backup = await this.get(id);
+    if (backup.status === 'DELETED') throw new GatewayError('backup_not_found', `Backup "${backup.name}" is deleted`);
+    const updated = await this.prisma.backup.update({ where: { id: backup.id }, data: { pinned } });
+    await this.audit.record(actor, pinned ? 'backup.pin' : 'backup.unpin', 'backup', backup.id);
+    return updated;
+  }
+
+  /** Catalogs a backup file already on the gateway host, copying it into `target`. */
+  import(target: { storage: StorageDriver; storageId: string | null; importDir: string | undefined }, request: ImportBackupRequest, actor: string): Promise<Backup> {
+    return importBackup({ prisma: this.prisma, audit: this.audit, ...target }, request, actor);
   }
 
   /** A backup the engine keeps (milvus-backup) is deleted there first; one already gone there is fine. */

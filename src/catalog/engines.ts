@@ -4,7 +4,7 @@ import type { EngineInstance, EnginePlugin } from '../engines/contract.ts';
 import { parsePluginConfig, redactedConfig, splitSecrets } from '../engines/plugin-config.ts';
 import { engineSecretValues, scrubbingInstance } from '../engines/secret-scrub.ts';
 import { GatewayError } from '../errors.ts';
-import { ACTIVE_STATUSES } from '../jobs/job-bus.ts';
+import { ACTIVE_STATUSES } from '../db/job-status.ts';
 import type { GatewayLogger, Redactor } from '../log.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { AuditLog } from './audit.ts';

@@ -9,7 +9,7 @@ import { SecretBox } from '../secret-box.ts';
 import { DumpEndLineSchema, DumpHeaderSchema, DumpRowLineSchema, invalidDump, type DumpHeader } from './format.ts';
 import { replacementSecret, resealRowFromDump } from './secrets.ts';
 import { appliedMigrations, deferredColumns, describeTables, isDatabaseEmpty, quoteIdent, type RawSql, type TableInfo } from './tables.ts';
-import { ACTIVE_STATUSES } from '../jobs/job-bus.ts';
+import { ACTIVE_STATUSES } from '../db/job-status.ts';
 
 const BATCH_ROWS = 500;
 const IMPORT_TIMEOUT_MS = 60 * 60 * 1000;

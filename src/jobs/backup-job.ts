@@ -7,7 +7,7 @@ import type { StorageDriver } from '../storage/driver.ts';
 import { checkCollectionName, type NamedPlugin } from '../catalog/names.ts';
 import { BackupJobInput } from './job-input.ts';
 import { failBackup } from './backup-failure.ts';
-import { callPlugin } from './plugin-call.ts';
+import { callPlugin } from '../engines/plugin-call.ts';
 
 export async function runBackupJob(
   deps: { prisma: PrismaClient; storage: StorageDriver; leaseOwner?: string; engines?: { plugin(name: string): NamedPlugin } },

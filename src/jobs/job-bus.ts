@@ -2,15 +2,8 @@
 // cross-replica: every replica publishes to one channel and fans what arrives out to its own subscribers.
 import { Repeater } from 'graphql-yoga';
 import type { Job } from '../db/client.ts';
+import { isTerminal } from '../db/job-status.ts';
 import { GatewayError } from '../errors.ts';
-
-export const TERMINAL_STATUSES = ['SUCCEEDED', 'FAILED', 'CANCELED'] as const;
-/** A job in one of these still holds its engine (and its backup). */
-export const ACTIVE_STATUSES: Job['status'][] = ['QUEUED', 'RUNNING', 'CANCELING'];
-
-export function isTerminal(status: Job['status']): boolean {
-  return (TERMINAL_STATUSES as readonly string[]).includes(status);
-}
 
 /** What createPubSub accepts as `eventTarget`: an in-process EventTarget or `createRedisEventTarget(...)`. */
 export interface JobEventTarget {

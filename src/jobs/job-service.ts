@@ -1,5 +1,6 @@
 // Starting, cancelling and reading jobs. Validation happens here, before anything is written.
-import type { Backup, Engine, Job, JobKind, Prisma, PrismaClient } from '../db/client.ts';
+import type { Backup, Engine, Job, JobEvent, JobKind, Prisma, PrismaClient } from '../db/client.ts';
+import type { CatalogPage } from '../catalog/backups.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import type { EngineService } from '../catalog/engines.ts';
 import type { StorageCredentialsInput, StorageLocationInput } from '../catalog/storage-location.ts';
@@ -9,7 +10,8 @@ import { checkCollectionName, checkCollectionNames, validateName, type NamedPlug
 import type { Capability } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
-import { ACTIVE_STATUSES, isTerminal, type JobBus } from './job-bus.ts';
+import { ACTIVE_STATUSES, isTerminal } from '../db/job-status.ts';
+import type { JobBus } from './job-bus.ts';
 import { RestoreJobInput, scratchName, type BackupJobInput } from './job-input.ts';
 import { initialProgress } from './progress.ts';
 import { backupChain } from './restore-job.ts';
@@ -82,6 +84,22 @@ export class JobService {
 
   find(id: string): Promise<Job | null> {
     return isUuid(id) ? this.deps.prisma.job.findUnique({ where: { id } }) : Promise.resolve(null);
+  }
+
+  /** One page of jobs matching the filter (the page's take/cursor/order come from the API's pagination) and the total count. */
+  page(filter: { status?: Job['status'][] | null; kind?: Job['kind'][] | null; engineId?: string | null }, page: CatalogPage): Promise<[Job[], number]> {
+    const where = {
+      ...(filter.status?.length ? { status: { in: filter.status } } : {}),
+      ...(filter.kind?.length ? { kind: { in: filter.kind } } : {}),
+      ...(filter.engineId ? { engineId: filter.engineId } : {}),
+    };
+    return Promise.all([this.deps.prisma.job.findMany({ where, ...page }), this.deps.prisma.job.count({ where })]);
+  }
+
+  /** The job's last `take` events, oldest first. */
+  async events(jobId: string, take: number): Promise<JobEvent[]> {
+    const rows = await this.deps.prisma.jobEvent.findMany({ where: { jobId }, orderBy: { id: 'desc' }, take });
+    return rows.reverse();
   }
 
   async startBackup(request: StartBackupRequest, actor: string): Promise<Job> {

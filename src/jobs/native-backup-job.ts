@@ -8,7 +8,7 @@ import { recordNativeBackup } from '../catalog/native-records.ts';
 import { checkCollectionName, type NamedPlugin } from '../catalog/names.ts';
 import { BackupJobInput } from './job-input.ts';
 import { failBackup } from './backup-failure.ts';
-import { callPlugin } from './plugin-call.ts';
+import { callPlugin } from '../engines/plugin-call.ts';
 
 export async function runNativeBackupJob(
   deps: { prisma: PrismaClient; storage: StorageDriver; engines?: { plugin(name: string): NamedPlugin } },

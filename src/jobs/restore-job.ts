@@ -8,7 +8,7 @@ import type { StorageDriver } from '../storage/driver.ts';
 import { openChainReader } from '../storage/chain-reader.ts';
 import { openNativeBackup } from '../storage/native-sink.ts';
 import { RestoreJobInput } from './job-input.ts';
-import { callPlugin } from './plugin-call.ts';
+import { callPlugin } from '../engines/plugin-call.ts';
 
 export async function runRestoreJob(
   deps: { prisma: PrismaClient; storage: StorageDriver },

@@ -9,7 +9,7 @@ import type { EngineService } from '../catalog/engines.ts';
 import type { StorageService } from '../catalog/storages.ts';
 import type { JobContext } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
-import { describeDamage, markDamaged, type DamagedFile, type DamageListener } from '../lifecycle/damage.ts';
+import { describeDamage, markDamaged, type DamagedFile, type DamageListener } from '../catalog/damage.ts';
 import { MANIFEST_PATH } from '../storage/archive-layout.ts';
 import { openArchiveReader, readManifest } from '../storage/archive-reader.ts';
 import { openChainReader } from '../storage/chain-reader.ts';
@@ -18,7 +18,7 @@ import { openNativeBackup } from '../storage/native-sink.ts';
 import { sha256Stream } from '../storage/sha256.ts';
 import { checkCollectionName, checkCollectionNames } from '../catalog/names.ts';
 import { scratchName } from './job-input.ts';
-import { callPlugin } from './plugin-call.ts';
+import { callPlugin } from '../engines/plugin-call.ts';
 import { backupChain } from './restore-job.ts';
 
 export const VerifyJobInput = z.object({

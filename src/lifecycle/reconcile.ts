@@ -7,7 +7,7 @@ import type { AuditLog } from '../catalog/audit.ts';
 import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts';
 import { GatewayError } from '../errors.ts';
 import { isBackupObjectKey } from '../storage/archive-layout.ts';
-import { markDamaged, type DamagedFile, type DamageListener } from './damage.ts';
+import { markDamaged, type DamagedFile, type DamageListener } from '../catalog/damage.ts';
 
 export interface ReconcileMissing {
   backupId: string;

@@ -3,7 +3,7 @@
 // webhook and occurrence (a unique key, so replicas that all see an event create it once), claimed with
 // FOR UPDATE SKIP LOCKED, retried with exponential backoff, every attempt logged.
 import { createHmac } from 'node:crypto';
-import type { Backup, Job, PrismaClient, Webhook, WebhookDelivery } from '../db/client.ts';
+import type { Backup, Job, PrismaClient, Webhook, WebhookAttempt, WebhookDelivery } from '../db/client.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import { isUuid } from '../catalog/engines.ts';
 import { GatewayError } from '../errors.ts';
@@ -11,7 +11,7 @@ import type { JobBus } from '../jobs/job-bus.ts';
 import { readProgress } from '../jobs/progress.ts';
 import type { GatewayLogger, Redactor } from '../log.ts';
 import type { SecretBox } from '../secret-box.ts';
-import type { BackupDamage } from './damage.ts';
+import type { BackupDamage } from '../catalog/damage.ts';
 
 export const WEBHOOK_EVENTS = ['JOB_STARTED', 'JOB_SUCCEEDED', 'JOB_FAILED', 'JOB_CANCELED', 'BACKUP_DAMAGED'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -100,6 +100,10 @@ export class WebhookService {
     await this.deps.prisma.webhook.delete({ where: { id } });
     await this.deps.audit.record(actor, 'webhook.delete', 'webhook', id, { url: webhook.url });
     return true;
+  }
+
+  attemptsOf(deliveryId: string): Promise<WebhookAttempt[]> {
+    return this.deps.prisma.webhookAttempt.findMany({ where: { deliveryId }, orderBy: { id: 'asc' } });
   }
 
   deliveries(filter: { webhookId?: string | null; first?: number | null }): Promise<WebhookDelivery[]> {

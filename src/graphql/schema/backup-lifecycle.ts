@@ -1,7 +1,6 @@
 // Backup fields and mutations of the storage lifecycle: where a backup lives, its encryption, pin, damage; verify.
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
-import { GatewayError } from '../../errors.ts';
 import { BackupRef } from './backup.ts';
 import { JobRef } from './job.ts';
 import { StorageCredentialsInput, StorageRef } from './storage.ts';
@@ -61,12 +60,6 @@ builder.mutationFields((t) => ({
     type: BackupRef,
     description: 'Pinned backups are never deleted by retention; pinned: false unpins',
     args: { id: t.arg.id({ required: true }), pinned: t.arg.boolean({ defaultValue: true }) },
-    resolve: async (_r, { id, pinned }, ctx) => {
-      const backup = await ctx.gateway.backups.get(String(id));
-      if (backup.status === 'DELETED') throw new GatewayError('backup_not_found', `Backup "${backup.name}" is deleted`);
-      const updated = await ctx.gateway.prisma.backup.update({ where: { id: backup.id }, data: { pinned: pinned ?? true } });
-      await ctx.gateway.audit.record(actorOf(ctx), pinned === false ? 'backup.unpin' : 'backup.pin', 'backup', backup.id);
-      return updated;
-    },
+    resolve: (_r, { id, pinned }, ctx) => ctx.gateway.backups.setPinned(String(id), pinned ?? true, actorOf(ctx)),
   }),
 }));

@@ -1,7 +1,6 @@
 import type { Artifact, Backup, BackupCollection } from '../../db/client.ts';
 import { GatewayError } from '../../errors.ts';
 import { isUuid } from '../../catalog/engines.ts';
-import { importBackup } from '../../catalog/import.ts';
 import { syncEngineBackups, type SyncResult } from '../../catalog/sync.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
@@ -69,26 +68,16 @@ BackupRef.implement({
       type: [BackupCollectionRef],
       description: 'Collections by name, a page at a time',
       args: { first: t.arg.int({ defaultValue: DEFAULT_ITEM_PAGE }), after: t.arg.string() },
-      resolve: (b, { first, after }, ctx) =>
-        ctx.gateway.prisma.backupCollection.findMany({
-          where: { backupId: b.id, ...(after ? { name: { gt: after } } : {}) },
-          orderBy: { name: 'asc' },
-          take: itemPageSize(first),
-        }),
+      resolve: (b, { first, after }, ctx) => ctx.gateway.backups.collectionsOf(b.id, { take: itemPageSize(first), after }),
     }),
-    collectionCount: t.int({ description: 'How many collections the backup holds', resolve: (b, _args, ctx) => ctx.gateway.prisma.backupCollection.count({ where: { backupId: b.id } }) }),
+    collectionCount: t.int({ description: 'How many collections the backup holds', resolve: (b, _args, ctx) => ctx.gateway.backups.collectionCount(b.id) }),
     artifacts: t.field({
       type: [ArtifactRef],
       description: 'Files by path, a page at a time',
       args: { first: t.arg.int({ defaultValue: DEFAULT_ITEM_PAGE }), after: t.arg.string() },
-      resolve: (b, { first, after }, ctx) =>
-        ctx.gateway.prisma.artifact.findMany({
-          where: { backupId: b.id, ...(after ? { path: { gt: after } } : {}) },
-          orderBy: { path: 'asc' },
-          take: itemPageSize(first),
-        }),
+      resolve: (b, { first, after }, ctx) => ctx.gateway.backups.artifactsOf(b.id, { take: itemPageSize(first), after }),
     }),
-    artifactCount: t.int({ description: 'How many files the backup has', resolve: (b, _args, ctx) => ctx.gateway.prisma.artifact.count({ where: { backupId: b.id } }) }),
+    artifactCount: t.int({ description: 'How many files the backup has', resolve: (b, _args, ctx) => ctx.gateway.backups.artifactCount(b.id) }),
     location: t.exposeString('location'),
     engineVersion: t.exposeString('engineVersion', { nullable: true }),
     formatVersion: t.exposeInt('formatVersion'),
@@ -120,10 +109,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, args, ctx) => {
       if (args.after && !isUuid(args.after)) throw new GatewayError('invalid_input', 'after is not a cursor from this list');
       const where = ctx.gateway.backups.where({ engineId: args.engineId ? String(args.engineId) : null, status: args.status });
-      const [rows, totalCount] = await Promise.all([
-        ctx.gateway.prisma.backup.findMany({ where, ...pageArgs(args.first, args.after) }),
-        ctx.gateway.prisma.backup.count({ where }),
-      ]);
+      const [rows, totalCount] = await ctx.gateway.backups.page(where, pageArgs(args.first, args.after));
       return toConnection(rows, args.first, totalCount);
     },
   }),
@@ -161,8 +147,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       // Into the default storage location, like a new backup.
       const target = await ctx.gateway.storages.target(null);
-      return importBackup(
-        { prisma: ctx.gateway.prisma, storage: target.driver, storageId: target.storageId, audit: ctx.gateway.audit, importDir: ctx.gateway.config.importDir },
+      return ctx.gateway.backups.import(
+        { storage: target.driver, storageId: target.storageId, importDir: ctx.gateway.config.importDir },
         { plugin: ctx.gateway.engines.plugin(input.plugin), path: input.path, name: input.name },
         actorOf(ctx),
       );

@@ -65,8 +65,7 @@ export const JobRef = builder.objectRef<Job>('Job').implement({
       args: { last: t.arg.int() },
       resolve: async (j, { last }, ctx) => {
         const take = Math.min(Math.max(last ?? 100, 1), 1000);
-        const rows = await ctx.gateway.prisma.jobEvent.findMany({ where: { jobId: j.id }, orderBy: { id: 'desc' }, take });
-        return rows.reverse();
+        return ctx.gateway.jobs.events(j.id, take);
       },
     }),
   }),
@@ -87,15 +86,8 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       if (args.after && !isUuid(args.after)) throw new GatewayError('invalid_input', 'after is not a cursor from this list');
-      const where = {
-        ...(args.status?.length ? { status: { in: args.status } } : {}),
-        ...(args.kind?.length ? { kind: { in: args.kind } } : {}),
-        ...(args.engineId ? { engineId: String(args.engineId) } : {}),
-      };
-      const [rows, totalCount] = await Promise.all([
-        ctx.gateway.prisma.job.findMany({ where, ...pageArgs(args.first, args.after) }),
-        ctx.gateway.prisma.job.count({ where }),
-      ]);
+      const filter = { status: args.status, kind: args.kind, engineId: args.engineId ? String(args.engineId) : null };
+      const [rows, totalCount] = await ctx.gateway.jobs.page(filter, pageArgs(args.first, args.after));
       return toConnection(rows, args.first, totalCount);
     },
   }),

@@ -1,5 +1,5 @@
 import { BUILTIN_STORAGE_ID, type StorageView } from '../../catalog/storages.ts';
-import { reconcileStorage, type ReconcileMissing, type ReconcileOrphan, type ReconcileResult } from '../../lifecycle/reconcile.ts';
+import { type ReconcileMissing, type ReconcileOrphan, type ReconcileResult } from '../../lifecycle/reconcile.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
 
@@ -126,11 +126,6 @@ builder.mutationFields((t) => ({
     description: 'Compares catalog and storage: missing files mark their backup DAMAGED; objects no live backup owns are listed as orphans (deleted only with deleteOrphans)',
     args: { storageId: t.arg.id({ required: true }), deleteOrphans: t.arg.boolean({ defaultValue: false }) },
     resolve: (_root, { storageId, deleteOrphans }, ctx) =>
-      reconcileStorage(
-        { prisma: ctx.gateway.prisma, storages: ctx.gateway.storages, audit: ctx.gateway.audit, onDamaged: (b, d) => ctx.gateway.webhooks.backupDamaged(b, d) },
-        String(storageId),
-        { deleteOrphans: deleteOrphans ?? false },
-        actorOf(ctx),
-      ),
+      ctx.gateway.reconcileStorage(String(storageId), { deleteOrphans: deleteOrphans ?? false }, actorOf(ctx)),
   }),
 }));

@@ -34,7 +34,7 @@ const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery')
     deliveredAt: t.field({ type: 'DateTime', nullable: true, resolve: (d) => d.deliveredAt }),
     attemptLog: t.field({
       type: [WebhookAttemptRef],
-      resolve: (d, _a, ctx) => ctx.gateway.prisma.webhookAttempt.findMany({ where: { deliveryId: d.id }, orderBy: { id: 'asc' } }),
+      resolve: (d, _a, ctx) => ctx.gateway.webhooks.attemptsOf(d.id),
     }),
   }),
 });
