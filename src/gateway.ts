@@ -21,6 +21,7 @@ import { loadExternalPlugins } from './engines/external-plugins.ts';
 import { JobBus } from './jobs/job-bus.ts';
 import { JobService } from './jobs/job-service.ts';
 import { endInterruptedJobs } from './jobs/recovery.ts';
+import { StagingJanitor } from './jobs/staging-cleanup.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { actOnReplicaNews, connectRedisJobBus } from './jobs/redis-bus.ts';
 import { createLogger, Redactor, type GatewayLogger } from './log.ts';
@@ -49,6 +50,8 @@ export interface Gateway {
   schedules: ScheduleService;
   scheduler: Scheduler;
   retention: RetentionService;
+  /** Drops restore staging copies of jobs no longer running; lists those it could not. */
+  staging: StagingJanitor;
   webhooks: WebhookService;
   /** Stops the runner (aborting jobs after `graceMs`), closes engines and the database. */
   close(graceMs?: number): Promise<void>;
@@ -108,6 +111,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     afterJob: async (job) => {
       if (job.kind === 'BACKUP' && job.status === 'SUCCEEDED') await retention.afterBackupJob(job, logger);
       const engine = job.engineId ? await engines.find(job.engineId) : null;
+      if (engine && (job.kind === 'RESTORE' || job.kind === 'VERIFY')) await staging.sweep(engine);
       if (engine && hasServerBackups(engines.instance(engine))) await syncEngineBackups({ prisma, engines, audit }, engine, 'sync');
     },
     handlers: {
@@ -116,6 +120,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     },
     storageFor: (job) => storages.forJob(job),
   });
+  const staging = new StagingJanitor({ prisma, engines, logger });
   const jobs = new JobService({
     prisma,
     engines,
@@ -137,6 +142,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const retention = new RetentionService({ prisma, engines, jobs, audit });
   const scheduler = new Scheduler({ prisma, jobs, logger });
   const schedules = new ScheduleService({ prisma, engines, storages, audit, onChange: () => scheduler.wake() });
+  if (options.runJobs !== false) staging.sweepAllInBackground();
   if (options.runJobs !== false) runner.start();
   if (options.runJobs !== false) {
     webhooks.start();
@@ -163,6 +169,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     schedules,
     scheduler,
     retention,
+    staging,
     webhooks,
     async close(graceMs = 0) {
       await scheduler.stop();

@@ -153,7 +153,7 @@ async function restoreTest(deps: VerifyJobDeps, job: Job, backup: VerifiedBackup
   if (collections.length === 0) return 'restore test: the backup holds no collections';
   const suffix = `_verify_${job.id.slice(0, 8)}`;
   const rename = Object.fromEntries(collections.map((name) => [name, `${name}${suffix}`]));
-  const request = { collections, rename, atomic: false, dropExisting: false };
+  const request = { collections, rename, atomic: false, dropExisting: false, jobId: job.id };
   ctx.progress({ phase: 'restore test', completed: 0, total: null, unit: 'documents', message: `restoring into ${Object.values(rename).join(', ')}` });
   try {
     if (backup.strategy === 'NATIVE') {
