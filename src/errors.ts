@@ -29,6 +29,8 @@ export const ERROR_CATALOGUE = {
   collection_not_found: { type: 'invalid_request', status: 404 },
   api_key_not_found: { type: 'invalid_request', status: 404 },
   capability_not_supported: { type: 'invalid_request', status: 400 },
+  target_exists: { type: 'invalid_request', status: 409 },
+  restore_refused: { type: 'invalid_request', status: 400 },
   plugin_mismatch: { type: 'invalid_request', status: 400 },
   incremental_not_supported: { type: 'invalid_request', status: 400 },
   table_locked: { type: 'invalid_request', status: 423 },

@@ -22,6 +22,7 @@ import { loadExternalPlugins } from './engines/external-plugins.ts';
 import { JobBus } from './jobs/job-bus.ts';
 import { JobService } from './jobs/job-service.ts';
 import { endInterruptedJobs, failStrandedBackups } from './jobs/recovery.ts';
+import { StagingJanitor } from './jobs/staging-cleanup.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { actOnReplicaNews, connectRedisJobBus } from './jobs/redis-bus.ts';
 import { createLogger, Redactor, type GatewayLogger } from './log.ts';
@@ -51,6 +52,8 @@ export interface Gateway {
   schedules: ScheduleService;
   scheduler: Scheduler;
   retention: RetentionService;
+  /** Drops restore staging copies of jobs no longer running; lists those it could not. */
+  staging: StagingJanitor;
   webhooks: WebhookService;
   /** Compares a storage location with the catalog (lifecycle/reconcile.ts); damage is told to the webhooks. */
   reconcileStorage(storageId: string, options: { deleteOrphans: boolean }, actor: string): Promise<ReconcileResult>;
@@ -138,6 +141,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     onCancelRequested: (id) => runnerLink.requestCancel(id),
   });
   const retention = new RetentionService({ prisma, engines, jobs, audit });
+  const staging = new StagingJanitor({ prisma, engines, logger });
+  const scheduler = new Scheduler({ prisma, jobs, logger });
   const runner = new JobRunner({
     prisma,
     engines,
@@ -151,6 +156,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       if (job.kind === 'BACKUP' && job.status === 'SUCCEEDED') await retention.afterBackupJob(job, logger);
       await scheduler.afterJob(job);
       const engine = job.engineId ? await engines.find(job.engineId) : null;
+      if (engine && (job.kind === 'RESTORE' || job.kind === 'VERIFY')) await staging.sweep(engine);
       if (engine && hasServerBackups(engines.instance(engine))) await syncEngineBackups({ prisma, engines, audit }, engine, 'sync');
     },
     handlers: {
@@ -169,8 +175,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   if (interrupted > 0) logger.warn('ended jobs interrupted by a previous process', { jobs: interrupted });
   const stranded = await failStrandedBackups(prisma, { everyPending: exclusive });
   if (stranded > 0) logger.warn('marked FAILED backups left PENDING by jobs that ended', { backups: stranded });
-  const scheduler = new Scheduler({ prisma, jobs, logger });
   const schedules = new ScheduleService({ prisma, engines, storages, audit, onChange: () => scheduler.wake(), minIntervalMs: config.minScheduleIntervalMs });
+  if (options.runJobs !== false) staging.sweepAllInBackground();
   if (options.runJobs !== false) runner.start();
   if (options.runJobs !== false) {
     webhooks.start();
@@ -198,6 +204,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     schedules,
     scheduler,
     retention,
+    staging,
     webhooks,
     reconcileStorage: (storageId, reconcileOptions, actor) => reconcileStorage({ prisma, storages, audit, onDamaged }, storageId, reconcileOptions, actor),
     async close(graceMs = 0) {

@@ -6,7 +6,7 @@ import { engineType, MagnetoDbClient } from './client.ts';
 import { logicalBackup, type TransferOptions } from './backup.ts';
 import { updatedAtAttributeConfig } from './incremental.ts';
 import { nativeBackup } from './native-backup.ts';
-import { logicalRestore } from './restore.ts';
+import { logicalRestore, restoreFacts } from './restore.ts';
 import { validateTableName } from './names.ts';
 
 /** MagnetoDB exposes no server version; health reports the REST API version the plugin speaks and checked. */
@@ -76,6 +76,7 @@ export const magnetodbPlugin = {
       listCollections: (signal) => listCollections(client, options, signal),
       logicalBackup: (request, archive, ctx) => logicalBackup(client, options, request, archive, ctx),
       logicalRestore: (request, archive, ctx) => logicalRestore(client, options, request, archive, ctx),
+      restoreFacts: (request, signal) => restoreFacts(client, options, request, signal),
       // No nativeRestore: the management restore API only records a RESTORING row (see the README).
       nativeBackup: (request, sink, ctx) => nativeBackup(client, request, sink, ctx),
     };

@@ -6,7 +6,8 @@
 // An incremental chain arrives as one archive (base layer, then each increment) and is restored like any other.
 import { z } from 'zod';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
-import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult } from '../../src/engines/contract.ts';
+import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
+import { restoreItems, restoreProgress, withRollback } from '../../src/engines/restore-kit.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { throwIfCanceled, type MagnetoDbClient } from './client.ts';
 import type { TransferOptions } from './backup.ts';
@@ -19,6 +20,7 @@ interface RestorePlan {
   schema: z.infer<typeof tableSchemaFile>;
   exists: boolean;
   documentCount: number;
+  expected: number;
 }
 
 export async function logicalRestore(
@@ -29,13 +31,9 @@ export async function logicalRestore(
   ctx: JobContext,
 ): Promise<LogicalRestoreResult> {
   const { signal } = ctx;
-  const total = request.collections.reduce((sum, name) => sum + (archive.manifest.collections.find((c) => c.name === name)?.documentCount ?? 0), 0);
-  const progress: RestoreProgress = {
-    completed: 0,
-    report: (phase, message) => ctx.progress({ phase, completed: progress.completed, total: Math.max(total, progress.completed), unit: 'items', message }),
-  };
-  progress.report('tables', `restoring ${request.collections.length} table(s)`);
   const plans = await planRestore(request, archive);
+  const progress: RestoreProgress = restoreProgress(ctx, plans.reduce((sum, plan) => sum + plan.expected, 0), 'items');
+  progress.report('tables', `restoring ${plans.length} table(s)`);
   for (const plan of plans) {
     throwIfCanceled(signal);
     const live = await client.findTable(plan.target, signal);
@@ -56,31 +54,32 @@ export async function logicalRestore(
 
   const fill: FillContext = { client, options, archive, ctx, progress };
   const created: string[] = [];
-  try {
-    for (const plan of plans) {
-      throwIfCanceled(signal);
-      if (plan.exists && apply) {
+  // Non-atomic: what was written stays, as asked. Atomic: every table of this restore goes; none existed before.
+  await withRollback(
+    ctx,
+    async () => {
+      for (const plan of plans) {
+        throwIfCanceled(signal);
+        if (plan.exists && apply) {
+          await client.waitUntilActive(plan.target, { timeoutMs: options.tableTimeoutMs, signal });
+          progress.report('items', `table ${plan.target}: writing the archived items on top of the live table`);
+          plan.documentCount = await fillTable(fill, plan.source, plan.target, keyAttributes(plan.schema));
+          continue;
+        }
+        if (plan.exists) {
+          progress.report('tables', `dropping the live table ${plan.target} to replace it (non-atomic restore)`);
+          await client.dropTable(plan.target, { timeoutMs: options.tableTimeoutMs, signal });
+        }
+        progress.report('tables', `creating table ${plan.target}`);
+        await client.createTable(definitionFromSchema(plan.schema, plan.target), signal);
+        created.push(plan.target);
         await client.waitUntilActive(plan.target, { timeoutMs: options.tableTimeoutMs, signal });
-        progress.report('items', `table ${plan.target}: writing the archived items on top of the live table`);
+        progress.report('items', `table ${plan.target}`);
         plan.documentCount = await fillTable(fill, plan.source, plan.target, keyAttributes(plan.schema));
-        continue;
       }
-      if (plan.exists) {
-        progress.report('tables', `dropping the live table ${plan.target} to replace it (non-atomic restore)`);
-        await client.dropTable(plan.target, { timeoutMs: options.tableTimeoutMs, signal });
-      }
-      progress.report('tables', `creating table ${plan.target}`);
-      await client.createTable(definitionFromSchema(plan.schema, plan.target), signal);
-      created.push(plan.target);
-      await client.waitUntilActive(plan.target, { timeoutMs: options.tableTimeoutMs, signal });
-      progress.report('items', `table ${plan.target}`);
-      plan.documentCount = await fillTable(fill, plan.source, plan.target, keyAttributes(plan.schema));
-    }
-  } catch (error) {
-    // Non-atomic: what was written stays, as asked. Atomic: every table of this restore goes; none existed before.
-    if (request.atomic) await dropCreated(client, options, ctx, created);
-    throw error;
-  }
+    },
+    async (cleanupSignal) => (request.atomic ? dropCreated(client, options, ctx, created, cleanupSignal) : undefined),
+  );
   return {
     collections: plans.map(({ source, target, documentCount }) => ({ source, target, documentCount })),
     warnings: [],
@@ -89,29 +88,35 @@ export async function logicalRestore(
 
 async function planRestore(request: LogicalRestoreRequest, archive: ArchiveReader): Promise<RestorePlan[]> {
   const plans: RestorePlan[] = [];
-  const targets = new Set<string>();
-  for (const source of request.collections) {
+  for (const { source, target, backupDocuments } of restoreItems(request)) {
     const entry = archive.manifest.collections.find((collection) => collection.name === source);
     if (entry === undefined) throw new GatewayError('collection_not_found', `Table ${source} is not in backup ${archive.manifest.backupId}`);
     const parsed = tableSchemaFile.safeParse(await archive.readCollectionSchema(source));
     if (!parsed.success) {
       throw new GatewayError('archive_invalid', `Schema of ${source} is not a MagnetoDB table schema: ${z.prettifyError(parsed.error)}`);
     }
-    const target = request.rename[source] ?? source;
     if (!TABLE_NAME.test(target)) {
       throw new GatewayError('invalid_name', `"${target.slice(0, 64)}" is not a MagnetoDB table name: 3–255 characters of letters, digits, "_", "." and "-"`);
     }
-    if (targets.has(target)) throw new GatewayError('invalid_input', `Two tables would be restored into ${target}`);
-    targets.add(target);
-    plans.push({ source, target, schema: parsed.data, exists: false, documentCount: 0 });
+    plans.push({ source, target, schema: parsed.data, exists: false, documentCount: 0, expected: backupDocuments ?? entry.documentCount });
   }
   return plans;
 }
 
+/** Restore plan facts: which target tables exist (with item counts when counting is on); no versions to compare. */
+export async function restoreFacts(client: MagnetoDbClient, options: TransferOptions, request: RestoreFactsRequest, signal: AbortSignal): Promise<RestoreFacts> {
+  const existing = [];
+  for (const name of request.targets) {
+    const live = TABLE_NAME.test(name) ? await client.findTable(name, signal) : null;
+    if (live !== null && live.table_status !== 'DELETING') existing.push({ name, documentCount: options.countItems ? await client.countItems(name, signal) : null });
+  }
+  // No rename or swap: an existing table is replaced only in place (atomic: false). APPLY writes on top.
+  return { engineVersion: null, existing, conversions: [], refusals: [], warnings: [], canApply: true, atomicReplace: false };
+}
+
 /** Runs on its own signal (the job's may be aborted); a cleanup failure is logged, never hides the cause. */
-async function dropCreated(client: MagnetoDbClient, options: TransferOptions, ctx: JobContext, tables: string[]): Promise<void> {
+async function dropCreated(client: MagnetoDbClient, options: TransferOptions, ctx: JobContext, tables: string[], signal: AbortSignal): Promise<void> {
   const timeoutMs = Math.min(options.tableTimeoutMs, 60_000);
-  const signal = AbortSignal.timeout(timeoutMs);
   for (const table of tables) {
     try {
       await client.dropTable(table, { timeoutMs, signal });

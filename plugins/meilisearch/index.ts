@@ -7,6 +7,7 @@ import { logicalRestore } from './restore.ts';
 import { nativeBackup } from './native-backup.ts';
 import { inspectDumpFile, nativeRestore } from './native-restore.ts';
 import { validateIndexUid } from './names.ts';
+import { restoreFacts } from './versions.ts';
 
 const configShape = {
   /** Base URL of the Meilisearch server, e.g. http://localhost:7700. */
@@ -61,6 +62,8 @@ export const meilisearchPlugin = {
       logicalRestore: (request, archive, ctx) => logicalRestore(client, options, request, archive, ctx),
       nativeBackup: (request, sink, ctx) => nativeBackup(client, native, request, sink, ctx),
       nativeRestore: (request, backup, ctx) => nativeRestore(client, options, request, backup, ctx),
+      restoreFacts: (request, signal) => restoreFacts(client, request, signal),
+      listStaging: async (prefix, signal) => (await client.listIndexes(signal)).map((index) => index.uid).filter((uid) => uid.startsWith(prefix)),
       async dropCollection(name, signal) {
         const task = await client.waitForTask(await client.deleteIndex(name, signal), { signal, timeoutMs: options.taskTimeoutMs });
         if (task.status === 'failed' && task.error?.code !== 'index_not_found') throw new Error(`deleting index ${name} failed: ${task.error?.message}`);

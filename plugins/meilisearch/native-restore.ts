@@ -4,6 +4,7 @@
 // settings of the dump are not restored this way (that needs `--import-dump`).
 import type { InspectedBackupFile, JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
+import { restoreItems as restoreItems_ } from '../../src/engines/restore-kit.ts';
 import type { TransferOptions } from './backup.ts';
 import type { MeilisearchClient } from './client.ts';
 import { readDumpSummary, visitDumpDocuments, type DumpSource, type DumpSummary } from './dump/reader.ts';
@@ -37,7 +38,7 @@ export async function nativeRestore(
     warnings.push(`the dump's ${summary.keysCount} API key(s), ${summary.tasksCount} task(s) and instance settings are not restored over the API; only indexes are`);
   }
 
-  return restoreItems({ client, options, ctx, engineVersion, warnings }, items, request.atomic, async (fill, indexOf, mode, enqueued) => {
+  return restoreItems({ client, options, ctx, engineVersion, warnings }, items, request, async (fill, indexOf, mode, enqueued) => {
     const bySource = new Map(items.map((item) => [item.source, item]));
     const visited = await visitDumpDocuments(source, summary, [...bySource.keys()], { batchSize: options.batchSize, signal: ctx.signal }, async (index, batches) => {
       const item = bySource.get(index.uid)!;
@@ -51,16 +52,12 @@ export async function nativeRestore(
 }
 
 function planDumpRestore(summary: DumpSummary, request: LogicalRestoreRequest, engineVersion: string | null, warnings: string[]): RestoreItem[] {
-  const targets = new Set<string>();
-  return request.collections.map((source) => {
+  return restoreItems_(request).map(({ source, target, backupDocuments }) => {
     const index = summary.indexes.find((candidate) => candidate.uid === source);
     if (index === undefined) throw new GatewayError('collection_not_found', `Index ${source} is not in the dump`, { details: { collections: [source] } });
-    const target = request.rename[source] ?? source;
-    if (targets.has(target)) throw new GatewayError('invalid_input', `Two collections would be restored into ${target}`);
-    targets.add(target);
     const converted = settingsForTarget(index.settings, summary.dumpVersion, engineVersion);
     for (const warning of converted.warnings) warnings.push(`index ${target}: ${warning}`);
-    return { source, target, primaryKey: index.primaryKey, settings: converted.settings, expectedDocuments: index.documentCount };
+    return { source, target, primaryKey: index.primaryKey, settings: converted.settings, expectedDocuments: backupDocuments ?? index.documentCount };
   });
 }
 

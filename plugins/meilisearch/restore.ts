@@ -1,10 +1,11 @@
 // Logical restore over the API. Atomic (default): every collection is filled into a staging index and
 // all of them are swapped in with one `swap-indexes` task, so readers never see a half restore;
-// cancel or failure drops the staging indexes and leaves the live ones untouched.
-import { randomBytes } from 'node:crypto';
+// cancel or failure drops the staging indexes and leaves the live ones untouched. Selection, targets, staging
+// names and progress totals come from the core's plan (restore-kit); this file knows only Meilisearch.
 import { z } from 'zod';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult } from '../../src/engines/contract.ts';
+import { plannedTotal, restoreItems as plannedItems, restoreProgress, stagingOf } from '../../src/engines/restore-kit.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { readVersion, supportsIndexRename } from './versions.ts';
 import { fillIndex, waitSucceeded, type FillContext, type FillTarget, type RestoreProgress } from './fill.ts';
@@ -50,9 +51,9 @@ export async function logicalRestore(
   ctx: JobContext,
 ): Promise<LogicalRestoreResult> {
   const warnings: string[] = [];
-  const items = await planRestore(request, archive, warnings);
+  const items = await readItems(request, archive, warnings);
   const engineVersion = await readVersion(client, ctx.signal, warnings);
-  return restoreItems({ client, options, ctx, engineVersion, warnings }, items, request.atomic, async (fill, indexOf, mode, enqueued) => {
+  return restoreItems({ client, options, ctx, engineVersion, warnings }, items, request, async (fill, indexOf, mode, enqueued) => {
     for (const item of items) {
       item.documentCount = await fillIndex(fill, item, indexOf(item), mode, enqueued, archive.readDocuments(item.source, options.batchSize));
     }
@@ -63,17 +64,13 @@ export async function logicalRestore(
  * Restores planned items, from whatever source `fillItems` reads. Atomic: staging indexes + one swap,
  * rolled back on cancel or failure. Not atomic: straight into the targets.
  */
-export async function restoreItems(run: RestoreRun, items: RestoreItem[], atomic: boolean, fillItems: FillItems): Promise<LogicalRestoreResult> {
+export async function restoreItems(run: RestoreRun, items: RestoreItem[], request: LogicalRestoreRequest, fillItems: FillItems): Promise<LogicalRestoreResult> {
   const { client, options, ctx, warnings } = run;
   const renameSupported = supportsIndexRename(run.engineVersion);
-  const total = items.reduce((sum, item) => sum + item.expectedDocuments, 0);
-  const progress: RestoreProgress = {
-    completed: 0,
-    report: (phase, message) => ctx.progress({ phase, completed: progress.completed, total: Math.max(total, progress.completed), unit: 'documents', message }),
-  };
+  const progress: RestoreProgress = restoreProgress(ctx, plannedTotal(items.map((item) => ({ backupDocuments: item.expectedDocuments }))));
   const fill: FillContext = { client, options, ctx, progress, warnings };
 
-  if (!atomic) {
+  if (!request.atomic) {
     const enqueued = new Set<number>();
     try {
       await fillItems(fill, (item) => item.target, 'replace', enqueued);
@@ -85,10 +82,9 @@ export async function restoreItems(run: RestoreRun, items: RestoreItem[], atomic
     return result(items, warnings);
   }
 
-  const suffix = `__restore_${randomBytes(4).toString('hex')}`;
   const state: CommitState = { createdTargets: [], swap: 'none', swapTaskUid: null };
   const staged: string[] = [];
-  for (const item of items) item.staging = `${item.target}${suffix}`;
+  for (const item of items) item.staging = stagingOf(request, item);
   const started = (item: RestoreItem): string => {
     if (!staged.includes(item.staging!)) staged.push(item.staging!);
     return item.staging!;
@@ -111,23 +107,21 @@ export async function restoreItems(run: RestoreRun, items: RestoreItem[], atomic
   return result(items, warnings);
 }
 
-async function planRestore(request: LogicalRestoreRequest, archive: ArchiveReader, warnings: string[]): Promise<RestoreItem[]> {
+/** The plan's items with their archived schema (primary key, settings). */
+async function readItems(request: LogicalRestoreRequest, archive: ArchiveReader, warnings: string[]): Promise<RestoreItem[]> {
   const items: RestoreItem[] = [];
-  const targets = new Set<string>();
-  for (const source of request.collections) {
+  for (const planned of plannedItems(request)) {
+    const { source, target } = planned;
     const entry = archive.manifest.collections.find((collection) => collection.name === source);
     if (entry === undefined) throw new GatewayError('collection_not_found', `Collection ${source} is not in backup ${archive.manifest.backupId}`);
     const parsed = indexSchemaFile.safeParse(await archive.readCollectionSchema(source));
     if (!parsed.success) {
       throw new GatewayError('archive_invalid', `Schema of ${source} is not a Meilisearch index schema: ${z.prettifyError(parsed.error)}`);
     }
-    const target = request.rename[source] ?? source;
-    if (targets.has(target)) throw new GatewayError('invalid_input', `Two collections would be restored into ${target}`);
-    targets.add(target);
     for (const path of parsed.data.secretsRemoved ?? []) {
       warnings.push(`index ${target}: ${path} was not in the backup (masked by Meilisearch); set it again on the index`);
     }
-    items.push({ source, target, expectedDocuments: entry.documentCount, primaryKey: parsed.data.primaryKey, settings: parsed.data.settings });
+    items.push({ source, target, staging: planned.staging ?? undefined, expectedDocuments: planned.backupDocuments ?? entry.documentCount, primaryKey: parsed.data.primaryKey, settings: parsed.data.settings });
   }
   return items;
 }

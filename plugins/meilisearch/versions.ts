@@ -1,4 +1,6 @@
 // Which Meilisearch version does what: features the plugin adapts to instead of failing on.
+import type { RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
+import { compareVersions, majorOf } from '../../src/engines/restore-kit.ts';
 import { engineStatus, type MeilisearchClient } from './client.ts';
 
 /** The server's pkgVersion; null (with a warning) when the key may not read it. */
@@ -28,4 +30,27 @@ function atLeast(version: string | null, major: number, minor: number): boolean 
   if (match === null) return false;
   const [actualMajor, actualMinor] = [Number(match[1]), Number(match[2])];
   return actualMajor > major || (actualMajor === major && actualMinor >= minor);
+}
+
+/** Restore plan facts: which targets exist, and whether this server can take a backup of `sourceVersion`. */
+export async function restoreFacts(client: MeilisearchClient, request: RestoreFactsRequest, signal: AbortSignal): Promise<RestoreFacts> {
+  const warnings: string[] = [];
+  const engineVersion = await readVersion(client, signal, warnings);
+  const existing = [];
+  for (const name of request.targets) {
+    if ((await client.getIndex(name, signal)) !== null) existing.push({ name, documentCount: await client.documentCount(name, signal) });
+  }
+  const refusals: string[] = [];
+  const conversions: string[] = [];
+  const [source, target] = [majorOf(request.sourceEngineVersion), majorOf(engineVersion)];
+  if (target !== null && target < 1) refusals.push(`Meilisearch ${engineVersion} is too old: the gateway restores into Meilisearch 1.0 or newer`);
+  if (source !== null && target !== null && source > target) {
+    refusals.push(`the backup comes from Meilisearch ${request.sourceEngineVersion}, newer than the target's ${engineVersion}: its settings may not exist there`);
+  } else if ((compareVersions(request.sourceEngineVersion, engineVersion) ?? 0) > 0) {
+    warnings.push(`the backup comes from Meilisearch ${request.sourceEngineVersion}, newer than the target's ${engineVersion}: settings the target does not know fail the restore`);
+  }
+  if (request.strategy === 'NATIVE' && source !== null && source < 1) {
+    conversions.push(`settings of a Meilisearch ${request.sourceEngineVersion} dump are converted to the target's format (ranking rules, faceting)`);
+  }
+  return { engineVersion, existing, conversions, refusals, warnings, canApply: false, atomicReplace: true };
 }

@@ -6,7 +6,7 @@ import type { EngineInstance, EnginePlugin, PluginCreateContext } from '../../sr
 import { nativeBackup } from './backup.ts';
 import { deleteServerBackup, health, listCollections, listServerBackups } from './inventory.ts';
 import { MilvusBackupClient } from './client.ts';
-import { nativeRestore, type MilvusRestoreRequest } from './restore.ts';
+import { nativeRestore, restoreFacts, type MilvusRestoreRequest } from './restore.ts';
 
 const configShape = {
   /** Base URL of the milvus-backup server (`milvus-backup server`, default port 8080), e.g. http://localhost:8080. */
@@ -52,6 +52,7 @@ export const milvusPlugin = {
       listCollections: (signal) => listCollections(client, signal),
       nativeBackup: (request, sink, ctx) => nativeBackup(client, poll, request, sink, ctx),
       nativeRestore: (request, backup, ctx) => nativeRestore(client, poll, request as MilvusRestoreRequest, backup, ctx),
+      restoreFacts: async (request, signal) => restoreFacts(await health(client, signal), request.atomic),
       listServerBackups: (signal) => listServerBackups(client, signal),
       deleteServerBackup: (externalId, signal) => deleteServerBackup(client, externalId, signal),
     };

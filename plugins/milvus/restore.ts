@@ -2,8 +2,9 @@
 // collection suffix or a rename map, then get_restore polling. Existing target collections are dropped only
 // when the request asks for it; milvus-backup cannot cancel a restore, so a cancel only stops the watching.
 import { randomUUID } from 'node:crypto';
-import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle } from '../../src/engines/contract.ts';
+import type { EngineHealth, JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle, RestoreFacts } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
+import { restoreItems } from '../../src/engines/restore-kit.ts';
 import type { PollOptions } from './backup.ts';
 import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBody, type RestoreState } from './client.ts';
 import { restorePlan } from './names.ts';
@@ -28,10 +29,14 @@ export async function nativeRestore(
   const name = backup.externalId ?? backup.external.find((artifact) => artifact.location.startsWith('milvus-backup:'))?.path;
   if (name === undefined) throw new GatewayError('backup_not_found', 'this native backup names no milvus-backup backup');
   const known = new Map(backup.collections.map((collection) => [collection.name, collection]));
-  const unknown = request.collections.filter((collection) => known.size > 0 && !known.has(collection));
+  const items = restoreItems(request);
+  const unknown = items.map((item) => item.source).filter((collection) => known.size > 0 && !known.has(collection));
   if (unknown.length > 0) throw new GatewayError('collection_not_found', `milvus-backup backup "${name}" has no collection ${unknown.join(', ')}`);
 
-  const plan = restorePlan(request.collections, request.rename);
+  const plan = restorePlan(
+    items.map((item) => item.source),
+    Object.fromEntries(items.map((item) => [item.source, item.target])),
+  );
   const taskId = `gateway_restore_${randomUUID().replaceAll('-', '')}`;
   const body: RestoreBody = {
     backup_name: name,
@@ -48,14 +53,14 @@ export async function nativeRestore(
 
   await waitForRestore(client, options, name, taskId, ctx);
   return {
-    collections: request.collections.map((source) => ({
+    collections: items.map(({ source }) => ({
       source,
       target: plan.targets.get(source) ?? source,
       documentCount: known.get(source)?.documentCount ?? 0,
     })),
     warnings: [
       ...(request.atomic ? [NOT_ATOMIC] : []),
-      ...(request.collections.some((source) => known.get(source)?.documentCount == null) ? [ROWS_UNKNOWN] : []),
+      ...(items.some(({ source }) => known.get(source)?.documentCount == null) ? [ROWS_UNKNOWN] : []),
     ],
   };
 }
@@ -106,4 +111,20 @@ function restoreFailure(name: string, state: RestoreState): GatewayError {
   return new GatewayError('restore_failed', `milvus-backup restore of "${name}" failed: ${reason}${hint}`, {
     details: { engineMessage: reason, engineState: state.state },
   });
+}
+
+/**
+ * Restore plan facts. milvus-backup cannot see live collections, so existence is unknown: a target that exists
+ * makes milvus-backup refuse the restore, unless overwrite asks it to drop existing ones first.
+ */
+export function restoreFacts(health: EngineHealth, atomic: boolean): RestoreFacts {
+  return {
+    engineVersion: health.version,
+    existing: null,
+    conversions: [],
+    refusals: [],
+    warnings: atomic ? [NOT_ATOMIC] : [],
+    canApply: false,
+    atomicReplace: false,
+  };
 }

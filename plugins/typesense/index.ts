@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
 import { listSummaries, logicalBackup, readEngineVersion } from './backup.ts';
 import { TypesenseClient } from './client.ts';
-import { logicalRestore } from './restore.ts';
+import { listStaging, logicalRestore, restoreFacts } from './restore.ts';
 import { nativeBackup } from './snapshot.ts';
 import { validateCollectionName } from './names.ts';
 
@@ -68,6 +68,8 @@ export const typesensePlugin = {
       },
       logicalBackup: (request, archive, ctx) => logicalBackup(client, transfer, request, archive, ctx),
       logicalRestore: (request, archive, ctx) => logicalRestore(client, transfer, request, archive, ctx),
+      restoreFacts: (request, signal) => restoreFacts(client, request, signal),
+      listStaging: (prefix, signal) => listStaging(client, prefix, signal),
       nativeBackup: (request, sink, ctx) => nativeBackup(client, snapshot, request, sink, ctx),
       async dropCollection(name, signal) {
         await client.dropCollection(name, signal);

@@ -1,19 +1,21 @@
 // Logical restore over the API. A target that holds live data (a collection, or an alias readers use) is
 // filled under a staging name and switched in at the end with alias updates, so readers see the old data
 // until then; a free target is filled under its own name. Cancel or failure drops what the restore created
-// and leaves live collections and aliases untouched.
-
-import { randomBytes } from 'node:crypto';
+// and leaves live collections and aliases untouched. Typesense cannot rename a collection, so the filled copy
+// becomes live behind an alias: it is named `<target>__gwlive_<job>` (restore-kit), never like a staging leftover.
+import { randomUUID } from 'node:crypto';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
-import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult } from '../../src/engines/contract.ts';
+import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
+import { compareVersions, livePhysicalName, majorOf, restoreItems, restoreJobOf, restoreProgress, withRollback } from '../../src/engines/restore-kit.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { readEngineVersion, type TransferOptions } from './backup.ts';
 import type { Json, TypesenseClient } from './client.ts';
 import { fillCollection, importFailure, type FillContext, type FillReport, type RestoreProgress } from './fill.ts';
 import { archivedAliases, readSatellites, restoreGlobals, restoreSets, type SatelliteContext, type Satellites } from './satellites.ts';
-import { aliasList, collectionSchemaFile, collectionSummary, createBody, majorVersion, parseResponse, type Alias } from './schema.ts';
+import { aliasList, collectionList, collectionSchemaFile, collectionSummary, createBody, majorVersion, parseResponse, type Alias } from './schema.ts';
 
-const STAGING = /__restore_[0-9a-f]{8}$/;
+/** Copies made by gateway versions before job-named ones: still recognised as the gateway's own. */
+const OLD_STAGING = /__restore_[0-9a-f]{8}$/;
 
 interface RestoreItem {
   source: string;
@@ -45,30 +47,27 @@ export async function logicalRestore(
   const liveAliases = parseResponse(aliasList, await client.listAliases(signal), 'aliases').aliases;
   const items = await planRestore(client, options, request, archive, liveAliases, v30, signal);
 
-  const total = items.reduce((sum, item) => sum + item.expected, 0);
-  const progress: RestoreProgress = {
-    completed: 0,
-    report: (phase, message) => ctx.progress({ phase, completed: progress.completed, total: Math.max(total, progress.completed), unit: 'documents', message }),
-  };
+  const progress: RestoreProgress = restoreProgress(ctx, items.reduce((sum, item) => sum + item.expected, 0));
   const satelliteContext: SatelliteContext = { client, signal, warnings, v30 };
   const fill: FillContext = { client, options, archive, ctx, progress, satellites, satelliteContext };
   progress.report('documents', `${items.length} collection(s) to restore`);
 
   const created: string[] = [];
-  try {
-    await restoreSets(satelliteContext, satellites, referencedSets(items));
-    for (const item of items) {
-      if (item.placement === 'recreate') await client.dropCollection(item.target, signal);
-      created.push(item.fillName);
-      item.report = await fillCollection(fill, item.source, item.fillName, item.body);
-    }
-    const failure = importFailure(items.map((item) => ({ source: item.source, target: item.target, report: item.report! })));
-    if (failure !== null) throw failure;
-  } catch (error) {
-    // Non-atomic restores keep what is already indexed; atomic ones never touched live data.
-    if (request.atomic) await dropQuietly(client, ctx, created);
-    throw error;
-  }
+  // Non-atomic restores keep what is already indexed; atomic ones never touched live data.
+  await withRollback(
+    ctx,
+    async () => {
+      await restoreSets(satelliteContext, satellites, referencedSets(items));
+      for (const item of items) {
+        if (item.placement === 'recreate') await client.dropCollection(item.target, signal);
+        created.push(item.fillName);
+        item.report = await fillCollection(fill, item.source, item.fillName, item.body);
+      }
+      const failure = importFailure(items.map((item) => ({ source: item.source, target: item.target, report: item.report! })));
+      if (failure !== null) throw failure;
+    },
+    async () => (request.atomic ? dropQuietly(client, ctx, created) : undefined),
+  );
 
   // The switch runs to its end: the job signal is no longer honoured, only a timeout.
   ctx.progress({ phase: 'switch', completed: 0, total: items.length, unit: 'collections', message: 'switching aliases' });
@@ -87,17 +86,13 @@ async function planRestore(
   v30: boolean,
   signal: AbortSignal,
 ): Promise<RestoreItem[]> {
-  const suffix = randomBytes(4).toString('hex');
+  const jobId = request.jobId ?? randomUUID();
   const items: RestoreItem[] = [];
-  const targets = new Set<string>();
-  for (const source of request.collections) {
+  for (const { source, target, backupDocuments } of restoreItems(request)) {
     const entry = archive.manifest.collections.find((collection) => collection.name === source);
     if (entry === undefined) throw new GatewayError('collection_not_found', `Collection ${source} is not in backup ${archive.manifest.backupId}`);
     const file = collectionSchemaFile.safeParse(await archive.readCollectionSchema(source));
     if (!file.success) throw new GatewayError('archive_invalid', `Schema of ${source} is not a Typesense collection schema: ${file.error.message}`);
-    const target = request.rename[source] ?? source;
-    if (targets.has(target)) throw new GatewayError('invalid_input', `Two collections would be restored into ${target}`);
-    targets.add(target);
     // Throws before anything is touched when a masked credential was not re-supplied.
     const body = createBody(file.data, target, options.modelApiKeys, v30);
     const summary = await client.getCollection(target, signal);
@@ -105,8 +100,8 @@ async function planRestore(
     const aliased = liveAliases.find((alias) => alias.name === target)?.collection_name;
     const live = isCollection ? ({ kind: 'collection' } as const) : aliased !== undefined ? ({ kind: 'alias', collection: aliased } as const) : null;
     const placement = live === null ? 'fresh' : live.kind === 'collection' && !request.atomic ? 'recreate' : 'staged';
-    const fillName = placement === 'staged' ? `${target.replace(STAGING, '')}__restore_${suffix}` : target;
-    items.push({ source, target, expected: entry.documentCount, body, placement, live, fillName });
+    const fillName = placement === 'staged' ? livePhysicalName(jobId, target) : target;
+    items.push({ source, target, expected: backupDocuments ?? entry.documentCount, body, placement, live, fillName });
   }
   return items;
 }
@@ -171,7 +166,7 @@ async function dropUnreferenced(client: TypesenseClient, ctx: JobContext, replac
   const aliases = parseResponse(aliasList, await client.listAliases(signal), 'aliases').aliases;
   for (const name of new Set(replaced)) {
     if (restored.includes(name) || aliases.some((alias) => alias.collection_name === name)) continue;
-    if (STAGING.test(name)) await dropQuietly(client, ctx, [name]);
+    if (restoreJobOf(name)?.kind === 'live' || OLD_STAGING.test(name)) await dropQuietly(client, ctx, [name]);
     else warnings.push(`collection ${name} is no longer behind any alias; drop it when it is not needed any more`);
   }
 }
@@ -186,4 +181,35 @@ async function dropQuietly(client: TypesenseClient, ctx: JobContext, collections
       ctx.logger.error('typesense restore: could not drop a collection it created', { collection: name, error: error instanceof Error ? error.message : String(error) });
     }
   }
+}
+
+/** Restore plan facts: targets answering to their name (collections and aliases) and version compatibility. */
+export async function restoreFacts(client: TypesenseClient, request: RestoreFactsRequest, signal: AbortSignal): Promise<RestoreFacts> {
+  const engineVersion = await readEngineVersion(client, signal);
+  const aliases = parseResponse(aliasList, await client.listAliases(signal), 'aliases').aliases;
+  const existing = [];
+  for (const name of request.targets) {
+    const physical = aliases.find((alias) => alias.name === name)?.collection_name ?? name;
+    const summary = await client.getCollection(physical, signal);
+    if (summary !== null) existing.push({ name, documentCount: parseResponse(collectionSummary, summary, 'collection').num_documents ?? null });
+  }
+  const [source, target] = [majorOf(request.sourceEngineVersion), majorOf(engineVersion)];
+  const refusals: string[] = [];
+  const conversions: string[] = [];
+  const warnings: string[] = [];
+  if (source !== null && target !== null && source >= 30 && target < 30) {
+    refusals.push(`the backup comes from Typesense ${request.sourceEngineVersion} (synonym and curation sets); the target's ${engineVersion} has neither`);
+  } else if (source !== null && target !== null && source < 30 && target >= 30) {
+    conversions.push(`Typesense ${request.sourceEngineVersion} → ${engineVersion}: per-collection synonyms and overrides are not restored (v30 keeps them in sets); schemas are recreated in the v30 form`);
+  } else if ((compareVersions(request.sourceEngineVersion, engineVersion) ?? 0) > 0) {
+    warnings.push(`the backup comes from Typesense ${request.sourceEngineVersion}, newer than the target's ${engineVersion}`);
+  }
+  return { engineVersion, existing, conversions, refusals, warnings, canApply: false, atomicReplace: true };
+}
+
+/** Working copies a killed restore left: job-named live copies no alias points at (and none is a target itself). */
+export async function listStaging(client: TypesenseClient, prefix: string, signal: AbortSignal): Promise<string[]> {
+  const aliases = parseResponse(aliasList, await client.listAliases(signal), 'aliases').aliases;
+  const names = parseResponse(collectionList, await client.listCollections(signal), 'collections').map((c) => c.name);
+  return names.filter((name) => name.startsWith(prefix) || (restoreJobOf(name)?.kind === 'live' && !aliases.some((alias) => alias.collection_name === name)));
 }

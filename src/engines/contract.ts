@@ -82,6 +82,69 @@ export interface LogicalRestoreRequest {
   mode?: 'replace' | 'apply';
   /** Drop existing target collections first where the engine restores only into absent ones (milvus-backup). Only when the user asks. */
   dropExisting?: boolean;
+  /**
+   * The core's plan for this restore, one item per collection in `collections` order (see restore-kit.ts
+   * `restoreItems`, which falls back to `collections` + `rename` when absent). A plugin writes exactly these.
+   */
+  items?: PlannedRestoreItem[];
+  /** The restore job's id; staging names are made from it (restore-kit `stagingName`). */
+  jobId?: string;
+}
+
+export type RestoreAction = 'CREATE' | 'REPLACE' | 'APPLY' | 'SKIP';
+
+/** One collection of a planned restore, as the plugin receives it. */
+export interface PlannedRestoreItem {
+  source: string;
+  target: string;
+  /** CREATE: the target is free. REPLACE: it exists and is replaced. APPLY: written on top. SKIP: left alone. */
+  action: RestoreAction;
+  /** Documents the backup holds for it (catalog), null when unknown: the progress total. */
+  backupDocuments: number | null;
+  /** Where an atomic restore fills it before the swap (made by the core from the job id), null when not staged. */
+  staging: string | null;
+}
+
+/** What the core asks a plugin before a restore: everything else about planning is the core's. */
+export interface RestoreFactsRequest {
+  strategy: 'LOGICAL' | 'NATIVE';
+  /** The engine version recorded with the backup (null when unknown). */
+  sourceEngineVersion: string | null;
+  /** Collections of the backup being restored. */
+  sources: string[];
+  /** Target names, after renames. */
+  targets: string[];
+  atomic: boolean;
+}
+
+/** Small, typed facts a plugin contributes to a restore plan. */
+export interface RestoreFacts {
+  /** The target engine's version, null when unknown. */
+  engineVersion: string | null;
+  /**
+   * Targets that answer to their name now (collections, and aliases where the engine has them) with their
+   * document count (null when unknown); `null` when the engine cannot tell at all (milvus-backup).
+   */
+  existing: Array<{ name: string; documentCount: number | null }> | null;
+  /** What the restore converts on the way (settings formats, version differences). Makes the verdict CONVERTED. */
+  conversions: string[];
+  /** Why this engine cannot take this restore (too old, a capability it lacks). Makes the verdict REFUSED. */
+  refusals: string[];
+  warnings: string[];
+  /** The engine can write a backup on top of existing collections (onExisting: APPLY). */
+  canApply: boolean;
+  /** The engine can replace an existing collection atomically (else REPLACE needs atomic: false). */
+  atomicReplace: boolean;
+}
+
+export interface RestoreFactsCapability {
+  restoreFacts(request: RestoreFactsRequest, signal: AbortSignal): Promise<RestoreFacts>;
+}
+
+/** Lists a restore's working copies left on the engine (names from restore-kit), for the core to drop. */
+export interface StagingCapability {
+  /** Collections whose name starts with `prefix`, plus (Typesense) live-physical collections no alias points at. */
+  listStaging(prefix: string, signal: AbortSignal): Promise<string[]>;
 }
 
 export interface LogicalRestoreResult {
@@ -109,7 +172,9 @@ export interface EngineInstance
     Partial<LogicalRestoreCapability>,
     Partial<NativeBackupCapability>,
     Partial<NativeRestoreCapability>,
-    Partial<ServerBackupsCapability> {
+    Partial<ServerBackupsCapability>,
+    Partial<RestoreFactsCapability>,
+    Partial<StagingCapability> {
   health(signal: AbortSignal): Promise<EngineHealth>;
   listCollections(signal: AbortSignal): Promise<EngineCollectionInfo[]>;
   close?(): Promise<void>;

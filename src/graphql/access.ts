@@ -10,7 +10,7 @@ export const MUTATION_SCOPES: Record<string, Scope> = {
   startRestore: 'OPERATOR',
   cancelJob: 'OPERATOR',
   deleteBackup: 'OPERATOR',
-  planRestore: 'OPERATOR',
+  planRestore: 'VIEWER', // no side effects: a dry run
   verifyBackup: 'OPERATOR',
   syncEngineBackups: 'OPERATOR',
   // storage lifecycle (issue 7): operators run and schedule jobs; admins hold credentials and secrets

@@ -1,5 +1,6 @@
 // The stored, validated request of each job kind (Job.input). zod at the edge where it is read back.
 import { z } from 'zod';
+import { RestorePlanSchema } from './restore-plan.ts';
 
 export const BackupJobInput = z.object({
   collections: z.array(z.string()).nullable(),
@@ -15,6 +16,8 @@ export const RestoreJobInput = z.object({
   rename: z.record(z.string(), z.string()),
   atomic: z.boolean(),
   dropExisting: z.boolean().optional(),
+  /** The plan this job executes, as planRestore showed it (absent on jobs queued before plans existed). */
+  plan: RestorePlanSchema.optional(),
 });
 export type RestoreJobInput = z.infer<typeof RestoreJobInput>;
 

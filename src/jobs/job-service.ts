@@ -6,7 +6,7 @@ import type { EngineService } from '../catalog/engines.ts';
 import type { StorageCredentialsInput, StorageLocationInput } from '../catalog/storage-location.ts';
 import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts';
 import { isUuid } from '../catalog/engines.ts';
-import { checkCollectionName, checkCollectionNames, validateName, type NamedPlugin } from '../catalog/names.ts';
+import { checkCollectionName, checkCollectionNames, validateCollectionName, validateName, type NamedPlugin } from '../catalog/names.ts';
 import type { Capability } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
@@ -15,6 +15,10 @@ import type { JobBus } from './job-bus.ts';
 import { RestoreJobInput, scratchName, type BackupJobInput } from './job-input.ts';
 import { initialProgress } from './progress.ts';
 import { backupChain } from './restore-job.ts';
+import { computeRestorePlan, enforcePlan, type OnExisting, type RestorePlan } from './restore-plan.ts';
+
+/** A plan looks at the engine (existence, version): this long at most. */
+const PLAN_TIMEOUT_MS = 15_000;
 
 /** Kinds that hold the engine: one of them at a time per engine. */
 const EXCLUSIVE_KINDS: JobKind[] = ['BACKUP', 'RESTORE'];
@@ -42,6 +46,12 @@ export interface StartRestoreRequest {
   rename?: Array<{ from: string; to: string }> | null;
   atomic?: boolean | null;
   dropExisting?: boolean | null;
+  /** Replace existing target collections (same as onExisting: REPLACE). Without it a restore never overwrites. */
+  overwrite?: boolean | null;
+  /** What to do with a target that exists: FAIL (default, `target_exists`), REPLACE, SKIP, APPLY (write on top). */
+  onExisting?: OnExisting | null;
+  /** Appended to every target name not renamed explicitly (e.g. "_restored"). */
+  suffix?: string | null;
   timeoutSeconds?: number | null;
   /** Restore a DAMAGED backup anyway (files are still checked while read). */
   force?: boolean | null;
@@ -141,7 +151,8 @@ export class JobService {
     return this.announce(job);
   }
 
-  async startRestore(request: StartRestoreRequest, actor: string): Promise<Job> {
+  /** The plan startRestore would execute, without side effects (any scope may ask). */
+  async planRestore(request: StartRestoreRequest, signal: AbortSignal = AbortSignal.timeout(PLAN_TIMEOUT_MS)): Promise<RestorePlan> {
     const backup = await this.backupOrThrow(request.backupId);
     if (backup.status === 'DAMAGED' && !request.force) {
       throw new GatewayError('checksum_mismatch', `Backup "${backup.name}" is DAMAGED (a file is missing or changed); pass force: true to restore what is intact`, {
@@ -151,7 +162,6 @@ export class JobService {
     if (backup.status !== 'COMPLETE' && backup.status !== 'DAMAGED') {
       throw new GatewayError('backup_not_complete', `Backup "${backup.name}" is ${backup.status}; only COMPLETE backups can be restored`);
     }
-    requireCredentials(backup, request.credentials);
     const engineId = request.engineId ?? backup.engineId;
     if (!engineId) throw new GatewayError('engine_not_found', `The engine of backup "${backup.name}" was removed; pass engineId`);
     const engine = await this.deps.engines.get(engineId);
@@ -160,24 +170,49 @@ export class JobService {
     }
     this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', `restore a ${backup.strategy.toLowerCase()} backup`);
     if (backup.parentId) await backupChain(this.deps.prisma, backup.id, request.force ?? false);
-    const available = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id } })).map((c) => c.name);
+    const catalog = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id } })).map((c) => ({
+      name: c.name,
+      documentCount: c.documentCount === null ? null : Number(c.documentCount),
+      bytes: c.bytes === null ? null : Number(c.bytes),
+    }));
     const plugin = this.deps.engines.plugin(engine.plugin);
-    const collections = normaliseCollections(request.collections, plugin) ?? available;
-    for (const name of collections) {
-      if (!available.includes(name)) throw new GatewayError('collection_not_found', `Backup "${backup.name}" has no collection "${name}"`);
-    }
-    if (collections.length === 0) throw new GatewayError('invalid_input', `Backup "${backup.name}" holds no collections to restore`);
     // A catalog entry made before names were checked (or by an older gateway) must not reach the engine either.
-    checkCollectionNames(plugin, collections, `backup "${backup.name}"`);
-    const rename = normaliseRename(request.rename ?? [], collections, plugin);
-    const input: RestoreJobInput = { collections, rename, atomic: request.atomic ?? true, dropExisting: request.dropExisting ?? false };
+    checkCollectionNames(plugin, catalog.map((c) => c.name), `backup "${backup.name}"`);
+    const rename = (request.rename ?? []).map(({ from, to }) => ({ from, to: checkCollectionName(plugin, to, 'rename.to') }));
+    const suffix = request.suffix ? validateCollectionName(request.suffix) : null;
+    return computeRestorePlan({
+      backup,
+      engine,
+      instance: this.deps.engines.instance(engine),
+      catalog,
+      collections: normaliseCollections(request.collections, plugin),
+      rename,
+      suffix,
+      atomic: request.atomic ?? true,
+      onExisting: onExistingOf(request),
+      signal,
+      checkName: (name, where) => checkCollectionName(plugin, name, where),
+    });
+  }
+
+  async startRestore(request: StartRestoreRequest, actor: string): Promise<Job> {
+    const backup = await this.backupOrThrow(request.backupId);
+    requireCredentials(backup, request.credentials);
+    const plan = await this.planRestore(request);
+    enforcePlan(plan);
+    const engine = await this.deps.engines.get(plan.engineId);
+    const collections = plan.collections.filter((c) => c.action !== 'SKIP').map((c) => c.source);
+    if (collections.length === 0) throw new GatewayError('invalid_input', 'every target exists and onExisting is SKIP: nothing to restore');
+    const rename = Object.fromEntries(plan.collections.filter((c) => c.target !== c.source).map((c) => [c.source, c.target]));
+    const dropExisting = (request.dropExisting ?? false) || plan.onExisting === 'REPLACE';
+    const input: RestoreJobInput = { collections, rename, atomic: plan.atomic, dropExisting, plan };
     if (request.credentials && this.deps.storages) Object.assign(input, { storageCredentials: this.deps.storages.sealCredentials(request.credentials) });
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     const targets = collections.map((name) => rename[name] ?? name);
     const job = await this.enqueueExclusive(engine, targets, (tx) =>
       tx.job.create({ data: this.jobData('RESTORE', engine.id, backup.id, input, timeoutMs, actor) }),
     );
-    await this.deps.audit.record(actor, 'restore.start', 'job', job.id, { engineId: engine.id, backupId: backup.id, collections, rename });
+    await this.deps.audit.record(actor, 'restore.start', 'job', job.id, { engineId: engine.id, backupId: backup.id, collections, rename, onExisting: plan.onExisting });
     return this.announce(job);
   }
 
@@ -356,6 +391,15 @@ export class JobService {
   }
 }
 
+/** overwrite: true is onExisting: REPLACE; both given must agree. dropExisting (older Milvus option) is consent too. */
+function onExistingOf(request: StartRestoreRequest): OnExisting {
+  if (request.overwrite && request.onExisting && request.onExisting !== 'REPLACE') {
+    throw new GatewayError('invalid_input', `overwrite: true contradicts onExisting: ${request.onExisting}`);
+  }
+  if (request.overwrite || request.dropExisting) return 'REPLACE';
+  return request.onExisting ?? 'FAIL';
+}
+
 /** A backup in a per-job external location is read with credentials given again for each job. */
 function requireCredentials(backup: Backup, credentials: StorageCredentialsInput | null | undefined): void {
   if (backup.externalLocation && !credentials) {
@@ -369,22 +413,6 @@ function normaliseCollections(raw: string[] | null | undefined, plugin: NamedPlu
   if (raw.length === 0) throw new GatewayError('invalid_input', 'collections must not be empty; omit it to mean every collection');
   if (raw.length > 10_000) throw new GatewayError('invalid_input', 'at most 10000 collections per job');
   return [...new Set(raw.map((name) => checkCollectionName(plugin, name)))];
-}
-
-function normaliseRename(pairs: Array<{ from: string; to: string }>, collections: string[], plugin: NamedPlugin): Record<string, string> {
-  const rename: Record<string, string> = {};
-  const targets = new Set<string>();
-  for (const { from, to } of pairs) {
-    if (!collections.includes(from)) throw new GatewayError('collection_not_found', `rename.from "${from.slice(0, 64)}" is not among the collections being restored`);
-    if (Object.hasOwn(rename, from)) throw new GatewayError('invalid_input', `"${from}" is renamed twice`);
-    rename[from] = checkCollectionName(plugin, to, 'rename.to');
-  }
-  for (const name of collections) {
-    const target = rename[name] ?? name;
-    if (targets.has(target)) throw new GatewayError('invalid_input', `two collections would be restored into "${target}"`);
-    targets.add(target);
-  }
-  return rename;
 }
 
 function validateLabels(raw: unknown): Record<string, string> | null {

@@ -9,6 +9,7 @@ import { openChainReader } from '../storage/chain-reader.ts';
 import { openNativeBackup } from '../storage/native-sink.ts';
 import { RestoreJobInput } from './job-input.ts';
 import { callPlugin } from '../engines/plugin-call.ts';
+import { plannedItems, recheckPlan } from './restore-plan.ts';
 
 export async function runRestoreJob(
   deps: { prisma: PrismaClient; storage: StorageDriver },
@@ -20,7 +21,16 @@ export async function runRestoreJob(
   const input = RestoreJobInput.parse(job.input);
   if (!job.backupId) throw new GatewayError('backup_not_found', `restore job ${job.id} names no backup`);
   const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id: job.backupId } });
-  const request: LogicalRestoreRequest = { collections: input.collections, rename: input.rename, atomic: input.atomic, dropExisting: input.dropExisting ?? false };
+  const request: LogicalRestoreRequest = { collections: input.collections, rename: input.rename, atomic: input.atomic, dropExisting: input.dropExisting ?? false, jobId: job.id };
+  if (input.plan) {
+    // Execute exactly the recorded plan: its items (with staging names made from this job's id), after checking
+    // that no target planned as new has appeared since.
+    request.items = plannedItems(input.plan, job.id);
+    if (input.plan.onExisting === 'APPLY') request.mode = 'apply';
+    ctx.progress({ phase: 'checking plan', completed: 0, total: null, unit: 'documents' });
+    const engine = await deps.prisma.engine.findUniqueOrThrow({ where: { id: input.plan.engineId } });
+    await recheckPlan(input.plan, engine, instance, ctx.signal);
+  }
   ctx.progress({ phase: 'opening backup', completed: 0, total: null, unit: 'documents' });
 
   if (backup.strategy === 'NATIVE') {

@@ -157,7 +157,7 @@ async function restoreTest(deps: VerifyJobDeps, job: Job, backup: VerifiedBackup
   // Checked again here: the names are sent to the engine, then dropped — by exactly these names.
   checkCollectionNames(plugin, collections, `backup "${backup.name}"`);
   const rename = Object.fromEntries(collections.map((name) => [name, checkCollectionName(plugin, scratchName(name, job.id.slice(0, 8)), 'restore test')]));
-  const request = { collections, rename, atomic: false, dropExisting: false };
+  const request = { collections, rename, atomic: false, dropExisting: false, jobId: job.id };
   ctx.progress({ phase: 'restore test', completed: 0, total: null, unit: 'documents', message: `restoring into ${Object.values(rename).join(', ')}` });
   try {
     if (backup.strategy === 'NATIVE') {

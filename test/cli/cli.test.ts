@@ -157,6 +157,23 @@ describe('backup-gateway CLI', () => {
     expect(unreachable.stderr).toContain('Error [gateway_unreachable]');
   });
 
+  it('prints the restore plan with --dry-run and restores nothing; an unasked overwrite is refused', async () => {
+    const jobsBefore = (await t.gql(`query { jobs(kind: [RESTORE]) { totalCount } }`)).data!.jobs.totalCount;
+    const refused = await cli(['restore', backupId, '--engine', 'meili', '--dry-run']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/SOURCE\s+TARGET\s+ACTION\s+LIVE DOCS\s+BACKUP DOCS/);
+    expect(refused.stdout).toMatch(/books\s+books\s+REPLACE\s+600\s+600/);
+    expect(refused.stdout).toContain('refused (target_exists)');
+    expect(refused.stdout).toContain('--overwrite');
+    const fresh = await cli(['restore', backupId, '--collections', 'books', '--suffix', '_new', '--dry-run', '--json']);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(JSON.parse(fresh.stdout)).toMatchObject({ verdict: 'OK', collections: [{ source: 'books', target: 'books_new', action: 'CREATE', backupDocuments: 600 }] });
+    const started = await cli(['restore', backupId, '--collections', 'books']);
+    expect(started.code).toBe(1);
+    expect(started.stderr).toContain('target_exists');
+    expect((await t.gql(`query { jobs(kind: [RESTORE]) { totalCount } }`)).data!.jobs.totalCount).toBe(jobsBefore);
+  });
+
   it('restores under another name and waits for it', async () => {
     const run = await cli(['restore', backupId, '--engine', 'meili', '--collections', 'books', '--rename', 'books=books_copy', '--wait']);
     expect(run.code, run.stderr).toBe(0);
@@ -166,7 +183,7 @@ describe('backup-gateway CLI', () => {
 
   it('cancels a running restore with jobs cancel --wait', async () => {
     emulator.setOptions({ taskDelayMs: 300 });
-    const started = await cli(['restore', backupId, '--collections', 'movies', '--json']);
+    const started = await cli(['restore', backupId, '--collections', 'movies', '--overwrite', '--json']);
     expect(started.code, started.stderr).toBe(0);
     const jobId = (JSON.parse(started.stdout) as { id: string }).id;
     await expect.poll(async () => (await t.gql(`query($id: ID!) { job(id: $id) { status } }`, { id: jobId })).data!.job.status).toBe('RUNNING');

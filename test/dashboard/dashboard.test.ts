@@ -160,6 +160,15 @@ describeWith(CHROMIUM_BROWSER)('web dashboard in Chromium, auth on', () => {
     await page.locator('#restore-dialog[open]').waitFor();
     await page.uncheck('#restore-dialog input[name=collection][value=books]');
     expect(await page.isChecked('#restore-atomic')).toBe(true);
+    // The plan comes first: movies exists, so without overwrite it is REFUSED and Start stays disabled.
+    const plan = page.locator('[data-testid=restore-plan][data-verdict=REFUSED]');
+    await plan.waitFor();
+    expect(await plan.textContent()).toMatch(/movies.*movies.*REPLACE/s);
+    expect(await plan.textContent()).toContain('target_exists');
+    expect(await page.isDisabled('[data-testid=start-restore]')).toBe(true);
+    await page.check('#restore-overwrite');
+    await page.locator('[data-testid=restore-plan][data-verdict=OK]').waitFor();
+    expect(await page.isEnabled('[data-testid=start-restore]')).toBe(true);
     await page.click('[data-testid=start-restore]');
     await page.locator('#restore-dialog:not([open])').waitFor({ state: 'attached' });
 

@@ -218,13 +218,14 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
 
   it('refuses an atomic restore over a live table, and replaces it when atomic is false', async () => {
     await api.putItems('orders', [{ ...order(5000), customer: { S: 'walk-in' } }]);
-    const refused = await restore({ collections: ['orders'] });
-    expect(refused.status).toBe('FAILED');
-    expect(refused.error.code).toBe('invalid_input');
-    expect(refused.error.message).toContain('atomic: false');
+    const unasked = await gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['orders'] } });
+    expect(unasked.errors?.[0]?.extensions?.code).toBe('target_exists');
+    const refused = await gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['orders'], overwrite: true } });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('capability_not_supported');
+    expect(refused.errors?.[0]?.message).toContain('atomic: false');
     expect((await snapshot('orders')).items).toHaveLength(701);
 
-    const replaced = await restore({ collections: ['orders'], atomic: false });
+    const replaced = await restore({ collections: ['orders'], atomic: false, overwrite: true });
     expect(replaced.status, JSON.stringify(replaced.error)).toBe('SUCCEEDED');
     expect(await snapshot('orders')).toEqual(originals.get('orders'));
   });
@@ -300,7 +301,7 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
     emulator.setOptions({ writeDelayMs: 150 });
     let restoreId: string;
     try {
-      const started = await gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['orders'], atomic: false } });
+      const started = await gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['orders'], atomic: false, overwrite: true } });
       expect(started.errors).toBeUndefined();
       restoreId = started.data!.startRestore.id;
       // Wait until the restore writes items into the re-created table (each phase change is a job event at once).
@@ -316,7 +317,7 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
       const second = await gql(`mutation($i: StartBackupInput!) { startBackup(input: $i) { id } }`, { i: { engineId, collections: ['orders'] } });
       expect(second.errors?.[0]?.extensions?.code).toBe('table_locked');
       expect(second.errors?.[0]?.message).toContain(restoreId);
-      const again = await gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['orders'], atomic: false } });
+      const again = await gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['orders'], atomic: false, overwrite: true } });
       expect(again.errors?.[0]?.extensions?.code).toBe('table_locked');
       const collections = (await gql(`query($id: ID!) { engine(id: $id) { collections { name locked lockedBy } } }`, { id: engineId })).data!.engine.collections;
       expect(collections).toContainEqual({ name: 'orders', locked: true, lockedBy: restoreId });

@@ -112,7 +112,7 @@ describe('Meilisearch logical backup and restore through GraphQL', () => {
     await client.index('movies').addDocuments([{ id: 99_999, title: 'Only in the live index', year: 2024, genres: [] }]).waitTask();
     const live = await snapshotIndex(client, 'movies');
     emulator.setOptions({ taskDelayMs: 250 });
-    const started = await t.gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['movies'] } });
+    const started = await t.gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['movies'], overwrite: true } });
     expect(started.errors).toBeUndefined();
     const jobId = started.data!.startRestore.id;
     // Follow the job live and cancel once documents are being written into the staging index.

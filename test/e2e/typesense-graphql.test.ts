@@ -232,7 +232,7 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
     const refused = (document: Json) => Number(String(document['id']).slice(1)) % 9 === 0;
     emulator.setOptions({ importFailure: (document) => (refused(document) ? { code: 500, error: 'Could not write to on-disk storage.' } : null) });
     try {
-      const done = await job(await startRestore({ backupId, collections: ['vectors'] }));
+      const done = await job(await startRestore({ backupId, collections: ['vectors'], overwrite: true }));
       expect(done.status).toBe('FAILED');
       expect(done.error.code).toBe('restore_failed');
       const expected = Array.from({ length: 400 }, (_, i) => i).filter((i) => i % 9 === 0).length;
@@ -243,7 +243,7 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
       emulator.setOptions({ importFailure: null });
     }
     expect(await documentsOf('vectors')).toEqual(live);
-    expect((await collectionNames()).filter((name) => name.includes('__restore_'))).toEqual([]);
+    expect((await collectionNames()).filter((name) => /__gwlive_|__gwstage_/.test(name))).toEqual([]);
   });
 
   it('cancels a restore halfway: the live collection and its alias are unchanged, the staging collection is gone', async () => {
@@ -251,14 +251,14 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
     const live = { documents: await documentsOf('vectors'), aliases: await sdk.aliases().retrieve() };
     emulator.setOptions({ importDelayMs: 150 });
     try {
-      const id = await startRestore({ backupId, collections: ['vectors'] });
+      const id = await startRestore({ backupId, collections: ['vectors'], overwrite: true });
       let canceledAt = 0;
       for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
         const res = await gql(`query($id: ID!) { job(id: $id) { status progress { completed total } } }`, { id });
         const { status, progress } = res.data!['job'];
         if (status === 'RUNNING' && progress.completed > 0) {
           expect(progress.completed).toBeLessThan(progress.total);
-          expect((await collectionNames()).some((name) => name.startsWith('vectors__restore_'))).toBe(true);
+          expect((await collectionNames()).some((name) => /^vectors__gwlive_[0-9a-f]{32}$/.test(name))).toBe(true);
           const canceling = await gql(`mutation($id: ID!) { cancelJob(id: $id) { status } }`, { id });
           expect(canceling.errors).toBeUndefined();
           canceledAt = Date.now();
@@ -275,7 +275,7 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
     }
     expect(await documentsOf('vectors')).toEqual(live.documents);
     expect(await sdk.aliases().retrieve()).toEqual(live.aliases);
-    expect((await collectionNames()).filter((name) => name.includes('__restore_'))).toEqual([]);
+    expect((await collectionNames()).filter((name) => /__gwlive_|__gwstage_/.test(name))).toEqual([]);
   });
 
   it('rejects a config without url, with the valid keys listed', async () => {

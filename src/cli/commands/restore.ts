@@ -5,6 +5,7 @@ import type { JobView } from '../follow.ts';
 import { JOB_FIELDS, reportJob } from '../job-report.ts';
 import { resolveEngineId } from '../resolve.ts';
 import { optional, seconds } from './backups.ts';
+import { printRestorePlan } from './restore-plan.ts';
 
 const restore: Command = {
   words: ['restore'],
@@ -16,6 +17,10 @@ const restore: Command = {
     rename: { type: 'string', multiple: true, value: '<from=to>', description: 'Restore collection <from> as <to>' },
     'no-atomic': { type: 'boolean', description: 'Write straight into the target instead of a staging copy' },
     'drop-existing': { type: 'boolean', description: 'Drop existing target collections first (engines that restore only into absent ones)' },
+    suffix: { type: 'string', value: '<text>', description: 'Append <text> to every target name not renamed (e.g. _restored)' },
+    overwrite: { type: 'boolean', description: 'Replace target collections that exist (never done unasked: without it such a restore fails with target_exists)' },
+    'on-existing': { type: 'string', value: '<fail|replace|skip|apply>', description: 'What to do with targets that exist (default fail)' },
+    'dry-run': { type: 'boolean', description: 'Print the restore plan (what is created, replaced, skipped) and restore nothing' },
     timeout: { type: 'string', value: '<seconds>', description: 'Job timeout (default: the gateway\'s)' },
     wait: { type: 'boolean', description: 'Follow the job until it ends; exit 1 if it fails' },
   },
@@ -36,8 +41,12 @@ const restore: Command = {
       ...(renames.length > 0 ? { rename: renames } : {}),
       atomic: ctx.options['no-atomic'] !== true,
       ...(ctx.options['drop-existing'] === true ? { dropExisting: true } : {}),
+      ...optional('suffix', stringOption(ctx.options, 'suffix')),
+      ...(ctx.options.overwrite === true ? { overwrite: true } : {}),
+      ...optional('onExisting', stringOption(ctx.options, 'on-existing')?.toUpperCase()),
       ...optional('timeoutSeconds', seconds(stringOption(ctx.options, 'timeout'))),
     };
+    if (ctx.options['dry-run'] === true) return printRestorePlan(ctx.io, client, input, ctx.json);
     const { startRestore } = await client.request<{ startRestore: JobView }>(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { ${JOB_FIELDS} } }`, {
       i: input,
     });

@@ -1,6 +1,7 @@
 import type { Engine } from '../../db/client.ts';
 import type { EngineCollectionInfo, EngineHealth } from '../../engines/contract.ts';
 import { toGatewayError } from '../../errors.ts';
+import type { StagingLeftover } from '../../jobs/staging-cleanup.ts';
 import { builder } from '../builder.ts';
 import { actorOf, memoized } from '../context.ts';
 
@@ -27,6 +28,15 @@ const EngineCollectionRef = builder.objectRef<EngineCollectionInfo & { lockedBy:
   }),
 });
 
+const StagingLeftoverRef = builder.objectRef<StagingLeftover>('StagingLeftover').implement({
+  description: "A restore's working copy left on the engine that the gateway could not drop (yet)",
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    jobId: t.exposeID('jobId', { nullable: true, description: 'The restore job it belonged to' }),
+    reason: t.exposeString('reason'),
+  }),
+});
+
 export const EngineRef = builder.objectRef<Engine>('Engine').implement({
   description: 'A registered engine connection. Secrets in config are redacted.',
   fields: (t) => ({
@@ -46,6 +56,11 @@ export const EngineRef = builder.objectRef<Engine>('Engine').implement({
             return { ok: false, version: null, message: toGatewayError(error, 'engine_unreachable').message };
           }
         }),
+    }),
+    stagingLeftovers: t.field({
+      type: [StagingLeftoverRef],
+      description: 'Staging copies of restores no longer running that are still on the engine (the gateway drops them at start and after each restore)',
+      resolve: (engine, _args, ctx) => ctx.gateway.staging.leftovers(engine, AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS)),
     }),
     collections: t.field({
       type: [EngineCollectionRef],

@@ -8,6 +8,7 @@ import './plugin.ts';
 import './engine.ts';
 import './backup.ts';
 import './job.ts';
+import './restore-plan.ts';
 import './api-key.ts';
 import './storage.ts';
 import './backup-lifecycle.ts';

@@ -111,12 +111,20 @@ const RenameInput = builder.inputType('RenameInput', {
   fields: (t) => ({ from: t.string({ required: true }), to: t.string({ required: true }) }),
 });
 
-const StartRestoreInput = builder.inputType('StartRestoreInput', {
+export const RestoreOnExistingEnum = builder.enumType('RestoreOnExisting', {
+  description: 'What a restore does with a target collection that already exists',
+  values: { FAIL: { description: 'Refuse the restore with target_exists (the default)' }, REPLACE: { description: 'Replace it (atomically when atomic)' }, SKIP: { description: 'Leave it as it is; restore the others' }, APPLY: { description: "Write the backup's items on top, deleting nothing (engines that can)" } } as const,
+});
+
+export const StartRestoreInput = builder.inputType('StartRestoreInput', {
   fields: (t) => ({
     backupId: t.id({ required: true }),
     engineId: t.id({ description: "Target engine; the backup's own engine when omitted" }),
     collections: t.stringList({ description: 'Omit for every collection in the backup' }),
     rename: t.field({ type: [RenameInput] }),
+    suffix: t.string({ description: 'Appended to every target name not renamed explicitly, e.g. "_restored"' }),
+    overwrite: t.boolean({ defaultValue: false, description: 'Replace target collections that exist (onExisting: REPLACE). Without it a restore whose plan replaces anything fails with target_exists' }),
+    onExisting: t.field({ type: RestoreOnExistingEnum, description: 'FAIL when omitted (or REPLACE with overwrite: true)' }),
     atomic: t.boolean({ defaultValue: true, description: 'Restore into a staging copy and swap at the end' }),
     dropExisting: t.boolean({
       defaultValue: false,
