@@ -82,6 +82,8 @@ export interface LogicalRestoreRequest {
   mode?: 'replace' | 'apply';
   /** Drop existing target collections first where the engine restores only into absent ones (milvus-backup). Only when the user asks. */
   dropExisting?: boolean;
+  /** Engine-specific restore options, already validated by the plugin's `restoreOptions` schema (defaults applied). */
+  options?: Record<string, unknown>;
 }
 
 export interface LogicalRestoreResult {
@@ -131,6 +133,17 @@ export interface EnginePlugin<Config extends z.ZodObject = z.ZodObject> {
   secretKeys: readonly (keyof z.infer<Config> & string)[];
   capabilities: readonly Capability[];
   create(config: z.infer<Config>, ctx: PluginCreateContext): EngineInstance;
+  /** The strategy `startBackup` uses when the caller names none; LOGICAL when absent. */
+  defaultStrategy?: 'LOGICAL' | 'NATIVE';
+  /** Engine-specific options of `startBackup(input: { options })` (e.g. milvus-backup's `rbac`); strict, so unknown keys fail. */
+  backupOptions?: z.ZodObject;
+  /** Engine-specific options of `startRestore(input: { options })` (e.g. milvus-backup's `restoreIndex`); strict. */
+  restoreOptions?: z.ZodObject;
+  /**
+   * Whether a backup the catalog knows no collections of (made outside the gateway, e.g. with milvus-backup's CLI
+   * on a server that lists backups without them) can be restored whole: the request then has `collections: []`.
+   */
+  restoresUnlistedBackups?: boolean;
   /** Checks a backup name against the engine's own naming rules (throws `invalid_name`) before a NATIVE job is queued. */
   checkNativeBackupName?(name: string): void;
   /** importBackup: reads a backup file on the gateway host (e.g. a Meilisearch .dump) without any engine. */
@@ -158,6 +171,8 @@ export interface NativeBackupRequest {
   name: string;
   /** Stable for the job: an idempotency key for engines whose create call may be retried (milvus-backup request_id). */
   requestId: string;
+  /** Engine-specific backup options, already validated by the plugin's `backupOptions` schema (defaults applied). */
+  options?: Record<string, unknown>;
 }
 
 export interface ExternalArtifact {

@@ -7,6 +7,7 @@ import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts'
 import { isUuid } from '../catalog/engines.ts';
 import { validateCollectionName, validateName } from '../catalog/names.ts';
 import type { Capability } from '../engines/contract.ts';
+import { parsePluginOptions } from '../engines/plugin-options.ts';
 import { GatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { ACTIVE_STATUSES, isTerminal, type JobBus } from './job-bus.ts';
@@ -31,6 +32,8 @@ export interface StartBackupRequest {
   location?: StorageLocationInput | null;
   /** Set when a schedule starts the backup. */
   scheduleId?: string | null;
+  /** Engine-specific options (the plugin's backupOptions schema). */
+  options?: unknown;
 }
 
 export interface StartRestoreRequest {
@@ -45,6 +48,8 @@ export interface StartRestoreRequest {
   force?: boolean | null;
   /** Credentials of the external location the backup lives in. */
   credentials?: StorageCredentialsInput | null;
+  /** Engine-specific options (the plugin's restoreOptions schema). */
+  options?: unknown;
 }
 
 export interface StartVerifyRequest {
@@ -86,8 +91,10 @@ export class JobService {
 
   async startBackup(request: StartBackupRequest, actor: string): Promise<Job> {
     const engine = await this.deps.engines.get(request.engineId);
-    const strategy = request.strategy ?? 'LOGICAL';
+    const plugin = this.deps.engines.plugin(engine.plugin);
+    const strategy = request.strategy ?? plugin.defaultStrategy ?? 'LOGICAL';
     const type = request.type ?? 'FULL';
+    const options = parsePluginOptions(plugin, 'backup', request.options);
     this.requireCapability(engine, strategy === 'LOGICAL' ? 'logicalBackup' : 'nativeBackup', `${strategy} backup`);
     const collections = normaliseCollections(request.collections);
     const parent = type === 'INCREMENTAL' ? await this.incrementalParent(engine, strategy, collections) : null;
@@ -95,7 +102,7 @@ export class JobService {
     if (strategy === 'NATIVE') this.deps.engines.plugin(engine.plugin).checkNativeBackupName?.(name);
     const labels = validateLabels(request.labels);
     const changedSince = parent ? parent.createdAt : null;
-    const input: BackupJobInput = { collections, strategy, type, changedSince: changedSince?.toISOString() ?? null };
+    const input: BackupJobInput = { collections, strategy, type, changedSince: changedSince?.toISOString() ?? null, ...(options ? { options } : {}) };
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     const { storages } = this.deps;
     if (request.location && request.storageId) throw new GatewayError('invalid_input', 'pass storageId or location, not both');
@@ -142,14 +149,19 @@ export class JobService {
     }
     this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', `restore a ${backup.strategy.toLowerCase()} backup`);
     if (backup.parentId) await backupChain(this.deps.prisma, backup.id, request.force ?? false);
+    const plugin = this.deps.engines.plugin(engine.plugin);
+    const options = parsePluginOptions(plugin, 'restore', request.options);
     const available = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id } })).map((c) => c.name);
+    // A backup made outside the gateway whose collections the engine did not list: restored whole (or the named
+    // collections, which the engine checks), where the plugin can.
+    const unlisted = available.length === 0 && backup.origin === 'ENGINE' && plugin.restoresUnlistedBackups === true;
     const collections = normaliseCollections(request.collections) ?? available;
     for (const name of collections) {
-      if (!available.includes(name)) throw new GatewayError('collection_not_found', `Backup "${backup.name}" has no collection "${name}"`);
+      if (!unlisted && !available.includes(name)) throw new GatewayError('collection_not_found', `Backup "${backup.name}" has no collection "${name}"`);
     }
-    if (collections.length === 0) throw new GatewayError('invalid_input', `Backup "${backup.name}" holds no collections to restore`);
+    if (collections.length === 0 && !unlisted) throw new GatewayError('invalid_input', `Backup "${backup.name}" holds no collections to restore`);
     const rename = normaliseRename(request.rename ?? [], collections);
-    const input: RestoreJobInput = { collections, rename, atomic: request.atomic ?? true, dropExisting: request.dropExisting ?? false };
+    const input: RestoreJobInput = { collections, rename, atomic: request.atomic ?? true, dropExisting: request.dropExisting ?? false, ...(options ? { options } : {}) };
     if (request.credentials && this.deps.storages) Object.assign(input, { storageCredentials: this.deps.storages.sealCredentials(request.credentials) });
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     const targets = collections.map((name) => rename[name] ?? name);
