@@ -3,7 +3,8 @@
 // cancel: a canceled job waits for the task to end, deletes what it produced, and only then reports the cancel.
 import type { JobContext, NativeArtifactSink, NativeBackupRequest, NativeBackupResult, NativeCollectionInfo } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { BackupStateCode, canceledError, engineCode, engineMessage, type BackupState, type MilvusBackupClient } from './client.ts';
+import { BackupStateCode, canceledError, engineCode, engineMessage, type BackupState, type CreateBackupBody, type MilvusBackupClient } from './client.ts';
+import { milvusBackupOptions } from './options.ts';
 import { dbCollections, displayName, parseNamespace, validateBackupName } from './names.ts';
 import { pause, percentReporter, type PercentReporter } from './progress.ts';
 
@@ -13,6 +14,12 @@ export interface PollOptions {
 }
 
 const ROWS_UNKNOWN = 'milvus-backup v0.5.10+ does not report row counts: document counts are unknown';
+
+/** CreateBackupRequest switches from the job's options: RBAC, and meta-only (both spellings: v0.5.9 and v0.5.10+). */
+function backupFlags(request: NativeBackupRequest): Partial<CreateBackupBody> {
+  const options = milvusBackupOptions.parse(request.options ?? {});
+  return { ...(options.rbac ? { rbac: true } : {}), ...(options.metaOnly ? { meta_only: true, strategy: 'meta_only' as const } : {}) };
+}
 
 export async function nativeBackup(
   client: MilvusBackupClient,
@@ -31,7 +38,7 @@ export async function nativeBackup(
   const running = earlier !== null && (earlier.state === BackupStateCode.INITIAL || earlier.state === BackupStateCode.EXECUTING);
   if (final === null && !running) {
     try {
-      await client.createBackup({ backup_name: request.name, async: true, ...(selection === null ? {} : { db_collections: selection }) }, request.requestId, ctx.signal);
+      await client.createBackup({ backup_name: request.name, async: true, ...(selection === null ? {} : { db_collections: selection }), ...backupFlags(request) }, request.requestId, ctx.signal);
     } catch (error) {
       throw refineCreateError(error, request.name);
     }

@@ -35,6 +35,8 @@ export interface RestoreState {
   state: number;
   progress: number;
   errorMessage: string | null;
+  /** Target collections (`db.collection`) of the task's per-collection tasks, when the answer lists them. */
+  targets: string[];
 }
 
 /** CreateBackupRequest fields the plugin sends; the selection uses db_collections, which both generations read. */
@@ -42,16 +44,27 @@ export interface CreateBackupBody {
   backup_name: string;
   async: true;
   db_collections?: string;
+  rbac?: boolean;
+  /** v0.5.9's switch; deprecated in v0.5.10+ for `strategy: meta_only`, so both are sent. */
+  meta_only?: boolean;
+  strategy?: 'meta_only';
 }
 
 export interface RestoreBody {
   backup_name: string;
   async: true;
   id: string;
-  collection_names: string[];
+  collection_names?: string[];
   collection_suffix?: string;
   collection_renames?: Record<string, string>;
   dropExistCollection?: boolean;
+  restoreIndex?: boolean;
+  useAutoIndex?: boolean;
+  metaOnly?: boolean;
+  skipCreateCollection?: boolean;
+  rbac?: boolean;
+  bucket_name?: string;
+  path?: string;
 }
 
 const envelope = z.object({ requestId: z.string().optional(), code: z.number().int().optional(), msg: z.string().optional() });
@@ -73,7 +86,13 @@ const rawBackup = z.object({
   milvus_version: z.string().optional(),
   collection_backups: z.array(rawCollection).nullish(),
 });
-const rawRestore = z.object({ id: z.string().optional(), state_code: z.number().int().optional(), progress: count, errorMessage: z.string().optional() });
+const rawRestore = z.object({
+  id: z.string().optional(),
+  state_code: z.number().int().optional(),
+  progress: count,
+  errorMessage: z.string().optional(),
+  collection_restore_tasks: z.array(z.object({ target_db_name: z.string().optional(), target_collection_name: z.string().optional() })).nullish(),
+});
 const backupAnswer = envelope.extend({ data: rawBackup.nullish() });
 const listAnswer = envelope.extend({ data: z.array(rawBackup).nullish() });
 const restoreAnswer = envelope.extend({ data: rawRestore.nullish() });
@@ -162,7 +181,8 @@ export class MilvusBackupClient {
       const answer = await this.#json('get restore', 'GET', '/get_restore', { query: { id } }, restoreAnswer, signal);
       if (!answer.data) return null;
       const data = answer.data;
-      return { id: data.id ?? null, state: data.state_code ?? 0, progress: data.progress ?? 0, errorMessage: data.errorMessage || null };
+      const targets = (data.collection_restore_tasks ?? []).filter((task) => task.target_collection_name).map((task) => `${task.target_db_name || 'default'}.${task.target_collection_name}`);
+      return { id: data.id ?? null, state: data.state_code ?? 0, progress: data.progress ?? 0, errorMessage: data.errorMessage || null, targets };
     } catch (error) {
       if (engineCode(error) === 3 && /task not found|not exist/i.test(engineMessage(error))) return null;
       throw error;

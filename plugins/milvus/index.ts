@@ -7,6 +7,7 @@ import { nativeBackup } from './backup.ts';
 import { deleteServerBackup, health, listCollections, listServerBackups } from './inventory.ts';
 import { MilvusBackupClient } from './client.ts';
 import { nativeRestore, restoreFacts, type MilvusRestoreRequest } from './restore.ts';
+import { milvusBackupOptions, milvusRestoreOptions } from './options.ts';
 
 const configShape = {
   /** Base URL of the milvus-backup server (`milvus-backup server`, default port 8080), e.g. http://localhost:8080. */
@@ -42,6 +43,11 @@ export const milvusPlugin = {
   config: milvusConfig,
   secretKeys: [],
   capabilities: ['nativeBackup', 'nativeRestore', 'serverBackups'],
+  // Documents never pass through the gateway: milvus-backup's own backup is the only kind there is.
+  defaultStrategy: 'NATIVE',
+  backupOptions: milvusBackupOptions,
+  restoreOptions: milvusRestoreOptions,
+  restoresUnlistedBackups: true,
   checkNativeBackupName: validateBackupName,
   validateCollectionName,
   create(config: MilvusConfig, _ctx: PluginCreateContext): EngineInstance {

@@ -8,15 +8,27 @@ import { displayName } from './names.ts';
 /** At most this many backups are read one by one (v0.5.10+ lists no collections) for listCollections. */
 const COLLECTION_SOURCES = 20;
 
+/**
+ * Every backup in milvus-backup's storage. v0.5.10+ lists only names and sizes: each such backup is then read by
+ * name (get_backup's detail holds its collections when the server can tell). A backup still without collections
+ * (made with the CLI, unknown to the server process) is restored whole (`restoresUnlistedBackups`).
+ */
 export async function listServerBackups(client: MilvusBackupClient, signal: AbortSignal): Promise<ServerBackupInfo[]> {
-  return (await client.listBackups(signal)).map((backup) => ({
-    externalId: backup.name!,
-    name: backup.name!,
-    createdAt: backup.startedAt,
-    collections: (backup.collections ?? []).map((c) => ({ name: displayName({ db: c.db, collection: c.collection }), documentCount: c.rows, bytes: c.bytes })),
-    bytes: backup.bytes,
-    engineVersion: backup.milvusVersion,
-  }));
+  const listed = await client.listBackups(signal);
+  const infos: ServerBackupInfo[] = [];
+  for (const backup of listed) {
+    const detail = backup.collections === null ? await client.getBackupByName(backup.name!, signal) : null;
+    const collections = backup.collections ?? detail?.collections ?? [];
+    infos.push({
+      externalId: backup.name!,
+      name: backup.name!,
+      createdAt: backup.startedAt ?? detail?.startedAt ?? null,
+      collections: collections.map((c) => ({ name: displayName({ db: c.db, collection: c.collection }), documentCount: c.rows, bytes: c.bytes })),
+      bytes: backup.bytes,
+      engineVersion: backup.milvusVersion,
+    });
+  }
+  return infos;
 }
 
 /** v0.5.9 answers 404 for an unknown name; v0.5.10+ a code-3 "read backup info" failure — the list decides. */

@@ -58,13 +58,22 @@ export function qualified(ns: Namespace): string {
   return `${ns.db}.${ns.collection}`;
 }
 
-/** CreateBackupRequest.db_collections: a JSON string `{"db": ["c1", "c2"]}`, read by v0.5.9 and v0.5.10+ alike. */
+/** `db.*`: every collection of database `db` (whole-database selection). */
+export const WHOLE_DATABASE = '*';
+
+/**
+ * CreateBackupRequest.db_collections: a JSON string `{"db": ["c1", "c2"]}`, read by v0.5.9 and v0.5.10+ alike.
+ * `db.*` selects the whole database: an empty list, which milvus-backup reads as every collection of it.
+ */
 export function dbCollections(names: readonly string[]): string {
   const byDb: Record<string, string[]> = {};
+  const whole = new Set<string>();
   for (const ns of names.map(parseNamespace)) {
+    if (ns.collection === WHOLE_DATABASE) whole.add(ns.db);
     const list = (byDb[ns.db] ??= []);
-    if (!list.includes(ns.collection)) list.push(ns.collection);
+    if (ns.collection !== WHOLE_DATABASE && !list.includes(ns.collection)) list.push(ns.collection);
   }
+  for (const db of whole) byDb[db] = [];
   return JSON.stringify(byDb);
 }
 

@@ -7,7 +7,8 @@ import { GatewayError } from '../../src/errors.ts';
 import { restoreItems } from '../../src/engines/restore-kit.ts';
 import type { PollOptions } from './backup.ts';
 import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBody, type RestoreState } from './client.ts';
-import { restorePlan } from './names.ts';
+import { displayName, parseNamespace, restorePlan } from './names.ts';
+import { milvusRestoreOptions, type MilvusRestoreOptions } from './options.ts';
 import { pause, percentReporter } from './progress.ts';
 
 /** The restore request plus the opt-in the contract does not carry yet: replace existing target collections. */
@@ -33,6 +34,10 @@ export async function nativeRestore(
   const unknown = items.map((item) => item.source).filter((collection) => known.size > 0 && !known.has(collection));
   if (unknown.length > 0) throw new GatewayError('collection_not_found', `milvus-backup backup "${name}" has no collection ${unknown.join(', ')}`);
 
+  const restoreOptions = milvusRestoreOptions.parse(request.options ?? {});
+  if (request.dropExisting === true && restoreOptions.skipCreateCollection) {
+    throw new GatewayError('invalid_input', 'dropExisting and skipCreateCollection exclude each other: one drops the target collections, the other restores into them');
+  }
   const plan = restorePlan(
     items.map((item) => item.source),
     Object.fromEntries(items.map((item) => [item.source, item.target])),
@@ -42,16 +47,25 @@ export async function nativeRestore(
     backup_name: name,
     async: true,
     id: taskId,
-    collection_names: plan.collectionNames,
+    // No selection (a backup made outside the gateway whose collections were never listed): all of it.
+    ...(plan.collectionNames.length === 0 ? {} : { collection_names: plan.collectionNames }),
     ...(plan.suffix === null ? {} : { collection_suffix: plan.suffix }),
     ...(plan.renames === null ? {} : { collection_renames: plan.renames }),
     ...(request.dropExisting === true ? { dropExistCollection: true } : {}),
+    ...restoreFlags(restoreOptions),
   };
   if (ctx.signal.aborted) throw canceledError(ctx.signal);
   await client.restore(body, ctx.signal);
   ctx.logger.info('milvus-backup restore accepted', { backup: name, task: taskId });
 
-  await waitForRestore(client, options, name, taskId, ctx);
+  const final = await waitForRestore(client, options, name, taskId, ctx);
+  if (items.length === 0) {
+    const targets = final.targets.map((target) => displayName(parseNamespace(target)));
+    return {
+      collections: targets.map((target) => ({ source: target, target, documentCount: 0 })),
+      warnings: [`restored every collection of milvus-backup backup "${name}" (made outside the gateway; its collections were not listed): ${targets.join(', ') || 'none reported'}`, ROWS_UNKNOWN],
+    };
+  }
   return {
     collections: items.map(({ source }) => ({
       source,
@@ -65,7 +79,19 @@ export async function nativeRestore(
   };
 }
 
-async function waitForRestore(client: MilvusBackupClient, options: PollOptions, name: string, taskId: string, ctx: JobContext): Promise<void> {
+/** RestoreBackupRequest switches: restoreIndex is always said (true by default: the backup's index definitions are rebuilt). */
+function restoreFlags(options: MilvusRestoreOptions): Partial<RestoreBody> {
+  return {
+    restoreIndex: options.restoreIndex,
+    ...(options.useAutoIndex ? { useAutoIndex: true } : {}),
+    ...(options.metaOnly ? { metaOnly: true } : {}),
+    ...(options.skipCreateCollection ? { skipCreateCollection: true } : {}),
+    ...(options.rbac ? { rbac: true } : {}),
+    ...(options.bucketName !== undefined && options.path !== undefined ? { bucket_name: options.bucketName, path: options.path } : {}),
+  };
+}
+
+async function waitForRestore(client: MilvusBackupClient, options: PollOptions, name: string, taskId: string, ctx: JobContext): Promise<RestoreState> {
   const report = percentReporter(ctx);
   const deadline = Date.now() + options.taskTimeoutMs;
   for (;;) {
@@ -84,7 +110,7 @@ async function waitForRestore(client: MilvusBackupClient, options: PollOptions, 
     }
     if (state.state === BackupStateCode.SUCCESS) {
       report('complete', 100);
-      return;
+      return state;
     }
     if (state.state === BackupStateCode.FAIL || state.state === BackupStateCode.TIMEOUT) throw restoreFailure(name, state);
     if (ctx.signal.aborted) throw restoreCanceled(ctx.signal, taskId);

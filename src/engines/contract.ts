@@ -89,6 +89,8 @@ export interface LogicalRestoreRequest {
   items?: PlannedRestoreItem[];
   /** The restore job's id; staging names are made from it (restore-kit `stagingName`). */
   jobId?: string;
+  /** Engine-specific restore options, already validated by the plugin's `restoreOptions` schema (defaults applied). */
+  options?: Record<string, unknown>;
 }
 
 export type RestoreAction = 'CREATE' | 'REPLACE' | 'APPLY' | 'SKIP';
@@ -145,6 +147,8 @@ export interface RestoreFactsCapability {
 export interface StagingCapability {
   /** Collections whose name starts with `prefix`, plus (Typesense) live-physical collections no alias points at. */
   listStaging(prefix: string, signal: AbortSignal): Promise<string[]>;
+  /** Engine-specific restore options, already validated by the plugin's `restoreOptions` schema (defaults applied). */
+  options?: Record<string, unknown>;
 }
 
 export interface LogicalRestoreResult {
@@ -203,6 +207,17 @@ export interface EnginePlugin<Config extends z.ZodObject = z.ZodObject> {
    * segment (`pathSegment` of the kit), a second wall.
    */
   validateCollectionName?(name: string): void;
+  /** The strategy `startBackup` uses when the caller names none; LOGICAL when absent. */
+  defaultStrategy?: 'LOGICAL' | 'NATIVE';
+  /** Engine-specific options of `startBackup(input: { options })` (e.g. milvus-backup's `rbac`); strict, so unknown keys fail. */
+  backupOptions?: z.ZodObject;
+  /** Engine-specific options of `startRestore(input: { options })` (e.g. milvus-backup's `restoreIndex`); strict. */
+  restoreOptions?: z.ZodObject;
+  /**
+   * Whether a backup the catalog knows no collections of (made outside the gateway, e.g. with milvus-backup's CLI
+   * on a server that lists backups without them) can be restored whole: the request then has `collections: []`.
+   */
+  restoresUnlistedBackups?: boolean;
   /** Checks a backup name against the engine's own naming rules (throws `invalid_name`) before a NATIVE job is queued. */
   checkNativeBackupName?(name: string): void;
   /** importBackup: reads a backup file on the gateway host (e.g. a Meilisearch .dump) without any engine. */
@@ -230,6 +245,8 @@ export interface NativeBackupRequest {
   name: string;
   /** Stable for the job: an idempotency key for engines whose create call may be retried (milvus-backup request_id). */
   requestId: string;
+  /** Engine-specific backup options, already validated by the plugin's `backupOptions` schema (defaults applied). */
+  options?: Record<string, unknown>;
 }
 
 export interface ExternalArtifact {

@@ -8,16 +8,21 @@ export const BackupJobInput = z.object({
   type: z.enum(['FULL', 'INCREMENTAL']),
   /** INCREMENTAL: items changed after this ISO instant (the parent backup's start). */
   changedSince: z.string().nullable().optional(),
+  /** Engine-specific options, validated by the plugin's backupOptions schema when the job was started. */
+  options: z.record(z.string(), z.unknown()).optional(),
 });
 export type BackupJobInput = z.infer<typeof BackupJobInput>;
 
 export const RestoreJobInput = z.object({
-  collections: z.array(z.string()).min(1),
+  /** Empty only for a backup whose collections the catalog does not know (restored whole; see restoresUnlistedBackups). */
+  collections: z.array(z.string()),
   rename: z.record(z.string(), z.string()),
   atomic: z.boolean(),
   dropExisting: z.boolean().optional(),
   /** The plan this job executes, as planRestore showed it (absent on jobs queued before plans existed). */
   plan: RestorePlanSchema.optional(),
+  /** Engine-specific options, validated by the plugin's restoreOptions schema when the job was started. */
+  options: z.record(z.string(), z.unknown()).optional(),
 });
 export type RestoreJobInput = z.infer<typeof RestoreJobInput>;
 

@@ -8,6 +8,7 @@ import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts'
 import { isUuid } from '../catalog/engines.ts';
 import { checkCollectionName, checkCollectionNames, validateCollectionName, validateName, type NamedPlugin } from '../catalog/names.ts';
 import type { Capability } from '../engines/contract.ts';
+import { parsePluginOptions } from '../engines/plugin-options.ts';
 import { GatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { ACTIVE_STATUSES, isTerminal } from '../db/job-status.ts';
@@ -37,6 +38,8 @@ export interface StartBackupRequest {
   location?: StorageLocationInput | null;
   /** Set when a schedule starts the backup. */
   scheduleId?: string | null;
+  /** Engine-specific options (the plugin's backupOptions schema). */
+  options?: unknown;
 }
 
 export interface StartRestoreRequest {
@@ -57,6 +60,8 @@ export interface StartRestoreRequest {
   force?: boolean | null;
   /** Credentials of the external location the backup lives in. */
   credentials?: StorageCredentialsInput | null;
+  /** Engine-specific options (the plugin's restoreOptions schema). */
+  options?: unknown;
 }
 
 export interface StartVerifyRequest {
@@ -114,8 +119,10 @@ export class JobService {
 
   async startBackup(request: StartBackupRequest, actor: string): Promise<Job> {
     const engine = await this.deps.engines.get(request.engineId);
-    const strategy = request.strategy ?? 'LOGICAL';
+    const plugin = this.deps.engines.plugin(engine.plugin);
+    const strategy = request.strategy ?? plugin.defaultStrategy ?? 'LOGICAL';
     const type = request.type ?? 'FULL';
+    const options = parsePluginOptions(plugin, 'backup', request.options);
     this.requireCapability(engine, strategy === 'LOGICAL' ? 'logicalBackup' : 'nativeBackup', `${strategy} backup`);
     const collections = normaliseCollections(request.collections, this.deps.engines.plugin(engine.plugin));
     const parent = type === 'INCREMENTAL' ? await this.incrementalParent(engine, strategy, collections) : null;
@@ -123,7 +130,7 @@ export class JobService {
     if (strategy === 'NATIVE') this.deps.engines.plugin(engine.plugin).checkNativeBackupName?.(name);
     const labels = validateLabels(request.labels);
     const changedSince = parent ? parent.createdAt : null;
-    const input: BackupJobInput = { collections, strategy, type, changedSince: changedSince?.toISOString() ?? null };
+    const input: BackupJobInput = { collections, strategy, type, changedSince: changedSince?.toISOString() ?? null, ...(options ? { options } : {}) };
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     const { storages } = this.deps;
     if (request.location && request.storageId) throw new GatewayError('invalid_input', 'pass storageId or location, not both');
@@ -176,6 +183,9 @@ export class JobService {
       bytes: c.bytes === null ? null : Number(c.bytes),
     }));
     const plugin = this.deps.engines.plugin(engine.plugin);
+    // A backup made outside the gateway whose collections the engine did not list: restored whole (or the named
+    // collections, which the engine checks), where the plugin can.
+    const unlisted = catalog.length === 0 && backup.origin === 'ENGINE' && plugin.restoresUnlistedBackups === true;
     // A catalog entry made before names were checked (or by an older gateway) must not reach the engine either.
     checkCollectionNames(plugin, catalog.map((c) => c.name), `backup "${backup.name}"`);
     const rename = (request.rename ?? []).map(({ from, to }) => ({ from, to: checkCollectionName(plugin, to, 'rename.to') }));
@@ -192,6 +202,7 @@ export class JobService {
       onExisting: onExistingOf(request),
       signal,
       checkName: (name, where) => checkCollectionName(plugin, name, where),
+      unlisted,
     });
   }
 
@@ -201,11 +212,13 @@ export class JobService {
     const plan = await this.planRestore(request);
     enforcePlan(plan);
     const engine = await this.deps.engines.get(plan.engineId);
+    const options = parsePluginOptions(this.deps.engines.plugin(engine.plugin), 'restore', request.options);
     const collections = plan.collections.filter((c) => c.action !== 'SKIP').map((c) => c.source);
-    if (collections.length === 0) throw new GatewayError('invalid_input', 'every target exists and onExisting is SKIP: nothing to restore');
+    // An empty plan that was not refused is a backup made outside the gateway, restored whole.
+    if (collections.length === 0 && plan.collections.length > 0) throw new GatewayError('invalid_input', 'every target exists and onExisting is SKIP: nothing to restore');
     const rename = Object.fromEntries(plan.collections.filter((c) => c.target !== c.source).map((c) => [c.source, c.target]));
     const dropExisting = (request.dropExisting ?? false) || plan.onExisting === 'REPLACE';
-    const input: RestoreJobInput = { collections, rename, atomic: plan.atomic, dropExisting, plan };
+    const input: RestoreJobInput = { collections, rename, atomic: plan.atomic, dropExisting, plan, ...(options ? { options } : {}) };
     if (request.credentials && this.deps.storages) Object.assign(input, { storageCredentials: this.deps.storages.sealCredentials(request.credentials) });
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     const targets = collections.map((name) => rename[name] ?? name);

@@ -27,7 +27,7 @@ export async function runNativeBackupJob(
   try {
     const startedAt = new Date().toISOString();
     const result = await callPlugin(plugin, 'nativeBackup', ctx.signal, () =>
-      nativeBackup({ collections: input.collections, name: backup.name, requestId: job.id }, sink, ctx),
+      nativeBackup({ collections: input.collections, name: backup.name, requestId: job.id, ...(input.options ? { options: input.options } : {}) }, sink, ctx),
     );
     ctx.signal.throwIfAborted();
     const named = deps.engines?.plugin(plugin) ?? { name: plugin };

@@ -3,7 +3,8 @@ import type { Job, PrismaClient } from '../db/client.ts';
 import type { GatewayLogger } from '../log.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { DB_NOW } from './claim.ts';
-import { ACTIVE_STATUSES, type JobBus } from './job-bus.ts';
+import { ACTIVE_STATUSES } from '../db/job-status.ts';
+import type { JobBus } from './job-bus.ts';
 
 export interface RecoveryDeps {
   prisma: PrismaClient;

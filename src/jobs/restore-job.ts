@@ -7,6 +7,7 @@ import { openArchiveReader } from '../storage/archive-reader.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { openChainReader } from '../storage/chain-reader.ts';
 import { openNativeBackup } from '../storage/native-sink.ts';
+import { engineSideHandle } from '../catalog/engine-backup-handle.ts';
 import { RestoreJobInput } from './job-input.ts';
 import { callPlugin } from '../engines/plugin-call.ts';
 import { plannedItems, recheckPlan } from './restore-plan.ts';
@@ -21,7 +22,7 @@ export async function runRestoreJob(
   const input = RestoreJobInput.parse(job.input);
   if (!job.backupId) throw new GatewayError('backup_not_found', `restore job ${job.id} names no backup`);
   const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id: job.backupId } });
-  const request: LogicalRestoreRequest = { collections: input.collections, rename: input.rename, atomic: input.atomic, dropExisting: input.dropExisting ?? false, jobId: job.id };
+  const request: LogicalRestoreRequest = { collections: input.collections, rename: input.rename, atomic: input.atomic, dropExisting: input.dropExisting ?? false, jobId: job.id, ...(input.options ? { options: input.options } : {}) };
   if (input.plan) {
     // Execute exactly the recorded plan: its items (with staging names made from this job's id), after checking
     // that no target planned as new has appeared since.
@@ -36,7 +37,8 @@ export async function runRestoreJob(
   if (backup.strategy === 'NATIVE') {
     if (!instance.nativeRestore) throw new GatewayError('capability_not_supported', `The ${plugin} plugin cannot restore native backups`);
     const nativeRestore = instance.nativeRestore.bind(instance);
-    const handle = await openNativeBackup({ storage: deps.storage, backupId: backup.id });
+    // Made outside the gateway (found by catalog sync): nothing in gateway storage, the catalog entry says it all.
+    const handle = backup.origin === 'ENGINE' ? await engineSideHandle(deps.prisma, backup) : await openNativeBackup({ storage: deps.storage, backupId: backup.id });
     const result = await callPlugin(plugin, 'nativeRestore', ctx.signal, () => nativeRestore(request, handle, ctx));
     return result.warnings;
   }

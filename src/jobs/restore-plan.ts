@@ -6,7 +6,7 @@ import type { Backup, Engine } from '../db/client.ts';
 import type { EngineInstance, PlannedRestoreItem, RestoreFacts } from '../engines/contract.ts';
 import { isStagingName, stagingName } from '../engines/restore-kit.ts';
 import { GatewayError, type ErrorCode } from '../errors.ts';
-import { callPlugin } from './plugin-call.ts';
+import { callPlugin } from '../engines/plugin-call.ts';
 
 export const ON_EXISTING = ['FAIL', 'REPLACE', 'SKIP', 'APPLY'] as const;
 export type OnExisting = (typeof ON_EXISTING)[number];
@@ -57,6 +57,11 @@ export interface PlanInput {
   atomic: boolean;
   onExisting: OnExisting;
   signal: AbortSignal;
+  /**
+   * The catalog lists no collections of this backup (made outside the gateway) and the plugin can restore such a
+   * backup whole: an empty selection means all of it, and named collections are checked by the engine.
+   */
+  unlisted?: boolean;
   /** The engine's name rule: every target (after renames and suffix) passes it before the engine is asked. */
   checkName: (name: string, where: string) => void;
 }
@@ -70,8 +75,8 @@ export async function computeRestorePlan(input: PlanInput): Promise<RestorePlan>
   const refuse = (code: ErrorCode, message: string, collections: string[] = []) => refusals.push({ code, message, collections });
   const known = new Map(input.catalog.map((c) => [c.name, c]));
   const selection = input.collections ?? input.catalog.map((c) => c.name);
-  if (selection.length === 0) refuse('invalid_input', `Backup "${input.backup.name}" holds no collections to restore`);
-  const unknown = selection.filter((name) => !known.has(name));
+  if (selection.length === 0 && !input.unlisted) refuse('invalid_input', `Backup "${input.backup.name}" holds no collections to restore`);
+  const unknown = input.unlisted ? [] : selection.filter((name) => !known.has(name));
   if (unknown.length > 0) refuse('collection_not_found', `Backup "${input.backup.name}" has no collection ${unknown.map((n) => `"${n}"`).join(', ')}`, unknown);
 
   const targets = resolveTargets(selection, input.rename, input.suffix, refuse);
@@ -79,6 +84,7 @@ export async function computeRestorePlan(input: PlanInput): Promise<RestorePlan>
   const facts = await targetFacts(input, selection, [...targets.values()]);
   refusals.push(...facts.refusals.map((message) => ({ code: 'restore_refused', message, collections: [] })));
   const warnings = [...facts.warnings];
+  if (input.unlisted) warnings.push(`the engine did not list the collections of backup "${input.backup.name}" (made outside the gateway): ${selection.length === 0 ? 'it is restored whole, into its own collection names' : 'the engine checks the named collections'}`);
   const existing = facts.existing === null ? null : new Map(facts.existing.map((e) => [e.name, e.documentCount]));
   if (existing === null) warnings.push('the engine cannot tell which target collections exist: a target that exists makes the restore fail unless overwrite is given');
 
@@ -86,7 +92,7 @@ export async function computeRestorePlan(input: PlanInput): Promise<RestorePlan>
     const target = targets.get(source) ?? source;
     const entry = known.get(source);
     const base = { source, target, backupDocuments: entry?.documentCount ?? null, bytes: entry?.bytes ?? null };
-    if (entry === undefined) return { ...base, action: 'SKIP', liveDocuments: null, reasons: ['not in the backup'] };
+    if (entry === undefined && !input.unlisted) return { ...base, action: 'SKIP', liveDocuments: null, reasons: ['not in the backup'] };
     if (existing === null) return { ...base, action: 'CREATE', liveDocuments: null, reasons: ['existence unknown: the engine cannot list live collections'] };
     if (!existing.has(target)) return { ...base, action: 'CREATE', liveDocuments: null, reasons: [`${target} does not exist: created`] };
     const live = existing.get(target) ?? null;

@@ -12,6 +12,7 @@ import { runNativeBackupJob } from './native-backup-job.ts';
 import { claimNextJob, heartbeatLeases, releaseJob } from './claim.ts';
 import type { JobBus } from './job-bus.ts';
 import { ProgressTracker, readProgress, type JobProgressState } from './progress.ts';
+import { completedProgress, jobTotals, PayloadCounter } from './final-progress.ts';
 import { endInterruptedJobs, endOwnJobs } from './recovery.ts';
 import { runRestoreJob } from './restore-job.ts';
 
@@ -167,7 +168,15 @@ export class JobRunner {
       },
       readProgress(job.progress),
     );
-    const ctx: JobContext = { signal: controller.signal, progress: (update) => tracker.update(update), logger: log };
+    const payload = new PayloadCounter();
+    const ctx: JobContext = {
+      signal: controller.signal,
+      progress: (update) => {
+        payload.observe(update);
+        tracker.update(update);
+      },
+      logger: log,
+    };
 
     let outcome: { status: JobStatus; error: GatewayError | null; warnings: string[] };
     try {
@@ -183,7 +192,8 @@ export class JobRunner {
       clearTimeout(timeout);
     }
     await tracker.flush();
-    job = await this.finish(job, tracker.current, outcome);
+    const ended = outcome.status === 'SUCCEEDED' ? completedProgress(tracker.current, await this.totalsOf(job, payload)) : tracker.current;
+    job = await this.finish(job, ended, outcome);
     log.info('job ended', { status: outcome.status, code: outcome.error?.code });
     try {
       await this.deps.afterJob?.(job);
@@ -208,6 +218,15 @@ export class JobRunner {
         return runRestoreJob(deps, job, engine.plugin, instance, ctx);
       default:
         throw new GatewayError('capability_not_supported', `Job kind ${job.kind} is not handled by this gateway version`);
+    }
+  }
+
+  private async totalsOf(job: Job, payload: PayloadCounter) {
+    try {
+      return await jobTotals(this.deps.prisma, job, payload);
+    } catch (error) {
+      this.deps.logger.warn('reading the totals of a finished job failed', { jobId: job.id, error });
+      return null;
     }
   }
 

@@ -5,7 +5,7 @@ import type { Engine, PrismaClient } from '../db/client.ts';
 import type { EngineService } from '../catalog/engines.ts';
 import { restoreJobOf, STAGING_PREFIX } from '../engines/restore-kit.ts';
 import type { GatewayLogger } from '../log.ts';
-import { ACTIVE_STATUSES } from './job-bus.ts';
+import { ACTIVE_STATUSES } from '../db/job-status.ts';
 
 export interface StagingLeftover {
   name: string;

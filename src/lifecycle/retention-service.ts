@@ -8,7 +8,7 @@ import type { AuditLog } from '../catalog/audit.ts';
 import type { EngineService } from '../catalog/engines.ts';
 import { GatewayError } from '../errors.ts';
 import type { JobService } from '../jobs/job-service.ts';
-import { parseRetentionPolicy, planRetention, type RetentionDecision, type RetentionPolicy } from './retention.ts';
+import { parseRetentionPolicy, planRetention, type Restorability, type RetentionDecision, type RetentionPolicy } from './retention.ts';
 
 export interface RetentionGroupPlan {
   /** null = the engine's own policy. */
@@ -92,16 +92,38 @@ export class RetentionService {
     return started;
   }
 
+  #pluginCan(plugin: string, capability: 'nativeRestore'): boolean {
+    try {
+      return this.deps.engines.plugin(plugin).capabilities.includes(capability);
+    } catch {
+      return false; // a plugin no longer installed restores nothing
+    }
+  }
+
   async #planGroup(engine: Engine, schedule: Schedule | null, policy: RetentionPolicy, timeZone: string, where: Prisma.BackupWhereInput): Promise<RetentionGroupPlan> {
     const backups = await this.deps.prisma.backup.findMany({
       where: { AND: [where, { engineId: engine.id, status: 'COMPLETE', origin: 'GATEWAY', externalLocation: { equals: Prisma.DbNull } }] },
       orderBy: { createdAt: 'desc' },
+      include: { artifacts: { select: { external: true } } },
     });
-    const byId = new Map(backups.map((backup) => [backup.id, backup]));
-    const plan = planRetention(backups, policy, { now: new Date(), timeZone });
+    const byId = new Map(backups.map(({ artifacts: _artifacts, ...backup }) => [backup.id, backup]));
+    const canRestoreNative = this.#pluginCan(engine.plugin, 'nativeRestore');
+    const candidates = backups.map((backup) => ({ ...backup, restorability: restorabilityOf(backup, canRestoreNative) }));
+    const plan = planRetention(candidates, policy, { now: new Date(), timeZone });
     const withBackup = (decision: RetentionDecision) => ({ ...decision, backup: byId.get(decision.id)! });
     // Newest first, so a chain's newest layer is queued before its parent; a parent whose child is still being
     // deleted fails `backup_in_use` and goes at the next application.
     return { schedule, policy, timeZone, keep: plan.keep.map(withBackup), delete: plan.delete.map(withBackup) };
   }
+}
+
+/**
+ * A logical backup is restorable from gateway storage. A native one is a record only when the plugin cannot restore
+ * native backups (MagnetoDB's metadata-only management records); with nothing but engine-side artifacts it is
+ * `external` (it restores only while the engine keeps them).
+ */
+export function restorabilityOf(backup: { strategy: string; artifacts: Array<{ external: boolean }> }, canRestoreNative: boolean): Restorability {
+  if (backup.strategy !== 'NATIVE') return 'restorable';
+  if (!canRestoreNative) return 'record';
+  return backup.artifacts.length > 0 && backup.artifacts.every((artifact) => artifact.external) ? 'external' : 'restorable';
 }

@@ -26,11 +26,20 @@ export function parseRetentionPolicy(raw: unknown): RetentionPolicy {
   return policy;
 }
 
+/**
+ * What a backup can give back, so policies never trade a restorable backup for one that cannot be restored:
+ * `restorable` (the gateway holds the data), `external` (only engine-side artifacts: restorable while the engine
+ * keeps them), `record` (metadata only, e.g. MagnetoDB's NATIVE management records: nothing to restore).
+ */
+export type Restorability = 'restorable' | 'external' | 'record';
+
 export interface RetentionCandidate {
   id: string;
   createdAt: Date;
   pinned: boolean;
   parentId: string | null;
+  /** Absent = restorable. Each kind is planned apart: a record never counts towards keepLast of restorable ones. */
+  restorability?: Restorability;
 }
 
 export type KeepReason = 'newest' | 'pinned' | 'last' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'within max age' | 'parent of a kept incremental';
@@ -38,6 +47,7 @@ export type KeepReason = 'newest' | 'pinned' | 'last' | 'daily' | 'weekly' | 'mo
 export interface RetentionDecision {
   id: string;
   createdAt: Date;
+  restorability: Restorability;
   keep: boolean;
   /** Why it is kept; empty when deleted. */
   reasons: KeepReason[];
@@ -58,8 +68,25 @@ const CALENDAR_RULES = [
 /**
  * Plans a policy over COMPLETE backups (the caller passes only those). The newest backup and pinned ones are always
  * kept, and so is every backup a kept incremental builds on. Nothing is deleted here: this is the dry run.
+ * Each restorability kind is planned on its own (its own newest, its own keepLast), so a metadata-only record can
+ * never push the only restorable backup out.
  */
 export function planRetention(candidates: readonly RetentionCandidate[], policy: RetentionPolicy, options: { now: Date; timeZone?: string }): RetentionPlan {
+  const plan: RetentionPlan = { keep: [], delete: [] };
+  for (const kind of ['restorable', 'external', 'record'] as const) {
+    const group = candidates.filter((backup) => (backup.restorability ?? 'restorable') === kind);
+    if (group.length === 0) continue;
+    const planned = planGroup(group, policy, options, kind);
+    plan.keep.push(...planned.keep);
+    plan.delete.push(...planned.delete);
+  }
+  const newestFirst = (a: RetentionDecision, b: RetentionDecision) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1);
+  plan.keep.sort(newestFirst);
+  plan.delete.sort(newestFirst);
+  return plan;
+}
+
+function planGroup(candidates: readonly RetentionCandidate[], policy: RetentionPolicy, options: { now: Date; timeZone?: string }, restorability: Restorability): RetentionPlan {
   const sorted = [...candidates].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
   const reasons = new Map<string, Set<KeepReason>>(sorted.map((backup) => [backup.id, new Set()]));
   const keep = (backup: RetentionCandidate, reason: KeepReason) => reasons.get(backup.id)!.add(reason);
@@ -102,7 +129,7 @@ export function planRetention(candidates: readonly RetentionCandidate[], policy:
   const plan: RetentionPlan = { keep: [], delete: [] };
   for (const backup of sorted) {
     const why = [...reasons.get(backup.id)!];
-    (why.length > 0 ? plan.keep : plan.delete).push({ id: backup.id, createdAt: backup.createdAt, keep: why.length > 0, reasons: why });
+    (why.length > 0 ? plan.keep : plan.delete).push({ id: backup.id, createdAt: backup.createdAt, restorability, keep: why.length > 0, reasons: why });
   }
   return plan;
 }

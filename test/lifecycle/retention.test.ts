@@ -118,3 +118,55 @@ describe('retention through GraphQL', () => {
     expect(await t.gateway.prisma.backup.count({ where: { engineId, status: 'DELETED' } })).toBe(6);
   });
 });
+
+describe('retention keeps restorable backups apart from records', () => {
+  it('plans each restorability kind on its own', () => {
+    const plan = planRetention(
+      [
+        { id: 'logical-old', createdAt: new Date('2026-01-01T00:00:00Z'), pinned: false, parentId: null },
+        { id: 'logical-older', createdAt: new Date('2025-12-01T00:00:00Z'), pinned: false, parentId: null },
+        { id: 'record-new', createdAt: new Date('2026-01-02T00:00:00Z'), pinned: false, parentId: null, restorability: 'record' },
+        { id: 'record-newer', createdAt: new Date('2026-01-03T00:00:00Z'), pinned: false, parentId: null, restorability: 'record' },
+      ],
+      { keepLast: 1 },
+      { now: NOW },
+    );
+    expect(plan.keep.map((d) => [d.id, d.restorability])).toEqual([['record-newer', 'record'], ['logical-old', 'restorable']]);
+    expect(plan.delete.map((d) => d.id)).toEqual(['record-new', 'logical-older']);
+  });
+
+  // Reproduced: "keep last 1" kept a 0-document MagnetoDB NATIVE record and deleted the only logical backup.
+  it('never deletes the only logical MagnetoDB backup for a newer metadata-only NATIVE record', async () => {
+    const t = await startTestGateway();
+    try {
+      const engine = await t.gql(`mutation { registerEngine(input: {name: "m", plugin: "magnetodb", config: {url: "http://127.0.0.1:9", projectId: "p", token: "t"}}) { id } }`);
+      expect(engine.errors).toBeUndefined();
+      const engineId = engine.data!.registerEngine.id as string;
+      const create = (name: string, strategy: 'LOGICAL' | 'NATIVE', at: string, documentCount: number) =>
+        t.gateway.prisma.backup.create({
+          data: { name, engineId, plugin: 'magnetodb', strategy, type: 'FULL', status: 'COMPLETE', location: 'file:///nowhere', documentCount, createdAt: new Date(at), completedAt: new Date(at) },
+        });
+      const logical = await create('logical', 'LOGICAL', '2026-01-01T00:00:00Z', 3);
+      const native = await create('native', 'NATIVE', '2026-01-02T00:00:00Z', 0);
+      await t.gateway.prisma.artifact.create({ data: { backupId: native.id, path: 'external/orders/b1', bytes: 0n, sha256: '', external: true, location: 'magnetodb-management:/v1/management/p/tables/orders/backups/b1' } });
+      await create('native-old', 'NATIVE', '2025-12-01T00:00:00Z', 0);
+
+      const res = await t.gql(`query($e: ID!) { planRetention(engineId: $e, policy: {keepLast: 1}) { keep { backup { name } restorability reasons } delete { backup { name } restorability } } }`, { e: engineId });
+      expect(res.errors).toBeUndefined();
+      const [plan] = res.data!.planRetention;
+      expect(plan.keep).toEqual([
+        { backup: { name: 'native' }, restorability: 'record', reasons: ['last', 'newest'] },
+        { backup: { name: 'logical' }, restorability: 'restorable', reasons: ['last', 'newest'] },
+      ]);
+      expect(plan.delete).toEqual([{ backup: { name: 'native-old' }, restorability: 'record' }]);
+
+      await t.gql(`mutation($e: ID!) { setRetention(engineId: $e, policy: {keepLast: 1}) { id } }`, { e: engineId });
+      expect((await t.gql(`mutation($e: ID!) { applyRetention(engineId: $e) }`, { e: engineId })).data!.applyRetention).toBe(1);
+      const jobs = await t.gql(`{ jobs(kind: [DELETE]) { nodes { id } } }`);
+      for (const job of jobs.data!.jobs.nodes) expect((await waitForJob(t, job.id)).status).toBe('SUCCEEDED');
+      expect((await t.gateway.prisma.backup.findUniqueOrThrow({ where: { id: logical.id } })).status).toBe('COMPLETE');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -36,7 +36,7 @@ const create: Command = {
   options: {
     engine: { type: 'string', value: '<name|id>', description: 'The engine to back up (required)' },
     collections: { type: 'string', multiple: true, value: '<a,b>', description: 'Only these collections (default: all)' },
-    strategy: { type: 'string', value: '<native|logical>', description: 'LOGICAL (default): portable archive; NATIVE: the engine\'s own dump/snapshot' },
+    strategy: { type: 'string', value: '<native|logical>', description: 'LOGICAL: portable archive; NATIVE: the engine\'s own dump/snapshot; default: the plugin\'s (NATIVE for Milvus, else LOGICAL)' },
     type: { type: 'string', value: '<full|incremental>', description: 'FULL (default) or INCREMENTAL' },
     name: { type: 'string', value: '<name>', description: 'Backup name (default: engine name and time)' },
     label: { type: 'string', multiple: true, value: '<key=value>', description: 'A label stored with the backup' },

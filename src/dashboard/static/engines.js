@@ -13,7 +13,7 @@ export class EnginesView {
   }
 
   async load() {
-    const data = await gql('{ plugins { name displayName capabilities } engines { id name plugin createdAt health { ok version message } } }');
+    const data = await gql('{ plugins { name displayName capabilities defaultStrategy } engines { id name plugin createdAt health { ok version message } } }');
     this.plugins = new Map(data.plugins.map((p) => [p.name, p]));
     this.engines = data.engines;
     if (this.engines.length === 0) {

@@ -3,6 +3,7 @@ import { GatewayError } from '../../errors.ts';
 import { isUuid } from '../../catalog/engines.ts';
 import { syncEngineBackups, type SyncResult } from '../../catalog/sync.ts';
 import { builder } from '../builder.ts';
+import { deleteBackupAsJob } from '../../jobs/delete-now.ts';
 import { actorOf } from '../context.ts';
 import { EngineRef } from './engine.ts';
 import { connectionType, DEFAULT_ITEM_PAGE, itemPageSize, pageArgs, toConnection } from './pagination.ts';
@@ -135,10 +136,16 @@ const SyncResultRef = builder.objectRef<SyncResult>('SyncResult').implement({
 builder.mutationFields((t) => ({
   deleteBackup: t.field({
     type: BackupRef,
-    description: 'Removes the backup files (and the server-side backup for engines that keep them); the catalog keeps the record as DELETED',
+    description:
+      'Removes the backup files (and the server-side backup for engines that keep them); the catalog keeps the record as DELETED. Runs as a DELETE job (events, subscriptions, webhooks) and answers when it has ended',
     args: { id: t.arg.id({ required: true }), credentials: t.arg({ type: StorageCredentialsInput, description: 'For a backup in an external location' }) },
     resolve: (_root, { id, credentials }, ctx) =>
-      ctx.gateway.backups.delete(String(id), actorOf(ctx), credentials ? { sealedCredentials: ctx.gateway.storages.sealCredentials(credentials) } : {}),
+      deleteBackupAsJob(
+        { prisma: ctx.gateway.prisma, backups: ctx.gateway.backups, bus: ctx.gateway.bus, audit: ctx.gateway.audit },
+        String(id),
+        actorOf(ctx),
+        credentials ? { sealedCredentials: ctx.gateway.storages.sealCredentials(credentials) } : {},
+      ),
   }),
   importBackup: t.field({
     type: BackupRef,

@@ -97,13 +97,14 @@ const StartBackupInput = builder.inputType('StartBackupInput', {
   fields: (t) => ({
     engineId: t.id({ required: true }),
     collections: t.stringList({ description: 'Omit for every collection' }),
-    strategy: t.field({ type: BackupStrategyEnum, defaultValue: 'LOGICAL' }),
+    strategy: t.field({ type: BackupStrategyEnum, description: "Omit for the plugin's default strategy (LOGICAL; NATIVE for Milvus)" }),
     type: t.field({ type: BackupTypeEnum, defaultValue: 'FULL' }),
     name: t.string(),
     labels: t.field({ type: 'JSON' }),
     timeoutSeconds: t.int({ description: 'Job timeout; the gateway default when omitted' }),
     storageId: t.id({ description: 'A registered storage location ("local" = built in); the default one when omitted' }),
     location: t.field({ type: ExternalLocationInput, description: 'An external location for this backup only, instead of a registered one' }),
+    options: t.field({ type: 'JSON', description: "Engine-specific backup options (the plugin README lists them, e.g. Milvus {rbac, metaOnly})" }),
   }),
 });
 
@@ -133,6 +134,7 @@ export const StartRestoreInput = builder.inputType('StartRestoreInput', {
     timeoutSeconds: t.int(),
     force: t.boolean({ defaultValue: false, description: 'Restore a DAMAGED backup anyway (files are still checked while read)' }),
     credentials: t.field({ type: StorageCredentialsInput, description: 'For a backup in an external location' }),
+    options: t.field({ type: 'JSON', description: 'Engine-specific restore options (the plugin README lists them, e.g. Milvus {restoreIndex, useAutoIndex, metaOnly, skipCreateCollection, rbac})' }),
   }),
 });
 

@@ -37,6 +37,10 @@ const RetentionDecisionRef = builder.objectRef<PlannedBackup>('RetentionDecision
   fields: (t) => ({
     backup: t.field({ type: BackupRef, resolve: (d) => d.backup }),
     keep: t.exposeBoolean('keep'),
+    restorability: t.string({
+      description: 'restorable (the gateway holds the data), external (engine-side artifacts only) or record (metadata only, nothing to restore); each is planned apart, so records never count towards keepLast of restorable backups',
+      resolve: (d) => d.restorability,
+    }),
     reasons: t.stringList({ description: 'Why it is kept: newest, pinned, last, daily, weekly, monthly, yearly, within max age, parent of a kept incremental', resolve: (d) => d.reasons }),
   }),
 });

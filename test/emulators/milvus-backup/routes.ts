@@ -21,6 +21,9 @@ type Json = Record<string, unknown>;
 
 const ok = (json: Json): RouteResponse => ({ status: 200, json });
 const HELLO = 'Hello, This is backup service';
+/** The backup storage `check` reports (backup.yaml minio.backupBucketName / backupRootPath). */
+const BACKUP_BUCKET = 'a-bucket';
+const BACKUP_ROOT = 'backup';
 
 function parseNS(ns: string): NS | null {
   if (ns === '') return null;
@@ -170,7 +173,13 @@ export function createRoutes(board: TaskBoard): (request: RouteRequest) => Promi
   }
 
   async function restore(request: RouteRequest): Promise<RouteResponse> {
-    const problem = bindProblem(request.body, request.bodyError, ['backup_name', 'collection_suffix', 'id', 'requestId', 'db_collections'], ['async', 'dropExistCollection', 'skipCreateCollection', 'metaOnly', 'restoreIndex'], ['collection_names']);
+    const problem = bindProblem(
+      request.body,
+      request.bodyError,
+      ['backup_name', 'collection_suffix', 'id', 'requestId', 'db_collections', 'bucket_name', 'path'],
+      ['async', 'dropExistCollection', 'skipCreateCollection', 'metaOnly', 'restoreIndex', 'useAutoIndex', 'rbac', 'dropExistIndex'],
+      ['collection_names'],
+    );
     if (problem !== null) return { status: 400, json: { error: `invalid request body: ${problem}` } };
     const body = request.body as Json;
     const fail = (code: number, msg: string): RouteResponse => ok({ code, msg, data: null });
@@ -181,7 +190,11 @@ export function createRoutes(board: TaskBoard): (request: RouteRequest) => Promi
     if (body['dropExistCollection'] === true && body['skipCreateCollection'] === true) {
       return fail(400, 'drop_exist_collection and skip_create_collection cannot be true at the same time');
     }
-    const stored = board.storage.get(name);
+    // bucket_name + path (both) override the configured backup storage; this emulation has only that one bucket.
+    const bucket = (body['bucket_name'] as string | undefined) ?? '';
+    const root = (body['path'] as string | undefined) ?? '';
+    const elsewhere = bucket !== '' && root !== '' && (bucket !== BACKUP_BUCKET || root !== BACKUP_ROOT);
+    const stored = elsewhere ? undefined : board.storage.get(name);
     if (stored === undefined) return fail(400, `backup ${name} not found`);
     const filter = backupFilter({ db_collections: body['db_collections'], collection_names: body['collection_names'] }, 'v0.5.9');
     if (typeof filter === 'string') return fail(3, filter.replace('server: build option: server: build filter: server:', 'restore: create backup filter: restore:'));
@@ -199,7 +212,10 @@ export function createRoutes(board: TaskBoard): (request: RouteRequest) => Promi
     };
     const requestId = (body['requestId'] as string | undefined) || randomUUID();
     const id = (body['id'] as string | undefined) || `restore_${new Date().toISOString().replace(/[-T:]/g, '_').slice(0, 20)}${process.hrtime()[1]}`;
-    const task = board.startRestore(id, selected.map((c) => ({ source: c, target: target(c) })), body['dropExistCollection'] === true);
+    const task = board.startRestore(id, selected.map((c) => ({ source: c, target: target(c) })), body['dropExistCollection'] === true, {
+      skipCreate: body['skipCreateCollection'] === true,
+      metaOnly: body['metaOnly'] === true,
+    });
     if (body['async'] === true) return ok({ requestId, msg: 'restore backup is executing asynchronously', data: restoreTaskResponse(task) });
     await board.ended(task.id);
     if (task.state === 3) return fail(3, task.errorMessage);
@@ -217,7 +233,7 @@ export function createRoutes(board: TaskBoard): (request: RouteRequest) => Promi
 
   const check = (): RouteResponse => ({
     status: 200,
-    text: `\nMilvus version: ${board.milvus.version}\nStorage:\n  milvus-bucket: a-bucket\n  milvus-rootpath: files\n  backup-bucket: a-bucket\n  backup-rootpath: backup\n\nSuccess!\n`,
+    text: `\nMilvus version: ${board.milvus.version}\nStorage:\n  milvus-bucket: a-bucket\n  milvus-rootpath: files\n  backup-bucket: ${BACKUP_BUCKET}\n  backup-rootpath: ${BACKUP_ROOT}\n\nSuccess!\n`,
   });
 
   const routes: Record<string, (request: RouteRequest) => RouteResponse | Promise<RouteResponse>> = {

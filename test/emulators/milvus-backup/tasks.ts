@@ -69,6 +69,10 @@ export interface RestoreTask {
   startMs: number;
   endMs: number | null;
   dropExisting: boolean;
+  /** skipCreateCollection: restore into existing targets. */
+  skipCreate: boolean;
+  /** metaOnly: create the targets, import nothing. */
+  metaOnly: boolean;
   colls: RestoreCollTask[];
 }
 
@@ -99,7 +103,7 @@ export class TaskBoard {
     return task;
   }
 
-  startRestore(id: string, colls: { source: MilvusCollection; target: NS }[], dropExisting: boolean): RestoreTask {
+  startRestore(id: string, colls: { source: MilvusCollection; target: NS }[], dropExisting: boolean, flags: { skipCreate?: boolean; metaOnly?: boolean } = {}): RestoreTask {
     const now = Date.now();
     const task: RestoreTask = {
       id,
@@ -108,6 +112,8 @@ export class TaskBoard {
       startMs: now,
       endMs: null,
       dropExisting,
+      skipCreate: flags.skipCreate ?? false,
+      metaOnly: flags.metaOnly ?? false,
       colls: colls.map((coll) => ({ ...coll, state: 0, errorMessage: '', startMs: now, endMs: null, importProgress: 0 })),
     };
     this.restoreTasks.set(id, task);
@@ -236,6 +242,16 @@ export class TaskBoard {
       task.state = 1;
       for (const coll of task.colls) {
         const exists = this.milvus.has(coll.target.db, coll.target.name);
+        if (task.skipCreate) {
+          if (!exists) {
+            const message = `restore: collection not found, database ${coll.target.db} collection ${coll.target.name}`;
+            Object.assign(coll, { state: 3, errorMessage: message, endMs: Date.now() });
+            Object.assign(task, { state: 3, errorMessage: message, endMs: Date.now() });
+            return false;
+          }
+          coll.state = 1;
+          continue;
+        }
         if (exists && !task.dropExisting) {
           const message = `restore: collection already exist, database ${coll.target.db} collection ${coll.target.name}`;
           Object.assign(coll, { state: 3, errorMessage: message, endMs: Date.now() });
@@ -251,7 +267,7 @@ export class TaskBoard {
     for (const coll of task.colls.filter((c) => c.state === 1)) {
       coll.importProgress = Math.min(100, coll.importProgress + 25);
       if (coll.importProgress === 100) {
-        this.milvus.restore(coll.source, coll.target);
+        if (!task.metaOnly) this.milvus.restore(coll.source, coll.target);
         Object.assign(coll, { state: 2, endMs: Date.now() });
       }
     }
