@@ -265,6 +265,8 @@ export class JobService {
     const input = { restoreTest: request.restoreTest ?? false, engineId: null as string | null, ...(storageCredentials ? { storageCredentials } : {}) };
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     let job: Job;
+    /** The exact scratch collections the restore test creates and drops, for the audit log. */
+    let scratch: string[] = [];
     if (input.restoreTest) {
       const engineId = request.engineId ?? backup.engineId;
       if (!engineId) throw new GatewayError('engine_not_found', `The engine of backup "${backup.name}" was removed; pass engineId for the restore test`);
@@ -278,6 +280,7 @@ export class JobService {
       checkCollectionNames(plugin, names.map((name) => scratchName(name, '00000000')), 'restore test');
       input.engineId = engine.id;
       job = await this.enqueueExclusive(engine, [], (tx) => tx.job.create({ data: this.jobData('VERIFY', engine.id, backup.id, input, timeoutMs, actor) }));
+      scratch = names.map((name) => scratchName(name, job.id.slice(0, 8)));
     } else {
       job = await this.deps.prisma.$transaction(async (tx) => {
         const created = await tx.job.create({ data: { ...this.jobData('VERIFY', backup.engineId ?? '', backup.id, input, timeoutMs, actor), engineId: backup.engineId } });
@@ -285,7 +288,7 @@ export class JobService {
         return created;
       });
     }
-    await this.deps.audit.record(actor, 'backup.verify', 'job', job.id, { backupId: backup.id, restoreTest: input.restoreTest });
+    await this.deps.audit.record(actor, 'backup.verify', 'job', job.id, { backupId: backup.id, restoreTest: input.restoreTest, ...(input.restoreTest ? { scratch } : {}) });
     return this.announce(job);
   }
 
