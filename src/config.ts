@@ -26,6 +26,7 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   GATEWAY_REDIS_CHANNEL: z.string().min(1).max(200).optional(),
   GATEWAY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  GATEWAY_MAX_DOCUMENT_LINE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -58,6 +59,8 @@ export interface GatewayConfig {
   redisChannel: string | undefined;
   /** On SIGTERM, running jobs get this long to finish before they are ended `interrupted`. */
   shutdownGraceMs: number;
+  /** Longest line (one document, one gateway dump row) read from a dump; longer ones are `invalid_backup_file`. */
+  maxDocumentLineBytes: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -88,5 +91,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     redisChannel: e.GATEWAY_REDIS_CHANNEL,
     shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
+    maxDocumentLineBytes: e.GATEWAY_MAX_DOCUMENT_LINE_BYTES,
   };
 }

@@ -5,3 +5,5 @@ export * from './engines/contract.ts';
 export * from './storage/archive-types.ts';
 export { ERROR_CATALOGUE, GatewayError, isErrorCode, type ErrorCode, type ErrorType } from './errors.ts';
 export { z } from 'zod';
+// Bounded reading of files from outside (dumps): gzip bomb, line length, JSON size and index count limits.
+export { assertJsonWithinLimits, boundedGunzip, boundedLines, countBoundedLines, inputLimits, limitExceeded, readBounded, type InputLimits } from './storage/bounded-input.ts';
