@@ -2,62 +2,15 @@
 // a gzip bomb, a 48 MiB document line, a settings.json of `[{},{},…]`, a dump listing 100k indexes. The reader
 // answers `invalid_backup_file` naming the limit, in the summary pass (import, verify) and the documents pass
 // (native restore). Memory stays bounded: were any of them read whole, this file would need gigabytes.
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
-import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setInputLimits } from '../../../src/storage/bounded-input.ts';
+import { MiB, repeated, text, writeTarGz } from '../test/hostile.ts';
 import { readDumpIndex, readDumpSummary } from './reader.ts';
 
-const MiB = 1024 * 1024;
 const signal = () => AbortSignal.timeout(120_000);
-
-export interface HostileEntry {
-  name: string;
-  size: number;
-  /** Streamed in pieces so the test itself never holds the file. */
-  pieces: () => Iterable<Buffer>;
-}
-
-export function text(name: string, content: string): HostileEntry {
-  const buffer = Buffer.from(content);
-  return { name, size: buffer.length, pieces: () => [buffer] };
-}
-
-/** `size` bytes: `head`, then `fill` repeated, then `tail`. */
-export function repeated(name: string, head: string, fill: Buffer, tail: string, size: number): HostileEntry {
-  return {
-    name,
-    size,
-    *pieces() {
-      yield Buffer.from(head);
-      let left = size - head.length - tail.length;
-      const block = Buffer.concat(Array.from({ length: Math.ceil(MiB / fill.length) }, () => fill));
-      while (left > 0) {
-        const piece = block.subarray(0, Math.min(left, block.length));
-        left -= piece.length;
-        yield piece;
-      }
-      yield Buffer.from(tail);
-    },
-  };
-}
-
-/** A .tar.gz of `entries`, streamed to `file`. */
-export async function writeTarGz(file: string, entries: HostileEntry[]): Promise<void> {
-  const tar = pack();
-  const writing = pipeline(tar, createGzip({ level: 6 }), createWriteStream(file));
-  for (const entry of entries) {
-    const sink = tar.entry({ name: entry.name, size: entry.size });
-    await pipeline(Readable.from(entry.pieces()), sink);
-  }
-  tar.finalize();
-  await writing;
-}
 
 const V6_METADATA = text('metadata.json', JSON.stringify({ dumpVersion: 'V6', dbVersion: '1.12.0', dumpDate: '2025-01-01T00:00:00Z' }));
 const v6Index = (uid: string, settings = '{}') => [
@@ -109,8 +62,14 @@ describe('hostile Meilisearch dumps', () => {
     await writeTarGz(listed, [text('metadata.json', JSON.stringify({ dumpVersion: 'V1', dbVersion: '0.20.0', indexes }))]);
     await expect(readDumpSummary(listed, signal())).rejects.toMatchObject({ code: 'invalid_backup_file', message: expect.stringMatching(/number of indexes .* exceeds the limit of 10000 indexes/) });
 
+    // As index folders: the same check while scanning, shown with a lower limit so the file stays small.
     const folders = join(dir, 'folders.dump');
-    await writeTarGz(folders, [V6_METADATA, ...Array.from({ length: 10_050 }, (_, i) => v6Index(`i${i}`)).flat()]);
-    await expect(readDumpSummary(folders, signal())).rejects.toMatchObject({ code: 'invalid_backup_file', message: expect.stringMatching(/number of indexes/) });
+    await writeTarGz(folders, [V6_METADATA, ...Array.from({ length: 150 }, (_, i) => v6Index(`i${i}`)).flat()]);
+    const previous = setInputLimits({ maxDumpIndexes: 100 });
+    try {
+      await expect(readDumpSummary(folders, signal())).rejects.toMatchObject({ code: 'invalid_backup_file', message: expect.stringMatching(/exceeds the limit of 100 indexes/) });
+    } finally {
+      setInputLimits(previous);
+    }
   });
 });
