@@ -48,6 +48,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\d+(ms|s|m|h)?$/, 'must be a duration: seconds, or a number with ms, s, m or h (e.g. 5m)')
     .default('5m'),
+  GATEWAY_MAX_DOCUMENT_LINE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -90,6 +91,8 @@ export interface GatewayConfig {
   authFailuresPerMinute: number;
   /** A schedule's cron may not fire more often than this (GATEWAY_MIN_SCHEDULE_INTERVAL). */
   minScheduleIntervalMs: number;
+  /** Longest line (one document, one gateway dump row) read from a dump; longer ones are `invalid_backup_file`. */
+  maxDocumentLineBytes: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -125,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     wsInitTimeoutMs: e.GATEWAY_WS_INIT_TIMEOUT_MS,
     authFailuresPerMinute: e.GATEWAY_AUTH_FAILURES_PER_MINUTE,
     minScheduleIntervalMs: durationMs(e.GATEWAY_MIN_SCHEDULE_INTERVAL),
+    maxDocumentLineBytes: e.GATEWAY_MAX_DOCUMENT_LINE_BYTES,
   };
 }
 

@@ -29,6 +29,7 @@ import { createLogger, Redactor, type GatewayLogger } from './log.ts';
 import { SecretBox } from './secret-box.ts';
 import { LocalFsStorage } from './storage/local-fs.ts';
 import type { StorageDriver } from './storage/driver.ts';
+import { setInputLimits } from './storage/bounded-input.ts';
 import { privatizeTree, restrictUmask } from './storage/private-files.ts';
 import { plugins as builtInPlugins } from '../plugins/index.ts';
 
@@ -95,6 +96,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const { config } = options;
   // Every file the gateway or PGlite creates is private to this user, whatever umask it was started with.
   restrictUmask();
+  setInputLimits({ maxDocumentLineBytes: config.maxDocumentLineBytes });
   const redactor = new Redactor();
   redactor.add(config.masterKey);
   redactor.add(config.secretKey);

@@ -1,11 +1,10 @@
 // Loads a gateway dump into an empty database, in one transaction: all of it or nothing.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
 import type { PrismaClient } from '../db/client.ts';
 import { GatewayError } from '../errors.ts';
 import { SecretBox } from '../secret-box.ts';
+import { boundedGunzip, boundedLines, inputLimits } from '../storage/bounded-input.ts';
 import { DumpEndLineSchema, DumpHeaderSchema, DumpRowLineSchema, invalidDump, type DumpHeader } from './format.ts';
 import { replacementSecret, resealRowFromDump } from './secrets.ts';
 import { appliedMigrations, deferredColumns, describeTables, isDatabaseEmpty, quoteIdent, type RawSql, type TableInfo } from './tables.ts';
@@ -232,18 +231,30 @@ async function endJobsActiveAtDumpTime(tx: Parameters<Parameters<PrismaClient['$
   return active.length;
 }
 
+/** The dump's lines, each bounded in length and the whole bounded in decompression: a crafted dump costs little. */
 function readLines(file: string): AsyncIterator<string, undefined> & { return(value: undefined): Promise<IteratorResult<string, undefined>> } {
-  const gunzip = createGunzip();
-  const input = createReadStream(file).pipe(gunzip);
-  const iterator = createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  const input = boundedGunzip(createReadStream(file), file);
+  const batches = boundedLines(input, { label: file, maxLineBytes: inputLimits().maxDocumentLineBytes, what: 'GATEWAY_MAX_DOCUMENT_LINE_BYTES' });
   const fail = (error: unknown): never => {
     throw error instanceof GatewayError ? error : invalidDump(file, `cannot read it (${(error as Error).message})`, error);
   };
+  let ready: Buffer[] = [];
   return {
-    next: () => iterator.next().catch(fail) as Promise<IteratorResult<string, undefined>>,
+    next: async () => {
+      try {
+        while (ready.length === 0) {
+          const next = await batches.next();
+          if (next.done) return { done: true, value: undefined };
+          ready = next.value.reverse();
+        }
+        return { done: false, value: ready.pop()!.toString('utf8').replace(/\r$/, '') };
+      } catch (error) {
+        return fail(error);
+      }
+    },
     return: async () => {
       input.destroy();
-      await iterator.return?.();
+      await batches.return(undefined);
       return { done: true, value: undefined };
     },
   };

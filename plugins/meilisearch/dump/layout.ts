@@ -12,6 +12,7 @@
 //  v6 (v1.x)     metadata.json; keys.jsonl; tasks/queue.jsonl; batches/queue.jsonl (v1.13+);
 //                indexes/<uid>/{metadata.json {uid, primaryKey}, settings.json, documents.jsonl}.
 import { z } from 'zod';
+import { inputLimits, limitExceeded } from '../../../src/plugin.ts';
 import { countLines, readSmallJson, readSmallJsonl, readText } from './jsonl.ts';
 import { invalidDump, type TarEntry } from './tar.ts';
 import { validateIndexUid } from '../names.ts';
@@ -75,13 +76,35 @@ export class DumpScan {
     const { path, body } = entry;
     const parts = path.split('/');
     const name = parts.at(-1)!;
-    if (path === 'metadata.json') this.metadata = await readSmallJson(body, path);
+    if (path === 'metadata.json') this.metadata = await this.#small(entry, () => readSmallJson(body, path));
     else if (path === 'instance_uid.uuid' || path === 'instance-uid') this.instanceUid = (await readText(body, path, 4096)).trim() || null;
-    else if (path === 'index_uuids/data.jsonl') this.json.set(path, await readSmallJsonl(body, path));
-    else if (['keys', 'keys.jsonl', 'tasks/queue.jsonl', 'batches/queue.jsonl', 'updates/data.jsonl'].includes(path)) this.lines.set(path, await countLines(body));
-    else if (name === 'documents.jsonl' && parts.length <= 3) this.documents.set(path, { path, count: await countLines(body), bytes: entry.size });
-    else if (name === 'updates.jsonl' && parts.length === 2) this.lines.set(path, await countLines(body));
-    else if (['settings.json', 'meta.json', 'metadata.json'].includes(name) && parts.length <= 3) this.json.set(path, await readSmallJson(body, path));
+    else if (path === 'index_uuids/data.jsonl') this.json.set(path, await this.#small(entry, () => readSmallJsonl(body, path)));
+    else if (['keys', 'keys.jsonl', 'tasks/queue.jsonl', 'batches/queue.jsonl', 'updates/data.jsonl'].includes(path)) this.lines.set(path, await countLines(body, path));
+    else if (name === 'documents.jsonl' && parts.length <= 3) {
+      this.documents.set(path, { path, count: await countLines(body, path), bytes: entry.size });
+      this.#assertIndexCount(this.documents.size);
+    } else if (name === 'updates.jsonl' && parts.length === 2) this.lines.set(path, await countLines(body, path));
+    else if (['settings.json', 'meta.json', 'metadata.json'].includes(name) && parts.length <= 3) {
+      this.json.set(path, await this.#small(entry, () => readSmallJson(body, path)));
+      // At most a settings and a metadata file per index, plus index_uuids.
+      this.#assertIndexCount(Math.floor((this.json.size - 1) / 2));
+    }
+  }
+
+  #metadataBytes = 0;
+
+  /** Small files are kept until the summary: their total is capped as well as each one's size. */
+  async #small<T>(entry: TarEntry, read: () => Promise<T>): Promise<T> {
+    const value = await read();
+    this.#metadataBytes += entry.size;
+    const limit = inputLimits().maxDumpMetadataBytes;
+    if (this.#metadataBytes > limit) throw limitExceeded(entry.path, 'the settings and metadata files together', `of ${limit} bytes`, { limit: 'maxDumpMetadataBytes' });
+    return value;
+  }
+
+  #assertIndexCount(count: number): void {
+    const limit = inputLimits().maxDumpIndexes;
+    if (count > limit) throw limitExceeded('the dump', `the number of indexes (more than ${limit})`, `of ${limit} indexes`, { limit: 'maxDumpIndexes' });
   }
 
   summary(label: string): DumpSummary {
@@ -90,7 +113,9 @@ export class DumpScan {
     if (!parsed.success) throw invalidDump(`${label}: metadata.json is not a Meilisearch dump's: ${z.prettifyError(parsed.error)}`);
     const meta = parsed.data;
     const version = meta.dumpVersion;
+    this.#assertIndexCount(meta.indexes?.length ?? 0);
     const indexes = version === 'V1' ? this.#v1Indexes(meta.indexes ?? []) : version === 'V6' ? this.#v6Indexes() : this.#uuidIndexes(version);
+    this.#assertIndexCount(indexes.length);
     // A uid inside a file is as untrusted as the file: `books?` or `../keys/<uid>` would address other routes.
     for (const index of indexes) validateIndexUid(index.uid);
     indexes.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));

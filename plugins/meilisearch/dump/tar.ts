@@ -3,10 +3,9 @@
 // applied by tar-stream. Any read, gzip or tar failure becomes `invalid_backup_file`.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
-import { GatewayError } from '../../../src/errors.ts';
+import { boundedGunzip, GatewayError } from '../../../src/plugin.ts';
 
 /** Where dump bytes come from: a file on the gateway host, or an opener (a copied backup file, verified while read). */
 export type DumpSource = string | (() => Promise<NodeJS.ReadableStream>);
@@ -64,14 +63,14 @@ export async function visitTarGz(
 ): Promise<void> {
   const label = describeSource(source);
   const input = await openSource(source);
-  const gunzip = createGunzip();
+  // Bounded: a gzip bomb is refused once its ratio gives it away, not read to its end.
+  const gunzip = boundedGunzip(input, label);
   const tar = extract();
   const fail = (error: unknown) => tar.destroy(error instanceof Error ? error : new Error(String(error)));
-  input.on('error', fail);
   gunzip.on('error', fail);
   const onAbort = () => fail(signal.reason ?? new Error('aborted'));
   signal.addEventListener('abort', onAbort, { once: true });
-  input.pipe(gunzip).pipe(tar as unknown as NodeJS.WritableStream);
+  gunzip.pipe(tar as unknown as NodeJS.WritableStream);
   let entries = 0;
   let visiting = false;
   try {
