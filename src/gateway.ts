@@ -25,6 +25,7 @@ import { JobRunner } from './jobs/runner.ts';
 import { actOnReplicaNews, connectRedisJobBus } from './jobs/redis-bus.ts';
 import { createLogger, Redactor, type GatewayLogger } from './log.ts';
 import { SecretBox } from './secret-box.ts';
+import { resealSecrets } from './catalog/reseal.ts';
 import { LocalFsStorage } from './storage/local-fs.ts';
 import type { StorageDriver } from './storage/driver.ts';
 import { plugins as builtInPlugins } from '../plugins/index.ts';
@@ -84,6 +85,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   if (!config.secretKey && db.kind === 'postgres') {
     logger.warn('GATEWAY_SECRET_KEY is not set: engine secrets are sealed with this machine\'s data dir key; replicas sharing the database need the same GATEWAY_SECRET_KEY');
   }
+  await resealSecrets(prisma, secretBox, logger);
   const storage = new LocalFsStorage({ root: path.join(config.dataDir, 'backups') });
   const audit = new AuditLog(prisma);
   // With REDIS_URL, job changes cross replicas (graphql-yoga's Redis event target); otherwise in-process.
