@@ -126,7 +126,11 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     bus,
     audit,
     defaultTimeoutMs: config.jobTimeoutMs,
-    onEnqueued: () => runner.wake(),
+    onEnqueued: (job) => {
+      // Logged in the request's scope: this line ties the request id to the job id its job lines carry.
+      logger.info('job queued', { jobId: job.id, kind: job.kind });
+      runner.wake();
+    },
     onCancelRequested: (id) => runner.requestCancel(id),
   });
   const exclusive = db.kind === 'pglite';

@@ -64,4 +64,16 @@ describe('logs', () => {
     for (const entry of jobLines.filter((e) => ['job started', 'job failed', 'job ended'].includes(e.msg))) expect(entry.engine).toBe('down-engine');
     for (const line of t.logLines) expect(typeof JSON.parse(line).time).toBe('string');
   });
+
+  it('ties a request id to the job it queued', async () => {
+    const engine = await t.gql(`{ engines { id } }`);
+    const res = await rawRequest(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}`, 'x-request-id': 'req-logs-job-0002' },
+      body: JSON.stringify({ query: `mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, variables: { e: engine.data!.engines[0].id } }),
+    });
+    const jobId = res.json.data.startBackup.id;
+    expect(entries().some((entry) => entry.msg === 'job queued' && entry.requestId === 'req-logs-job-0002' && entry.jobId === jobId)).toBe(true);
+    await waitForJob(t, jobId);
+  });
 });
