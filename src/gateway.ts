@@ -27,6 +27,7 @@ import { JobRunner } from './jobs/runner.ts';
 import { actOnReplicaNews, connectRedisJobBus } from './jobs/redis-bus.ts';
 import { createLogger, Redactor, type GatewayLogger } from './log.ts';
 import { SecretBox } from './secret-box.ts';
+import { resealSecrets } from './catalog/reseal.ts';
 import { LocalFsStorage } from './storage/local-fs.ts';
 import type { StorageDriver } from './storage/driver.ts';
 import { setInputLimits } from './storage/bounded-input.ts';
@@ -112,6 +113,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   if (!config.secretKey && db.kind === 'postgres') {
     logger.warn('GATEWAY_SECRET_KEY is not set: engine secrets are sealed with this machine\'s data dir key; replicas sharing the database need the same GATEWAY_SECRET_KEY');
   }
+  await resealSecrets(prisma, secretBox, logger);
   const storage = new LocalFsStorage({ root: path.join(config.dataDir, 'backups') });
   const audit = new AuditLog(prisma);
   // With REDIS_URL, job changes cross replicas (graphql-yoga's Redis event target); otherwise in-process.
@@ -139,7 +141,11 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     bus,
     audit,
     defaultTimeoutMs: config.jobTimeoutMs,
-    onEnqueued: () => runnerLink.wake(),
+    onEnqueued: (job) => {
+      // Logged in the request's scope: this line ties the request id to the job id its job lines carry.
+      logger.info('job queued', { jobId: job.id, kind: job.kind });
+      runnerLink.wake();
+    },
     onCancelRequested: (id) => runnerLink.requestCancel(id),
   });
   const retention = new RetentionService({ prisma, engines, jobs, audit });

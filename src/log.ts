@@ -61,8 +61,8 @@ function wrap(logger: pino.Logger, redact: (text: string) => string): GatewayLog
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (message: string, fields?: Record<string, unknown>): void => {
       if (!logger.isLevelEnabled(level)) return;
-      if (fields) logger[level](redactStructure(fields, redact) as Record<string, unknown>, redact(message));
-      else logger[level](redact(message));
+      // msg first among the line's own fields (after level, time and bindings), as tools reading the log expect
+      logger[level]({ msg: redact(message), ...(fields ? (redactStructure(fields, redact) as Record<string, unknown>) : {}) });
     };
   return {
     debug: at('debug'),

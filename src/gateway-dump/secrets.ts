@@ -7,7 +7,8 @@ import { GatewayError } from '../errors.ts';
 import { SecretBox } from '../secret-box.ts';
 import type { TableColumn } from './tables.ts';
 
-const SEALED_SHAPE = /^v1\.[A-Za-z0-9+/]+={0,2}\.[A-Za-z0-9+/]+={0,2}\.[A-Za-z0-9+/]*={0,2}$/;
+// v1 (legacy) and v2 (with the KDF salt first) sealed values: see src/secret-box.ts.
+const SEALED_SHAPE = /^(v1|v2\.[A-Za-z0-9+/]+={0,2})\.[A-Za-z0-9+/]+={0,2}\.[A-Za-z0-9+/]+={0,2}\.[A-Za-z0-9+/]*={0,2}$/;
 
 /** The box the gateway itself seals with: GATEWAY_SECRET_KEY, or the data dir's secret.key. */
 export function gatewaySecretBox(config: Pick<GatewayConfig, 'secretKey' | 'dataDir'>): Promise<SecretBox> {

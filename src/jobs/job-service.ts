@@ -84,7 +84,7 @@ export interface JobServiceDeps {
   /** Storage locations; without it every backup goes to `storage`. */
   storages?: StorageService;
   /** Tells the local runner there is work, or that a running job must stop. */
-  onEnqueued(): void;
+  onEnqueued(job: Job): void;
   onCancelRequested(jobId: string): void;
 }
 
@@ -381,7 +381,7 @@ export class JobService {
 
   private announce(job: Job): Job {
     this.deps.bus.publish(job);
-    if (job.status === 'QUEUED') this.deps.onEnqueued();
+    if (job.status === 'QUEUED') this.deps.onEnqueued(job);
     return job;
   }
 

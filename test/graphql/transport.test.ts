@@ -68,7 +68,9 @@ describe('HTTP server transports', () => {
         },
       );
     });
-    await new Promise((resolve) => setTimeout(resolve, 200)); // let the subscription register
+    // let the subscription register (connect, authenticated connection_init, subscribe) before the job starts
+    const subscribers = t.gateway.bus.subscriberCount;
+    for (let i = 0; i < 200 && t.gateway.bus.subscriberCount <= subscribers; i++) await new Promise((resolve) => setTimeout(resolve, 25));
     const started = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e: engineId });
     await finished;
     expect(seen.every((job) => job.id === started.data!.startBackup.id)).toBe(true);

@@ -1,0 +1,79 @@
+// Issue 14 §4 logs: JSON lines (pino) with the request id on request lines, job id and engine name on job lines,
+// a "job started" line, client errors below `error`, no GraphQL source excerpts.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
+import { rawRequest } from './http.ts';
+
+const MASTER = 'logs-test-master-key-0123456789';
+
+describe('logs', () => {
+  let t: TestGateway;
+  let server: RunningServer;
+  let refusing: Server;
+
+  beforeAll(async () => {
+    refusing = createServer((_req, res) => res.writeHead(503, { 'content-type': 'text/plain' }).end('down'));
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    t = await startTestGateway({ masterKey: MASTER });
+    server = await startServer(t.gateway, { port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await t?.close();
+    refusing?.close();
+  });
+
+  const entries = () => t.logLines.map((line) => JSON.parse(line) as Record<string, any>);
+
+  it('puts the request id on every line of a request and answers it in x-request-id', async () => {
+    const res = await rawRequest(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bgw_wrongkey-0000', 'x-request-id': 'req-logs-0001' },
+      body: JSON.stringify({ query: '{ engines { id } }' }),
+    });
+    expect(res.headers['x-request-id']).toBe('req-logs-0001');
+    const mine = entries().filter((entry) => entry.requestId === 'req-logs-0001');
+    expect(mine.map((entry) => entry.msg)).toEqual(expect.arrayContaining(['authentication failed', 'request']));
+    const fresh = await rawRequest(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` }, body: '{"query":"{ engines { id } }"}' });
+    expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(entries().some((entry) => entry.msg === 'request' && entry.requestId === fresh.headers['x-request-id'])).toBe(true);
+  });
+
+  it('logs client errors at info, without the GraphQL source', async () => {
+    const before = t.logLines.length;
+    const res = await t.gql(`mutation { startBackup(input: {engineId: "00000000-0000-0000-0000-000000000000"}) { id } }`);
+    expect(res.errors?.[0]?.extensions?.code).toBe('engine_not_found');
+    const lines = entries().slice(before);
+    expect(lines.some((entry) => entry.code === 'engine_not_found' && entry.level === 'info')).toBe(true);
+    expect(lines.map((entry) => entry.level)).not.toContain('error');
+    expect(t.logLines.slice(before).join('\n')).not.toContain('GraphQL request:');
+  });
+
+  it('writes "job started" and every job line with the job id and engine name', async () => {
+    const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
+      i: { name: 'down-engine', plugin: 'meilisearch', config: { url: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}` } },
+    });
+    const started = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e: engine.data!.registerEngine.id });
+    const job = await waitForJob(t, started.data!.startBackup.id);
+    expect(job.status).toBe('FAILED');
+    const jobLines = entries().filter((entry) => entry.jobId === job.id);
+    expect(jobLines.map((entry) => entry.msg)).toEqual(expect.arrayContaining(['job started', 'job failed', 'job ended']));
+    for (const entry of jobLines.filter((e) => ['job started', 'job failed', 'job ended'].includes(e.msg))) expect(entry.engine).toBe('down-engine');
+    for (const line of t.logLines) expect(typeof JSON.parse(line).time).toBe('string');
+  });
+
+  it('ties a request id to the job it queued', async () => {
+    const engine = await t.gql(`{ engines { id } }`);
+    const res = await rawRequest(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}`, 'x-request-id': 'req-logs-job-0002' },
+      body: JSON.stringify({ query: `mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, variables: { e: engine.data!.engines[0].id } }),
+    });
+    const jobId = res.json.data.startBackup.id;
+    expect(entries().some((entry) => entry.msg === 'job queued' && entry.requestId === 'req-logs-job-0002' && entry.jobId === jobId)).toBe(true);
+    await waitForJob(t, jobId);
+  });
+});
