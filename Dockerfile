@@ -8,12 +8,12 @@ COPY package.json package-lock.json ./
 COPY scripts/ scripts/
 COPY prisma/ prisma/
 COPY prisma.config.ts ./
-# prepare: `prisma generate` (offline) writes the Prisma client into src/db/generated.
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src/ src/
 COPY plugins/ plugins/
-RUN npm run build
+# `prisma generate` (offline; `prepare` skipped it above, before the sources were there), then tsc into dist/.
+RUN node scripts/prisma-generate.mjs && npm run build
 
 FROM node:24-slim
 ENV NODE_ENV=production \
