@@ -3,12 +3,19 @@
 // The Prisma CLI insists on a native schema-engine binary it would download; generate never runs it,
 // it only checks the path exists, so we point it at a stub (unless the user provides a real one).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stub = fileURLToPath(new URL('./schema-engine-offline.sh', import.meta.url));
+// An installed package (the packed tarball: no TypeScript sources) runs the client compiled into dist/. npm may
+// still install the Prisma CLI there, as an optional peer of @prisma/client; it must not generate anything.
+if (!existsSync(path.join(root, 'src', 'main.ts'))) {
+  console.log('backup-gateway: installed package; using the Prisma client compiled into dist/');
+  process.exit(0);
+}
 const require = createRequire(import.meta.url);
 let prismaCli;
 try {
