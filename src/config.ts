@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   GATEWAY_REDIS_CHANNEL: z.string().min(1).max(200).optional(),
   GATEWAY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  GATEWAY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -58,6 +60,10 @@ export interface GatewayConfig {
   redisChannel: string | undefined;
   /** On SIGTERM, running jobs get this long to finish before they are ended `interrupted`. */
   shutdownGraceMs: number;
+  /** Bearer token for /metrics besides API keys, for scrapers that should hold no API key. */
+  metricsToken: string | undefined;
+  /** OpenTelemetry traces go to this OTLP/HTTP collector; unset = tracing off (nothing loaded). */
+  otlpEndpoint: string | undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -88,5 +94,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     redisChannel: e.GATEWAY_REDIS_CHANNEL,
     shutdownGraceMs: e.GATEWAY_SHUTDOWN_GRACE_MS,
+    metricsToken: e.GATEWAY_METRICS_TOKEN,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }

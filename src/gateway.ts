@@ -24,6 +24,7 @@ import { endInterruptedJobs } from './jobs/recovery.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { actOnReplicaNews, connectRedisJobBus } from './jobs/redis-bus.ts';
 import { createLogger, Redactor, type GatewayLogger } from './log.ts';
+import { GatewayMetrics } from './observability/metrics.ts';
 import { SecretBox } from './secret-box.ts';
 import { LocalFsStorage } from './storage/local-fs.ts';
 import type { StorageDriver } from './storage/driver.ts';
@@ -50,6 +51,8 @@ export interface Gateway {
   scheduler: Scheduler;
   retention: RetentionService;
   webhooks: WebhookService;
+  /** Prometheus metrics served at /metrics. */
+  metrics: GatewayMetrics;
   /** Stops the runner (aborting jobs after `graceMs`), closes engines and the database. */
   close(graceMs?: number): Promise<void>;
 }
@@ -96,6 +99,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const backups = new BackupService(prisma, storage, audit, engines, (backup, sealed) => storages.forBackup(backup, sealed));
   const webhooks = new WebhookService({ prisma, secretBox, redactor, logger, audit, bus, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookMaxAttempts });
   const onDamaged = webhooks.backupDamaged.bind(webhooks);
+  const metrics = new GatewayMetrics({ prisma, bus });
   const runner = new JobRunner({
     prisma,
     engines,
@@ -106,6 +110,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     concurrency: config.jobConcurrency,
     // Engines that keep backups on their side: reconcile the catalog after every job there.
     afterJob: async (job) => {
+      await metrics.jobEnded(job);
       if (job.kind === 'BACKUP' && job.status === 'SUCCEEDED') await retention.afterBackupJob(job, logger);
       const engine = job.engineId ? await engines.find(job.engineId) : null;
       if (engine && hasServerBackups(engines.instance(engine))) await syncEngineBackups({ prisma, engines, audit }, engine, 'sync');
@@ -164,6 +169,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     scheduler,
     retention,
     webhooks,
+    metrics,
     async close(graceMs = 0) {
       await scheduler.stop();
       await runner.stop(graceMs);

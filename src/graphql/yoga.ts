@@ -3,6 +3,7 @@ import type { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { dashboardResponse } from '../dashboard/serve.ts';
 import type { Gateway } from '../gateway.ts';
+import { observabilityResponse } from '../observability/endpoints.ts';
 import { useScopeCheck } from './auth-plugin.ts';
 import type { GraphQLContext } from './context.ts';
 import { codeUncodedErrors, maskGraphQLError } from './errors.ts';
@@ -64,6 +65,8 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
             endResponse(gateway.runner.isDraining ? fetchAPI.Response.json({ status: 'shutting_down' }, { status: 503 }) : fetchAPI.Response.json({ status: 'available' }));
             return;
           }
+          const probe = await observabilityResponse(gateway, request, url, fetchAPI.Response); // /livez, /readyz, /metrics
+          if (probe) return endResponse(probe);
           // The web dashboard: static files at / and /dashboard/* (it asks the API itself, with its key).
           const page = await dashboardResponse(request, url, fetchAPI.Response);
           if (page) endResponse(page);
