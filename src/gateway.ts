@@ -25,6 +25,7 @@ import { JobRunner } from './jobs/runner.ts';
 import { actOnReplicaNews, connectRedisJobBus } from './jobs/redis-bus.ts';
 import { createLogger, Redactor, type GatewayLogger } from './log.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
+import { recordJobSpan } from './observability/tracing.ts';
 import { SecretBox } from './secret-box.ts';
 import { LocalFsStorage } from './storage/local-fs.ts';
 import type { StorageDriver } from './storage/driver.ts';
@@ -111,6 +112,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     // Engines that keep backups on their side: reconcile the catalog after every job there.
     afterJob: async (job) => {
       await metrics.jobEnded(job);
+      recordJobSpan(job);
       if (job.kind === 'BACKUP' && job.status === 'SUCCEEDED') await retention.afterBackupJob(job, logger);
       const engine = job.engineId ? await engines.find(job.engineId) : null;
       if (engine && hasServerBackups(engines.instance(engine))) await syncEngineBackups({ prisma, engines, audit }, engine, 'sync');

@@ -4,6 +4,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { dashboardResponse } from '../dashboard/serve.ts';
 import type { Gateway } from '../gateway.ts';
 import { observabilityResponse } from '../observability/endpoints.ts';
+import { useOperationSpans } from '../observability/tracing.ts';
 import { useScopeCheck } from './auth-plugin.ts';
 import type { GraphQLContext } from './context.ts';
 import { codeUncodedErrors, maskGraphQLError } from './errors.ts';
@@ -76,6 +77,7 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
         },
       },
       useScopeCheck(),
+      useOperationSpans(),
       ...queryComplexityPlugins(),
       requestLimitsPlugin(),
     ],
