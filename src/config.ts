@@ -49,6 +49,8 @@ const EnvSchema = z.object({
     .regex(/^\d+(ms|s|m|h)?$/, 'must be a duration: seconds, or a number with ms, s, m or h (e.g. 5m)')
     .default('5m'),
   GATEWAY_MAX_DOCUMENT_LINE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  GATEWAY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -93,6 +95,10 @@ export interface GatewayConfig {
   minScheduleIntervalMs: number;
   /** Longest line (one document, one gateway dump row) read from a dump; longer ones are `invalid_backup_file`. */
   maxDocumentLineBytes: number;
+  /** Bearer token for /metrics besides API keys, for scrapers that should hold no API key. */
+  metricsToken: string | undefined;
+  /** OpenTelemetry traces go to this OTLP/HTTP collector; unset = tracing off (nothing loaded). */
+  otlpEndpoint: string | undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -129,6 +135,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authFailuresPerMinute: e.GATEWAY_AUTH_FAILURES_PER_MINUTE,
     minScheduleIntervalMs: durationMs(e.GATEWAY_MIN_SCHEDULE_INTERVAL),
     maxDocumentLineBytes: e.GATEWAY_MAX_DOCUMENT_LINE_BYTES,
+    metricsToken: e.GATEWAY_METRICS_TOKEN,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }
 

@@ -26,6 +26,8 @@ import { StagingJanitor } from './jobs/staging-cleanup.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { actOnReplicaNews, connectRedisJobBus } from './jobs/redis-bus.ts';
 import { createLogger, Redactor, type GatewayLogger } from './log.ts';
+import { GatewayMetrics } from './observability/metrics.ts';
+import { recordJobSpan } from './observability/tracing.ts';
 import { SecretBox } from './secret-box.ts';
 import { resealSecrets } from './catalog/reseal.ts';
 import { LocalFsStorage } from './storage/local-fs.ts';
@@ -59,6 +61,8 @@ export interface Gateway {
   webhooks: WebhookService;
   /** Compares a storage location with the catalog (lifecycle/reconcile.ts); damage is told to the webhooks. */
   reconcileStorage(storageId: string, options: { deleteOrphans: boolean }, actor: string): Promise<ReconcileResult>;
+  /** Prometheus metrics served at /metrics. */
+  metrics: GatewayMetrics;
   /** Stops the runner (aborting jobs after `graceMs`), closes engines and the database. */
   close(graceMs?: number): Promise<void>;
 }
@@ -130,6 +134,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const backups = new BackupService(prisma, storage, audit, engines, (backup, sealed) => storages.forBackup(backup, sealed));
   const webhooks = new WebhookService({ prisma, secretBox, redactor, logger, audit, bus, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookMaxAttempts });
   const onDamaged = webhooks.backupDamaged.bind(webhooks);
+  const metrics = new GatewayMetrics({ prisma, bus });
   // Jobs enqueue work for the runner, and the runner applies retention (which enqueues jobs) after each backup:
   // the service reaches the runner through a link filled in once the runner exists.
   const runnerLink = new RunnerLink();
@@ -161,6 +166,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     concurrency: config.jobConcurrency,
     // Engines that keep backups on their side: reconcile the catalog after every job there.
     afterJob: async (job) => {
+      await metrics.jobEnded(job);
+      recordJobSpan(job);
       if (job.kind === 'BACKUP' && job.status === 'SUCCEEDED') await retention.afterBackupJob(job, logger);
       await scheduler.afterJob(job);
       const engine = job.engineId ? await engines.find(job.engineId) : null;
@@ -215,6 +222,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     staging,
     webhooks,
     reconcileStorage: (storageId, reconcileOptions, actor) => reconcileStorage({ prisma, storages, audit, onDamaged }, storageId, reconcileOptions, actor),
+    metrics,
     async close(graceMs = 0) {
       apiKeys.revocations.close();
       await scheduler.stop();

@@ -2,11 +2,15 @@
 import { loadConfig } from './config.ts';
 import { GatewayError } from './errors.ts';
 import { createGateway } from './gateway.ts';
+import { startTracing } from './observability/tracing.ts';
 import { startServer } from './server.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before the gateway is built, so its first operations are traced; nothing is loaded when tracing is off.
+  const tracing = await startTracing(config.otlpEndpoint);
   const gateway = await createGateway({ config });
+  if (tracing && config.otlpEndpoint) gateway.logger.info('OpenTelemetry traces on', { endpoint: new URL(config.otlpEndpoint).origin });
   if (!config.masterKey) {
     gateway.logger.warn(
       '!!! NO GATEWAY_MASTER_KEY SET: the gateway is OPEN — anyone who can reach it can read, back up, restore and delete. ' +
@@ -36,6 +40,7 @@ async function main(): Promise<void> {
     await gateway.runner.stop(graceMs);
     await running.close();
     await gateway.close();
+    await tracing?.shutdown().catch(() => undefined);
     gateway.logger.info('stopped', { signal });
     process.exit(0);
   };

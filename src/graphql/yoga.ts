@@ -4,6 +4,8 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { dashboardResponse } from '../dashboard/serve.ts';
 import type { Gateway } from '../gateway.ts';
 import { corsFor, requestGuardPlugin, revocationPlugin } from './access-guards.ts';
+import { observabilityResponse } from '../observability/endpoints.ts';
+import { useOperationSpans } from '../observability/tracing.ts';
 import { useScopeCheck } from './auth-plugin.ts';
 import type { GraphQLContext } from './context.ts';
 import { codeUncodedErrors, maskGraphQLError } from './errors.ts';
@@ -65,6 +67,8 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
             endResponse(gateway.runner.isDraining ? fetchAPI.Response.json({ status: 'shutting_down' }, { status: 503 }) : fetchAPI.Response.json({ status: 'available' }));
             return;
           }
+          const probe = await observabilityResponse(gateway, request, url, fetchAPI.Response); // /livez, /readyz, /metrics
+          if (probe) return endResponse(probe);
           // The web dashboard: static files at / and /dashboard/* (it asks the API itself, with its key).
           const page = await dashboardResponse(request, url, fetchAPI.Response);
           if (page) endResponse(page);
@@ -74,6 +78,7 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
         },
       },
       useScopeCheck(),
+      useOperationSpans(),
       ...queryComplexityPlugins(),
       requestLimitsPlugin(),
     ],
