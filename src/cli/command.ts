@@ -1,5 +1,4 @@
-// One CLI command: its words, options (node's util.parseArgs), help text and what it runs.
-import { parseArgs } from 'node:util';
+// One CLI command: its words, options, help text and what it runs (run.ts turns them into commander commands).
 import { GatewayClient } from './client.ts';
 import { usage } from './errors.ts';
 import type { CliIo } from './output.ts';
@@ -36,56 +35,39 @@ export interface Command {
   run(ctx: CommandContext): Promise<number>;
 }
 
+/** Options every command takes, anywhere on the line (before or after the command's words). */
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   url: { type: 'string', value: '<url>', description: 'Gateway URL (default: $GATEWAY_URL or http://127.0.0.1:4000)' },
   'api-key': { type: 'string', value: '<key>', description: 'API key (default: $GATEWAY_API_KEY)' },
-  json: { type: 'boolean', description: 'Machine-readable output on stdout' },
-  help: { type: 'boolean', short: 'h', description: 'Show this help' },
+  json: { type: 'boolean', description: 'Machine-readable output on stdout (the same as -o json)' },
+  output: { type: 'string', short: 'o', value: '<table|json|yaml>', description: 'Output format (default: table)' },
 };
 
 export const DEFAULT_URL = 'http://127.0.0.1:4000';
 
-export function parseCommandArgs(command: Command, argv: string[]): { options: OptionValues; positionals: string[] } {
-  const specs = { ...GLOBAL_OPTIONS, ...command.options };
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: Object.fromEntries(
-        Object.entries(specs).map(([name, spec]) => [name, { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) }]),
-      ),
-    });
-    return { options: values as OptionValues, positionals };
-  } catch (error) {
-    throw usage(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nRun \`backup-gateway ${command.words.join(' ')} --help\` for usage.`);
-  }
-}
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
 
 export function makeContext(io: CliIo, parsed: { options: OptionValues; positionals: string[] }): CommandContext {
   const url = stringOption(parsed.options, 'url') ?? io.env.GATEWAY_URL ?? DEFAULT_URL;
   const apiKey = stringOption(parsed.options, 'api-key') ?? io.env.GATEWAY_API_KEY;
+  const format = outputFormat(parsed.options);
   let client: GatewayClient | undefined;
   return {
-    io,
+    io: { ...io, format: format === 'yaml' ? 'yaml' : 'json' },
     options: parsed.options,
     positionals: parsed.positionals,
-    json: parsed.options.json === true,
+    json: format !== 'table',
     client: () => (client ??= new GatewayClient({ url, apiKey: apiKey || undefined })),
   };
 }
 
-export function commandHelp(command: Command): string {
-  const specs = { ...command.options, ...GLOBAL_OPTIONS };
-  const lines = [`Usage: backup-gateway ${command.words.join(' ')}${command.args ? ` ${command.args}` : ''} [options]`, '', command.summary, '', 'Options:'];
-  const labels = Object.entries(specs).map(([name, spec]) => {
-    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.value ? ` ${spec.value}` : ''}`;
-    return [flag, spec.description + (spec.multiple ? ' (repeatable)' : '')] as const;
-  });
-  const width = Math.max(...labels.map(([flag]) => flag.length));
-  for (const [flag, description] of labels) lines.push(`  ${flag.padEnd(width)}  ${description}`);
-  if (command.details) lines.push('', command.details.trim());
-  return lines.join('\n') + '\n';
+/** `-o table|json|yaml`; `--json` is `-o json`. */
+export function outputFormat(options: OptionValues): (typeof OUTPUT_FORMATS)[number] {
+  const output = stringOption(options, 'output');
+  if (output === undefined) return options.json === true ? 'json' : 'table';
+  const format = OUTPUT_FORMATS.find((f) => f === output.toLowerCase());
+  if (!format) throw usage(`-o must be one of ${OUTPUT_FORMATS.join(', ')} (got "${output}")`);
+  return format;
 }
 
 export function stringOption(options: OptionValues, name: string): string | undefined {

@@ -1,4 +1,5 @@
-// Where the CLI writes, and the small formatting it needs: aligned tables, sizes, durations.
+// Where the CLI writes, and the small formatting it needs: aligned tables, sizes, durations, JSON or YAML.
+import { stringify as toYaml } from 'yaml';
 
 export interface CliStream {
   write(text: string): unknown;
@@ -10,6 +11,8 @@ export interface CliIo {
   stdout: CliStream;
   stderr: CliStream;
   env: Record<string, string | undefined>;
+  /** `-o yaml`: structured output as YAML instead of JSON. */
+  format?: 'json' | 'yaml' | undefined;
 }
 
 export function processIo(): CliIo {
@@ -48,6 +51,7 @@ export function formatCount(value: number | null | undefined): string {
   return value === null || value === undefined ? '-' : Math.round(value).toLocaleString('en-US');
 }
 
+/** Structured output (`--json`, `-o json|yaml`) on stdout. */
 export function printJson(io: CliIo, value: unknown): void {
-  io.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  io.stdout.write(io.format === 'yaml' ? toYaml(value) : JSON.stringify(value, null, 2) + '\n');
 }

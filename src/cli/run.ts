@@ -1,82 +1,112 @@
-// The `backup-gateway` command line: finds the command, parses its options, runs it, turns errors into an
-// exit code and a coded message. Returns the exit code (0 ok, 1 failed, 2 bad usage).
-import { type Command, commandHelp, makeContext, parseCommandArgs } from './command.ts';
-import { backupCommands } from './commands/backups.ts';
-import { dumpCommands } from './commands/dump.ts';
-import { engineCommands } from './commands/engines.ts';
-import { jobCommands } from './commands/jobs.ts';
-import { keyCommands } from './commands/keys.ts';
-import { restoreCommands } from './commands/restore.ts';
-import { serveCommands } from './commands/serve.ts';
+// The `backup-gateway` command line, parsed by commander from the command list (registry.ts): global options
+// anywhere on the line, help, "did you mean", and errors turned into a coded message and an exit code
+// (0 ok, 1 failed, 2 usage, 3 busy or unreachable, 4 auth).
+import { Command as Program, CommanderError, Option } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
+import { type Command, GLOBAL_OPTIONS, makeContext, type OptionSpec, type OptionValues, outputFormat } from './command.ts';
 import { CliError } from './errors.ts';
 import { printJson, type CliIo } from './output.ts';
+import { COMMANDS, GROUPS } from './registry.ts';
 
-export const COMMANDS: readonly Command[] = [
-  ...serveCommands,
-  ...engineCommands,
-  ...backupCommands,
-  ...restoreCommands,
-  ...jobCommands,
-  ...keyCommands,
-  ...dumpCommands,
-];
+export { COMMANDS };
 
-const GROUPS: Record<string, string> = {
-  serve: 'Run the gateway',
-  engines: 'Registered engines: list, add, remove',
-  backup: 'Backups: create, list, get, delete',
-  restore: 'Restore a backup into an engine',
-  jobs: 'Jobs: list, get, cancel, wait',
-  keys: 'API keys: create, revoke, list',
-  dump: "Dumps of the gateway's own state: create",
-};
+export const CLIENT_VERSION: string = packageJson.version;
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const words = argv.filter((arg) => !arg.startsWith('-'));
-  const command = findCommand(words);
-  const wantsHelp = argv.includes('--help') || argv.includes('-h');
-  if (!command) {
-    const group = words[0];
-    if (group && GROUPS[group] && (wantsHelp || words.length === 1)) {
-      io[wantsHelp ? 'stdout' : 'stderr'].write(groupHelp(group));
-      return wantsHelp ? 0 : 2;
-    }
-    if (words.length === 0) {
-      io[wantsHelp ? 'stdout' : 'stderr'].write(mainHelp());
-      return wantsHelp ? 0 : 2;
-    }
-    io.stderr.write(`Unknown command: ${words.join(' ')}\n\n${mainHelp()}`);
-    return 2;
-  }
-  if (wantsHelp) {
-    io.stdout.write(commandHelp(command));
-    return 0;
-  }
-  const rest = dropWords(argv, command.words);
-  const json = argv.includes('--json');
+  let exitCode = 0;
+  let globals: OptionValues = {};
+  const program = buildProgram(io, async (command, options, positionals) => {
+    globals = options;
+    exitCode = await command.run(makeContext(io, { options, positionals }));
+  });
   try {
-    const parsed = parseCommandArgs(command, rest);
-    return await command.run(makeContext(io, parsed));
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
   } catch (error) {
+    if (error instanceof CommanderError) return commanderExitCode(error);
     const coded = toCliError(error);
     io.stderr.write(`Error [${coded.code}]: ${coded.message}\n`);
-    if (json) printJson(io, { error: { code: coded.code, type: coded.type, message: coded.message } });
+    let structured = false;
+    try {
+      structured = outputFormat(globals) !== 'table';
+    } catch {
+      // a bad -o value: the error above already says so
+    }
+    if (structured) printJson({ ...io, format: stringOf(globals.output) === 'yaml' ? 'yaml' : 'json' }, { error: { code: coded.code, type: coded.type, message: coded.message } });
     return coded.exitCode;
   }
 }
 
-/** The command whose words start the argument list: `backup create …`, `restore <id> …`. */
-function findCommand(words: string[]): Command | undefined {
-  return [...COMMANDS]
-    .sort((a, b) => b.words.length - a.words.length)
-    .find((command) => command.words.every((word, i) => words[i] === word));
+type RunCommand = (command: Command, options: OptionValues, positionals: string[]) => Promise<void>;
+
+/** The commander program for COMMANDS: one commander command per entry, grouped by its first word. */
+export function buildProgram(io: CliIo, run: RunCommand): Program {
+  const program = new Program('backup-gateway')
+    .description('Drives a backup gateway over its GraphQL API (--url / GATEWAY_URL, --api-key / GATEWAY_API_KEY).')
+    .version(CLIENT_VERSION, '--version', 'Print the CLI version (`backup-gateway version` adds the server version)')
+    .helpOption('-h, --help', 'Show this help')
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 usage, 3 busy or gateway unreachable (retry), 4 authentication or scope.\n');
+  for (const [name, spec] of Object.entries(GLOBAL_OPTIONS)) program.addOption(toOption(name, spec));
+  configure(program, io);
+  program.configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+
+  const groups = new Map<string, Program>();
+  for (const command of COMMANDS) {
+    let parent = program;
+    const [first, ...rest] = command.words;
+    if (rest.length > 0) {
+      parent = groups.get(first!) ?? groups.set(first!, configure(program.command(first!).description(GROUPS[first!] ?? ''), io)).get(first!)!;
+    }
+    const sub = configure(parent.command(command.words.at(-1)!), io).description(command.summary);
+    if (command.args) sub.arguments(command.args);
+    for (const [name, spec] of Object.entries(command.options ?? {})) sub.addOption(toOption(name, spec));
+    if (command.details) sub.addHelpText('after', `\n${command.details.trim()}\n`);
+    sub.action(async (...args: unknown[]) => {
+      const self = args.at(-1) as Program;
+      await run(command, optionValues(self.optsWithGlobals(), { ...GLOBAL_OPTIONS, ...command.options }), self.args.slice(0, self.registeredArguments.length));
+    });
+  }
+  return program;
 }
 
-/** The arguments after the command's own words (which are the first non-option arguments). */
-function dropWords(argv: readonly string[], words: readonly string[]): string[] {
-  const rest = [...argv];
-  for (const word of words) rest.splice(rest.indexOf(word), 1);
-  return rest;
+function configure(command: Program, io: CliIo): Program {
+  return command
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+}
+
+function toOption(name: string, spec: OptionSpec): Option {
+  const flags = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` ${spec.value ?? '<value>'}` : ''}`;
+  const option = new Option(flags, spec.description + (spec.multiple ? ' (repeatable)' : ''));
+  if (spec.multiple) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+  return option;
+}
+
+/** commander's camelCase values back under the names the commands use (`drop-existing`, `no-atomic`). */
+function optionValues(values: Record<string, unknown>, specs: Record<string, OptionSpec>): OptionValues {
+  const result: OptionValues = {};
+  for (const name of Object.keys(specs)) {
+    const negated = name.startsWith('no-');
+    const value = values[camelCase(negated ? name.slice(3) : name)];
+    if (negated) result[name] = value === false ? true : undefined;
+    else if (value !== undefined) result[name] = value as OptionValues[string];
+  }
+  return result;
+}
+
+function camelCase(name: string): string {
+  return name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** Help and --version exit 0; help shown because a group was given no command, and any parse error, exit 2. */
+function commanderExitCode(error: CommanderError): number {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+  return error.exitCode === 0 ? 0 : 2;
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 function toCliError(error: unknown): CliError {
@@ -87,36 +117,4 @@ function toCliError(error: unknown): CliError {
     return new CliError(coded.code, error.message, { cause: error, type: typeof coded.type === 'string' ? coded.type : undefined });
   }
   return new CliError('internal', error instanceof Error ? error.message : String(error), { cause: error });
-}
-
-function mainHelp(): string {
-  const width = Math.max(...Object.keys(GROUPS).map((g) => g.length));
-  return [
-    'Usage: backup-gateway <command> [options]',
-    '',
-    'Drives a backup gateway over its GraphQL API (--url / GATEWAY_URL, --api-key / GATEWAY_API_KEY).',
-    '',
-    'Commands:',
-    ...Object.entries(GROUPS).map(([group, text]) => `  ${group.padEnd(width)}  ${text}`),
-    '',
-    'Every command takes --help, and --json for machine-readable output. Exit codes: 0 ok, 1 failed (the',
-    "error's code is printed), 2 bad usage.",
-    '',
-  ].join('\n');
-}
-
-function groupHelp(group: string): string {
-  const commands = COMMANDS.filter((c) => c.words[0] === group);
-  const width = Math.max(...commands.map((c) => c.words.join(' ').length + (c.args ? c.args.length + 1 : 0)));
-  return [
-    `Usage: backup-gateway ${group} <command> [options]`,
-    '',
-    GROUPS[group],
-    '',
-    'Commands:',
-    ...commands.map((c) => `  ${`${c.words.join(' ')}${c.args ? ` ${c.args}` : ''}`.padEnd(width)}  ${c.summary}`),
-    '',
-    `Run \`backup-gateway ${group} <command> --help\` for its options.`,
-    '',
-  ].join('\n');
 }

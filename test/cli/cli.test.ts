@@ -1,12 +1,14 @@
 // Acceptance of the `backup-gateway` CLI against a gateway on a real port and the Meilisearch emulator:
 // the bin shim as a child process for exit codes, the rest in-process through runCli.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Meilisearch } from 'meilisearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import packageJson from '../../package.json' with { type: 'json' };
 import { COMMANDS, runCli } from '../../src/cli/run.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators/meilisearch/server.ts';
@@ -87,11 +89,11 @@ describe('backup-gateway CLI', () => {
     for (const group of ['engines', 'backup', 'jobs', 'keys', 'dump']) {
       const run = await cli([group, '--help']);
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain(`Usage: backup-gateway ${group} <command>`);
+      expect(run.stdout).toContain(`Usage: backup-gateway ${group} [options] [command]`);
     }
     const main = await bin(['--help']);
     expect(main.code).toBe(0);
-    expect(main.stdout).toMatch(/Usage: backup-gateway <command>[\s\S]*serve[\s\S]*restore/);
+    expect(main.stdout).toMatch(/Usage: backup-gateway \[options\] \[command\][\s\S]*serve[\s\S]*restore/);
     expect((await cli(['backup', 'create', '--bogus'])).code).toBe(2);
     const missing = await cli(['backup', 'create']);
     expect(missing.code).toBe(2);
@@ -147,13 +149,13 @@ describe('backup-gateway CLI', () => {
     expect(failed.nodes.every((j) => j.error.code === 'collection_not_found')).toBe(true);
 
     const denied = await cli(['backup', 'list', '--json'], { GATEWAY_API_KEY: '' });
-    expect(denied.code).toBe(1);
+    expect(denied.code).toBe(4);
     expect(JSON.parse(denied.stdout)).toEqual({ error: { code: 'missing_authorization_header', type: 'auth', message: expect.any(String) } });
     const unknown = await cli(['backup', 'get', '00000000-0000-4000-8000-000000000000', '--json']);
     expect(unknown.code).toBe(1);
     expect(JSON.parse(unknown.stdout).error.code).toBe('backup_not_found');
     const unreachable = await cli(['engines', 'list'], { GATEWAY_URL: 'http://127.0.0.1:9' });
-    expect(unreachable.code).toBe(1);
+    expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toContain('Error [gateway_unreachable]');
   });
 
@@ -174,8 +176,102 @@ describe('backup-gateway CLI', () => {
     expect((await t.gql(`query { jobs(kind: [RESTORE]) { totalCount } }`)).data!.jobs.totalCount).toBe(jobsBefore);
   });
 
+  it('takes global flags anywhere on the line; -o table|json|yaml', async () => {
+    const before = await cli(['--json', '--url', server.url, 'backup', 'list'], { GATEWAY_URL: 'http://127.0.0.1:9' });
+    expect(before.code, before.stderr).toBe(0);
+    const after = await cli(['backup', 'list', '--url', server.url, '--api-key', MASTER_KEY, '--json'], { GATEWAY_URL: 'http://127.0.0.1:9', GATEWAY_API_KEY: '' });
+    expect(after.code, after.stderr).toBe(0);
+    expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout));
+    const json = JSON.parse((await cli(['-o', 'json', 'backup', 'get', 'cli-nightly'])).stdout) as { id: string; name: string };
+    expect(json).toMatchObject({ id: backupId, name: 'cli-nightly' });
+    const yaml = await cli(['backup', 'get', 'cli-nightly', '-o', 'yaml']);
+    expect(yaml.code, yaml.stderr).toBe(0);
+    expect(parseYaml(yaml.stdout)).toEqual(json);
+    const table = await cli(['backup', 'list', '--output', 'table']);
+    expect(table.stdout).toMatch(/^ID\s+NAME\s+ENGINE/);
+    const bad = await cli(['backup', 'list', '-o', 'xml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Error [usage]: -o must be one of table, json, yaml');
+  });
+
+  it('--version prints the CLI version; version adds the server version', async () => {
+    const flag = await bin(['--version']);
+    expect(flag.code).toBe(0);
+    expect(flag.stdout.trim()).toBe(packageJson.version);
+    const both = await cli(['version']);
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stdout).toBe(`client: ${packageJson.version}\nserver: ${packageJson.version}\n`);
+    const offline = await cli(['version', '--json'], { GATEWAY_URL: 'http://127.0.0.1:9' });
+    expect(offline.code).toBe(3);
+    expect(JSON.parse(offline.stdout)).toMatchObject({ client: packageJson.version, server: null, error: { code: 'gateway_unreachable' } });
+  });
+
+  it('says "did you mean" for unknown commands and flags, exit 2', async () => {
+    const command = await bin(['backup', 'craete']);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('(Did you mean create?)');
+    const top = await cli(['restor', 'x']);
+    expect(top.code).toBe(2);
+    expect(top.stderr).toContain('(Did you mean restore?)');
+    const flag = await cli(['backup', 'list', '--jsno']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('(Did you mean --json?)');
+  });
+
+  it('prints bash and zsh completion scripts that complete commands and flags', async () => {
+    const script = await cli(['completion', 'bash']);
+    expect(script.code).toBe(0);
+    const complete = (line: string[]): string[] => {
+      const shell = `${script.stdout}\nCOMP_WORDS=(${line.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${line.length - 1}; _backup_gateway; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const result = spawnSync('bash', ['-c', shell], { encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      return result.stdout.split('\n').filter(Boolean);
+    };
+    expect(complete(['backup-gateway', 'ba'])).toEqual(['backup']);
+    expect(complete(['backup-gateway', 'backup', ''])).toEqual(['create', 'list', 'get', 'delete']);
+    expect(complete(['backup-gateway', '--json', 'backup', 'create', '--en'])).toEqual(['--engine']);
+    expect(complete(['backup-gateway', 'restore', 'x', '--ur'])).toEqual(['--url']);
+    const zsh = await cli(['completion', 'zsh']);
+    expect(zsh.stdout).toMatch(/^#compdef backup-gateway\nautoload -U \+X bashcompinit && bashcompinit\n/);
+    expect((await cli(['completion', 'fish'])).code).toBe(2);
+  });
+
+  it('check verifies reachability, the key scope and every engine; exit codes 0, 1, 3, 4', async () => {
+    const ok = await cli(['check']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/gateway\s+ok\s+.*version /);
+    expect(ok.stdout).toMatch(/key\s+ok\s+master, scope ADMIN/);
+    expect(ok.stdout).toMatch(/engine meili\s+ok\s+meilisearch 1\.16\.0/);
+    const viewerKey = (JSON.parse((await cli(['keys', 'create', 'check-viewer', '--scope', 'viewer', '--json'])).stdout) as { key: string }).key;
+    const weak = await cli(['check', '--scope', 'operator'], { GATEWAY_API_KEY: viewerKey });
+    expect(weak.code).toBe(4);
+    expect(weak.stderr).toContain('Error [insufficient_scope]');
+    expect((await cli(['check'], { GATEWAY_API_KEY: 'wrong-key-0123456789' })).code).toBe(4);
+    expect((await cli(['check'], { GATEWAY_URL: 'http://127.0.0.1:9' })).code).toBe(3);
+    // An engine that is down fails the check (1) and is named.
+    const down = await cli(['engines', 'add', 'gone', '--plugin', 'meilisearch', '--set', 'url=http://127.0.0.1:9', '--set', `apiKey=${MEILI_KEY}`]);
+    expect(down.code, down.stderr).toBe(0);
+    const failed = await cli(['check', '--json']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('Error [engine_unreachable]: Engine(s) down: gone');
+    expect((await cli(['engines', 'remove', 'gone'])).code).toBe(0);
+  });
+
+  it('exits 3 when the engine is busy (job_already_in_progress)', async () => {
+    emulator.setOptions({ documentsDelayMs: 50 });
+    const first = await cli(['backup', 'create', '--engine', 'meili', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const busy = await cli(['backup', 'create', '--engine', 'meili']);
+    const jobId = (JSON.parse(first.stdout) as { id: string }).id;
+    await cli(['jobs', 'cancel', jobId, '--wait']);
+    emulator.setOptions({ documentsDelayMs: 0 });
+    expect(busy.stderr).toContain('Error [job_already_in_progress]');
+    expect(busy.code).toBe(3);
+  });
+
   it('restores under another name and waits for it', async () => {
-    const run = await cli(['restore', backupId, '--engine', 'meili', '--collections', 'books', '--rename', 'books=books_copy', '--wait']);
+    // By name, as velero and milvus-backup address backups.
+    const run = await cli(['restore', 'cli-nightly', '--engine', 'meili', '--collections', 'books', '--rename', 'books=books_copy', '--wait']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Restore job \S+ SUCCEEDED/);
     expect((await meili.index('books_copy').getStats()).numberOfDocuments).toBe(600);
@@ -202,7 +298,7 @@ describe('backup-gateway CLI', () => {
     const { key, apiKey } = JSON.parse(created.stdout) as { key: string; apiKey: { id: string; scope: string } };
     expect(apiKey.scope).toBe('VIEWER');
     const refused = await cli(['backup', 'create', '--engine', 'meili'], { GATEWAY_API_KEY: key });
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(4);
     expect(refused.stderr).toContain('Error [insufficient_scope]');
     expect((await cli(['backup', 'list'], { GATEWAY_API_KEY: key })).code).toBe(0);
     expect((await cli(['keys', 'revoke', apiKey.id])).code).toBe(0);
@@ -218,6 +314,18 @@ describe('backup-gateway CLI', () => {
     expect(dump.secrets).toBe('OMIT');
     expect(dump.tables.find((table) => table.name === 'Engine')?.rows).toBe(1);
     expect((await cli(['dump', 'create', '--secrets', 'encrypt'])).code).toBe(2);
+  });
+
+  it('refuses an ambiguous backup name with a code and the ids', async () => {
+    const second = await cli(['backup', 'create', '--engine', 'meili', '--collections', 'books', '--name', 'cli-nightly', '--wait', '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    const secondId = (JSON.parse(second.stdout) as { backup: { id: string } }).backup.id;
+    const run = await cli(['backup', 'get', 'cli-nightly']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Error [backup_name_ambiguous]: 2 backups are named "cli-nightly"');
+    expect(run.stderr).toContain(backupId);
+    expect(run.stderr).toContain(secondId);
+    expect((await cli(['backup', 'get', 'no-such-backup'])).stderr).toContain('Error [backup_not_found]');
   });
 
   it('removes an engine by name', async () => {

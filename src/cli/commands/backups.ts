@@ -4,7 +4,7 @@ import { CliError, usage } from '../errors.ts';
 import type { JobView } from '../follow.ts';
 import { JOB_FIELDS, reportJob } from '../job-report.ts';
 import { formatBytes, formatCount, formatTable, printJson } from '../output.ts';
-import { resolveEngineId } from '../resolve.ts';
+import { resolveBackupId, resolveEngineId } from '../resolve.ts';
 
 const BACKUP_FIELDS = `id name status strategy type origin plugin sizeBytes documentCount createdAt completedAt verifiedAt location warnings labels
   engine { id name } parent { id }
@@ -100,9 +100,9 @@ const list: Command = {
 const get: Command = {
   words: ['backup', 'get'],
   summary: 'Show one backup: its collections, files and checks.',
-  args: '<backup-id>',
+  args: '<backup>',
   async run(ctx) {
-    const id = requirePositional(ctx, 0, '<backup-id>', get);
+    const id = await resolveBackupId(ctx.client(), requirePositional(ctx, 0, '<backup>', get));
     const { backup } = await ctx.client().request<{ backup: BackupView | null }>(`query($id: ID!) { backup(id: $id) { ${BACKUP_FIELDS} } }`, { id });
     if (!backup) throw new CliError('backup_not_found', `No backup with id "${id}"`);
     if (ctx.json) {
@@ -130,9 +130,9 @@ const get: Command = {
 const remove: Command = {
   words: ['backup', 'delete'],
   summary: 'Delete a backup\'s files; the catalog keeps it as DELETED.',
-  args: '<backup-id>',
+  args: '<backup>',
   async run(ctx) {
-    const id = requirePositional(ctx, 0, '<backup-id>', remove);
+    const id = await resolveBackupId(ctx.client(), requirePositional(ctx, 0, '<backup>', remove));
     const { deleteBackup } = await ctx.client().request<{ deleteBackup: { id: string; status: string } }>(
       'mutation($id: ID!) { deleteBackup(id: $id) { id status } }',
       { id },

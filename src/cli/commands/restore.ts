@@ -1,16 +1,16 @@
-// backup-gateway restore <backup-id>
+// backup-gateway restore <backup> (a backup name or id)
 import { type Command, listOption, requirePositional, stringOption } from '../command.ts';
 import { usage } from '../errors.ts';
 import type { JobView } from '../follow.ts';
 import { JOB_FIELDS, reportJob } from '../job-report.ts';
-import { resolveEngineId } from '../resolve.ts';
+import { resolveBackupId, resolveEngineId } from '../resolve.ts';
 import { optional, seconds } from './backups.ts';
 import { printRestorePlan } from './restore-plan.ts';
 
 const restore: Command = {
   words: ['restore'],
   summary: 'Restore a backup into an engine (atomic by default: staging copy, swapped in at the end).',
-  args: '<backup-id>',
+  args: '<backup>',
   options: {
     engine: { type: 'string', value: '<name|id>', description: 'Target engine (default: the backup\'s own)' },
     collections: { type: 'string', multiple: true, value: '<a,b>', description: 'Only these collections (default: all in the backup)' },
@@ -25,8 +25,8 @@ const restore: Command = {
     wait: { type: 'boolean', description: 'Follow the job until it ends; exit 1 if it fails' },
   },
   async run(ctx) {
-    const backupId = requirePositional(ctx, 0, '<backup-id>', restore);
     const client = ctx.client();
+    const backupId = await resolveBackupId(client, requirePositional(ctx, 0, '<backup>', restore));
     const engine = stringOption(ctx.options, 'engine');
     const collections = listOption(ctx.options, 'collections');
     const renames = listOption(ctx.options, 'rename').map((pair) => {

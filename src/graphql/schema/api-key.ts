@@ -2,7 +2,7 @@ import type { ApiKey } from '../../db/client.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
 
-const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
+export const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
   values: ['ADMIN', 'OPERATOR', 'VIEWER'] as const,
   description: 'VIEWER reads; OPERATOR also starts and cancels jobs and deletes backups; ADMIN also manages engines and keys',
 });

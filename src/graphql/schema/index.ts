@@ -16,5 +16,6 @@ import './retention.ts';
 import './schedule.ts';
 import './webhook.ts';
 import './gateway-dump.ts';
+import './gateway-info.ts';
 
 export const schema = lexicographicSortSchema(describeSchema(builder.toSchema()));

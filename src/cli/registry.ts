@@ -1,0 +1,35 @@
+// Every command of the `backup-gateway` CLI, in one list: a new command is a `Command` object in its own file
+// under commands/, added here (and its group, when it opens a new one). run.ts builds the parser from this list.
+import type { Command } from './command.ts';
+import { backupCommands } from './commands/backups.ts';
+import { checkCommands } from './commands/check.ts';
+import { completionCommands } from './commands/completion.ts';
+import { dumpCommands } from './commands/dump.ts';
+import { engineCommands } from './commands/engines.ts';
+import { jobCommands } from './commands/jobs.ts';
+import { keyCommands } from './commands/keys.ts';
+import { restoreCommands } from './commands/restore.ts';
+import { serveCommands } from './commands/serve.ts';
+import { versionCommands } from './commands/version.ts';
+
+export const COMMANDS: readonly Command[] = [
+  ...serveCommands,
+  ...engineCommands,
+  ...backupCommands,
+  ...restoreCommands,
+  ...jobCommands,
+  ...keyCommands,
+  ...dumpCommands,
+  ...checkCommands,
+  ...versionCommands,
+  ...completionCommands,
+];
+
+/** Commands of two words (`backup create`) sit in a group named by the first; its one-line summary. */
+export const GROUPS: Record<string, string> = {
+  engines: 'Registered engines: list, add, remove',
+  backup: 'Backups: create, list, get, delete',
+  jobs: 'Jobs: list, get, cancel, wait',
+  keys: 'API keys: create, revoke, list',
+  dump: "Dumps of the gateway's own state: create",
+};
