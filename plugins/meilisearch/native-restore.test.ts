@@ -104,7 +104,7 @@ describe('meilisearch native restore of real dump files', () => {
       }
       const converted = settingsForTarget(index.settings, summary.dumpVersion, '1.16.0').settings;
       expectSettingsOf(await engine.sdk.index(target).getSettings(), converted);
-      expect((await engine.list()).filter((name) => name.includes('__restore_'))).toEqual([]);
+      expect((await engine.list()).filter((name) => name.startsWith('__gwstage_'))).toEqual([]);
     });
   }
 
@@ -149,7 +149,7 @@ describe('meilisearch native restore of real dump files', () => {
     }
     expect(await engine.dump('movies')).toEqual(before);
     const names = await engine.list();
-    expect(names.filter((name) => name.includes('__restore_') || name === 'dnd_spells')).toEqual([]);
+    expect(names.filter((name) => name.startsWith('__gwstage_') || name === 'dnd_spells')).toEqual([]);
   });
 
   it('a failed restore rolls back and reports restore_failed', async () => {
@@ -166,7 +166,7 @@ describe('meilisearch native restore of real dump files', () => {
     const error = await failure(runNativeRestore(instance, temp.storage, backupId, { collections: ['bad'], rename: {}, atomic: true }));
     expect(error.code).toBe('restore_failed');
     expect(await engine.dump('bad')).toEqual(before);
-    expect((await engine.list()).filter((name) => name.includes('__restore_'))).toEqual([]);
+    expect((await engine.list()).filter((name) => name.startsWith('__gwstage_'))).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 // The restore orchestration every plugin shares, written once: which collection goes where (from the core's
 // plan), staging names (they carry the job id and can never be a live name), progress totals, and rollback
 // that runs on a fresh signal after the job's own was aborted. Plugins import it through src/plugin.ts.
+import { randomUUID } from 'node:crypto';
 import type { JobContext, LogicalRestoreRequest, PlannedRestoreItem, ProgressUpdate } from './contract.ts';
 
 /**
@@ -53,11 +54,13 @@ export function restoreItems(request: LogicalRestoreRequest): PlannedRestoreItem
   return request.collections.map((source) => ({ source, target: request.rename[source] ?? source, action: 'CREATE', backupDocuments: null, staging: null }));
 }
 
-/** The staging name of an item: the core's, or one made here for callers without a job (never random). */
+/**
+ * The staging name of an item: the core's, or one made from the job id. A caller without a job (a plugin's own
+ * tests) gets a fresh id: its copy then belongs to no job, so the gateway drops it if it is ever left behind.
+ */
 export function stagingOf(request: LogicalRestoreRequest, item: { target: string; staging?: string | null | undefined }): string {
   if (item.staging) return item.staging;
-  if (request.jobId) return stagingName(request.jobId, item.target);
-  throw new Error(`no staging name for ${item.target}: the request carries neither a plan nor a job id`);
+  return stagingName(request.jobId ?? (request.jobId = randomUUID()), item.target);
 }
 
 export interface DocumentProgress {
