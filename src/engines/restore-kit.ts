@@ -104,6 +104,21 @@ export async function withRollback<T>(ctx: JobContext, work: () => Promise<T>, r
   }
 }
 
+/**
+ * Drops what a failed restore created, on a fresh bounded signal (the job's may be aborted). A failure is logged,
+ * never thrown (it must not hide the cause); the gateway's staging janitor retries job-named copies later.
+ */
+export async function dropEach(ctx: JobContext, names: readonly string[], drop: (name: string, signal: AbortSignal) => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  for (const name of names) {
+    try {
+      await drop(name, signal);
+    } catch (error) {
+      ctx.logger.error('restore: could not drop a collection it created', { collection: name, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
 /** Version order of "1.16.0", "v30.1", "0.22.2": negative when a < b; null when either is unknown. */
 export function compareVersions(a: string | null, b: string | null): number | null {
   const parse = (v: string | null) => (v === null ? null : /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(v.trim()));
