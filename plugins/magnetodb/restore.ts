@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
-import { restoreItems, restoreProgress, withRollback } from '../../src/engines/restore-kit.ts';
+import { dropEach, restoreItems, restoreProgress, withRollback } from '../../src/engines/restore-kit.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { throwIfCanceled, type MagnetoDbClient } from './client.ts';
 import type { TransferOptions } from './backup.ts';
@@ -78,7 +78,10 @@ export async function logicalRestore(
         plan.documentCount = await fillTable(fill, plan.source, plan.target, keyAttributes(plan.schema));
       }
     },
-    async (cleanupSignal) => (request.atomic ? dropCreated(client, options, ctx, created, cleanupSignal) : undefined),
+    async () => {
+      const timeoutMs = Math.min(options.tableTimeoutMs, 60_000);
+      if (request.atomic) await dropEach(ctx, created, (table, signal) => client.dropTable(table, { timeoutMs, signal }), timeoutMs);
+    },
   );
   return {
     collections: plans.map(({ source, target, documentCount }) => ({ source, target, documentCount })),
@@ -114,14 +117,3 @@ export async function restoreFacts(client: MagnetoDbClient, options: TransferOpt
   return { engineVersion: null, existing, conversions: [], refusals: [], warnings: [], canApply: true, atomicReplace: false };
 }
 
-/** Runs on its own signal (the job's may be aborted); a cleanup failure is logged, never hides the cause. */
-async function dropCreated(client: MagnetoDbClient, options: TransferOptions, ctx: JobContext, tables: string[], signal: AbortSignal): Promise<void> {
-  const timeoutMs = Math.min(options.tableTimeoutMs, 60_000);
-  for (const table of tables) {
-    try {
-      await client.dropTable(table, { timeoutMs, signal });
-    } catch (error) {
-      ctx.logger.error('restore cleanup: could not delete a table this restore created', { table, error: error instanceof Error ? error.message : String(error) });
-    }
-  }
-}

@@ -140,7 +140,7 @@ describe('meilisearch plugin specifics', () => {
     const observe = (async () => {
       while (!done) {
         const page = await engine.sdk.index('swapped').getDocuments({ limit: 1000 });
-        const staging = (await engine.list()).some((uid) => uid.startsWith('swapped__restore_'));
+        const staging = (await engine.list()).some((uid) => /^__gwstage_[0-9a-f]{32}_swapped$/.test(uid));
         observations.push({ count: page.results.length, marker: page.results.some((d) => d['id'] === 'old-marker'), staging });
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
@@ -158,7 +158,7 @@ describe('meilisearch plugin specifics', () => {
     expect(observations.some((seen) => seen.staging && seen.marker)).toBe(true);
     const final = await engine.dump('swapped');
     expect(final.documents).toHaveLength(600);
-    expect((await engine.list()).filter((uid) => uid.includes('__restore_'))).toEqual([]);
+    expect((await engine.list()).filter((uid) => uid.startsWith('__gwstage_'))).toEqual([]);
   });
 
   it('restores straight into the target without a staging index when not atomic', async () => {
@@ -176,7 +176,7 @@ describe('meilisearch plugin specifics', () => {
     expect(await engine.dump('direct')).toEqual(archived);
     const seen = (await Promise.all(listings)).flat();
     expect(listings.length).toBeGreaterThan(1);
-    expect(seen.filter((uid) => uid.includes('__restore_'))).toEqual([]);
+    expect(seen.filter((uid) => uid.startsWith('__gwstage_'))).toEqual([]);
   });
 
   it('backs up only the selected indexes', async () => {
@@ -203,7 +203,7 @@ describe('meilisearch plugin specifics', () => {
     expect(error.code).toBe('restore_failed');
     expect(error.details?.['engineCode']).toBe('invalid_document_id');
     expect((await engine.dump('broken')).documents).toEqual([{ id: 'live' }]);
-    expect((await engine.list()).filter((uid) => uid.includes('__restore_'))).toEqual([]);
+    expect((await engine.list()).filter((uid) => uid.startsWith('__gwstage_'))).toEqual([]);
   });
 
   it('skips a setting the server does not know, with a warning', async () => {
@@ -272,7 +272,7 @@ describe('meilisearch plugin specifics', () => {
       expect((outcome.error as GatewayError).code).toBe('job_canceled');
       expect(outcome.msAfterCancel!).toBeLessThan(5000);
       expect(await sluggish.dump('waited')).toEqual(live);
-      expect((await sluggish.list()).filter((uid) => uid.includes('__restore_'))).toEqual([]);
+      expect((await sluggish.list()).filter((uid) => uid.startsWith('__gwstage_'))).toEqual([]);
     } finally {
       await sluggish.stop();
     }

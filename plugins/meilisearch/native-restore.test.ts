@@ -105,7 +105,7 @@ describeWithShared('meilisearch native restore of real dump files', () => {
       }
       const converted = settingsForTarget(index.settings, summary.dumpVersion, '1.16.0').settings;
       expectSettingsOf(await engine.sdk.index(target).getSettings(), converted);
-      expect((await engine.list()).filter((name) => name.includes('__restore_'))).toEqual([]);
+      expect((await engine.list()).filter((name) => name.startsWith('__gwstage_'))).toEqual([]);
     });
   }
 
@@ -150,7 +150,7 @@ describeWithShared('meilisearch native restore of real dump files', () => {
     }
     expect(await engine.dump('movies')).toEqual(before);
     const names = await engine.list();
-    expect(names.filter((name) => name.includes('__restore_') || name === 'dnd_spells')).toEqual([]);
+    expect(names.filter((name) => name.startsWith('__gwstage_') || name === 'dnd_spells')).toEqual([]);
   });
 
   it('a failed restore rolls back and reports restore_failed', async () => {
@@ -167,7 +167,7 @@ describeWithShared('meilisearch native restore of real dump files', () => {
     const error = await failure(runNativeRestore(instance, temp.storage, backupId, { collections: ['bad'], rename: {}, atomic: true }));
     expect(error.code).toBe('restore_failed');
     expect(await engine.dump('bad')).toEqual(before);
-    expect((await engine.list()).filter((name) => name.includes('__restore_'))).toEqual([]);
+    expect((await engine.list()).filter((name) => name.startsWith('__gwstage_'))).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
-import { compareVersions, livePhysicalName, majorOf, restoreItems, restoreJobOf, restoreProgress, withRollback } from '../../src/engines/restore-kit.ts';
+import { compareVersions, dropEach, livePhysicalName, majorOf, restoreItems, restoreJobOf, restoreProgress, withRollback } from '../../src/engines/restore-kit.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { readEngineVersion, type TransferOptions } from './backup.ts';
 import type { Json, TypesenseClient } from './client.ts';
@@ -171,16 +171,8 @@ async function dropUnreferenced(client: TypesenseClient, ctx: JobContext, replac
   }
 }
 
-/** Runs on its own signal (the job's may be aborted); a failure is logged, never hides the cause. */
-async function dropQuietly(client: TypesenseClient, ctx: JobContext, collections: string[]): Promise<void> {
-  const signal = AbortSignal.timeout(60_000);
-  for (const name of collections) {
-    try {
-      await client.dropCollection(name, signal);
-    } catch (error) {
-      ctx.logger.error('typesense restore: could not drop a collection it created', { collection: name, error: error instanceof Error ? error.message : String(error) });
-    }
-  }
+function dropQuietly(client: TypesenseClient, ctx: JobContext, collections: string[]): Promise<void> {
+  return dropEach(ctx, collections, (name, signal) => client.dropCollection(name, signal));
 }
 
 /** Restore plan facts: targets answering to their name (collections and aliases) and version compatibility. */

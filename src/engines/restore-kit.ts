@@ -1,6 +1,7 @@
 // The restore orchestration every plugin shares, written once: which collection goes where (from the core's
 // plan), staging names (they carry the job id and can never be a live name), progress totals, and rollback
 // that runs on a fresh signal after the job's own was aborted. Plugins import it through src/plugin.ts.
+import { randomUUID } from 'node:crypto';
 import type { JobContext, LogicalRestoreRequest, PlannedRestoreItem, ProgressUpdate } from './contract.ts';
 
 /**
@@ -53,11 +54,13 @@ export function restoreItems(request: LogicalRestoreRequest): PlannedRestoreItem
   return request.collections.map((source) => ({ source, target: request.rename[source] ?? source, action: 'CREATE', backupDocuments: null, staging: null }));
 }
 
-/** The staging name of an item: the core's, or one made here for callers without a job (never random). */
+/**
+ * The staging name of an item: the core's, or one made from the job id. A caller without a job (a plugin's own
+ * tests) gets a fresh id: its copy then belongs to no job, so the gateway drops it if it is ever left behind.
+ */
 export function stagingOf(request: LogicalRestoreRequest, item: { target: string; staging?: string | null | undefined }): string {
   if (item.staging) return item.staging;
-  if (request.jobId) return stagingName(request.jobId, item.target);
-  throw new Error(`no staging name for ${item.target}: the request carries neither a plan nor a job id`);
+  return stagingName(request.jobId ?? (request.jobId = randomUUID()), item.target);
 }
 
 export interface DocumentProgress {
@@ -98,6 +101,21 @@ export async function withRollback<T>(ctx: JobContext, work: () => Promise<T>, r
       });
     }
     throw error;
+  }
+}
+
+/**
+ * Drops what a failed restore created, on a fresh bounded signal (the job's may be aborted). A failure is logged,
+ * never thrown (it must not hide the cause); the gateway's staging janitor retries job-named copies later.
+ */
+export async function dropEach(ctx: JobContext, names: readonly string[], drop: (name: string, signal: AbortSignal) => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  for (const name of names) {
+    try {
+      await drop(name, signal);
+    } catch (error) {
+      ctx.logger.error('restore: could not drop a collection it created', { collection: name, error: error instanceof Error ? error.message : String(error) });
+    }
   }
 }
 

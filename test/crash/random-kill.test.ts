@@ -109,7 +109,7 @@ describe(`a gateway SIGKILLed at random points (${TRIALS} trials each, CRASH_SEE
   });
 
   async function startRestore(): Promise<{ id: string }> {
-    const res = await gateway.gql(`mutation($b: ID!, $e: ID!) { startRestore(input: {backupId: $b, engineId: $e, collections: ["movies"], rename: [{from: "movies", to: "target"}]}) { id } }`, {
+    const res = await gateway.gql(`mutation($b: ID!, $e: ID!) { startRestore(input: {backupId: $b, engineId: $e, collections: ["movies"], rename: [{from: "movies", to: "target"}], overwrite: true}) { id } }`, {
       b: sourceBackupId,
       e: restoreEngineId,
     });

@@ -194,8 +194,13 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
   });
 
   it('restores under a new name', async () => {
-    const job = await restore({ collections: ['orders'], rename: [{ from: 'orders', to: 'orders_2015' }] });
+    const input = { collections: ['orders'], rename: [{ from: 'orders', to: 'orders_2015' }] };
+    const planned = (await gql(`mutation($i: StartRestoreInput!) { planRestore(input: $i) { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } }`, { i: { backupId, ...input } })).data!.planRestore;
+    expect(planned).toMatchObject({ verdict: 'OK', collections: [{ source: 'orders', target: 'orders_2015', action: 'CREATE', liveDocuments: null, backupDocuments: 700 }] });
+    const job = await restore(input);
     expect(job.status, JSON.stringify(job.error)).toBe('SUCCEEDED');
+    expect((await gql(`query($id: ID!) { job(id: $id) { plan { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } } }`, { id: job.id })).data!.job.plan).toEqual(planned);
+    expect((await snapshot('orders_2015')).items).toHaveLength(planned.collections[0].backupDocuments);
     expect(await snapshot('orders_2015')).toEqual(originals.get('orders'));
     expect(await snapshot('orders')).toEqual(originals.get('orders'));
   });

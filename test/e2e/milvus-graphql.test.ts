@@ -51,12 +51,21 @@ for (const generation of ['v0.5.9', 'v0.5.16'] as const) {
       expect(backup.collections.every((c: { bytes: number | null }) => (c.bytes ?? 0) > 0)).toBe(true);
       expect(backup.artifacts.some((a: { external: boolean; location: string }) => a.external && a.location.includes(backup.externalId))).toBe(true);
 
-      const restore = await t.gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, {
-        i: { backupId, rename: [{ from: 'book', to: 'book_restored' }, { from: 'medium_articles', to: 'medium_articles_restored' }] },
-      });
+      const restoreInput = { backupId, rename: [{ from: 'book', to: 'book_restored' }, { from: 'medium_articles', to: 'medium_articles_restored' }] };
+      const planned = await t.gql(`mutation($i: StartRestoreInput!) { planRestore(input: $i) { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } }`, { i: restoreInput });
+      expect(planned.errors).toBeUndefined();
+      // milvus-backup cannot see live collections: CREATE under the new names, with that said.
+      expect(planned.data!.planRestore).toMatchObject({ verdict: 'OK', onExisting: 'FAIL' });
+      expect(planned.data!.planRestore.collections.map((c: { source: string; target: string; action: string }) => [c.source, c.target, c.action]).sort()).toEqual([
+        ['book', 'book_restored', 'CREATE'],
+        ['medium_articles', 'medium_articles_restored', 'CREATE'],
+      ]);
+      const restore = await t.gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: restoreInput });
       expect(restore.errors).toBeUndefined();
       const job = await waitForJob(t, restore.data!.startRestore.id);
       expect(job.status, JSON.stringify(job.error)).toBe('SUCCEEDED');
+      const recorded = await t.gql(`query($id: ID!) { job(id: $id) { plan { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } } }`, { id: job.id });
+      expect(recorded.data!.job.plan).toEqual(planned.data!.planRestore);
       expect(emulator.milvus.has('default', 'book_restored')).toBe(true);
       expect(emulator.milvus.has('default', 'medium_articles_restored')).toBe(true);
 

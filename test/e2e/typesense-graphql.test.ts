@@ -213,8 +213,14 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
   });
 
   it('restores under another name, leaving the source and its alias alone', async () => {
-    const done = await job(await startRestore({ backupId, collections: ['movies'], rename: [{ from: 'movies', to: 'movies_copy' }] }));
+    const input = { backupId, collections: ['movies'], rename: [{ from: 'movies', to: 'movies_copy' }] };
+    const planned = (await gql<Json>(`mutation($i: StartRestoreInput!) { planRestore(input: $i) { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } }`, { i: input })).data!['planRestore'] as Json;
+    expect(planned).toMatchObject({ verdict: 'OK', collections: [{ source: 'movies', target: 'movies_copy', action: 'CREATE', liveDocuments: null }] });
+    const done = await job(await startRestore(input));
     expect(done.status, JSON.stringify(done.error)).toBe('SUCCEEDED');
+    expect((await gql<Json>(`query($id: ID!) { job(id: $id) { plan { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } } }`, { id: done.id })).data!['job']).toEqual({ plan: planned });
+    const planCollections = planned['collections'] as Array<{ backupDocuments: number }>;
+    expect((await readState(['movies_copy'])).collections['movies_copy']!.documents).toHaveLength(planCollections[0]!.backupDocuments);
     const copy = await readState(['movies_copy']);
     const { name: _copyName, ...copySchema } = copy.collections['movies_copy']!.schema;
     const { name: _name, ...sourceSchema } = original.collections['movies']!.schema;

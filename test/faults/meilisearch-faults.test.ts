@@ -139,7 +139,7 @@ describe('Meilisearch plugin behind a faulty network', () => {
     await client.index('movies').addDocuments([{ id: 9999, title: 'added after the backup' }]).waitTask();
     const before = await snapshotIndex(client, 'movies');
     proxy.setPlan(faultAll(documentsWrite, { kind: 'reset' }));
-    const job = await restoreAndWait(t, { backupId: backup.backupId });
+    const job = await restoreAndWait(t, { backupId: backup.backupId, overwrite: true });
     expect(job.status).toBe('FAILED');
     expect(job.error?.code).toBe('engine_unreachable');
     expect(job.error?.message).not.toContain('attempts');

@@ -115,7 +115,7 @@ describe('Typesense plugin behind a faulty network', () => {
     expect(backup.status).toBe('SUCCEEDED');
     const before = await documents();
     proxy.setPlan(faultAll(importWrite, { kind: 'reset' }));
-    const job = await restoreAndWait(t, { backupId: backup.backupId });
+    const job = await restoreAndWait(t, { backupId: backup.backupId, overwrite: true });
     expect(job.error?.code).toBe('engine_unreachable');
     expect(proxy.count('POST', /\/documents\/import/)).toBe(1);
     expect(job.elapsedMs).toBeLessThan(SLACK_MS);
@@ -127,7 +127,7 @@ describe('Typesense plugin behind a faulty network', () => {
     const backup = await backupAndWait(t, { engineId: engines['ts-upsert'] });
     expect(backup.status).toBe('SUCCEEDED');
     proxy.setPlan(faultFirst(1, importWrite, { kind: 'reset' }));
-    const job = await restoreAndWait(t, { backupId: backup.backupId });
+    const job = await restoreAndWait(t, { backupId: backup.backupId, overwrite: true });
     expect(job.status, JSON.stringify(job.error)).toBe('SUCCEEDED');
     expect(proxy.count('POST', /\/documents\/import/)).toBe(Math.ceil(DOCS / 100) + 1);
     proxy.setPlan(passAll);

@@ -110,7 +110,7 @@ describe('maintenance lock of collections under restore', () => {
     const backup = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e, collections: ["locked"]}) { id backup { id } } }`, { e: engineId });
     expect((await waitForJob(t, backup.data!.startBackup.id)).status).toBe('SUCCEEDED');
     emulator.setOptions({ taskDelayMs: 200 });
-    const restore = await t.gql(`mutation($b: ID!) { startRestore(input: {backupId: $b}) { id } }`, { b: backup.data!.startBackup.backup.id });
+    const restore = await t.gql(`mutation($b: ID!) { startRestore(input: {backupId: $b, overwrite: true}) { id } }`, { b: backup.data!.startBackup.backup.id });
     const restoreId = restore.data!.startRestore.id;
 
     const onLocked = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e, collections: ["locked"]}) { id } }`, { e: engineId });

@@ -101,13 +101,13 @@ export function typesenseTestEngine(options: {
     /**
      * The names clients address as collections: every collection and every alias, except the gateway's
      * restored copies that only answer through an alias (Typesense cannot rename a collection, so a restore
-     * over a live collection leaves its data in `<name>__restore_<hex>` behind an alias `<name>`).
+     * over a live collection leaves its data in `<name>__gwlive_<job id>` behind an alias `<name>`).
      */
     async list() {
       const collections = ((await sdk.collections().retrieve()) as Json[]).map((c) => String(c['name']));
       const aliases = (await sdk.aliases().retrieve()).aliases;
       const behindAlias = new Set(aliases.map((alias) => alias.collection_name));
-      const shown = collections.filter((name) => !(behindAlias.has(name) && /__restore_[0-9a-f]{8}$/.test(name)));
+      const shown = collections.filter((name) => !(behindAlias.has(name) && /__gwlive_[0-9a-f]{32}$/.test(name)));
       return [...new Set([...shown, ...aliases.map((alias) => alias.name)])];
     },
     setSlow: options.setSlow,
