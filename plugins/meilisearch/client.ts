@@ -166,6 +166,17 @@ export class MeilisearchClient {
     }
   }
 
+  /**
+   * POST /keys with the archived uid: Meilisearch derives the key value from the uid and the master key
+   * (HMAC-SHA256), so under the same master key the recreated key has its old value. Not retried: a create that
+   * landed but whose answer was lost comes back `api_key_already_exists`.
+   */
+  async createKey(key: KeyMetadata, signal: AbortSignal): Promise<void> {
+    await this.#call('create key', signal, (sdk) =>
+      sdk.createKey({ uid: key.uid, ...(key.name === null ? {} : { name: key.name }), ...(key.description === null ? {} : { description: key.description }), actions: key.actions as never, indexes: key.indexes, expiresAt: key.expiresAt as never }),
+    );
+  }
+
   // Writes return the engine task uid; callers wait with waitForTask.
 
   async createIndex(uid: string, primaryKey: string | null, signal: AbortSignal): Promise<number> {
@@ -336,6 +347,8 @@ class NotJsonAnswer extends Error {
   }
 }
 
+const AUTH_CODES = new Set(['missing_authorization_header', 'invalid_api_key', 'missing_master_key']);
+
 function mapError(operation: string, error: unknown, signal: AbortSignal, timeout: AbortSignal, timeoutMs: number): GatewayError {
   if (signal.aborted) return canceledError(signal);
   if (timeout.aborted) {
@@ -349,7 +362,9 @@ function mapError(operation: string, error: unknown, signal: AbortSignal, timeou
   if (error instanceof MeilisearchApiError) {
     const engineCode = error.cause?.code ?? null;
     const status = error.response.status;
-    const code = engineCode === 'index_not_found' ? 'collection_not_found' : 'engine_error';
+    // A missing or wrong key (or one without the action) is the same `engine_auth_failed` as in every plugin.
+    const auth = status === 401 || status === 403 || AUTH_CODES.has(String(engineCode));
+    const code = engineCode === 'index_not_found' ? 'collection_not_found' : auth ? 'engine_auth_failed' : 'engine_error';
     return new GatewayError(code, `Meilisearch ${operation}: ${error.message}`, {
       cause: error,
       details: { engineCode, status, engineType: error.cause?.type ?? null },

@@ -4,6 +4,7 @@ import type { EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } 
 import { MeilisearchClient } from './client.ts';
 import { logicalBackup } from './backup.ts';
 import { logicalRestore } from './restore.ts';
+import { meilisearchRestoreOptions } from './restore-keys.ts';
 import { nativeBackup } from './native-backup.ts';
 import { inspectDumpFile, nativeRestore } from './native-restore.ts';
 import { validateIndexUid } from './names.ts';
@@ -45,6 +46,7 @@ export const meilisearchPlugin = {
   config: meilisearchConfig,
   secretKeys: ['apiKey'],
   capabilities: ['logicalBackup', 'logicalRestore', 'nativeBackup', 'nativeRestore', 'importBackup'],
+  restoreOptions: meilisearchRestoreOptions,
   create(config: MeilisearchConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new MeilisearchClient({ url: config.url, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
     const options = { pageSize: config.pageSize, batchSize: config.batchSize, taskTimeoutMs: config.taskTimeoutMs };

@@ -220,10 +220,14 @@ describe('meilisearch plugin specifics', () => {
     expect((await engine.dump('future')).settings).toMatchObject({ stopWords: ['of'] });
   });
 
-  it('maps a wrong API key to engine_error with the engine code', async () => {
+  it('maps a wrong or missing API key to engine_auth_failed with the engine code, like every plugin', async () => {
     const error = await failure(pluginFor({ ...(engine.config as object), apiKey: 'wrong-key' }).listCollections(AbortSignal.timeout(5000)));
-    expect(error.code).toBe('engine_error');
+    expect(error.code).toBe('engine_auth_failed');
     expect(error.details).toMatchObject({ engineCode: 'invalid_api_key', status: 403 });
+    const { apiKey: _apiKey, ...withoutKey } = engine.config as Record<string, unknown>;
+    const missing = await failure(pluginFor(withoutKey).listCollections(AbortSignal.timeout(5000)));
+    expect(missing.code).toBe('engine_auth_failed');
+    expect(missing.details).toMatchObject({ engineCode: 'missing_authorization_header', status: 401 });
   });
 
   it('maps a slow answer to engine_timeout', async () => {

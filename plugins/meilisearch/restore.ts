@@ -11,6 +11,7 @@ import { readVersion, supportsIndexRename } from './versions.ts';
 import { fillIndex, waitSucceeded, type FillContext, type FillTarget, type RestoreProgress } from './fill.ts';
 import type { TransferOptions } from './backup.ts';
 import { throwIfCanceled, type MeilisearchClient } from './client.ts';
+import { restoreArchivedKeys, wantsKeys } from './restore-keys.ts';
 
 const indexSchemaFile = z.looseObject({
   uid: z.string(),
@@ -53,11 +54,14 @@ export async function logicalRestore(
   const warnings: string[] = [];
   const items = await readItems(request, archive, warnings);
   const engineVersion = await readVersion(client, ctx.signal, warnings);
-  return restoreItems({ client, options, ctx, engineVersion, warnings }, items, request, async (fill, indexOf, mode, enqueued) => {
+  const restored = await restoreItems({ client, options, ctx, engineVersion, warnings }, items, request, async (fill, indexOf, mode, enqueued) => {
     for (const item of items) {
       item.documentCount = await fillIndex(fill, item, indexOf(item), mode, enqueued, archive.readDocuments(item.source, options.batchSize));
     }
   });
+  // Instance-level, after the indexes are in place: keys (same uid → same value under the same master key).
+  if (wantsKeys(request.options)) restored.warnings.push(...(await restoreArchivedKeys(client, archive, ctx.signal)));
+  return restored;
 }
 
 /**
