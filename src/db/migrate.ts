@@ -4,7 +4,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
 import type { SqlExecutor } from './sql-executor.ts';
 
@@ -13,7 +12,10 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations/', 
 /** The advisory lock key Prisma's engine takes, so this runner and `prisma migrate deploy` exclude each other. */
 export const MIGRATION_LOCK_KEY = 72707369;
 
-export type MigrationLogger = Pick<Logger, 'info' | 'warn'>;
+export interface MigrationLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
 
 export interface Migration {
   /** The folder name, `<timestamp>_<name>`. */
