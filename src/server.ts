@@ -19,6 +19,8 @@ type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (ar
 
 export async function startServer(gateway: Gateway, options: { port: number; host: string }): Promise<RunningServer> {
   const yoga = createGatewayYoga(gateway);
+  // yoga answers every request itself (errors included); the promise it returns only says when it is done.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   const server = createServer(yoga);
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: REQUEST_LIMITS.maxBodyBytes });
   const wsServer = useServer(
