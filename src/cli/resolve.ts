@@ -30,7 +30,10 @@ export async function resolveBackupId(client: GatewayClient, nameOrId: string): 
   let after: string | null = null;
   // The API has no name filter: walk the catalog a page at a time.
   for (;;) {
-    const { backups }: { backups: BackupPage } = await client.request<{ backups: BackupPage }>('query($after: String) { backups(first: 500, after: $after) { nodes { id name createdAt engine { name } } pageInfo { hasNextPage endCursor } } }', { after });
+    const { backups }: { backups: BackupPage } = await client.request<{ backups: BackupPage }>(
+      'query($after: String) { backups(first: 500, after: $after) { nodes { id name createdAt engine { name } } pageInfo { hasNextPage endCursor } } }',
+      { after },
+    );
     matches.push(...backups.nodes.filter((b) => b.name === nameOrId));
     if (!backups.pageInfo.hasNextPage || !backups.pageInfo.endCursor) break;
     after = backups.pageInfo.endCursor;

@@ -13,7 +13,10 @@ export const MIGRATIONS_DIR = packagePath('prisma', 'migrations');
 /** The advisory lock key Prisma's engine takes, so this runner and `prisma migrate deploy` exclude each other. */
 export const MIGRATION_LOCK_KEY = 72707369;
 
-export type MigrationLogger = Pick<Logger, 'info' | 'warn'>;
+export interface MigrationLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
 
 export interface Migration {
   /** The folder name, `<timestamp>_<name>`. */

@@ -173,7 +173,7 @@ class JobFeed implements AsyncIterableIterator<Job> {
   }
 
   throw(error: unknown): Promise<IteratorResult<Job>> {
-    this.return();
+    void this.return();
     return Promise.reject(error);
   }
 

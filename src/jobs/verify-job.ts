@@ -48,7 +48,7 @@ export async function runVerifyJob(deps: VerifyJobDeps, job: Job, ctx: JobContex
   const { problems, bytes, files } = await checkStoredBytes(storage, backup, ctx);
   if (problems.length > 0) await damaged(deps, backup, problems);
 
-  let documents: number | null = null;
+  let documents: number | null;
   try {
     documents = backup.strategy === 'LOGICAL' ? await readLogical(storage, backup, ctx) : await readNative(storage, backup, ctx);
   } catch (error) {

@@ -126,7 +126,7 @@ export class WebhookService {
       for await (const job of subscription) {
         await this.onJob(job).catch((error: unknown) => this.deps.logger.warn('webhook event not recorded', { jobId: job.id, error }));
       }
-    })();
+    })().catch((error: unknown) => this.deps.logger.error('webhook event feed ended; job events are no longer recorded', { error }));
     this.wake();
   }
 

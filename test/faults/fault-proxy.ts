@@ -88,7 +88,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     /** How the engine's bytes for the request in flight reach the client. */
     let answer: Fault = { kind: 'pass' };
     let answered = 0;
-    let trickle: Buffer[] = [];
+    const trickle: Buffer[] = [];
     let trickling = false;
 
     const toClient = (chunk: Buffer) => {
