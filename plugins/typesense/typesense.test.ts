@@ -12,7 +12,8 @@ import { API_KEY, failure, pluginFor, startEngine, type EmulatedEngine } from '.
 
 describeEnginePluginContract({ plugin: typesensePlugin, startEngine: () => startEngine(), sampleSettings });
 
-const STAGING = /__restore_[0-9a-f]{8}$/;
+/** The physical collection a restore fills and puts behind an alias: named live, with the job id (never like a staging copy). */
+const STAGING = /__gwlive_[0-9a-f]{32}$/;
 
 describe('typesense plugin specifics', () => {
   let engine: EmulatedEngine;
@@ -132,7 +133,7 @@ describe('typesense plugin specifics', () => {
 
     await runRestore(instance, temp.storage, backup.backupId, { collections: ['stock'], rename: {}, atomic: true });
     const aliases = await aliasesOf();
-    expect(aliases['stock']).toMatch(/^stock__restore_[0-9a-f]{8}$/);
+    expect(aliases['stock']).toMatch(/^stock__gwlive_[0-9a-f]{32}$/);
     expect(aliases['inventory']).toBe(aliases['stock']);
     expect(await engine.dump('stock')).toEqual(archived);
     expect(await engine.dump('inventory')).toEqual(archived);

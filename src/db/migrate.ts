@@ -3,7 +3,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../engines/contract.ts';
 import { GatewayError } from '../errors.ts';
 import { packagePath } from '../package-files.ts';
 import type { SqlExecutor } from './sql-executor.ts';
