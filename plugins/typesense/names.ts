@@ -4,7 +4,6 @@
 // or "..". Every name is still encoded where it goes into a path (client.ts).
 import { nameRule } from '../../src/engines/names.ts';
 
-// eslint-disable-next-line no-control-regex
 export const COLLECTION_NAME_PATTERN = /^(?!\.\.?$)[^/\u0000-\u001f\u007f]{1,512}$/u;
 
 export const validateCollectionName = nameRule({

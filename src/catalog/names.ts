@@ -27,7 +27,6 @@ export function validateCollectionName(raw: string): string {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 512) {
     throw invalidName(String(raw), `collection name ${quoteName(String(raw))} is not 1–512 characters long`);
   }
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f/\\]/.test(raw) || raw === '.' || raw === '..') {
     throw invalidName(raw, `collection name ${quoteName(raw)} contains a path separator or control character`);
   }

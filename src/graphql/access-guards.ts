@@ -22,7 +22,7 @@ function codedResponse(fetchAPI: { Response: typeof Response }, code: ErrorCode,
 export function requestGuardPlugin(): Plugin {
   const csrf = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });
   return {
-    onRequestParse(payload) {
+    async onRequestParse(payload) {
       const { request, endResponse, fetchAPI } = payload;
       if (request.method === 'POST') {
         const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -31,7 +31,7 @@ export function requestGuardPlugin(): Plugin {
         }
       }
       try {
-        csrf.onRequestParse?.(payload);
+        await csrf.onRequestParse?.(payload);
       } catch {
         return endResponse(codedResponse(fetchAPI, 'csrf_check_failed', `Requests without a JSON body must carry the ${CSRF_HEADER} header`));
       }

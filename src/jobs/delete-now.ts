@@ -56,7 +56,7 @@ export async function deleteBackupAsJob(deps: DeleteNowDeps, backupId: string, a
     return deleted;
   } catch (thrown) {
     const error = toGatewayError(thrown);
-    job = await end(deps, job, 'FAILED', error, null);
+    await end(deps, job, 'FAILED', error, null);
     throw error;
   }
 }

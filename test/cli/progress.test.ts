@@ -24,7 +24,7 @@ describe('terminal progress', () => {
     let out = '';
     const renderer = new ProgressRenderer({ write: (s: string) => (out += s), isTTY: true });
     renderer.update(job('RUNNING', { completed: 120 }));
-    expect(out).toMatch(/^\r\x1b\[K\[ *#{6} *\] {4}\? {4}RUNNING  documents  120 documents$/);
+    expect(out).toMatch(/^\r\x1b\[K\[ *#{6} *\] {4}\? {4}RUNNING {2}documents {2}120 documents$/);
     await new Promise((resolve) => setTimeout(resolve, 110));
     renderer.update(job('RUNNING', { completed: 500, total: 1000, percent: 50, bytes: 2048 }));
     expect(out).toContain('\r\x1b[K[###############---------------]  50.0%  RUNNING  documents  500/1,000 documents  2.0 KiB');
