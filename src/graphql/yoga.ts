@@ -6,7 +6,7 @@ import type { Gateway } from '../gateway.ts';
 import { observabilityResponse } from '../observability/endpoints.ts';
 import { useOperationSpans } from '../observability/tracing.ts';
 import { useScopeCheck } from './auth-plugin.ts';
-import type { GraphQLContext } from './context.ts';
+import { useRequestMemoPerEvent, type GraphQLContext } from './context.ts';
 import { codeUncodedErrors, maskGraphQLError } from './errors.ts';
 import { graphiqlOptions, renderOfflineGraphiQL } from './graphiql.ts';
 import { queryComplexityPlugins, requestLimitsPlugin } from './limits.ts';
@@ -78,6 +78,7 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
       },
       useScopeCheck(),
       useOperationSpans(),
+      useRequestMemoPerEvent(),
       ...queryComplexityPlugins(),
       requestLimitsPlugin(),
     ],

@@ -153,5 +153,24 @@ for (const db of DB_KINDS) {
       await t.gql(`query { engines { health { ok } } }`, {}, viewer);
       expect(proxy.counts.get('/health')).toBe(2);
     });
+
+    it('a subscription asks again for each event (its context lives as long as it does)', async () => {
+      proxy.counts.clear();
+      const before = t.gateway.bus.subscriberCount;
+      const events = t.subscribe(`subscription($e: ID) { jobEvents(engineId: $e) { status engine { health { ok } } } }`, { e: engineId });
+      const firstTwo = (async () => {
+        const seen: unknown[] = [];
+        for await (const event of events) {
+          seen.push(event);
+          if (seen.length === 2) break;
+        }
+        return seen;
+      })();
+      await expect.poll(() => t.gateway.bus.subscriberCount).toBeGreaterThan(before);
+      const started = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e: engineId });
+      expect(started.errors).toBeUndefined();
+      expect(await firstTwo).toHaveLength(2);
+      expect(proxy.counts.get('/health')).toBeGreaterThanOrEqual(2);
+    });
   });
 }
