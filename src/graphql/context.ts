@@ -1,5 +1,6 @@
 // What every resolver receives: the gateway's services and who is asking.
 import type { AuthResult } from '../auth/authenticate.ts';
+import type { Plugin } from 'graphql-yoga';
 import type { Gateway } from '../gateway.ts';
 
 export interface GraphQLContext {
@@ -10,6 +11,27 @@ export interface GraphQLContext {
    * engine under 100 aliases asks the engine once.
    */
   requestMemo?: Map<string, Promise<unknown>>;
+}
+
+/**
+ * A subscription keeps one context for its whole life: its memo is emptied after each event, so every event
+ * asks afresh (an engine's health an hour later is not the one of the first event).
+ */
+export function useRequestMemoPerEvent(): Plugin<GraphQLContext> {
+  return {
+    onSubscribe({ args }) {
+      const ctx = args.contextValue as GraphQLContext;
+      return {
+        onSubscribeResult() {
+          return {
+            onNext() {
+              ctx.requestMemo?.clear();
+            },
+          };
+        },
+      };
+    },
+  };
 }
 
 /** `compute()` once per request and key; later calls in the same request get the same promise. */

@@ -7,7 +7,7 @@ import { corsFor, requestGuardPlugin, revocationPlugin } from './access-guards.t
 import { observabilityResponse } from '../observability/endpoints.ts';
 import { useOperationSpans } from '../observability/tracing.ts';
 import { useScopeCheck } from './auth-plugin.ts';
-import type { GraphQLContext } from './context.ts';
+import { useRequestMemoPerEvent, type GraphQLContext } from './context.ts';
 import { codeUncodedErrors, maskGraphQLError } from './errors.ts';
 import { graphiqlOptions, renderOfflineGraphiQL } from './graphiql.ts';
 import { queryComplexityPlugins, requestLimitsPlugin } from './limits.ts';
@@ -79,6 +79,7 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
       },
       useScopeCheck(),
       useOperationSpans(),
+      useRequestMemoPerEvent(),
       ...queryComplexityPlugins(),
       requestLimitsPlugin(),
     ],

@@ -84,7 +84,7 @@ for (const db of DB_KINDS) {
     let proxy: Awaited<ReturnType<typeof countingProxy>>;
     let engineId: string;
     let bigBackupId: string;
-    const COLLECTIONS = 20_000;
+    const COLLECTIONS = 5_000; // enough to need paging; the cost refusal does not depend on the count
 
     beforeAll(async () => {
       emulator = await startMeilisearchEmulator({});
@@ -98,9 +98,11 @@ for (const db of DB_KINDS) {
       const prisma = t.gateway.prisma;
       const big = await prisma.backup.create({ data: { name: 'huge', plugin: 'meilisearch', strategy: 'LOGICAL', type: 'FULL', status: 'COMPLETE', location: 'file:///nowhere', sizeBytes: 2n ** 60n + 1n } });
       bigBackupId = big.id;
-      await prisma.backupCollection.createMany({
-        data: Array.from({ length: COLLECTIONS }, (_, i) => ({ backupId: big.id, name: `c${String(i).padStart(5, '0')}`, documentCount: 1n, bytes: 1234n })),
-      });
+      for (let start = 0; start < COLLECTIONS; start += 1000) {
+        await prisma.backupCollection.createMany({
+          data: Array.from({ length: 1000 }, (_, i) => ({ backupId: big.id, name: `c${String(start + i).padStart(5, '0')}`, documentCount: 1n, bytes: 1234n })),
+        });
+      }
     });
     afterAll(async () => {
       await t?.close();
@@ -115,7 +117,7 @@ for (const db of DB_KINDS) {
       expect(res.data!.backup.collections[0].bytes).toBe(1234);
     });
 
-    it('100 aliases over a 20k-collection backup get one page each, and the whole list is refused', async () => {
+    it('100 aliases over a 5k-collection backup get one page each, and the whole list is refused', async () => {
       const aliases = (selection: string) => Array.from({ length: 100 }, (_, i) => `b${i}: backup(id: $id) { ${selection} }`).join('\n');
       const paged = await t.gql(`query($id: ID!) { ${aliases('collectionCount collections { name }')} }`, { id: bigBackupId }, viewer);
       expect(paged.errors).toBeUndefined();
@@ -150,6 +152,25 @@ for (const db of DB_KINDS) {
       // A new request asks again.
       await t.gql(`query { engines { health { ok } } }`, {}, viewer);
       expect(proxy.counts.get('/health')).toBe(2);
+    });
+
+    it('a subscription asks again for each event (its context lives as long as it does)', async () => {
+      proxy.counts.clear();
+      const before = t.gateway.bus.subscriberCount;
+      const events = t.subscribe(`subscription($e: ID) { jobEvents(engineId: $e) { status engine { health { ok } } } }`, { e: engineId });
+      const firstTwo = (async () => {
+        const seen: unknown[] = [];
+        for await (const event of events) {
+          seen.push(event);
+          if (seen.length === 2) break;
+        }
+        return seen;
+      })();
+      await expect.poll(() => t.gateway.bus.subscriberCount).toBeGreaterThan(before);
+      const started = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e: engineId });
+      expect(started.errors).toBeUndefined();
+      expect(await firstTwo).toHaveLength(2);
+      expect(proxy.counts.get('/health')).toBeGreaterThanOrEqual(2);
     });
   });
 }
