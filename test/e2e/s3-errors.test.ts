@@ -6,6 +6,7 @@ import { Meilisearch } from 'meilisearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway.ts';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators/meilisearch/server.ts';
+import { DB_KINDS } from '../helpers/db.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
 import { S3_CREDENTIALS, startS3Server, type TestS3Server } from '../helpers/s3.ts';
 
@@ -68,21 +69,29 @@ describe('S3 destination errors', () => {
     expect(status).toBe('FAILED');
   });
 
-  it('at startup, backups whose job ended are marked FAILED; those with a queued job stay PENDING', async () => {
-    const prisma = t.gateway.prisma;
-    const base = { plugin: 'meilisearch', strategy: 'LOGICAL' as const, type: 'FULL' as const, location: '', engineId };
-    const stranded = await prisma.backup.create({ data: { ...base, name: 'stranded' } });
-    await prisma.job.create({ data: { kind: 'BACKUP', status: 'FAILED', engineId, backupId: stranded.id, input: {}, progress: {}, timeoutMs: 60_000, createdBy: 'test', finishedAt: new Date(), errorCode: 'storage_error', errorType: 'internal', errorMessage: 'aborting backup left files behind: ' } });
-    const jobless = await prisma.backup.create({ data: { ...base, name: 'import-cut-short' } });
-    const queued = await prisma.backup.create({ data: { ...base, name: 'queued' } });
-    await prisma.job.create({ data: { kind: 'BACKUP', status: 'QUEUED', engineId, backupId: queued.id, input: {}, progress: {}, timeoutMs: 60_000, createdBy: 'test' } });
+  it.each(DB_KINDS)('at startup (%s), backups whose job ended are marked FAILED; those with a queued job stay PENDING', async (kind) => {
+    const g = kind === 'pglite' ? t : await startTestGateway({ db: kind });
+    try {
+      const prisma = g.gateway.prisma;
+      const engine = await prisma.engine.create({ data: { name: `e-${kind}`, plugin: 'meilisearch', config: { url: 'http://127.0.0.1:9' } } });
+      const job = { engineId: engine.id, input: {}, progress: {}, timeoutMs: 60_000, createdBy: 'test' };
+      const base = { plugin: 'meilisearch', strategy: 'LOGICAL' as const, type: 'FULL' as const, location: '', engineId: engine.id };
+      const stranded = await prisma.backup.create({ data: { ...base, name: 'stranded' } });
+      await prisma.job.create({ data: { ...job, kind: 'BACKUP', status: 'FAILED', backupId: stranded.id, finishedAt: new Date(), errorCode: 'storage_error', errorType: 'internal', errorMessage: 'aborting backup left files behind: ' } });
+      const jobless = await prisma.backup.create({ data: { ...base, name: 'import-cut-short' } });
+      const queued = await prisma.backup.create({ data: { ...base, name: 'queued' } });
+      await prisma.job.create({ data: { ...job, kind: 'BACKUP', status: 'QUEUED', backupId: queued.id } });
 
-    // A second start on the same (embedded) database, as after a restart; it runs no jobs.
-    const restarted = await createGateway({ config: t.gateway.config, database: t.gateway.db, runJobs: false, logWrite: () => undefined });
-    await restarted.close();
-    const status = async (id: string) => (await prisma.backup.findUniqueOrThrow({ where: { id } })).status;
-    expect(await status(stranded.id)).toBe('FAILED');
-    expect(await status(jobless.id)).toBe('FAILED');
-    expect(await status(queued.id)).toBe('PENDING');
+      // A second start on the same database, as after a restart; it runs no jobs.
+      const restarted = await createGateway({ config: g.gateway.config, database: g.gateway.db, runJobs: false, logWrite: () => undefined });
+      await restarted.close();
+      const status = async (id: string) => (await prisma.backup.findUniqueOrThrow({ where: { id } })).status;
+      expect(await status(stranded.id)).toBe('FAILED');
+      // A backup without any job is an import in progress; only the embedded database (one process) knows it is dead.
+      expect(await status(jobless.id)).toBe(kind === 'pglite' ? 'FAILED' : 'PENDING');
+      expect(await status(queued.id)).toBe('PENDING');
+    } finally {
+      if (g !== t) await g.close();
+    }
   });
 });
