@@ -1,6 +1,6 @@
 // The layers hold: an import graph over src/ and plugins/ checked against the allowed directions
 // (graphql → jobs/catalog/lifecycle → engines/storage → db), so a wrong import fails here, not in review.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/child-gateway.ts';
@@ -88,6 +88,12 @@ describe('layers', () => {
     const parts = new Set(sourceFiles('src').map((file) => partOf(file)!));
     const unknown = [...parts].filter((part) => !(part in ALLOWED) && !COMPOSITION.includes(part));
     expect(unknown, 'add new src/ folders to ALLOWED (and a README.md saying what they may import)').toEqual([]);
+  });
+
+  it('every folder of src/ has a README.md (what lives there, what it may import)', () => {
+    const folders = readdirSync(path.join(REPO_ROOT, 'src'), { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    const missing = folders.filter((folder) => !existsSync(path.join(REPO_ROOT, 'src', folder.name, 'README.md'))).map((folder) => folder.name);
+    expect(missing).toEqual([]);
   });
 
   it('src/ imports only in the allowed directions', () => {
