@@ -34,6 +34,19 @@ describe('typesense plugin specifics', () => {
   const aliasesOf = async (): Promise<Record<string, string>> =>
     Object.fromEntries((await engine.sdk.aliases().retrieve()).aliases.map((alias) => [alias.name, alias.collection_name]));
 
+  it('lists restore leftovers: staging copies and job-named live copies no alias points at, never a live one', async () => {
+    const hex = '0123456789abcdef0123456789abcdef';
+    const fields = [{ name: 'title', type: 'string' as const }];
+    for (const name of [`__gwstage_${hex}_left`, `left__gwlive_${hex}`, `kept__gwlive_${hex}`, 'plain']) await engine.sdk.collections().create({ name, fields });
+    await engine.sdk.aliases().upsert('kept', { collection_name: `kept__gwlive_${hex}` });
+    expect((await instance.listStaging!('__gwstage_', AbortSignal.timeout(5000))).sort()).toEqual([`__gwstage_${hex}_left`, `left__gwlive_${hex}`]);
+    const facts = await instance.restoreFacts!({ strategy: 'LOGICAL', sourceEngineVersion: null, sources: ['kept'], targets: ['kept', 'absent'], atomic: true }, AbortSignal.timeout(5000));
+    expect(facts.existing).toEqual([{ name: 'kept', documentCount: 0 }]);
+    for (const name of [`__gwstage_${hex}_left`, `left__gwlive_${hex}`, 'plain']) await engine.sdk.collections(name).delete();
+    await engine.sdk.aliases('kept').delete();
+    await engine.sdk.collections(`kept__gwlive_${hex}`).delete();
+  });
+
   it('round-trips aliases, synonyms, overrides, stopwords, presets and analytics rules; keeps key metadata only', async () => {
     const { sdk } = engine;
     await engine.seedCollection({ ...defaultSchema, name: 'books' }, makeDocuments(120));

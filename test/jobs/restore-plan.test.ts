@@ -3,6 +3,7 @@
 import { Meilisearch } from 'meilisearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators/meilisearch/server.ts';
+import { DB_KINDS } from '../helpers/db.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
 
 const KEY = 'plan-master-key-0123456789abcdef';
@@ -20,7 +21,7 @@ async function titles(client: Meilisearch, uid: string): Promise<string[]> {
   return page.results.map((d) => String(d['title'])).sort();
 }
 
-describe('restore plans on Meilisearch', () => {
+for (const kind of DB_KINDS) describe(`restore plans on Meilisearch (${kind})`, () => {
   let emulator: MeilisearchEmulator;
   let client: Meilisearch;
   let t: TestGateway;
@@ -32,7 +33,7 @@ describe('restore plans on Meilisearch', () => {
     client = new Meilisearch({ host: emulator.url, apiKey: KEY });
     await seed(client, 'movies', 30, 'movie');
     await seed(client, 'books', 20, 'book');
-    t = await startTestGateway({ masterKey: 'gateway-master-key-for-plan-tests' });
+    t = await startTestGateway({ db: kind, masterKey: 'gateway-master-key-for-plan-tests' });
     const res = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
       i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url, apiKey: KEY } },
     });
