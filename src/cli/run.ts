@@ -7,6 +7,8 @@ import { engineCommands } from './commands/engines.ts';
 import { jobCommands } from './commands/jobs.ts';
 import { keyCommands } from './commands/keys.ts';
 import { restoreCommands } from './commands/restore.ts';
+import { backupDownloadCommand } from './commands/backup-download.ts';
+import { restoreSnapshotCommand } from './commands/restore-snapshot.ts';
 import { serveCommands } from './commands/serve.ts';
 import { CliError } from './errors.ts';
 import { printJson, type CliIo } from './output.ts';
@@ -16,6 +18,8 @@ export const COMMANDS: readonly Command[] = [
   ...engineCommands,
   ...backupCommands,
   ...restoreCommands,
+  backupDownloadCommand,
+  restoreSnapshotCommand,
   ...jobCommands,
   ...keyCommands,
   ...dumpCommands,
@@ -24,8 +28,9 @@ export const COMMANDS: readonly Command[] = [
 const GROUPS: Record<string, string> = {
   serve: 'Run the gateway',
   engines: 'Registered engines: list, add, remove',
-  backup: 'Backups: create, list, get, delete',
+  backup: 'Backups: create, list, get, delete, download',
   restore: 'Restore a backup into an engine',
+  'restore-snapshot': 'Lay a Typesense snapshot backup out as a data directory',
   jobs: 'Jobs: list, get, cancel, wait',
   keys: 'API keys: create, revoke, list',
   dump: "Dumps of the gateway's own state: create",
