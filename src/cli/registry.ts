@@ -9,6 +9,8 @@ import { engineCommands } from './commands/engines.ts';
 import { jobCommands } from './commands/jobs.ts';
 import { keyCommands } from './commands/keys.ts';
 import { restoreCommands } from './commands/restore.ts';
+import { backupDownloadCommand } from './commands/backup-download.ts';
+import { restoreSnapshotCommand } from './commands/restore-snapshot.ts';
 import { serveCommands } from './commands/serve.ts';
 import { versionCommands } from './commands/version.ts';
 
@@ -17,6 +19,8 @@ export const COMMANDS: readonly Command[] = [
   ...engineCommands,
   ...backupCommands,
   ...restoreCommands,
+  backupDownloadCommand,
+  restoreSnapshotCommand,
   ...jobCommands,
   ...keyCommands,
   ...dumpCommands,
@@ -28,7 +32,7 @@ export const COMMANDS: readonly Command[] = [
 /** Commands of two words (`backup create`) sit in a group named by the first; its one-line summary. */
 export const GROUPS: Record<string, string> = {
   engines: 'Registered engines: list, add, remove',
-  backup: 'Backups: create, list, get, delete',
+  backup: 'Backups: create, list, get, delete, download',
   jobs: 'Jobs: list, get, cancel, wait',
   keys: 'API keys: create, revoke, list',
   dump: "Dumps of the gateway's own state: create",

@@ -2,6 +2,7 @@
 import type { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { dashboardResponse } from '../dashboard/serve.ts';
+import { artifactResponse, isArtifactRequest } from '../http/artifact-download.ts';
 import type { Gateway } from '../gateway.ts';
 import { corsFor, requestGuardPlugin, revocationPlugin } from './access-guards.ts';
 import { observabilityResponse } from '../observability/endpoints.ts';
@@ -69,6 +70,8 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
           }
           const probe = await observabilityResponse(gateway, request, url, fetchAPI.Response); // /livez, /readyz, /metrics
           if (probe) return endResponse(probe);
+          // Stored files of a native backup (backup download), with its own auth and scope check.
+          if (isArtifactRequest(url.pathname)) return endResponse(await artifactResponse(gateway, request, url.pathname));
           // The web dashboard: static files at / and /dashboard/* (it asks the API itself, with its key).
           const page = await dashboardResponse(request, url, fetchAPI.Response);
           if (page) endResponse(page);
