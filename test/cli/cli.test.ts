@@ -228,7 +228,7 @@ describe('backup-gateway CLI', () => {
       return result.stdout.split('\n').filter(Boolean);
     };
     expect(complete(['backup-gateway', 'ba'])).toEqual(['backup']);
-    expect(complete(['backup-gateway', 'backup', ''])).toEqual(['create', 'list', 'get', 'delete']);
+    expect(complete(['backup-gateway', 'backup', ''])).toEqual(['create', 'list', 'get', 'delete', 'download']);
     expect(complete(['backup-gateway', '--json', 'backup', 'create', '--en'])).toEqual(['--engine']);
     expect(complete(['backup-gateway', 'restore', 'x', '--ur'])).toEqual(['--url']);
     const zsh = await cli(['completion', 'zsh']);
