@@ -1,6 +1,6 @@
 // What the container image does, without Docker: `npm pack` of the gateway, the tarball unpacked into an empty
 // temp folder with the lock file, `npm ci --omit=dev` there (no tsx, no TypeScript, no Prisma CLI), then the
-// documented start command `npm start` — plain node on the compiled dist/. It must serve /health and run a backup
+// documented start command `npm start` — plain node on the compiled dist/. It must answer /readyz and /health and run a backup
 // of a Meilisearch (emulator) through GraphQL. Slow (a real install), so it is one file.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -70,12 +70,14 @@ describe('the packed gateway, installed with --omit=dev and started with npm sta
     expect((await readdir(path.join(app, 'dist', 'src'))).includes('main.js')).toBe(true);
   });
 
-  it('serves /health after `npm start`, and a backup runs through GraphQL', async () => {
+  it('answers /readyz and /health after `npm start`, and a backup runs through GraphQL', async () => {
     gateway = await spawnGateway(
       { GATEWAY_DATA_DIR: path.join(tmp, 'data'), GATEWAY_MASTER_KEY: MASTER_KEY, NODE_OPTIONS: '' },
       ['npm', 'start', '--silent'],
       { cwd: app },
     );
+    const ready = await fetch(`${gateway.url}/readyz`);
+    expect(ready.status).toBe(200);
     const health = await fetch(`${gateway.url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'available' });
