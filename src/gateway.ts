@@ -15,7 +15,8 @@ import { runDeleteJob } from './jobs/delete-job.ts';
 import { runVerifyJob } from './jobs/verify-job.ts';
 import { ApiKeyService } from './auth/authenticate.ts';
 import type { GatewayConfig } from './config.ts';
-import type { PrismaClient } from './db/client.ts';
+import type { Backup, PrismaClient } from './db/client.ts';
+import { deleteBackupAsJob } from './jobs/delete-now.ts';
 import { openDatabase, type Database } from './db/open.ts';
 import type { EnginePlugin } from './engines/contract.ts';
 import { loadExternalPlugins } from './engines/external-plugins.ts';
@@ -33,7 +34,7 @@ import { resealSecrets } from './catalog/reseal.ts';
 import { LocalFsStorage } from './storage/local-fs.ts';
 import type { StorageDriver } from './storage/driver.ts';
 import { setInputLimits } from './storage/bounded-input.ts';
-import { privatizeTree, restrictUmask } from './storage/private-files.ts';
+import { privatizeTree, restrictUmask } from './private-files.ts';
 import { plugins as builtInPlugins } from '../plugins/index.ts';
 
 export interface Gateway {
@@ -61,6 +62,8 @@ export interface Gateway {
   webhooks: WebhookService;
   /** Compares a storage location with the catalog (lifecycle/reconcile.ts); damage is told to the webhooks. */
   reconcileStorage(storageId: string, options: { deleteOrphans: boolean }, actor: string): Promise<ReconcileResult>;
+  /** Deletes a backup as an inline DELETE job (jobs/delete-now.ts): events, subscriptions and webhooks like any job. */
+  deleteBackup(backupId: string, actor: string, options?: { sealedCredentials?: string | null }): Promise<Backup>;
   /** Prometheus metrics served at /metrics. */
   metrics: GatewayMetrics;
   /** Stops the runner (aborting jobs after `graceMs`), closes engines and the database. */
@@ -221,6 +224,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     retention,
     staging,
     webhooks,
+    deleteBackup: (backupId, actor, deleteOptions) => deleteBackupAsJob({ prisma, backups, bus, audit }, backupId, actor, deleteOptions),
     reconcileStorage: (storageId, reconcileOptions, actor) => reconcileStorage({ prisma, storages, audit, onDamaged }, storageId, reconcileOptions, actor),
     metrics,
     async close(graceMs = 0) {

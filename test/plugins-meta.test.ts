@@ -120,12 +120,14 @@ describe('the plugin template (examples/plugin-template)', () => {
     expect(manifest).toMatchObject({
       name: 'gateway-plugin-template',
       type: 'module',
-      exports: { '.': './src/index.ts' },
+      // Published compiled (tsc → dist/, JS + .d.ts): it loads into the compiled gateway with plain node.
+      exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } },
       peerDependencies: { 'backup-gateway': expect.any(String) },
       peerDependenciesMeta: { 'backup-gateway': { optional: true } },
-      files: ['src', 'README.md'],
+      files: ['dist', 'README.md'],
     });
-    const entry = (await import(pathToFileURL(join(templateDir, manifest.exports['.'])).href)) as { default: unknown };
+    // dist/index.js is compiled from src/index.ts (test/external-plugins builds and loads the compiled one).
+    const entry = (await import(pathToFileURL(join(templateDir, 'src/index.ts')).href)) as { default: unknown };
     expect(entry.default).toBe(templatePlugin);
     expect(pluginFaults(templatePlugin)).toEqual([]);
     expect(templatePlugin.version).toBe(manifest.version);

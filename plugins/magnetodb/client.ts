@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { callEngine, timerMs } from '../../src/engines/engine-call.ts';
-import { pathSegment } from '../../src/engines/names.ts';
+import { pathSegment } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MagnetoDbConnection {

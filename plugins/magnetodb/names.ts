@@ -1,6 +1,6 @@
 // MagnetoDB table names: the engine's own rule (magnetodb/api/validation.py: `^[a-zA-Z0-9_.-]{3,255}$`).
 // Every table name is still encoded where it goes into a path (client.ts).
-import { nameRule } from '../../src/engines/names.ts';
+import { nameRule } from '../../src/plugin.ts';
 
 export const TABLE_NAME_PATTERN = /^[A-Za-z0-9_.-]{3,255}$/;
 

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
-import { dropEach, restoreItems, restoreProgress, withRollback } from '../../src/engines/restore-kit.ts';
+import { dropEach, restoreItems, restoreProgress, withRollback } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { throwIfCanceled, type MagnetoDbClient } from './client.ts';
 import type { TransferOptions } from './backup.ts';

@@ -12,7 +12,7 @@ import {
 } from 'meilisearch';
 import { z } from 'zod';
 import { callEngine, timerMs, type RetryPolicy } from '../../src/engines/engine-call.ts';
-import { pathSegment } from '../../src/engines/names.ts';
+import { pathSegment } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MeilisearchConnection {

@@ -4,7 +4,7 @@
 // settings of the dump are not restored this way (that needs `--import-dump`).
 import type { InspectedBackupFile, JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { restoreItems as restoreItems_ } from '../../src/engines/restore-kit.ts';
+import { restoreItems as restoreItems_ } from '../../src/plugin.ts';
 import type { TransferOptions } from './backup.ts';
 import type { MeilisearchClient } from './client.ts';
 import { readDumpSummary, visitDumpDocuments, type DumpSource, type DumpSummary } from './dump/reader.ts';

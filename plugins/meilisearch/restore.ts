@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult } from '../../src/engines/contract.ts';
-import { plannedTotal, restoreItems as plannedItems, restoreProgress, stagingOf } from '../../src/engines/restore-kit.ts';
+import { plannedTotal, restoreItems as plannedItems, restoreProgress, stagingOf } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { readVersion, supportsIndexRename } from './versions.ts';
 import { fillIndex, waitSucceeded, type FillContext, type FillTarget, type RestoreProgress } from './fill.ts';

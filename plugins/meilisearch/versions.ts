@@ -1,6 +1,6 @@
 // Which Meilisearch version does what: features the plugin adapts to instead of failing on.
 import type { RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
-import { compareVersions, majorOf } from '../../src/engines/restore-kit.ts';
+import { compareVersions, majorOf } from '../../src/plugin.ts';
 import { engineStatus, type MeilisearchClient } from './client.ts';
 
 /** The server's pkgVersion; null (with a warning) when the key may not read it. */

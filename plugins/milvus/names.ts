@@ -1,6 +1,6 @@
 // Names as milvus-backup sees them: backup names (core/backup/func.go ValidateName), and collections as
 // `db.collection` namespaces (internal/namespace: a name without a dot lives in database `default`).
-import { nameRule } from '../../src/engines/names.ts';
+import { nameRule } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export const DEFAULT_DB = 'default';
@@ -18,10 +18,13 @@ export interface Namespace {
  */
 export const COLLECTION_NAME_PATTERN = /^(?:[A-Za-z_][A-Za-z0-9_]{0,254}\.)?[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 
+/** `database.*`: every collection of a database, as milvus-backup's own selections and renames write it. */
+const WHOLE_DATABASE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,254}\.\*$/;
+
 export const validateCollectionName = nameRule({
   what: 'Milvus collection name',
-  pattern: COLLECTION_NAME_PATTERN,
-  description: '"collection" or "database.collection", each a letter or "_" then letters, digits or "_", at most 255 characters',
+  pattern: new RegExp(`${COLLECTION_NAME_PATTERN.source}|${WHOLE_DATABASE_PATTERN.source}`),
+  description: '"collection", "database.collection" or "database.*", each name a letter or "_" then letters, digits or "_", at most 255 characters',
 });
 
 /** Throws invalid_name unless milvus-backup would accept `name` (checked before anything is sent). */

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineHealth, JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle, RestoreFacts } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { restoreItems } from '../../src/engines/restore-kit.ts';
+import { restoreItems } from '../../src/plugin.ts';
 import type { PollOptions } from './backup.ts';
 import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBody, type RestoreState } from './client.ts';
 import { displayName, parseNamespace, restorePlan } from './names.ts';

@@ -2,7 +2,7 @@
 // collection_manager.cpp: "Parameter `name` must be a non-empty string."); what the gateway adds is what an
 // HTTP path cannot carry as one segment: no "/" (the router splits on it), no control characters, not "."
 // or "..". Every name is still encoded where it goes into a path (client.ts).
-import { nameRule } from '../../src/engines/names.ts';
+import { nameRule } from '../../src/plugin.ts';
 
 export const COLLECTION_NAME_PATTERN = /^(?!\.\.?$)[^/\u0000-\u001f\u007f]{1,512}$/u;
 

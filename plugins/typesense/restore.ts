@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
-import { compareVersions, dropEach, livePhysicalName, majorOf, restoreItems, restoreJobOf, restoreProgress, withRollback } from '../../src/engines/restore-kit.ts';
+import { compareVersions, dropEach, livePhysicalName, majorOf, restoreItems, restoreJobOf, restoreProgress, withRollback } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { readEngineVersion, type TransferOptions } from './backup.ts';
 import type { Json, TypesenseClient } from './client.ts';

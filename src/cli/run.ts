@@ -2,7 +2,7 @@
 // anywhere on the line, help, "did you mean", and errors turned into a coded message and an exit code
 // (0 ok, 1 failed, 2 usage, 3 busy or unreachable, 4 auth).
 import { Command as Program, CommanderError, Option } from 'commander';
-import packageJson from '../../package.json' with { type: 'json' };
+import { packageManifest } from '../package-files.ts';
 import { type Command, GLOBAL_OPTIONS, makeContext, type OptionSpec, type OptionValues, outputFormat } from './command.ts';
 import { CliError } from './errors.ts';
 import { printJson, type CliIo } from './output.ts';
@@ -10,7 +10,7 @@ import { COMMANDS, GROUPS } from './registry.ts';
 
 export { COMMANDS };
 
-export const CLIENT_VERSION: string = packageJson.version;
+export const CLIENT_VERSION: string = packageManifest().version;
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode = 0;

@@ -6,7 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { GatewayError } from '../errors.ts';
-import { makePrivateDir } from '../storage/private-files.ts';
+import { makePrivateDir } from '../private-files.ts';
 import { PrismaClient } from './client.ts';
 import { lockDataDir } from './lock.ts';
 import { buildPGliteTemplate } from './pglite-template.ts';

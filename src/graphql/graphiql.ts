@@ -2,6 +2,7 @@
 // from @graphql-yoga/render-graphiql (yoga's default page loads them from unpkg.com, a blank page offline).
 // Subscriptions go over SSE, so the headers typed into GraphiQL (Authorization) travel as HTTP headers.
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { CSRF_HEADER } from './access-guards.ts';
 
 /** The walk-through of the README, as the first tab: run one operation at a time with the ▶ menu. */
 export const WALKTHROUGH_OPERATIONS = `# Backup gateway walk-through. Put your key in Headers: {"Authorization": "Bearer <key>"}.
@@ -44,6 +45,8 @@ export function graphiqlOptions(): GraphiQLOptions {
     subscriptionsProtocol: 'SSE',
     defaultTabs: [{ query: WALKTHROUGH_OPERATIONS, headers: '{\n  "Authorization": "Bearer <key>"\n}' }],
     shouldPersistHeaders: false,
+    // SSE subscriptions are GET requests: they carry the header the CSRF check asks of bodies that are not JSON.
+    additionalHeaders: { [CSRF_HEADER]: '1' },
   };
 }
 

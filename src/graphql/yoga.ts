@@ -21,15 +21,13 @@ interface InitialContext {
   request?: Request;
   req?: { headers?: Record<string, string | string[] | undefined>; socket?: { remoteAddress?: string } };
   connectionParams?: Record<string, unknown>;
-  /** A graphql-ws subscribe payload: GraphiQL puts the headers typed into it in `extensions.headers`. */
-  params?: { extensions?: { headers?: Record<string, unknown> } | null };
 }
 
-/** Authorization from an HTTP header, a WebSocket upgrade request, a subscribe payload, or graphql-ws connection params. */
+/**
+ * Authorization from an HTTP header, a WebSocket upgrade request, or graphql-ws connection params. A WebSocket
+ * authenticates once, in connection_init (server.ts); GraphiQL subscribes over SSE with its typed headers.
+ */
 export function authorizationOf(initial: InitialContext): string | null {
-  const operationHeaders = initial.params?.extensions?.headers ?? {};
-  const fromOperation = operationHeaders.authorization ?? operationHeaders.Authorization;
-  if (typeof fromOperation === 'string') return fromOperation;
   const params = initial.connectionParams ?? {};
   const fromParams = params.authorization ?? params.Authorization;
   if (typeof fromParams === 'string') return fromParams;

@@ -9,7 +9,7 @@ import { GatewayError } from '../errors.ts';
 import type { ArchiveFile } from './archive-types.ts';
 import type { ArtifactWriteHandle, StorageDriver, StoredObject } from './driver.ts';
 // Backups are private: whatever the umask, files are 0600 and folders 0700.
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.ts';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-files.ts';
 
 /** `<final>.tmp-<16 hex>`: the only names sweepTemp() removes, and never a committed file's name. */
 const TEMP_SUFFIX = /\.tmp-[0-9a-f]{16}$/;

@@ -100,7 +100,7 @@ describe('S3 storage, encryption, verification and reconciliation through GraphQ
       { id: storageId, name: 's3-main', isDefault: true, builtIn: false },
     ]);
     const row = await t.gateway.prisma.storage.findUniqueOrThrow({ where: { id: storageId } });
-    expect(row.secrets).toMatch(/^v1\./);
+    expect(row.secrets).toMatch(/^v2\./);
     expect(row.secrets).not.toContain('S3RVER');
     expect(JSON.stringify(row.config)).not.toContain('S3RVER');
   });

@@ -35,6 +35,8 @@ const CASES: Array<[keyof typeof plugins, string, boolean]> = [
   ['milvus', 'analytics.events_2024', true],
   ['milvus', '2024_events', false],
   ['milvus', 'movies?', false],
+  ['milvus', 'analytics.*', true],
+  ['milvus', '*', false],
   ['milvus', 'db.coll.extra', false],
   ['milvus', 'db.', false],
   ['milvus', 'has-dash', false],

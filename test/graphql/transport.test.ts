@@ -86,29 +86,4 @@ describe('HTTP server transports', () => {
     expect(`${JSON.stringify(errors)} ${String((errors as { reason?: unknown }).reason)}`).toContain('missing_authorization_header');
   });
 
-  it('takes the key from a subscribe message\'s extensions.headers, as GraphiQL sends it over WebSocket', async () => {
-    const client = wsClient();
-    const before = t.gateway.bus.subscriberCount;
-    const event = new Promise<unknown>((resolve) => {
-      client.subscribe(
-        { query: `subscription { jobEvents { kind } }`, extensions: { headers: { Authorization: `Bearer ${MASTER}` } } },
-        { next: (m) => resolve(m), error: resolve, complete: () => resolve('complete') },
-      );
-    });
-    await expect.poll(() => t.gateway.bus.subscriberCount).toBeGreaterThan(before);
-    const engines = await t.gql(`{ engines { id } }`);
-    let engineId = engines.data!.engines[0]?.id as string | undefined;
-    if (!engineId) {
-      const registered = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, { i: { name: 'ws-headers', plugin: 'meilisearch', config: { url: emulator.url } } });
-      engineId = registered.data!.registerEngine.id as string;
-    }
-    const started = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e: engineId });
-    expect(started.errors).toBeUndefined();
-    expect(await event).toEqual({ data: { jobEvents: { kind: 'BACKUP' } } });
-    const wrong = wsClient();
-    const refused = await new Promise<unknown>((resolve) => {
-      wrong.subscribe({ query: `subscription { jobEvents { id } }`, extensions: { headers: { authorization: 'Bearer not-the-key-0123456789' } } }, { next: (m) => resolve(m.errors), error: resolve, complete: () => undefined });
-    });
-    expect(JSON.stringify(refused)).toContain('invalid_api_key');
-  });
 });

@@ -1,5 +1,5 @@
 // backup-gateway version: this CLI's version and the gateway's (`--version` prints only the CLI's, offline).
-import packageJson from '../../../package.json' with { type: 'json' };
+import { packageManifest } from '../../package-files.ts';
 import type { Command } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { printJson } from '../output.ts';
@@ -16,8 +16,8 @@ const version: Command = {
       if (!(error instanceof CliError)) throw error;
       problem = error;
     }
-    if (ctx.json) printJson(ctx.io, { client: packageJson.version, server, ...(problem ? { error: { code: problem.code, message: problem.message } } : {}) });
-    else ctx.io.stdout.write(`client: ${packageJson.version}\nserver: ${server ?? `unknown (${problem?.code}: ${problem?.message})`}\n`);
+    if (ctx.json) printJson(ctx.io, { client: packageManifest().version, server, ...(problem ? { error: { code: problem.code, message: problem.message } } : {}) });
+    else ctx.io.stdout.write(`client: ${packageManifest().version}\nserver: ${server ?? `unknown (${problem?.code}: ${problem?.message})`}\n`);
     return problem ? problem.exitCode : 0;
   },
 };

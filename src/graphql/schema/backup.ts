@@ -3,7 +3,6 @@ import { GatewayError } from '../../errors.ts';
 import { isUuid } from '../../catalog/engines.ts';
 import { syncEngineBackups, type SyncResult } from '../../catalog/sync.ts';
 import { builder } from '../builder.ts';
-import { deleteBackupAsJob } from '../../jobs/delete-now.ts';
 import { actorOf } from '../context.ts';
 import { EngineRef } from './engine.ts';
 import { connectionType, DEFAULT_ITEM_PAGE, itemPageSize, pageArgs, toConnection } from './pagination.ts';
@@ -140,12 +139,7 @@ builder.mutationFields((t) => ({
       'Removes the backup files (and the server-side backup for engines that keep them); the catalog keeps the record as DELETED. Runs as a DELETE job (events, subscriptions, webhooks) and answers when it has ended',
     args: { id: t.arg.id({ required: true }), credentials: t.arg({ type: StorageCredentialsInput, description: 'For a backup in an external location' }) },
     resolve: (_root, { id, credentials }, ctx) =>
-      deleteBackupAsJob(
-        { prisma: ctx.gateway.prisma, backups: ctx.gateway.backups, bus: ctx.gateway.bus, audit: ctx.gateway.audit },
-        String(id),
-        actorOf(ctx),
-        credentials ? { sealedCredentials: ctx.gateway.storages.sealCredentials(credentials) } : {},
-      ),
+      ctx.gateway.deleteBackup(String(id), actorOf(ctx), credentials ? { sealedCredentials: ctx.gateway.storages.sealCredentials(credentials) } : {}),
   }),
   importBackup: t.field({
     type: BackupRef,

@@ -38,6 +38,10 @@ export const API_DESCRIPTIONS: Record<string, string> = {
   RegisterEngineInput: 'A new engine connection',
   RegisterStorageInput: 'A new storage location (file:// or s3://)',
   RenameInput: 'Restore collection `from` of the backup as `to`',
+  RestoreAction: 'What a restore does to one target: CREATE (new), REPLACE (exists and is replaced, only when asked), APPLY (written on top), SKIP (left alone)',
+  RestorePlanCollection: 'One collection of a restore plan: source, target, action, live and backup document counts, and why',
+  RestoreRefusal: 'A reason the plan is REFUSED: a catalogue code, a message and the collections it concerns',
+  RestoreVerdict: 'OK: the restore can run as asked; CONVERTED: it runs with the conversions listed; REFUSED: it would be refused (see refusals)',
   RetentionDecision: 'One backup in a retention plan: kept or deleted, and why',
   StartBackupInput: 'What to back up, how and where',
   StartRestoreInput: 'Which backup to restore, into which engine and collections',
@@ -84,6 +88,7 @@ export const API_DESCRIPTIONS: Record<string, string> = {
   'Query.webhooks': 'Every webhook (secrets are never shown)',
 
   // Mutations
+  'Mutation.planRestore(input)': 'The restore to plan, exactly as startRestore would take it',
   'Mutation.applyRetention(engineId)': ID_OF('engine'),
   'Mutation.cancelJob': 'Cancels a job: a queued one ends at once, a running one is stopped (a restore rolls back)',
   'Mutation.cancelJob(id)': ID_OF('job'),

@@ -1,6 +1,6 @@
 // What the gateway says about itself and the caller: its version (`backup-gateway version`) and the caller's key
 // scope (`backup-gateway check`).
-import packageJson from '../../../package.json' with { type: 'json' };
+import { packageManifest } from '../../package-files.ts';
 import { builder } from '../builder.ts';
 import { ApiKeyScopeEnum } from './api-key.ts';
 
@@ -26,7 +26,7 @@ builder.queryFields((t) => ({
     resolve: (_root, _args, ctx) => {
       // The auth plugin lets no unauthenticated request reach a resolver.
       const principal = ctx.auth.ok ? ctx.auth.principal : { actor: 'anonymous', scope: 'VIEWER' as const };
-      return { version: packageJson.version, actor: principal.actor, scope: principal.scope };
+      return { version: packageManifest().version, actor: principal.actor, scope: principal.scope };
     },
   }),
 }));
