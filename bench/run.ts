@@ -47,13 +47,29 @@ async function main(): Promise<void> {
     console.log(`archive size: baseline ${fmt(mb(baseline.result.gzipBytes))} MB, gateway ${fmt(mb(gateway.result))} MB (gzip level 3)`);
     const rows = [
       ['', 'seconds', 'documents/s', 'MB/s (JSON read)', 'peak RSS MB', 'RSS growth MB'],
-      ['baseline: fetch + gzip', baseline.seconds.toFixed(2), fmt(DOCUMENTS / baseline.seconds), fmt(mb(jsonRead) / baseline.seconds), fmt(mb(baseline.peakRss)), fmt(mb(baseline.peakRss - baseline.startRss))],
-      ['gateway logical backup', gateway.seconds.toFixed(2), fmt(DOCUMENTS / gateway.seconds), fmt(mb(jsonRead) / gateway.seconds), fmt(mb(gateway.peakRss)), fmt(mb(gateway.peakRss - gateway.startRss))],
+      [
+        'baseline: fetch + gzip',
+        baseline.seconds.toFixed(2),
+        fmt(DOCUMENTS / baseline.seconds),
+        fmt(mb(jsonRead) / baseline.seconds),
+        fmt(mb(baseline.peakRss)),
+        fmt(mb(baseline.peakRss - baseline.startRss)),
+      ],
+      [
+        'gateway logical backup',
+        gateway.seconds.toFixed(2),
+        fmt(DOCUMENTS / gateway.seconds),
+        fmt(mb(jsonRead) / gateway.seconds),
+        fmt(mb(gateway.peakRss)),
+        fmt(mb(gateway.peakRss - gateway.startRss)),
+      ],
     ];
     console.log(`\nLogical backup of ${DOCUMENTS} documents (page size ${PAGE_SIZE})`);
     for (const row of rows) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(26) : cell.padStart(18))).join(''));
-    console.log(`\nratio gateway / baseline: time ×${(gateway.seconds / baseline.seconds).toFixed(2)}, ` +
-      `throughput ×${(baseline.seconds / gateway.seconds).toFixed(2)}, RSS growth ×${((gateway.peakRss - gateway.startRss) / Math.max(1, baseline.peakRss - baseline.startRss)).toFixed(2)}`);
+    console.log(
+      `\nratio gateway / baseline: time ×${(gateway.seconds / baseline.seconds).toFixed(2)}, ` +
+        `throughput ×${(baseline.seconds / gateway.seconds).toFixed(2)}, RSS growth ×${((gateway.peakRss - gateway.startRss) / Math.max(1, baseline.peakRss - baseline.startRss)).toFixed(2)}`,
+    );
   } finally {
     emulator.kill('SIGTERM');
     await rm(dataDir, { recursive: true, force: true });
@@ -61,7 +77,13 @@ async function main(): Promise<void> {
 }
 
 function makeDocument(i: number) {
-  return { id: i, title: `Document number ${i}`, body: `Lorem ipsum dolor sit amet ${i % 1000} consectetur adipiscing elit`, tags: [`t${i % 17}`, `g${i % 5}`], price: (i % 1000) / 10 };
+  return {
+    id: i,
+    title: `Document number ${i}`,
+    body: `Lorem ipsum dolor sit amet ${i % 1000} consectetur adipiscing elit`,
+    tags: [`t${i % 17}`, `g${i % 5}`],
+    price: (i % 1000) / 10,
+  };
 }
 
 /** Same pages the plugin reads, straight through gzip to a file: what any backup must at least cost. */
@@ -116,7 +138,13 @@ async function measure<T>(run: () => Promise<T>): Promise<{ seconds: number; res
 
 async function waitForHealth(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('emulator did not start');

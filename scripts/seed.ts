@@ -13,21 +13,29 @@ import { movie, product, PRODUCTS_SCHEMA } from './lib/seed-data.ts';
 const env = process.env;
 const COUNT = Number(env.SEED_DOCUMENTS ?? 150_000);
 const BATCH = 5000;
-const ENGINES = (env.SEED_ENGINES ?? 'meilisearch,typesense').split(',').map((name) => name.trim()).filter(Boolean);
+const ENGINES = (env.SEED_ENGINES ?? 'meilisearch,typesense')
+  .split(',')
+  .map((name) => name.trim())
+  .filter(Boolean);
 const MEILISEARCH_URL = env.MEILISEARCH_URL ?? `http://127.0.0.1:${env.MEILISEARCH_PORT || 7700}`;
 const TYPESENSE_URL = env.TYPESENSE_URL ?? `http://127.0.0.1:${env.TYPESENSE_PORT || 8108}`;
 
 function progress(label: string, done: number, started: number): void {
   const seconds = (performance.now() - started) / 1000;
   const rate = done / Math.max(seconds, 0.001);
-  process.stdout.write(`${label}: ${done.toLocaleString('en-US')}/${COUNT.toLocaleString('en-US')} documents (${Math.floor((done / COUNT) * 100)} %, ${Math.round(rate).toLocaleString('en-US')}/s)\n`);
+  process.stdout.write(
+    `${label}: ${done.toLocaleString('en-US')}/${COUNT.toLocaleString('en-US')} documents (${Math.floor((done / COUNT) * 100)} %, ${Math.round(rate).toLocaleString('en-US')}/s)\n`,
+  );
 }
 
 async function seedMeilisearch(): Promise<void> {
   const client = new Meilisearch({ host: MEILISEARCH_URL, apiKey: env.MEILI_MASTER_KEY || undefined });
   await client.health();
   await client.createIndex('movies', { primaryKey: 'id' }).waitTask(); // a no-op failure when it exists
-  await client.index('movies').updateSettings({ filterableAttributes: ['genres', 'year'], sortableAttributes: ['year', 'rating'] }).waitTask();
+  await client
+    .index('movies')
+    .updateSettings({ filterableAttributes: ['genres', 'year'], sortableAttributes: ['year', 'rating'] })
+    .waitTask();
   const started = performance.now();
   for (let from = 0; from < COUNT; from += BATCH) {
     const batch = Array.from({ length: Math.min(BATCH, COUNT - from) }, (_, i) => movie(from + i));

@@ -10,24 +10,41 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 const originList = z
   .string()
   .default('')
-  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s,]+$/, 'must be origins like https://ops.example.com (scheme://host[:port], no path)')));
 
 /** GATEWAY_ALLOWED_HOSTS: comma-separated Host header names (no port) accepted besides loopback ones. */
 const hostList = z
   .string()
   .default('')
-  .transform((value) => value.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim().toLowerCase())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^[a-z0-9.:[\]-]+$/, 'must be host names like gateway.internal (no scheme, no port)')));
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   GATEWAY_DATA_DIR: z.string().min(1).default('./data'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   GATEWAY_MASTER_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   GATEWAY_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-  GATEWAY_JOB_TIMEOUT_MS: z.coerce.number().int().positive().default(6 * 60 * 60 * 1000),
+  GATEWAY_JOB_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(6 * 60 * 60 * 1000),
   GATEWAY_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   GATEWAY_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
   GATEWAY_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -37,7 +54,10 @@ const EnvSchema = z.object({
   GATEWAY_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
   GATEWAY_PLUGINS: pluginPackageList,
   GATEWAY_DUMPS_DIR: z.string().min(1).default('./dumps'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   GATEWAY_REDIS_CHANNEL: z.string().min(1).max(200).optional(),
   GATEWAY_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   GATEWAY_CORS_ORIGINS: originList,
@@ -48,7 +68,12 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\d+(ms|s|m|h)?$/, 'must be a duration: seconds, or a number with ms, s, m or h (e.g. 5m)')
     .default('5m'),
-  GATEWAY_MAX_DOCUMENT_LINE_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+  GATEWAY_MAX_DOCUMENT_LINE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
   GATEWAY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
 });

@@ -118,7 +118,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const prisma = db.prisma;
   const secretBox = config.secretKey ? SecretBox.fromPassphrase(config.secretKey) : await SecretBox.fromKeyFile(config.dataDir);
   if (!config.secretKey && db.kind === 'postgres') {
-    logger.warn('GATEWAY_SECRET_KEY is not set: engine secrets are sealed with this machine\'s data dir key; replicas sharing the database need the same GATEWAY_SECRET_KEY');
+    logger.warn("GATEWAY_SECRET_KEY is not set: engine secrets are sealed with this machine's data dir key; replicas sharing the database need the same GATEWAY_SECRET_KEY");
   }
   await resealSecrets(prisma, secretBox, logger);
   const storage = new LocalFsStorage({ root: path.join(config.dataDir, 'backups') });
@@ -132,7 +132,16 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const opened = await privatizeTree(config.dataDir);
   if (opened > 0) logger.warn('removed group/other permissions from files in the data directory', { files: opened });
   const protectedFolders = { dataDir: config.dataDir, others: [config.dumpsDir, ...(config.importDir ? [config.importDir] : [])] };
-  const storages = new StorageService({ prisma, secretBox, redactor, logger, audit, builtIn: storage, identities: await loadAgeIdentities(config.ageIdentityFile, redactor), protectedFolders });
+  const storages = new StorageService({
+    prisma,
+    secretBox,
+    redactor,
+    logger,
+    audit,
+    builtIn: storage,
+    identities: await loadAgeIdentities(config.ageIdentityFile, redactor),
+    protectedFolders,
+  });
   await storages.loadSecretsForRedaction();
   const backups = new BackupService(prisma, storage, audit, engines, (backup, sealed) => storages.forBackup(backup, sealed));
   const webhooks = new WebhookService({ prisma, secretBox, redactor, logger, audit, bus, retryBaseMs: config.webhookRetryBaseMs, maxAttempts: config.webhookMaxAttempts });

@@ -25,14 +25,26 @@ export interface GatewayLogger extends Logger {
 }
 
 /** Path redaction (pino `redact`), the last word on names pino itself might print. */
-const REDACT_PATHS = ['apiKey', 'password', 'secret', 'token', 'authorization', 'variables', 'query', '*.apiKey', '*.password', '*.secret', '*.token', '*.authorization', '*.variables', '*.query', 'headers.authorization', '*.headers.authorization'];
+const REDACT_PATHS = [
+  'apiKey',
+  'password',
+  'secret',
+  'token',
+  'authorization',
+  'variables',
+  'query',
+  '*.apiKey',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.authorization',
+  '*.variables',
+  '*.query',
+  'headers.authorization',
+  '*.headers.authorization',
+];
 
-export function createLogger(options: {
-  level: LogLevel;
-  redactor: Redactor;
-  bindings?: Record<string, unknown>;
-  write?: (line: string) => void;
-}): GatewayLogger {
+export function createLogger(options: { level: LogLevel; redactor: Redactor; bindings?: Record<string, unknown>; write?: (line: string) => void }): GatewayLogger {
   const redact = (text: string) => options.redactor.redact(text);
   const destination: DestinationStream = {
     write: (line: string) => {

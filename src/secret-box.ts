@@ -87,11 +87,9 @@ export class SecretBox {
       const text = Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
       return JSON.parse(text);
     } catch (error) {
-      throw new GatewayError(
-        'invalid_configuration',
-        'Cannot decrypt engine secrets: GATEWAY_SECRET_KEY (or data dir secret.key) differs from the one they were sealed with',
-        { cause: error },
-      );
+      throw new GatewayError('invalid_configuration', 'Cannot decrypt engine secrets: GATEWAY_SECRET_KEY (or data dir secret.key) differs from the one they were sealed with', {
+        cause: error,
+      });
     }
   }
 
@@ -99,10 +97,7 @@ export class SecretBox {
     const id = salt.toString('base64');
     let key = this.derived.get(id);
     if (!key) {
-      key =
-        this.root.kind === 'passphrase'
-          ? scryptSync(this.root.passphrase, salt, 32, SCRYPT_PARAMS)
-          : Buffer.from(hkdfSync('sha256', this.root.key, salt, HKDF_INFO, 32));
+      key = this.root.kind === 'passphrase' ? scryptSync(this.root.passphrase, salt, 32, SCRYPT_PARAMS) : Buffer.from(hkdfSync('sha256', this.root.key, salt, HKDF_INFO, 32));
       this.derived.set(id, key);
     }
     return key;

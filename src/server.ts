@@ -56,7 +56,9 @@ export async function startServer(gateway: Gateway, options: { port: number; hos
       // a socket that does not is closed, and one whose stored key is revoked later is closed then.
       onConnect: async (ctx) => {
         const request = ctx.extra.request;
-        const auth = await gateway.apiKeys.authenticate(authorizationOf({ connectionParams: ctx.connectionParams ?? {}, req: request }), { remoteAddress: request.socket.remoteAddress });
+        const auth = await gateway.apiKeys.authenticate(authorizationOf({ connectionParams: ctx.connectionParams ?? {}, req: request }), {
+          remoteAddress: request.socket.remoteAddress,
+        });
         if (!auth.ok) {
           ctx.extra.socket.close(4403, `${auth.error.code}: ${auth.error.message}`.slice(0, 120));
           return false;
@@ -64,7 +66,10 @@ export async function startServer(gateway: Gateway, options: { port: number; hos
         const keyId = ApiKeyService.keyIdOf(auth.principal);
         if (keyId) {
           const socket = ctx.extra.socket;
-          unwatchSocket.set(socket, gateway.apiKeys.revocations.watch(keyId, () => socket.close(4403, 'invalid_api_key: the API key of this connection was revoked')));
+          unwatchSocket.set(
+            socket,
+            gateway.apiKeys.revocations.watch(keyId, () => socket.close(4403, 'invalid_api_key: the API key of this connection was revoked')),
+          );
         }
         return true;
       },

@@ -91,7 +91,10 @@ describe.each(plugins.map((plugin) => [plugin.name, plugin] as const))('plugin %
     const tableRows = readme.split('\n').filter((line) => line.trimStart().startsWith('|'));
     expect(tableRows.length).toBeGreaterThan(0);
     for (const key of Object.keys(plugin.config.shape)) {
-      expect(tableRows.some((row) => row.includes(`\`${key}\``)), `README table row for ${key}`).toBe(true);
+      expect(
+        tableRows.some((row) => row.includes(`\`${key}\``)),
+        `README table row for ${key}`,
+      ).toBe(true);
     }
   });
 
@@ -103,7 +106,6 @@ describe.each(plugins.map((plugin) => [plugin.name, plugin] as const))('plugin %
     expect(pluginFaults(plugin)).toEqual([]);
   });
 });
-
 
 describe('the plugin template (examples/plugin-template)', () => {
   const templateDir = fileURLToPath(new URL('../examples/plugin-template/', import.meta.url));

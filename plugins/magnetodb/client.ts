@@ -137,7 +137,7 @@ export class MagnetoDbClient {
 
   async listTableNames(signal: AbortSignal): Promise<string[]> {
     const names: string[] = [];
-    for (let start: string | null = null; ; ) {
+    for (let start: string | null = null; ;) {
       const page = await this.listTablesPage(LIST_PAGE, start, signal);
       names.push(...page.names);
       if (page.next === null || page.names.length === 0) return names;
@@ -172,11 +172,7 @@ export class MagnetoDbClient {
    * One scan page. MagnetoDB applies `filter` to the `limit` items it read, so a filtered page may hold fewer
    * items (even none) and still carry `last_evaluated_key`: keep paging until the marker is absent.
    */
-  async scan(
-    table: string,
-    page: { limit: number; exclusiveStartKey: TypedItem | null; countOnly?: boolean; filter?: ScanFilter | null },
-    signal: AbortSignal,
-  ): Promise<ScanPage> {
+  async scan(table: string, page: { limit: number; exclusiveStartKey: TypedItem | null; countOnly?: boolean; filter?: ScanFilter | null }, signal: AbortSignal): Promise<ScanPage> {
     const body = {
       limit: page.limit,
       ...(page.countOnly ? { select: 'COUNT' } : {}),
@@ -190,7 +186,7 @@ export class MagnetoDbClient {
   /** Exact item count by COUNT scans (MagnetoDB's describe always says item_count 0); `filter` counts the matching ones. */
   async countItems(table: string, signal: AbortSignal, filter: ScanFilter | null = null): Promise<number> {
     let count = 0;
-    for (let start: TypedItem | null = null; ; ) {
+    for (let start: TypedItem | null = null; ;) {
       const page = await this.scan(table, { limit: COUNT_PAGE, exclusiveStartKey: start, countOnly: true, filter }, signal);
       count += page.count;
       if (page.lastEvaluatedKey === null) return count;
@@ -249,9 +245,15 @@ export class MagnetoDbClient {
   /** Every management backup record of the table (GET …/backups, paged by exclusive_start_backup_id). */
   async listManagementBackups(table: string, signal: AbortSignal): Promise<ManagementBackup[]> {
     const backups: ManagementBackup[] = [];
-    for (let start: string | null = null; ; ) {
+    for (let start: string | null = null; ;) {
       const query: string = `limit=${LIST_PAGE}${start === null ? '' : `&exclusive_start_backup_id=${encodeURIComponent(start)}`}`;
-      const page: z.infer<typeof managementBackupList> = await this.#request('list management backups', 'GET', `${this.#management(table)}/backups?${query}`, managementBackupList, signal);
+      const page: z.infer<typeof managementBackupList> = await this.#request(
+        'list management backups',
+        'GET',
+        `${this.#management(table)}/backups?${query}`,
+        managementBackupList,
+        signal,
+      );
       backups.push(...page.backups);
       if (page.last_evaluated_backup_id === undefined || page.backups.length === 0) return backups;
       start = page.last_evaluated_backup_id;

@@ -53,7 +53,10 @@ export async function fillTable(fill: FillContext, source: string, target: strin
       if (failures.length > 0) break;
       throwIfCanceled(signal);
       if (documents.length === 0) continue;
-      const batch = newestPerKey(documents.map((document) => archivedItem(document, source, keys)), keys);
+      const batch = newestPerKey(
+        documents.map((document) => archivedItem(document, source, keys)),
+        keys,
+      );
       const earlier = new Set(batch.keys.flatMap((key) => writing.get(key) ?? []));
       if (earlier.size > 0) await Promise.all(earlier);
       if (failures.length > 0) break;

@@ -89,7 +89,10 @@ describe('magnetodb incremental backups', () => {
   });
 
   it('backs up only the items stamped since the cut, then restores full + increment to the newest state', async () => {
-    await seed(hashTable('accounts'), Array.from({ length: 60 }, (_, i) => account(i, OLD)));
+    await seed(
+      hashTable('accounts'),
+      Array.from({ length: 60 }, (_, i) => account(i, OLD)),
+    );
     const full = await runBackup(magnetodbPlugin, instance, temp.storage, { collections: ['accounts'] });
     expect(full.manifest.collections).toMatchObject([{ name: 'accounts', documentCount: 60 }]);
 
@@ -217,7 +220,11 @@ describe('magnetodb incremental backups', () => {
     await seed(hashTable('ledger'), [account(1, OLD), account(2, OLD)]);
     const full = await runBackup(magnetodbPlugin, instance, temp.storage, { collections: ['ledger'] });
     await api.putItems('ledger', [account(1, OLD, '999'), account(3, OLD)]);
-    const result = await instance.logicalRestore!({ collections: ['ledger'], rename: {}, atomic: true, mode: 'apply' }, await openArchiveReader({ storage: temp.storage, backupId: full.backupId }), createTestJob().ctx);
+    const result = await instance.logicalRestore!(
+      { collections: ['ledger'], rename: {}, atomic: true, mode: 'apply' },
+      await openArchiveReader({ storage: temp.storage, backupId: full.backupId }),
+      createTestJob().ctx,
+    );
     expect(result.collections).toEqual([{ source: 'ledger', target: 'ledger', documentCount: 2 }]);
     expect(await items('ledger')).toEqual([account(1, OLD), account(2, OLD), account(3, OLD)]);
   });

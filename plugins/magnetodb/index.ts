@@ -45,8 +45,7 @@ const configShape = {
 const validKeys = Object.keys(configShape).join(', ');
 
 export const magnetodbConfig = z.strictObject(configShape, {
-  error: (issue) =>
-    issue.code === 'unrecognized_keys' ? `Unknown MagnetoDB config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined,
+  error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown MagnetoDB config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined),
 });
 
 export type MagnetoDbConfig = z.infer<typeof magnetodbConfig>;

@@ -87,7 +87,10 @@ async function seedThreads(engine: MagnetoDbTestEngine, table: string, count: nu
   await engine.http.dropTable(table);
   await engine.http.createTable({ table_name: table, ...THREADS });
   await engine.http.waitActive(table);
-  await engine.http.putItems(table, Array.from({ length: count }, (_, i) => thread(i)));
+  await engine.http.putItems(
+    table,
+    Array.from({ length: count }, (_, i) => thread(i)),
+  );
 }
 
 describeEnginePluginContract({
@@ -193,7 +196,9 @@ describe('magnetodb plugin specifics', () => {
     await engine.drop('stuck');
     engine.emulator.setOptions({ unprocessedRate: 1 });
     try {
-      const error = await failure(runRestore(pluginFor({ ...(engine.config as object), maxRetries: 2 }), temp.storage, backup.backupId, { collections: ['stuck'], rename: {}, atomic: true }));
+      const error = await failure(
+        runRestore(pluginFor({ ...(engine.config as object), maxRetries: 2 }), temp.storage, backup.backupId, { collections: ['stuck'], rename: {}, atomic: true }),
+      );
       expect(error.code).toBe('restore_failed');
       expect(error.message).toContain('unprocessed after 2 retries');
     } finally {
@@ -248,7 +253,10 @@ describe('magnetodb plugin specifics', () => {
       local_secondary_indexes: [],
     });
     const sink = session.openDocuments('refused');
-    await sink.write([{ id: { S: 'fine' }, amount: { N: '1' } }, { id: { S: 'wrong' }, amount: { S: 'one' } }]);
+    await sink.write([
+      { id: { S: 'fine' }, amount: { N: '1' } },
+      { id: { S: 'wrong' }, amount: { S: 'one' } },
+    ]);
     await sink.close();
     const now = new Date().toISOString();
     await session.finalize({ plugin: 'magnetodb', engineVersion: null, strategy: 'LOGICAL', type: 'FULL', createdAt: now, finishedAt: now, warnings: [] });

@@ -26,7 +26,11 @@ describe('magnetodb native backup (management API, metadata only)', () => {
     emulator = await startMagnetoDbEmulator({ createDelayMs: 5 });
     api = magnetoDbHttp({ url: emulator.url, token: emulator.token, project: PROJECT });
     for (const table of ['orders', 'customers']) {
-      await api.createTable({ table_name: table, attribute_definitions: [{ attribute_name: 'id', attribute_type: 'S' }], key_schema: [{ attribute_name: 'id', key_type: 'HASH' }] });
+      await api.createTable({
+        table_name: table,
+        attribute_definitions: [{ attribute_name: 'id', attribute_type: 'S' }],
+        key_schema: [{ attribute_name: 'id', key_type: 'HASH' }],
+      });
       await api.waitActive(table);
       await api.putItems(table, [{ id: { S: `${table}-1` } }, { id: { S: `${table}-2` } }]);
     }
@@ -47,7 +51,13 @@ describe('magnetodb native backup (management API, metadata only)', () => {
     expect(progressProblems(job.updates)).toEqual([]);
 
     const [row] = await rows('orders');
-    expect(row).toMatchObject({ backup_name: 'nightly-native', table_name: 'orders', status: 'CREATING', location: 'location', strategy: { type: 'full', format: 'native', location: 'internal', request_id: requestId } });
+    expect(row).toMatchObject({
+      backup_name: 'nightly-native',
+      table_name: 'orders',
+      status: 'CREATING',
+      location: 'location',
+      strategy: { type: 'full', format: 'native', location: 'internal', request_id: requestId },
+    });
     expect(run.manifest.external).toEqual([
       {
         path: `orders/${row!['backup_id']}`,
@@ -60,7 +70,11 @@ describe('magnetodb native backup (management API, metadata only)', () => {
     const handle = await openNativeBackup({ storage: temp.storage, backupId: run.backupId });
     let text = '';
     for await (const chunk of await handle.openFile('native/management-backup.json')) text += chunk.toString();
-    expect(JSON.parse(text)).toMatchObject({ note: NO_DATA_WARNING, requestId, backups: [{ table: 'orders', reused: false, answer: { backup_id: row!['backup_id'], status: 'CREATING' } }] });
+    expect(JSON.parse(text)).toMatchObject({
+      note: NO_DATA_WARNING,
+      requestId,
+      backups: [{ table: 'orders', reused: false, answer: { backup_id: row!['backup_id'], status: 'CREATING' } }],
+    });
     // No token anywhere in what the backup keeps.
     expect(text).not.toContain(emulator.token);
     expect(JSON.stringify(run.manifest)).not.toContain(emulator.token);

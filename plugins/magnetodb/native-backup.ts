@@ -11,7 +11,7 @@ import { throwIfCanceled, type MagnetoDbClient, type ManagementBackup } from './
 const STRATEGY = { type: 'full', format: 'native', location: 'internal' } as const;
 
 export const NO_DATA_WARNING =
-  "MagnetoDB's management backup API moves no data: it only recorded a backup row per table (status CREATING, location \"location\"), " +
+  'MagnetoDB\'s management backup API moves no data: it only recorded a backup row per table (status CREATING, location "location"), ' +
   'which MagnetoDB never completes. This backup holds no items and cannot be restored; take a LOGICAL backup to keep the data';
 
 export async function nativeBackup(client: MagnetoDbClient, request: NativeBackupRequest, sink: NativeArtifactSink, ctx: JobContext): Promise<NativeBackupResult> {
@@ -23,8 +23,7 @@ export async function nativeBackup(client: MagnetoDbClient, request: NativeBacku
     ctx.progress({ phase: 'management backup', completed: i, total: tables.length, unit: 'tables', message: `recording a management backup of ${table}` });
     // The API has no idempotency key: a job run again (after a gateway restart) finds the row it made by the request id.
     const earlier = (await client.listManagementBackups(table, signal)).find((backup) => backup.strategy?.['request_id'] === request.requestId);
-    const backup =
-      earlier ?? (await client.createManagementBackup(table, { backup_name: request.name, strategy: { ...STRATEGY, request_id: request.requestId } }, signal));
+    const backup = earlier ?? (await client.createManagementBackup(table, { backup_name: request.name, strategy: { ...STRATEGY, request_id: request.requestId } }, signal));
     records.push({ table, reused: earlier !== undefined, backup });
     sink.addExternal({
       path: `${table}/${backup.backup_id}`,

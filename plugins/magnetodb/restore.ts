@@ -32,7 +32,11 @@ export async function logicalRestore(
 ): Promise<LogicalRestoreResult> {
   const { signal } = ctx;
   const plans = await planRestore(request, archive);
-  const progress: RestoreProgress = restoreProgress(ctx, plans.reduce((sum, plan) => sum + plan.expected, 0), 'items');
+  const progress: RestoreProgress = restoreProgress(
+    ctx,
+    plans.reduce((sum, plan) => sum + plan.expected, 0),
+    'items',
+  );
   progress.report('tables', `restoring ${plans.length} table(s)`);
   for (const plan of plans) {
     throwIfCanceled(signal);
@@ -116,4 +120,3 @@ export async function restoreFacts(client: MagnetoDbClient, options: TransferOpt
   // No rename or swap: an existing table is replaced only in place (atomic: false). APPLY writes on top.
   return { engineVersion: null, existing, conversions: [], refusals: [], warnings: [], canApply: true, atomicReplace: false };
 }
-

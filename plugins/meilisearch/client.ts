@@ -1,15 +1,7 @@
 // The only file that speaks to Meilisearch: wraps the official client, binds every request to the
 // job's AbortSignal plus a per-request timeout, and turns every failure into a coded GatewayError.
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  Meilisearch,
-  MeilisearchApiError,
-  MeilisearchRequestError,
-  type Config,
-  type IndexSwap,
-  type Settings,
-  type Task,
-} from 'meilisearch';
+import { Meilisearch, MeilisearchApiError, MeilisearchRequestError, type Config, type IndexSwap, type Settings, type Task } from 'meilisearch';
 import { z } from 'zod';
 import { callEngine, timerMs, type RetryPolicy } from '../../src/engines/engine-call.ts';
 import { pathSegment } from '../../src/plugin.ts';
@@ -138,11 +130,7 @@ export class MeilisearchClient {
     return (await this.#read('get settings', signal, (sdk) => sdk.index(pathSegment(uid)).getSettings())) as Record<string, unknown>;
   }
 
-  async getDocuments(
-    uid: string,
-    page: { offset: number; limit: number; retrieveVectors: boolean },
-    signal: AbortSignal,
-  ): Promise<Record<string, unknown>[]> {
+  async getDocuments(uid: string, page: { offset: number; limit: number; retrieveVectors: boolean }, signal: AbortSignal): Promise<Record<string, unknown>[]> {
     const query = { offset: page.offset, limit: page.limit, ...(page.retrieveVectors ? { retrieveVectors: true } : {}) };
     return (await this.#read('get documents', signal, (sdk) => sdk.index(pathSegment(uid)).getDocuments(query))).results;
   }
@@ -173,7 +161,14 @@ export class MeilisearchClient {
    */
   async createKey(key: KeyMetadata, signal: AbortSignal): Promise<void> {
     await this.#call('create key', signal, (sdk) =>
-      sdk.createKey({ uid: key.uid, ...(key.name === null ? {} : { name: key.name }), ...(key.description === null ? {} : { description: key.description }), actions: key.actions as never, indexes: key.indexes, expiresAt: key.expiresAt as never }),
+      sdk.createKey({
+        uid: key.uid,
+        ...(key.name === null ? {} : { name: key.name }),
+        ...(key.description === null ? {} : { description: key.description }),
+        actions: key.actions as never,
+        indexes: key.indexes,
+        expiresAt: key.expiresAt as never,
+      }),
     );
   }
 
@@ -195,9 +190,7 @@ export class MeilisearchClient {
   async addDocuments(uid: string, documents: readonly unknown[], primaryKey: string | null, signal: AbortSignal): Promise<number> {
     const ndjson = documents.map((document) => JSON.stringify(document)).join('\n');
     const options = primaryKey === null ? undefined : { primaryKey };
-    const task = await this.#call('add documents', signal, (sdk) =>
-      sdk.index(pathSegment(uid)).addDocumentsFromString(ndjson, 'application/x-ndjson', options),
-    );
+    const task = await this.#call('add documents', signal, (sdk) => sdk.index(pathSegment(uid)).addDocumentsFromString(ndjson, 'application/x-ndjson', options));
     return task.taskUid;
   }
 
@@ -245,7 +238,7 @@ export class MeilisearchClient {
   ): Promise<number[]> {
     const found: number[] = [];
     const limit = filter.limit ?? 100;
-    for (let from: number | undefined; ; ) {
+    for (let from: number | undefined; ;) {
       const query = { ...filter, limit, ...(from === undefined ? {} : { from }) } as Parameters<Meilisearch['tasks']['getTasks']>[0];
       const page = await this.#read('list tasks', signal, (sdk) => sdk.tasks.getTasks(query));
       for (const task of page.results) {

@@ -103,13 +103,7 @@ function unknownField(error: Error): string | null {
 }
 
 /** Waits for a task; anything but `succeeded` becomes `restore_failed` carrying the engine's error. */
-export async function waitSucceeded(
-  client: MeilisearchClient,
-  options: TransferOptions,
-  signal: AbortSignal,
-  taskUid: number,
-  label: string,
-): Promise<void> {
+export async function waitSucceeded(client: MeilisearchClient, options: TransferOptions, signal: AbortSignal, taskUid: number, label: string): Promise<void> {
   const task = await client.waitForTask(taskUid, { signal, timeoutMs: options.taskTimeoutMs });
   if (task.status === 'succeeded') return;
   const reason = task.error === null ? task.status : `${task.error.message} (${task.error.code})`;

@@ -30,10 +30,7 @@ const configShape = {
 const validKeys = Object.keys(configShape).join(', ');
 
 export const meilisearchConfig = z.strictObject(configShape, {
-  error: (issue) =>
-    issue.code === 'unrecognized_keys'
-      ? `Unknown Meilisearch config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}`
-      : undefined,
+  error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown Meilisearch config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined),
 });
 
 export type MeilisearchConfig = z.infer<typeof meilisearchConfig>;

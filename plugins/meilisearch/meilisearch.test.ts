@@ -154,7 +154,11 @@ describe('meilisearch plugin specifics', () => {
       await engine.setSlow(false);
     }
     // Every read saw either the whole old index or the whole restored one, never a mix.
-    for (const seen of observations) expect([{ count: 1, marker: true }, { count: 600, marker: false }]).toContainEqual({ count: seen.count, marker: seen.marker });
+    for (const seen of observations)
+      expect([
+        { count: 1, marker: true },
+        { count: 600, marker: false },
+      ]).toContainEqual({ count: seen.count, marker: seen.marker });
     expect(observations.some((seen) => seen.staging && seen.marker)).toBe(true);
     const final = await engine.dump('swapped');
     expect(final.documents).toHaveLength(600);
@@ -186,7 +190,10 @@ describe('meilisearch plugin specifics', () => {
       { name: 'pick-c', documents: makeDocuments(8) },
     ]);
     const backup = await runBackup(meilisearchPlugin, instance, temp.storage, { collections: ['pick-c', 'pick-a'] });
-    expect(backup.manifest.collections.map((c) => [c.name, c.documentCount]).sort()).toEqual([['pick-a', 4], ['pick-c', 8]]);
+    expect(backup.manifest.collections.map((c) => [c.name, c.documentCount]).sort()).toEqual([
+      ['pick-a', 4],
+      ['pick-c', 8],
+    ]);
   });
 
   it('turns a failed engine task into restore_failed and drops the staging index', async () => {

@@ -48,7 +48,10 @@ describe('meilisearch native backup', () => {
   beforeAll(async () => {
     temp = await createTempStorage();
     setup = await start();
-    await setup.engine.seed([{ name: 'movies', documents: makeDocuments(120) }, { name: 'books', documents: makeDocuments(7) }]);
+    await setup.engine.seed([
+      { name: 'movies', documents: makeDocuments(120) },
+      { name: 'books', documents: makeDocuments(7) },
+    ]);
   });
   afterAll(async () => {
     await setup?.emulator.close();
@@ -63,7 +66,10 @@ describe('meilisearch native backup', () => {
       const dumpUid = run.result.externalId!;
       expect(dumpUid).toMatch(/^\d{8}-\d{9}$/);
       expect(run.result).toMatchObject({ engineVersion: '1.16.0', warnings: [] });
-      expect(run.result.collections.map((c) => [c.name, c.documentCount])).toEqual([['books', 7], ['movies', 120]]);
+      expect(run.result.collections.map((c) => [c.name, c.documentCount])).toEqual([
+        ['books', 7],
+        ['movies', 120],
+      ]);
 
       const source = await sha256File(join(setup.emulator.dumpsDir, `${dumpUid}.dump`));
       expect(run.manifest.files).toEqual([{ path: `native/${dumpUid}.dump`, bytes: source.bytes, sha256: source.sha256 }]);
@@ -119,9 +125,14 @@ describe('meilisearch native backup', () => {
     const run = await runNativeBackup(meilisearchPlugin, setup.plugin({ dumpsDir: undefined }), temp.storage, REQUEST);
     const dumpUid = run.result.externalId!;
     expect(run.manifest.files).toEqual([]);
-    expect(run.manifest.external).toEqual([{ path: `${dumpUid}.dump`, location: `meilisearch-server:dumps/${dumpUid}.dump`, bytes: null, description: expect.stringContaining('--import-dump') }]);
+    expect(run.manifest.external).toEqual([
+      { path: `${dumpUid}.dump`, location: `meilisearch-server:dumps/${dumpUid}.dump`, bytes: null, description: expect.stringContaining('--import-dump') },
+    ]);
     expect(run.result.warnings.join('\n')).toMatch(/stays on the Meilisearch server/);
-    expect(run.result.collections.map((c) => [c.name, c.documentCount])).toEqual([['books', 7], ['movies', 120]]);
+    expect(run.result.collections.map((c) => [c.name, c.documentCount])).toEqual([
+      ['books', 7],
+      ['movies', 120],
+    ]);
   });
 
   it('catalogs the selected indexes, says the dump holds them all, and rejects unknown ones', async () => {

@@ -43,9 +43,11 @@ export async function nativeBackup(
       path: fileName,
       location: `meilisearch-server:dumps/${fileName}`,
       bytes: null,
-      description: 'Meilisearch dump in the server\'s dumps folder (--dump-dir); import it with --import-dump',
+      description: "Meilisearch dump in the server's dumps folder (--dump-dir); import it with --import-dump",
     });
-    warnings.push(`the dump file ${fileName} stays on the Meilisearch server (no dumpsDir configured): it is not in gateway storage and this backup cannot be restored through the gateway`);
+    warnings.push(
+      `the dump file ${fileName} stays on the Meilisearch server (no dumpsDir configured): it is not in gateway storage and this backup cannot be restored through the gateway`,
+    );
     collections = await apiCollections(client, ctx.signal);
   } else {
     const path = join(options.dumpsDir, fileName);
@@ -163,7 +165,8 @@ async function legacyDump(client: MeilisearchClient, options: NativeOptions, ctx
   try {
     dump = await client.createLegacyDump(signal);
   } catch (error) {
-    if (isEngineCode(error, 'dump_already_processing', 'dump_already_in_progress') || engineStatus(error) === 409) throw alreadyInProgress('the server refused a second dump', error);
+    if (isEngineCode(error, 'dump_already_processing', 'dump_already_in_progress') || engineStatus(error) === 409)
+      throw alreadyInProgress('the server refused a second dump', error);
     throw error;
   }
   const deadline = Date.now() + options.taskTimeoutMs;
@@ -171,7 +174,9 @@ async function legacyDump(client: MeilisearchClient, options: NativeOptions, ctx
   for (let interval = POLL_MS.first; ; interval = Math.min(interval * 2, POLL_MS.max)) {
     if (dump.status === 'done') break;
     if (dump.status === 'failed') {
-      throw new GatewayError('engine_error', `Meilisearch dump ${dump.uid} failed: ${dump.error ?? 'no reason given'}`, { details: { dumpUid: dump.uid, engineCode: 'dump_process_failed' } });
+      throw new GatewayError('engine_error', `Meilisearch dump ${dump.uid} failed: ${dump.error ?? 'no reason given'}`, {
+        details: { dumpUid: dump.uid, engineCode: 'dump_process_failed' },
+      });
     }
     if (Date.now() + interval > deadline) throw new GatewayError('engine_timeout', `Meilisearch dump ${dump.uid} still in progress after ${options.taskTimeoutMs} ms`);
     try {

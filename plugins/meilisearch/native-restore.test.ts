@@ -124,7 +124,11 @@ describeWithShared('meilisearch native restore of real dump files', () => {
 
   it('restores the selected indexes only, renamed, including an empty one', async () => {
     const backupId = await storeDump(join(FIXTURES, 'v3.dump'));
-    const result = await runNativeRestore(instance, temp.storage, backupId, { collections: ['products', 'movies_2'], rename: { products: 'v3_products', movies_2: 'v3_empty' }, atomic: true });
+    const result = await runNativeRestore(instance, temp.storage, backupId, {
+      collections: ['products', 'movies_2'],
+      rename: { products: 'v3_products', movies_2: 'v3_empty' },
+      atomic: true,
+    });
     expect(result.collections).toEqual([
       { source: 'products', target: 'v3_products', documentCount: 10 },
       { source: 'movies_2', target: 'v3_empty', documentCount: 0 },
@@ -157,12 +161,17 @@ describeWithShared('meilisearch native restore of real dump files', () => {
     await engine.seedIndex('bad', 'id', [{ id: 'live' }]);
     const before = await engine.dump('bad');
     const at = new Date();
-    writeDumpFile(temp.root, 'broken', [
-      { path: 'metadata.json', content: JSON.stringify({ dumpVersion: 'V6', dbVersion: '1.16.0', dumpDate: at.toISOString() }) },
-      { path: 'indexes/bad/metadata.json', content: JSON.stringify({ uid: 'bad', primaryKey: 'id' }) },
-      { path: 'indexes/bad/settings.json', content: JSON.stringify({ stopWords: ['x'] }) },
-      { path: 'indexes/bad/documents.jsonl', content: jsonl([{ id: 'fine' }, { id: 'not a valid id!' }]) },
-    ], at);
+    writeDumpFile(
+      temp.root,
+      'broken',
+      [
+        { path: 'metadata.json', content: JSON.stringify({ dumpVersion: 'V6', dbVersion: '1.16.0', dumpDate: at.toISOString() }) },
+        { path: 'indexes/bad/metadata.json', content: JSON.stringify({ uid: 'bad', primaryKey: 'id' }) },
+        { path: 'indexes/bad/settings.json', content: JSON.stringify({ stopWords: ['x'] }) },
+        { path: 'indexes/bad/documents.jsonl', content: jsonl([{ id: 'fine' }, { id: 'not a valid id!' }]) },
+      ],
+      at,
+    );
     const backupId = await storeDump(join(temp.root, 'broken.dump'));
     const error = await failure(runNativeRestore(instance, temp.storage, backupId, { collections: ['bad'], rename: {}, atomic: true }));
     expect(error.code).toBe('restore_failed');
@@ -172,7 +181,7 @@ describeWithShared('meilisearch native restore of real dump files', () => {
 });
 
 describe('meilisearch native backup → restore end to end', () => {
-  it('restores the emulator\'s own dump into an index equal to the original', async () => {
+  it("restores the emulator's own dump into an index equal to the original", async () => {
     await engine.seedIndex('roundtrip', 'id', makeDocuments(95), { searchableAttributes: ['title'], stopWords: ['a'] });
     const original = await engine.dump('roundtrip');
     const backup = await runNativeBackup(meilisearchPlugin, instance, temp.storage, { collections: null, name: 'rt', requestId: 'rt' });
@@ -193,7 +202,11 @@ describeWithShared('meilisearch inspectBackupFile', () => {
   it('describes a dump file without any engine', async () => {
     const inspected = await meilisearchPlugin.inspectBackupFile!(join(FIXTURES, 'v4.dump'), signal());
     expect(inspected).toMatchObject({ engineVersion: '0.27.2', format: 'meilisearch dump v4', createdAt: '2022-10-06T12:53:49.131989609Z' });
-    expect(inspected.collections.map((c) => [c.name, c.documentCount])).toEqual([['dnd_spells', 10], ['movies', 110], ['products', 10]]);
+    expect(inspected.collections.map((c) => [c.name, c.documentCount])).toEqual([
+      ['dnd_spells', 10],
+      ['movies', 110],
+      ['products', 10],
+    ]);
     expect(inspected.warnings.join('\n')).toMatch(/2 API key\(s\) and 10 task\(s\)/);
     expect((await failure(meilisearchPlugin.inspectBackupFile!(join(FIXTURES, 'missing.dump'), signal()))).code).toBe('file_not_found');
   });

@@ -52,7 +52,8 @@ export async function recreateKeys(client: MeilisearchClient, keys: KeyMetadata[
       created++;
     } catch (error) {
       if (isEngineCode(error, 'api_key_already_exists')) warnings.push(`${label} not recreated: a key with this uid exists on the target already (left as it is)`);
-      else if (error instanceof GatewayError && error.code === 'engine_auth_failed') warnings.push(`${label} not recreated: the engine key may not create keys (needs keys.create)`);
+      else if (error instanceof GatewayError && error.code === 'engine_auth_failed')
+        warnings.push(`${label} not recreated: the engine key may not create keys (needs keys.create)`);
       else if (error instanceof GatewayError && error.code === 'engine_error') warnings.push(`${label} not recreated: ${error.message}`);
       else throw error;
     }

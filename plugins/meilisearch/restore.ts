@@ -125,7 +125,14 @@ async function readItems(request: LogicalRestoreRequest, archive: ArchiveReader,
     for (const path of parsed.data.secretsRemoved ?? []) {
       warnings.push(`index ${target}: ${path} was not in the backup (masked by Meilisearch); set it again on the index`);
     }
-    items.push({ source, target, staging: planned.staging ?? undefined, expectedDocuments: planned.backupDocuments ?? entry.documentCount, primaryKey: parsed.data.primaryKey, settings: parsed.data.settings });
+    items.push({
+      source,
+      target,
+      staging: planned.staging ?? undefined,
+      expectedDocuments: planned.backupDocuments ?? entry.documentCount,
+      primaryKey: parsed.data.primaryKey,
+      settings: parsed.data.settings,
+    });
   }
   return items;
 }

@@ -38,7 +38,11 @@ export async function nativeBackup(
   const running = earlier !== null && (earlier.state === BackupStateCode.INITIAL || earlier.state === BackupStateCode.EXECUTING);
   if (final === null && !running) {
     try {
-      await client.createBackup({ backup_name: request.name, async: true, ...(selection === null ? {} : { db_collections: selection }), ...backupFlags(request) }, request.requestId, ctx.signal);
+      await client.createBackup(
+        { backup_name: request.name, async: true, ...(selection === null ? {} : { db_collections: selection }), ...backupFlags(request) },
+        request.requestId,
+        ctx.signal,
+      );
     } catch (error) {
       throw refineCreateError(error, request.name);
     }
@@ -87,13 +91,7 @@ function refineCreateError(error: unknown, name: string): unknown {
 }
 
 /** Polls until the task ends. After a cancel it keeps polling (without the job's signal), then cleans up. */
-async function waitForBackup(
-  client: MilvusBackupClient,
-  options: PollOptions,
-  request: NativeBackupRequest,
-  ctx: JobContext,
-  report: PercentReporter,
-): Promise<BackupState> {
+async function waitForBackup(client: MilvusBackupClient, options: PollOptions, request: NativeBackupRequest, ctx: JobContext, report: PercentReporter): Promise<BackupState> {
   const deadline = Date.now() + options.taskTimeoutMs;
   let drain: AbortSignal | null = null;
   let initialPolls = 0;
@@ -129,7 +127,11 @@ async function waitForBackup(
         throw drain === null ? error : canceledError(ctx.signal);
       }
     }
-    if (drain === null) report(state.state === BackupStateCode.INITIAL ? 'initializing' : state.progress <= 5 ? 'preparing' : 'copying collections', state.progress, { bytes: state.bytes || null, message: `milvus-backup task ${request.requestId}` });
+    if (drain === null)
+      report(state.state === BackupStateCode.INITIAL ? 'initializing' : state.progress <= 5 ? 'preparing' : 'copying collections', state.progress, {
+        bytes: state.bytes || null,
+        message: `milvus-backup task ${request.requestId}`,
+      });
     if (Date.now() > deadline) {
       const message = `milvus-backup backup "${request.name}" still at ${state.progress}% after ${options.taskTimeoutMs} ms (task ${request.requestId})`;
       if (drain === null) throw new GatewayError('engine_timeout', message);
@@ -147,9 +149,13 @@ async function waitForBackup(
 async function checkNotTaken(client: MilvusBackupClient, request: NativeBackupRequest, signal: AbortSignal): Promise<void> {
   const other = (await client.listBackups(signal)).find((backup) => backup.name === request.name && backup.id !== request.requestId);
   if (other !== undefined) {
-    throw new GatewayError('name_already_taken', `milvus-backup already has a backup named "${request.name}" (made meanwhile by another request); its task for this job will never start`, {
-      details: { name: request.name },
-    });
+    throw new GatewayError(
+      'name_already_taken',
+      `milvus-backup already has a backup named "${request.name}" (made meanwhile by another request); its task for this job will never start`,
+      {
+        details: { name: request.name },
+      },
+    );
   }
 }
 

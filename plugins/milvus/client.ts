@@ -181,7 +181,9 @@ export class MilvusBackupClient {
       const answer = await this.#json('get restore', 'GET', '/get_restore', { query: { id } }, restoreAnswer, signal);
       if (!answer.data) return null;
       const data = answer.data;
-      const targets = (data.collection_restore_tasks ?? []).filter((task) => task.target_collection_name).map((task) => `${task.target_db_name || 'default'}.${task.target_collection_name}`);
+      const targets = (data.collection_restore_tasks ?? [])
+        .filter((task) => task.target_collection_name)
+        .map((task) => `${task.target_db_name || 'default'}.${task.target_collection_name}`);
       return { id: data.id ?? null, state: data.state_code ?? 0, progress: data.progress ?? 0, errorMessage: data.errorMessage || null, targets };
     } catch (error) {
       if (engineCode(error) === 3 && /task not found|not exist/i.test(engineMessage(error))) return null;

@@ -10,7 +10,6 @@ import { itWithShared } from '../../test/helpers/requirements.ts';
 import { milvusPlugin } from './index.ts';
 import { failure, pluginFor, startMilvusTestEngine, until, type MilvusTestEngine } from './test/engine.ts';
 
-
 for (const generation of ['v0.5.16', 'v0.5.9'] as const) {
   describe(`milvus plugin errors against milvus-backup ${generation}`, () => {
     let engine: MilvusTestEngine;

@@ -17,22 +17,24 @@ const configShape = {
   /** Pause between two get_backup / get_restore polls. */
   pollIntervalMs: z.number().int().min(10).max(60_000).default(1000),
   /** Longest wait for one backup or restore task (milvus-backup has no timeout of its own for a stuck task). */
-  taskTimeoutMs: z.number().int().positive().default(6 * 3600_000),
+  taskTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(6 * 3600_000),
 };
 
 const validKeys = Object.keys(configShape).join(', ');
 
 export const milvusConfig = z.strictObject(configShape, {
-  error: (issue) =>
-    issue.code === 'unrecognized_keys' ? `Unknown Milvus config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined,
+  error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown Milvus config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined),
 });
 
 export type MilvusConfig = z.infer<typeof milvusConfig>;
 
 /** Contract parts that do not apply to Milvus, with the reason the shared suite shows when it skips them. */
 export const milvusNotApplicable = {
-  liveCollections:
-    'milvus-backup has no API listing live Milvus collections: listCollections reports the collections found in its backups',
+  liveCollections: 'milvus-backup has no API listing live Milvus collections: listCollections reports the collections found in its backups',
 } as const;
 
 export const milvusPlugin = {

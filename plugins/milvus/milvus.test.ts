@@ -13,7 +13,6 @@ import { failure, pluginFor, startMilvusTestEngine, until, type MilvusTestEngine
 
 describeEnginePluginContract({ plugin: milvusPlugin, startEngine: () => startMilvusTestEngine(), notApplicable: milvusNotApplicable });
 
-
 for (const generation of ['v0.5.16', 'v0.5.9'] as const) {
   describe(`milvus plugin against milvus-backup ${generation}`, () => {
     let engine: MilvusTestEngine;

@@ -99,9 +99,7 @@ export function restorePlan(collections: readonly string[], rename: Record<strin
   });
   const renamed = pairs.filter((pair) => qualified(pair.from) !== qualified(pair.to));
   const suffixes = new Set(
-    pairs.map((pair) =>
-      pair.from.db === pair.to.db && pair.to.collection.startsWith(pair.from.collection) ? pair.to.collection.slice(pair.from.collection.length) : '',
-    ),
+    pairs.map((pair) => (pair.from.db === pair.to.db && pair.to.collection.startsWith(pair.from.collection) ? pair.to.collection.slice(pair.from.collection.length) : '')),
   );
   const [suffix] = suffixes;
   const plainSuffix = suffixes.size === 1 && suffix !== undefined && /^[A-Za-z0-9_]+$/.test(suffix) ? suffix : null;

@@ -3,7 +3,10 @@
 import { z } from 'zod';
 
 /** S3/MinIO bucket naming rules: 3–63 lowercase letters, digits, dots and hyphens, starting and ending alphanumeric. */
-const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not an S3 bucket name').refine((name) => !name.includes('..'), 'not an S3 bucket name');
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not an S3 bucket name')
+  .refine((name) => !name.includes('..'), 'not an S3 bucket name');
 /** A root path inside the bucket: relative segments of safe characters, no `..`. */
 const rootPath = z
   .string()
@@ -37,7 +40,10 @@ export const milvusRestoreOptions = z
     /** The backup root path in that bucket (milvus-backup's `backup.rootPath` there, e.g. "backup"). */
     path: rootPath.optional(),
   })
-  .refine((options) => (options.bucketName === undefined) === (options.path === undefined), 'bucketName and path go together (milvus-backup overrides its storage only when both are set)')
+  .refine(
+    (options) => (options.bucketName === undefined) === (options.path === undefined),
+    'bucketName and path go together (milvus-backup overrides its storage only when both are set)',
+  )
   .refine((options) => !(options.useAutoIndex && !options.restoreIndex), 'useAutoIndex needs restoreIndex');
 
 export type MilvusBackupOptions = z.infer<typeof milvusBackupOptions>;

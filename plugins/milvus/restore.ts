@@ -63,7 +63,10 @@ export async function nativeRestore(
     const targets = final.targets.map((target) => displayName(parseNamespace(target)));
     return {
       collections: targets.map((target) => ({ source: target, target, documentCount: 0 })),
-      warnings: [`restored every collection of milvus-backup backup "${name}" (made outside the gateway; its collections were not listed): ${targets.join(', ') || 'none reported'}`, ROWS_UNKNOWN],
+      warnings: [
+        `restored every collection of milvus-backup backup "${name}" (made outside the gateway; its collections were not listed): ${targets.join(', ') || 'none reported'}`,
+        ROWS_UNKNOWN,
+      ],
     };
   }
   return {
@@ -72,10 +75,7 @@ export async function nativeRestore(
       target: plan.targets.get(source) ?? source,
       documentCount: known.get(source)?.documentCount ?? 0,
     })),
-    warnings: [
-      ...(request.atomic ? [NOT_ATOMIC] : []),
-      ...(items.some(({ source }) => known.get(source)?.documentCount == null) ? [ROWS_UNKNOWN] : []),
-    ],
+    warnings: [...(request.atomic ? [NOT_ATOMIC] : []), ...(items.some(({ source }) => known.get(source)?.documentCount == null) ? [ROWS_UNKNOWN] : [])],
   };
 }
 
@@ -124,11 +124,10 @@ async function waitForRestore(client: MilvusBackupClient, options: PollOptions, 
 }
 
 function restoreCanceled(signal: AbortSignal, taskId: string): GatewayError {
-  return new GatewayError(
-    'job_canceled',
-    `Restore canceled, but milvus-backup cannot cancel a restore: its task ${taskId} keeps running on the server and may have completed`,
-    { cause: signal.reason, details: { restoreTask: taskId } },
-  );
+  return new GatewayError('job_canceled', `Restore canceled, but milvus-backup cannot cancel a restore: its task ${taskId} keeps running on the server and may have completed`, {
+    cause: signal.reason,
+    details: { restoreTask: taskId },
+  });
 }
 
 function restoreFailure(name: string, state: RestoreState): GatewayError {

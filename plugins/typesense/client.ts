@@ -105,8 +105,7 @@ export class TypesenseClient {
   health = (signal: AbortSignal) => this.call('health', signal, (sdk) => sdk.health.retrieve());
   debug = (signal: AbortSignal) => this.read('debug', signal, (sdk) => sdk.debug.retrieve() as Promise<unknown>);
   listCollections = (signal: AbortSignal) => this.read('list collections', signal, (sdk) => sdk.collections().retrieve() as Promise<unknown>);
-  createCollection = (schema: Json, signal: AbortSignal) =>
-    this.call('create collection', signal, (sdk) => sdk.collections().create(schema as never) as Promise<unknown>);
+  createCollection = (schema: Json, signal: AbortSignal) => this.call('create collection', signal, (sdk) => sdk.collections().create(schema as never) as Promise<unknown>);
   getCollection = (name: string, signal: AbortSignal) =>
     this.orNull(this.read(`get collection ${name}`, signal, (sdk) => sdk.collections(named(name)).retrieve() as Promise<unknown>));
   dropCollection = (name: string, signal: AbortSignal) =>
@@ -118,7 +117,12 @@ export class TypesenseClient {
   listSynonyms = (collection: string, signal: AbortSignal) =>
     this.read(`list synonyms of ${collection}`, signal, (sdk) => sdk.collections(named(collection)).synonyms().retrieve() as Promise<unknown>);
   upsertSynonym = (collection: string, id: string, body: Json, signal: AbortSignal) =>
-    this.read(`upsert synonym ${id}`, signal, (sdk) => sdk.collections(named(collection)).synonyms().upsert(id, body as never));
+    this.read(`upsert synonym ${id}`, signal, (sdk) =>
+      sdk
+        .collections(named(collection))
+        .synonyms()
+        .upsert(id, body as never),
+    );
   // typesense-js builds the overrides paths without encoding the collection name: these two go by our own path.
   listOverrides = (collection: string, signal: AbortSignal) =>
     this.read(`list overrides of ${collection}`, signal, (sdk) => sdk.apiCall.get(`/collections/${pathSegment(collection)}/overrides`) as Promise<unknown>);
@@ -131,17 +135,17 @@ export class TypesenseClient {
   upsertCurationSet = (name: string, body: Json, signal: AbortSignal) =>
     this.read(`upsert curation set ${name}`, signal, (sdk) => sdk.curationSets(named(name)).upsert(body as never));
   listStopwords = (signal: AbortSignal) => this.read('list stopwords', signal, (sdk) => sdk.stopwords().retrieve() as Promise<unknown>);
-  upsertStopwords = (id: string, body: Json, signal: AbortSignal) =>
-    this.read(`upsert stopwords ${id}`, signal, (sdk) => sdk.stopwords().upsert(id, body as never));
+  upsertStopwords = (id: string, body: Json, signal: AbortSignal) => this.read(`upsert stopwords ${id}`, signal, (sdk) => sdk.stopwords().upsert(id, body as never));
   listPresets = (signal: AbortSignal) => this.read('list presets', signal, (sdk) => sdk.presets().retrieve() as Promise<unknown>);
-  upsertPreset = (name: string, value: unknown, signal: AbortSignal) =>
-    this.read(`upsert preset ${name}`, signal, (sdk) => sdk.presets().upsert(name, { value } as never));
+  upsertPreset = (name: string, value: unknown, signal: AbortSignal) => this.read(`upsert preset ${name}`, signal, (sdk) => sdk.presets().upsert(name, { value } as never));
   /** ≤ v29 `{rules: [...]}` (analyticsV1), v30 a bare array. */
   listAnalyticsRules = (v30: boolean, signal: AbortSignal) =>
     this.read('list analytics rules', signal, (sdk) => (v30 ? sdk.analytics.rules().retrieve() : sdk.analyticsV1.rules().retrieve()) as Promise<unknown>);
   upsertAnalyticsRule = (v30: boolean, name: string, body: Json, signal: AbortSignal) =>
-    this.read(`upsert analytics rule ${name}`, signal, (sdk) =>
-      (v30 ? sdk.analytics.rules().upsert(name, body as never) : sdk.analyticsV1.rules().upsert(name, body as never)) as Promise<unknown>,
+    this.read(
+      `upsert analytics rule ${name}`,
+      signal,
+      (sdk) => (v30 ? sdk.analytics.rules().upsert(name, body as never) : sdk.analyticsV1.rules().upsert(name, body as never)) as Promise<unknown>,
     );
   listKeys = (signal: AbortSignal) => this.read('list keys', signal, (sdk) => sdk.keys().retrieve() as Promise<unknown>);
 
@@ -303,7 +307,8 @@ function mapError(operation: string, error: unknown, signal: AbortSignal, guard:
     if (status === 401 || status === 403) return new GatewayError('engine_auth_failed', `${text} (check the engine's apiKey)`, { cause: error, details });
     if (status === 409 && operation === 'snapshot') return new GatewayError('job_already_in_progress', text, { cause: error, details });
     // An export's 404 comes without its body (the SDK reads it as a stream): a missing collection all the same.
-    if (status === 404 && (/collection/i.test(engineMessage ?? '') || operation.startsWith('export '))) return new GatewayError('collection_not_found', text, { cause: error, details });
+    if (status === 404 && (/collection/i.test(engineMessage ?? '') || operation.startsWith('export ')))
+      return new GatewayError('collection_not_found', text, { cause: error, details });
     return new GatewayError('engine_error', text, { cause: error, details });
   }
   const code = String((error as { code?: unknown })?.code ?? '');

@@ -34,8 +34,7 @@ const validKeys = Object.keys(configShape).join(', ');
 
 export const typesenseConfig = z
   .strictObject(configShape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `Unknown Typesense config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined,
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown Typesense config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined),
   })
   .refine((config) => config.snapshotDir === undefined || config.snapshotPath !== undefined, {
     message: 'snapshotDir is the gateway-side path of snapshotPath: set snapshotPath too',

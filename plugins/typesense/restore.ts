@@ -47,7 +47,10 @@ export async function logicalRestore(
   const liveAliases = parseResponse(aliasList, await client.listAliases(signal), 'aliases').aliases;
   const items = await planRestore(client, options, request, archive, liveAliases, v30, signal);
 
-  const progress: RestoreProgress = restoreProgress(ctx, items.reduce((sum, item) => sum + item.expected, 0));
+  const progress: RestoreProgress = restoreProgress(
+    ctx,
+    items.reduce((sum, item) => sum + item.expected, 0),
+  );
   const satelliteContext: SatelliteContext = { client, signal, warnings, v30 };
   const fill: FillContext = { client, options, archive, ctx, progress, satellites, satelliteContext };
   progress.report('documents', `${items.length} collection(s) to restore`);
@@ -192,7 +195,9 @@ export async function restoreFacts(client: TypesenseClient, request: RestoreFact
   if (source !== null && target !== null && source >= 30 && target < 30) {
     refusals.push(`the backup comes from Typesense ${request.sourceEngineVersion} (synonym and curation sets); the target's ${engineVersion} has neither`);
   } else if (source !== null && target !== null && source < 30 && target >= 30) {
-    conversions.push(`Typesense ${request.sourceEngineVersion} → ${engineVersion}: per-collection synonyms and overrides are not restored (v30 keeps them in sets); schemas are recreated in the v30 form`);
+    conversions.push(
+      `Typesense ${request.sourceEngineVersion} → ${engineVersion}: per-collection synonyms and overrides are not restored (v30 keeps them in sets); schemas are recreated in the v30 form`,
+    );
   } else if ((compareVersions(request.sourceEngineVersion, engineVersion) ?? 0) > 0) {
     warnings.push(`the backup comes from Typesense ${request.sourceEngineVersion}, newer than the target's ${engineVersion}`);
   }

@@ -127,7 +127,9 @@ export async function restoreCurations(ctx: SatelliteContext, satellites: Satell
   const overrides = satellites.overrides?.collections[source] ?? [];
   if (ctx.v30) {
     if (synonyms.length + overrides.length > 0) {
-      ctx.warnings.push(`collection ${collection}: ${synonyms.length} synonym(s) and ${overrides.length} override(s) from a ≤ v29 backup were not restored: v30 keeps them in synonym/curation sets`);
+      ctx.warnings.push(
+        `collection ${collection}: ${synonyms.length} synonym(s) and ${overrides.length} override(s) from a ≤ v29 backup were not restored: v30 keeps them in synonym/curation sets`,
+      );
     }
     return;
   }

@@ -27,10 +27,7 @@ export async function nativeBackup(
 ): Promise<NativeBackupResult> {
   const { signal } = ctx;
   if (options.snapshotPath === undefined) {
-    throw new GatewayError(
-      'invalid_engine_config',
-      'Typesense native snapshots need `snapshotPath`: a directory on the Typesense server where it may write snapshots',
-    );
+    throw new GatewayError('invalid_engine_config', 'Typesense native snapshots need `snapshotPath`: a directory on the Typesense server where it may write snapshots');
   }
   const warnings: string[] = [];
   if (request.collections !== null) warnings.push('a Typesense snapshot always holds every collection, keys, aliases and settings; the collection selection was ignored');

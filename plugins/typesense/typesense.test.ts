@@ -40,7 +40,10 @@ describe('typesense plugin specifics', () => {
     for (const name of [`__gwstage_${hex}_left`, `left__gwlive_${hex}`, `kept__gwlive_${hex}`, 'plain']) await engine.sdk.collections().create({ name, fields });
     await engine.sdk.aliases().upsert('kept', { collection_name: `kept__gwlive_${hex}` });
     expect((await instance.listStaging!('__gwstage_', AbortSignal.timeout(5000))).sort()).toEqual([`__gwstage_${hex}_left`, `left__gwlive_${hex}`]);
-    const facts = await instance.restoreFacts!({ strategy: 'LOGICAL', sourceEngineVersion: null, sources: ['kept'], targets: ['kept', 'absent'], atomic: true }, AbortSignal.timeout(5000));
+    const facts = await instance.restoreFacts!(
+      { strategy: 'LOGICAL', sourceEngineVersion: null, sources: ['kept'], targets: ['kept', 'absent'], atomic: true },
+      AbortSignal.timeout(5000),
+    );
     expect(facts.existing).toEqual([{ name: 'kept', documentCount: 0 }]);
     for (const name of [`__gwstage_${hex}_left`, `left__gwlive_${hex}`, 'plain']) await engine.sdk.collections(name).delete();
     await engine.sdk.aliases('kept').delete();
@@ -51,12 +54,23 @@ describe('typesense plugin specifics', () => {
     const { sdk } = engine;
     await engine.seedCollection({ ...defaultSchema, name: 'books' }, makeDocuments(120));
     await sdk.aliases().upsert('library', { collection_name: 'books' });
-    await sdk.collections('books').synonyms().upsert('smart-phone', { synonyms: ['smart phone', 'iphone'] });
-    await sdk.collections('books').synonyms().upsert('blazer', { root: 'blazer', synonyms: ['coat', 'jacket'] });
-    await sdk.collections('books').overrides().upsert('pin-first', { rule: { query: 'title', match: 'exact' }, includes: [{ id: 'doc-000001', position: 1 }] } as never);
+    await sdk
+      .collections('books')
+      .synonyms()
+      .upsert('smart-phone', { synonyms: ['smart phone', 'iphone'] });
+    await sdk
+      .collections('books')
+      .synonyms()
+      .upsert('blazer', { root: 'blazer', synonyms: ['coat', 'jacket'] });
+    await sdk
+      .collections('books')
+      .overrides()
+      .upsert('pin-first', { rule: { query: 'title', match: 'exact' }, includes: [{ id: 'doc-000001', position: 1 }] } as never);
     await sdk.stopwords().upsert('common', { stopwords: ['the', 'a', 'of'], locale: 'en' });
     await sdk.presets().upsert('listing', { value: { query_by: 'title', per_page: 30 } } as never);
-    await sdk.analyticsV1.rules().upsert('top-queries', { type: 'popular_queries', params: { source: { collections: ['books'] }, destination: { collection: 'books_queries' }, limit: 100 } } as never);
+    await sdk.analyticsV1
+      .rules()
+      .upsert('top-queries', { type: 'popular_queries', params: { source: { collections: ['books'] }, destination: { collection: 'books_queries' }, limit: 100 } } as never);
     const key = await sdk.keys().create({ description: 'search only', actions: ['documents:search'], collections: ['books'] });
     const before = {
       dump: await engine.dump('books'),
@@ -72,7 +86,15 @@ describe('typesense plugin specifics', () => {
     expect(await archive.readExtra('aliases')).toEqual({ aliases: [{ name: 'library', collection_name: 'books' }] });
     const keys = (await archive.readExtra('keys')) as { keys: Record<string, unknown>[] };
     expect(keys.keys).toEqual([
-      { id: key.id, description: 'search only', actions: ['documents:search'], collections: ['books'], expires_at: key.expires_at, autodelete: false, value_prefix: key.value!.slice(0, 4) },
+      {
+        id: key.id,
+        description: 'search only',
+        actions: ['documents:search'],
+        collections: ['books'],
+        expires_at: key.expires_at,
+        autodelete: false,
+        value_prefix: key.value!.slice(0, 4),
+      },
     ]);
     const extras = JSON.stringify(await Promise.all(['aliases', 'synonyms', 'overrides', 'stopwords', 'presets', 'analytics_rules', 'keys'].map((n) => archive.readExtra(n))));
     for (const secret of [key.value!, API_KEY]) expect(extras).not.toContain(secret);
@@ -121,7 +143,11 @@ describe('typesense plugin specifics', () => {
       await engine.setSlow(false);
     }
     // Every read saw the whole old collection or the whole restored one, never a mix.
-    for (const seen of observations) expect([{ count: 1, marker: true }, { count: 600, marker: false }]).toContainEqual(seen);
+    for (const seen of observations)
+      expect([
+        { count: 1, marker: true },
+        { count: 600, marker: false },
+      ]).toContainEqual(seen);
     expect(observations.filter((seen) => seen.marker).length).toBeGreaterThan(1);
     const first = (await aliasesOf())['orders']!;
     expect(first).toMatch(STAGING);
@@ -155,7 +181,15 @@ describe('typesense plugin specifics', () => {
 
   it('reports the exact number of refused documents and the first errors, drops the staging copy and keeps the live collection', async () => {
     const { backupId, session } = openBackupSession(temp.storage);
-    await session.writeCollectionSchema('ledger', { schema: { name: 'ledger', fields: [{ name: 'title', type: 'string' }, { name: 'points', type: 'int32' }] } });
+    await session.writeCollectionSchema('ledger', {
+      schema: {
+        name: 'ledger',
+        fields: [
+          { name: 'title', type: 'string' },
+          { name: 'points', type: 'int32' },
+        ],
+      },
+    });
     const bad = new Set([3, 57, 101, 102, 180, 199, 240]);
     const documents = Array.from({ length: 250 }, (_, i) =>
       bad.has(i + 1) ? (i % 2 ? { id: `l${i + 1}`, title: `t${i + 1}`, points: 'many' } : { id: `l${i + 1}`, points: i }) : { id: `l${i + 1}`, title: `t${i + 1}`, points: i },
@@ -165,7 +199,16 @@ describe('typesense plugin specifics', () => {
     await sink.close();
     const now = new Date().toISOString();
     await session.finalize({ plugin: 'typesense', engineVersion: '29.0', strategy: 'LOGICAL', type: 'FULL', createdAt: now, finishedAt: now, warnings: [] });
-    await engine.seedCollection({ name: 'ledger', fields: [{ name: 'title', type: 'string' }, { name: 'points', type: 'int32' }] }, [{ id: 'live', title: 'live', points: 1 }]);
+    await engine.seedCollection(
+      {
+        name: 'ledger',
+        fields: [
+          { name: 'title', type: 'string' },
+          { name: 'points', type: 'int32' },
+        ],
+      },
+      [{ id: 'live', title: 'live', points: 1 }],
+    );
     const live = await engine.dump('ledger');
 
     for (const rename of [{}, { ledger: 'ledger_copy' }] as Record<string, string>[]) {
@@ -187,7 +230,11 @@ describe('typesense plugin specifics', () => {
     const { backupId, session } = openBackupSession(temp.storage);
     await session.writeCollectionSchema('dupes', { schema: { name: 'dupes', fields: [{ name: 'title', type: 'string' }] } });
     const sink = session.openDocuments('dupes');
-    await sink.write([{ id: 'a', title: 'first' }, { id: 'b', title: 'b' }, { id: 'a', title: 'second' }]);
+    await sink.write([
+      { id: 'a', title: 'first' },
+      { id: 'b', title: 'b' },
+      { id: 'a', title: 'second' },
+    ]);
     await sink.close();
     const now = new Date().toISOString();
     await session.finalize({ plugin: 'typesense', engineVersion: '29.0', strategy: 'LOGICAL', type: 'FULL', createdAt: now, finishedAt: now, warnings: [] });
@@ -197,7 +244,10 @@ describe('typesense plugin specifics', () => {
     expect(created.message).toContain('A document with id a already exists.');
     const upserting = pluginFor({ ...(engine.config as object), importAction: 'upsert' });
     await runRestore(upserting, temp.storage, backupId, { collections: ['dupes'], rename: {}, atomic: true });
-    expect(await engine.documents('dupes')).toEqual([{ id: 'a', title: 'second' }, { id: 'b', title: 'b' }]);
+    expect(await engine.documents('dupes')).toEqual([
+      { id: 'a', title: 'second' },
+      { id: 'b', title: 'b' },
+    ]);
   });
 
   it('never stores a masked embedding credential, and needs it re-supplied to restore', async () => {
@@ -209,7 +259,10 @@ describe('typesense plugin specifics', () => {
         { name: 'embedding', type: 'float[]', num_dim: 4, embed: { from: ['title'], model_config: { model_name: model, api_key: 'sk-real-secret-value-123' } } },
       ],
     };
-    await engine.seedCollection(schema, [{ id: 's1', title: 'hello' }, { id: 's2', title: 'world' }]);
+    await engine.seedCollection(schema, [
+      { id: 's1', title: 'hello' },
+      { id: 's2', title: 'world' },
+    ]);
     const before = await engine.documents('semantic');
 
     const backup = await runBackup(typesensePlugin, instance, temp.storage, { collections: ['semantic'] });

@@ -64,7 +64,10 @@ export class ApiKeyService {
     const address = origin.remoteAddress;
     const retryAfter = address ? this.limiter.retryAfter(address) : 0;
     if (retryAfter > 0) {
-      return { ok: false, error: new GatewayError('rate_limited', `Too many failed authentications from this address; retry in ${retryAfter} s`, { details: { retryAfterSeconds: retryAfter } }) };
+      return {
+        ok: false,
+        error: new GatewayError('rate_limited', `Too many failed authentications from this address; retry in ${retryAfter} s`, { details: { retryAfterSeconds: retryAfter } }),
+      };
     }
     const result = await this.check(authorization);
     if (!result.ok) {

@@ -17,7 +17,10 @@ const PROBE_PATHS = new Set(['/health', '/livez', '/readyz']);
 
 /** `localhost`, `*.localhost`, 127.0.0.0/8 and ::1 (bracketed or not). */
 export function isLoopbackName(hostname: string): boolean {
-  const name = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const name = hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   if (name === 'localhost' || name.endsWith('.localhost')) return true;
   if (isIP(name) === 4) return name.startsWith('127.');
   if (isIP(name) === 6) return name === '::1' || name === '0:0:0:0:0:0:0:1' || name.startsWith('::ffff:127.');

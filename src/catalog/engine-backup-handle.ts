@@ -25,6 +25,7 @@ export async function engineSideHandle(prisma: PrismaClient, backup: Backup): Pr
       documentCount: c.documentCount === null ? null : Number(c.documentCount),
       bytes: c.bytes === null ? null : Number(c.bytes),
     })),
-    openFile: (path) => Promise.reject(new GatewayError('archive_invalid', `backup "${backup.name}" was made outside the gateway; it has no file ${JSON.stringify(path)} in gateway storage`)),
+    openFile: (path) =>
+      Promise.reject(new GatewayError('archive_invalid', `backup "${backup.name}" was made outside the gateway; it has no file ${JSON.stringify(path)} in gateway storage`)),
   };
 }

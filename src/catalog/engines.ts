@@ -19,7 +19,6 @@ export interface EngineServiceDeps {
   audit: AuditLog;
 }
 
-
 export class EngineService {
   private readonly instances = new Map<string, { updatedAt: number; instance: EngineInstance }>();
 
@@ -122,7 +121,10 @@ export class EngineService {
   async loadSecretsForRedaction(): Promise<void> {
     for (const engine of await this.list()) {
       const secrets = engine.secrets ? (this.deps.secretBox.open(engine.secrets) as Record<string, unknown>) : {};
-      this.rememberSecrets({ ...(engine.config as Record<string, unknown>), ...secrets }, this.deps.plugins.find((p) => p.name === engine.plugin));
+      this.rememberSecrets(
+        { ...(engine.config as Record<string, unknown>), ...secrets },
+        this.deps.plugins.find((p) => p.name === engine.plugin),
+      );
     }
   }
 

@@ -34,7 +34,16 @@ export async function importBackup(
   for (const collection of inspected.collections) checkCollectionName(plugin, collection.name, `${path.basename(file)}`);
 
   const backup = await deps.prisma.backup.create({
-    data: { name, plugin: plugin.name, strategy: 'NATIVE', type: 'FULL', origin: 'IMPORTED', location: '', engineVersion: inspected.engineVersion, storageId: deps.storageId ?? null },
+    data: {
+      name,
+      plugin: plugin.name,
+      strategy: 'NATIVE',
+      type: 'FULL',
+      origin: 'IMPORTED',
+      location: '',
+      engineVersion: inspected.engineVersion,
+      storageId: deps.storageId ?? null,
+    },
   });
   const sink = createNativeSink({ storage: deps.storage, backupId: backup.id });
   try {
@@ -91,6 +100,9 @@ function isInside(root: string, candidate: string): boolean {
 }
 
 function safeFileName(file: string): string {
-  const base = path.basename(file).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+  const base = path
+    .basename(file)
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, '_');
   return base.length > 0 ? base.slice(0, 200) : 'backup';
 }

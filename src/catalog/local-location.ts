@@ -8,9 +8,45 @@ import { GatewayError } from '../errors.ts';
 import { OWNER_MARKER } from '../storage/local-fs.ts';
 
 /** Nothing at or below these is ever a location. */
-const SYSTEM_TREES = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/run', '/sbin', '/snap', '/sys', '/usr', '/System', '/Library', '/private/etc'];
+const SYSTEM_TREES = [
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/proc',
+  '/run',
+  '/sbin',
+  '/snap',
+  '/sys',
+  '/usr',
+  '/System',
+  '/Library',
+  '/private/etc',
+];
 /** These folders themselves are shared by many programs; a dedicated folder inside one of them is fine. */
-const SHARED_FOLDERS = ['/home', '/Users', '/root', '/var', '/var/lib', '/var/tmp', '/var/backups', '/var/cache', '/var/log', '/tmp', '/srv', '/opt', '/mnt', '/media', '/private', '/private/tmp', '/private/var'];
+const SHARED_FOLDERS = [
+  '/home',
+  '/Users',
+  '/root',
+  '/var',
+  '/var/lib',
+  '/var/tmp',
+  '/var/backups',
+  '/var/cache',
+  '/var/log',
+  '/tmp',
+  '/srv',
+  '/opt',
+  '/mnt',
+  '/media',
+  '/private',
+  '/private/tmp',
+  '/private/var',
+];
 
 export interface ProtectedFolders {
   /** GATEWAY_DATA_DIR: the database, secret.key and the built-in backups live here. */

@@ -9,7 +9,9 @@ export async function recordNativeBackup(prisma: PrismaClient, backupId: string,
   const counted = manifest.collections.filter((c) => c.documentCount !== null);
   const warnings = [...manifest.warnings];
   if (manifest.external.length > 0) {
-    warnings.push(`${manifest.external.length} artifact(s) stay on the engine side and were not copied into gateway storage: ${manifest.external.map((a) => a.location).join(', ')}`);
+    warnings.push(
+      `${manifest.external.length} artifact(s) stay on the engine side and were not copied into gateway storage: ${manifest.external.map((a) => a.location).join(', ')}`,
+    );
   }
   await prisma.$transaction([
     prisma.backupCollection.createMany({

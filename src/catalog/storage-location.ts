@@ -69,7 +69,10 @@ export function parseLocation(input: PublicLocation, options: { allowLocal: bool
   try {
     url = new URL(input.url);
   } catch {
-    throw new GatewayError('invalid_storage_config', `url "${String(input.url).slice(0, 80)}" is not a URL; use s3://bucket/prefix${options.allowLocal ? ' or file:///absolute/folder' : ''}`);
+    throw new GatewayError(
+      'invalid_storage_config',
+      `url "${String(input.url).slice(0, 80)}" is not a URL; use s3://bucket/prefix${options.allowLocal ? ' or file:///absolute/folder' : ''}`,
+    );
   }
   if (url.protocol === 'file:') {
     if (!options.allowLocal) throw new GatewayError('invalid_storage_config', 'an external location must be an s3:// URL');
@@ -78,13 +81,19 @@ export function parseLocation(input: PublicLocation, options: { allowLocal: bool
     if (!path.isAbsolute(folder) || folder.split(/[\\/]/).includes('..')) throw new GatewayError('invalid_storage_config', 'a file:// location must be an absolute folder path');
     return { kind: 'LOCAL', url: url.href, path: path.resolve(folder), endpoint: null, region: null, forcePathStyle: null };
   }
-  if (url.protocol !== 's3:') throw new GatewayError('invalid_storage_config', `unsupported storage URL scheme ${url.protocol}; use s3://bucket/prefix${options.allowLocal ? ' or file:///absolute/folder' : ''}`);
+  if (url.protocol !== 's3:')
+    throw new GatewayError(
+      'invalid_storage_config',
+      `unsupported storage URL scheme ${url.protocol}; use s3://bucket/prefix${options.allowLocal ? ' or file:///absolute/folder' : ''}`,
+    );
   const bucket = url.hostname;
   if (!BUCKET.test(bucket)) throw new GatewayError('invalid_storage_config', `"${bucket}" is not a valid bucket name`);
   if (url.username || url.password || url.search || url.hash || url.port) {
     throw new GatewayError('invalid_storage_config', 'put credentials in credentials { }, not in the URL; s3://bucket/prefix takes no port, query or fragment');
   }
-  const segments = decodeURIComponent(url.pathname).split('/').filter((segment) => segment !== '');
+  const segments = decodeURIComponent(url.pathname)
+    .split('/')
+    .filter((segment) => segment !== '');
   if (segments.some((segment) => segment === '.' || segment === '..' || /[\u0000-\u001f\\]/.test(segment))) {
     throw new GatewayError('invalid_storage_config', 'the prefix must not contain ".", ".." or control characters');
   }

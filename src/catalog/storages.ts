@@ -86,7 +86,7 @@ export class StorageService {
   }
 
   async find(id: string): Promise<StorageView | null> {
-    if (id === BUILTIN_STORAGE_ID) return this.#builtInView(await this.deps.prisma.storage.count({ where: { isDefault: true } }) > 0);
+    if (id === BUILTIN_STORAGE_ID) return this.#builtInView((await this.deps.prisma.storage.count({ where: { isDefault: true } })) > 0);
     const row = isUuid(id) ? await this.deps.prisma.storage.findUnique({ where: { id } }) : null;
     return row ? this.view(row) : null;
   }
@@ -187,9 +187,7 @@ export class StorageService {
   /** Where a new backup goes: the named location, else the default one, else the built-in local storage. */
   async target(storageId?: string | null): Promise<{ storageId: string | null; driver: StorageDriver }> {
     if (storageId === BUILTIN_STORAGE_ID) return { storageId: null, driver: this.#builtIn };
-    const row = storageId
-      ? await this.#row(storageId)
-      : await this.deps.prisma.storage.findFirst({ where: { isDefault: true } });
+    const row = storageId ? await this.#row(storageId) : await this.deps.prisma.storage.findFirst({ where: { isDefault: true } });
     if (!row) return { storageId: null, driver: this.#builtIn };
     return { storageId: row.id, driver: await this.#driver(row) };
   }
@@ -369,4 +367,3 @@ interface BuiltDriver {
   close(): void;
   check(signal?: AbortSignal): Promise<void>;
 }
-

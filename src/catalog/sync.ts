@@ -60,7 +60,9 @@ export async function syncEngineBackups(deps: { prisma: PrismaClient; engines: E
             bytes: c.bytes === null ? null : BigInt(c.bytes),
           })),
         },
-        artifacts: { create: [{ path: `external/${server.externalId}`, bytes: BigInt(server.bytes ?? 0), sha256: '', external: true, location: `engine:${engine.name}/${server.externalId}` }] },
+        artifacts: {
+          create: [{ path: `external/${server.externalId}`, bytes: BigInt(server.bytes ?? 0), sha256: '', external: true, location: `engine:${engine.name}/${server.externalId}` }],
+        },
       },
     });
     result.imported++;

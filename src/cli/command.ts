@@ -80,7 +80,12 @@ export function listOption(options: OptionValues, name: string, split = true): s
   const value = options[name];
   if (value === undefined || typeof value === 'boolean') return [];
   const values = Array.isArray(value) ? value.map(String) : [value];
-  return split ? values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean) : values;
+  return split
+    ? values
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : values;
 }
 
 export function requirePositional(ctx: CommandContext, index: number, name: string, command: Command): string {

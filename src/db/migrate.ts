@@ -104,9 +104,7 @@ export async function runMigrations(db: SqlExecutor, options: RunMigrationsOptio
 
 async function applyPending(db: SqlExecutor, migrations: Migration[], logger: MigrationLogger | undefined): Promise<string[]> {
   await db.execScript(CREATE_MIGRATIONS_TABLE);
-  const rows = await db.query<MigrationRow>(
-    'SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM "_prisma_migrations" ORDER BY started_at',
-  );
+  const rows = await db.query<MigrationRow>('SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM "_prisma_migrations" ORDER BY started_at');
 
   const failed = rows.find((row) => row.finished_at === null && row.rolled_back_at === null);
   if (failed) {

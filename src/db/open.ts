@@ -63,10 +63,7 @@ async function openPGliteDataDir(options: OpenDatabaseOptions): Promise<Database
  * Migrates an open PGlite instance and wraps it in a Prisma client; closing the Database closes `db`.
  * openDatabase uses it for the data directory; tests use it for cloned in-memory instances.
  */
-export async function openPGliteDatabase(
-  db: PGlite,
-  options: Pick<OpenDatabaseOptions, 'logger' | 'migrationsDir'> & { onClose?: () => Promise<void> },
-): Promise<Database> {
+export async function openPGliteDatabase(db: PGlite, options: Pick<OpenDatabaseOptions, 'logger' | 'migrationsDir'> & { onClose?: () => Promise<void> }): Promise<Database> {
   await runMigrations(pgliteExecutor(db), options);
   const prisma = new PrismaClient({ adapter: new PGliteAdapterFactory(db) });
   return {

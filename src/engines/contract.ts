@@ -4,16 +4,7 @@ import type { ArchiveReader, ArchiveWriter } from '../storage/archive-types.ts';
 
 export const PLUGIN_API_VERSION = 1 as const;
 
-export const CAPABILITIES = [
-  'logicalBackup',
-  'logicalRestore',
-  'nativeBackup',
-  'nativeRestore',
-  'serverBackups',
-  'importBackup',
-  'incrementalBackup',
-  'cancel',
-] as const;
+export const CAPABILITIES = ['logicalBackup', 'logicalRestore', 'nativeBackup', 'nativeRestore', 'serverBackups', 'importBackup', 'incrementalBackup', 'cancel'] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -171,7 +162,8 @@ export interface DropCollectionCapability {
 
 /** The tiny required core of a live plugin instance; capabilities are optional members. */
 export interface EngineInstance
-  extends Partial<DropCollectionCapability>,
+  extends
+    Partial<DropCollectionCapability>,
     Partial<LogicalBackupCapability>,
     Partial<LogicalRestoreCapability>,
     Partial<NativeBackupCapability>,

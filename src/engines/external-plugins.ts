@@ -18,10 +18,16 @@ const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 export const pluginPackageList = z
   .string()
   .optional()
-  .transform((value) => (value ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''))
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
   .superRefine((names, ctx) => {
     for (const name of names) {
-      if (name.length > 214 || !PACKAGE_NAME.test(name)) ctx.addIssue({ code: 'custom', message: `"${name.slice(0, 64)}" is not an npm package name (e.g. gateway-plugin-redis, @acme/gateway-plugin-qdrant)` });
+      if (name.length > 214 || !PACKAGE_NAME.test(name))
+        ctx.addIssue({ code: 'custom', message: `"${name.slice(0, 64)}" is not an npm package name (e.g. gateway-plugin-redis, @acme/gateway-plugin-qdrant)` });
     }
     const twice = names.filter((name, index) => names.indexOf(name) !== index);
     if (twice.length > 0) ctx.addIssue({ code: 'custom', message: `${twice.map((name) => `"${name}"`).join(', ')} listed more than once` });

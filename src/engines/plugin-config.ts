@@ -20,11 +20,9 @@ export function parsePluginConfig(plugin: EnginePlugin, raw: unknown): Record<st
   const result = plugin.config.strict().safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map(describeIssue).join('; ');
-    throw new GatewayError(
-      'invalid_engine_config',
-      `Invalid ${plugin.name} engine config: ${problems}. Valid keys: ${validKeysOf(plugin).join(', ')}`,
-      { details: { validKeys: validKeysOf(plugin) } },
-    );
+    throw new GatewayError('invalid_engine_config', `Invalid ${plugin.name} engine config: ${problems}. Valid keys: ${validKeysOf(plugin).join(', ')}`, {
+      details: { validKeys: validKeysOf(plugin) },
+    });
   }
   return result.data as Record<string, unknown>;
 }
@@ -35,7 +33,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message}`;
 }
 
-export function splitSecrets(plugin: EnginePlugin, config: Record<string, unknown>): {
+export function splitSecrets(
+  plugin: EnginePlugin,
+  config: Record<string, unknown>,
+): {
   publicConfig: Record<string, unknown>;
   secrets: Record<string, unknown>;
 } {

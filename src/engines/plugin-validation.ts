@@ -95,7 +95,13 @@ export function instanceFaults(plugin: Pick<EnginePlugin, 'capabilities'>, insta
 export function isZodObjectSchema(value: unknown): value is z.ZodObject {
   if (typeof value !== 'object' || value === null) return false;
   const schema = value as { _zod?: { def?: { type?: unknown } }; shape?: unknown; safeParse?: unknown; strict?: unknown };
-  return schema._zod?.def?.type === 'object' && typeof schema.shape === 'object' && schema.shape !== null && typeof schema.safeParse === 'function' && typeof schema.strict === 'function';
+  return (
+    schema._zod?.def?.type === 'object' &&
+    typeof schema.shape === 'object' &&
+    schema.shape !== null &&
+    typeof schema.safeParse === 'function' &&
+    typeof schema.strict === 'function'
+  );
 }
 
 function configSchemaFaults(config: unknown, add: (fault: PluginFaultKind, message: string) => void): string[] | null {

@@ -40,10 +40,7 @@ export interface GatewayDumpInfo {
   tables: Array<{ name: string; rows: number }>;
 }
 
-export async function createGatewayDump(
-  deps: { prisma: PrismaClient; secretBox: SecretBox; databaseKind: string },
-  options: CreateDumpOptions,
-): Promise<GatewayDumpInfo> {
+export async function createGatewayDump(deps: { prisma: PrismaClient; secretBox: SecretBox; databaseKind: string }, options: CreateDumpOptions): Promise<GatewayDumpInfo> {
   const target = targetBox(options);
   const createdAt = new Date();
   const fileName = dumpFileName(createdAt);

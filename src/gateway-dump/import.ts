@@ -184,10 +184,7 @@ class TableLoader {
     if (!this.current || this.batch.length === 0) return;
     const table = quoteIdent(this.current.table.name);
     const columns = this.current.columns.map(quoteIdent).join(', ');
-    await this.sql.$executeRawUnsafe(
-      `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::${table}, $1::json)`,
-      JSON.stringify(this.batch),
-    );
+    await this.sql.$executeRawUnsafe(`INSERT INTO ${table} (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::${table}, $1::json)`, JSON.stringify(this.batch));
     this.batch = [];
   }
 

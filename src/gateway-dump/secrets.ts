@@ -70,10 +70,7 @@ export function resealRowFromDump(table: string, row: Record<string, unknown>, s
     const value = row[column];
     if (typeof value !== 'string') continue;
     if (!dumpBox) {
-      throw new GatewayError(
-        'invalid_configuration',
-        'The dump holds secrets encrypted for a target key: set GATEWAY_SECRET_KEY to that key, or pass it with --dump-secret-key',
-      );
+      throw new GatewayError('invalid_configuration', 'The dump holds secrets encrypted for a target key: set GATEWAY_SECRET_KEY to that key, or pass it with --dump-secret-key');
     }
     const opened = tryOpen(dumpBox, value);
     if (!opened) {

@@ -17,10 +17,7 @@ export class GatewayDumpService {
     try {
       const { config, prisma, db, redactor } = this.gateway;
       redactor.add(options.targetSecretKey ?? undefined);
-      const dump = await createGatewayDump(
-        { prisma, secretBox: await gatewaySecretBox(config), databaseKind: db.kind },
-        { ...options, dumpsDir: config.dumpsDir },
-      );
+      const dump = await createGatewayDump({ prisma, secretBox: await gatewaySecretBox(config), databaseKind: db.kind }, { ...options, dumpsDir: config.dumpsDir });
       await this.gateway.audit.record(actor, 'gatewayDump.create', 'gatewayDump', dump.fileName, {
         secrets: dump.secrets,
         bytes: dump.bytes,

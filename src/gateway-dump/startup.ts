@@ -19,9 +19,7 @@ export interface ImportAtStartOptions {
 }
 
 export type ImportAtStartOutcome =
-  | { outcome: 'imported'; result: ImportDumpResult }
-  | { outcome: 'skipped_missing_file' }
-  | { outcome: 'skipped_database_exists'; nonEmptyTables: string[] };
+  { outcome: 'imported'; result: ImportDumpResult } | { outcome: 'skipped_missing_file' } | { outcome: 'skipped_database_exists'; nonEmptyTables: string[] };
 
 export async function importDumpAtStart(config: GatewayConfig, options: ImportAtStartOptions, logger: GatewayLogger): Promise<ImportAtStartOutcome> {
   if (!(await exists(options.file))) {

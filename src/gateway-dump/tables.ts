@@ -64,9 +64,7 @@ export async function describeTables(sql: RawSql): Promise<TableInfo[]> {
         serial: c.def?.startsWith('nextval(') ?? false,
       })),
     primaryKey: keys.find((k) => k.table === name && k.kind === 'p')?.columns ?? [],
-    foreignKeys: keys
-      .filter((k) => k.table === name && k.kind === 'f' && k.references !== null)
-      .map((k) => ({ table: name, columns: k.columns, references: k.references! })),
+    foreignKeys: keys.filter((k) => k.table === name && k.kind === 'f' && k.references !== null).map((k) => ({ table: name, columns: k.columns, references: k.references! })),
   }));
 }
 

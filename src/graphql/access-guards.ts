@@ -73,10 +73,7 @@ export function revocationPlugin(apiKeys: ApiKeyService): Plugin<GraphQLContext>
 
 const REVOKED = Symbol('revoked');
 
-function endWhenRevoked(
-  stream: AsyncIterable<ExecutionResult>,
-  watch: (onRevoked: () => void) => () => void,
-): AsyncIterableIterator<ExecutionResult> {
+function endWhenRevoked(stream: AsyncIterable<ExecutionResult>, watch: (onRevoked: () => void) => () => void): AsyncIterableIterator<ExecutionResult> {
   const inner = stream[Symbol.asyncIterator]();
   let state: 'open' | 'revoked' | 'done' = 'open';
   let signalRevoked!: () => void;

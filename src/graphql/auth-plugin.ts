@@ -21,9 +21,7 @@ export function useScopeCheck(): Plugin<GraphQLContext> {
       if (RANK[scope] > RANK[needed]) needed = scope;
     }
     if (hasScope(context.auth.principal, needed)) return null;
-    return toGraphQLError(
-      new GatewayError('insufficient_scope', `This operation needs the ${needed} scope; the key used has ${context.auth.principal.scope}`),
-    );
+    return toGraphQLError(new GatewayError('insufficient_scope', `This operation needs the ${needed} scope; the key used has ${context.auth.principal.scope}`));
   };
   return {
     onExecute({ args, setResultAndStopExecution }) {
@@ -44,9 +42,7 @@ function rootFieldNames(selectionSet: SelectionSetNode, document: DocumentNode, 
     else if (selection.kind === Kind.INLINE_FRAGMENT) names.push(...rootFieldNames(selection.selectionSet, document, seen));
     else if (!seen.has(selection.name.value)) {
       seen.add(selection.name.value);
-      const fragment = document.definitions.find(
-        (d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value,
-      );
+      const fragment = document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value);
       if (fragment) names.push(...rootFieldNames(fragment.selectionSet, document, seen));
     }
   }

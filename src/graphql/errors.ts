@@ -19,11 +19,7 @@ export function toGraphQLError(error: GatewayError, base?: GraphQLError): GraphQ
 }
 
 /** yoga's maskError: keeps coded errors, hides the rest behind `internal`. */
-export function maskGraphQLError(
-  error: unknown,
-  log: (message: string, fields: Record<string, unknown>) => void,
-  redact: (text: string) => string,
-): Error {
+export function maskGraphQLError(error: unknown, log: (message: string, fields: Record<string, unknown>) => void, redact: (text: string) => string): Error {
   const graphQLError = error instanceof GraphQLError ? error : null;
   const original = graphQLError?.originalError ?? error;
   if (original instanceof GatewayError) {

@@ -146,7 +146,10 @@ export function requestLimitsPlugin(): Plugin {
     onResultProcess({ result, resultProcessor, setResultProcessor }) {
       if (!resultProcessor) {
         // No representation the client accepts (e.g. a subscription asked for as plain JSON): say so, coded.
-        const error = { message: 'No response type in the Accept header fits this operation (subscriptions need text/event-stream or WebSocket)', extensions: { code: 'invalid_input', type: 'invalid_request' } };
+        const error = {
+          message: 'No response type in the Accept header fits this operation (subscriptions need text/event-stream or WebSocket)',
+          extensions: { code: 'invalid_input', type: 'invalid_request' },
+        };
         setResultProcessor((_result, fetchAPI) => fetchAPI.Response.json({ errors: [error] }, { status: 406 }), 'application/json');
         return;
       }

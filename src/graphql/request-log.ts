@@ -29,19 +29,25 @@ function describe(arg: unknown): { message: string; level: Level; fields: Record
     // bad input, not found, busy and refused keys are the client's; engine trouble is a warning; the rest an error
     const level: Level = type === 'invalid_request' || type === 'auth' ? 'info' : type === 'engine' ? 'warn' : arg instanceof GraphQLError && !arg.originalError ? 'info' : 'error';
     const path = arg instanceof GraphQLError && arg.path ? arg.path.join('.') : undefined;
-    return { message: withoutSourceExcerpt(arg.message), level, fields: { code: typeof code === 'string' ? code : undefined, path, ...(level === 'error' ? { stack: original instanceof Error ? original.stack : undefined } : {}) } };
+    return {
+      message: withoutSourceExcerpt(arg.message),
+      level,
+      fields: { code: typeof code === 'string' ? code : undefined, path, ...(level === 'error' ? { stack: original instanceof Error ? original.stack : undefined } : {}) },
+    };
   }
   return { message: withoutSourceExcerpt(String(arg)), level: 'error', fields: {} };
 }
 
 /** graphql-yoga's `logging` option. */
 export function yogaLogging(log: GatewayLogger): Record<Level, (...args: unknown[]) => void> {
-  const report = (asked: Level) => (...args: unknown[]) => {
-    const parts = args.map(describe);
-    const worst = parts.find((part) => part.level === 'error') ?? parts.find((part) => part.level === 'warn') ?? parts[0];
-    const level: Level = asked === 'error' ? (worst?.level ?? 'error') : asked;
-    log[level](parts.map((part) => part.message).join(' '), Object.assign({}, ...parts.map((part) => part.fields)));
-  };
+  const report =
+    (asked: Level) =>
+    (...args: unknown[]) => {
+      const parts = args.map(describe);
+      const worst = parts.find((part) => part.level === 'error') ?? parts.find((part) => part.level === 'warn') ?? parts[0];
+      const level: Level = asked === 'error' ? (worst?.level ?? 'error') : asked;
+      log[level](parts.map((part) => part.message).join(' '), Object.assign({}, ...parts.map((part) => part.fields)));
+    };
   return { debug: report('debug'), info: report('info'), warn: report('warn'), error: report('error') };
 }
 

@@ -49,7 +49,12 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
     cors: corsFor(gateway.config.corsOrigins),
     logging: yogaLogging(log),
     maskedErrors: {
-      maskError: (error) => maskGraphQLError(error, (message, fields) => log.error(message, fields), (text) => gateway.redactor.redact(text)),
+      maskError: (error) =>
+        maskGraphQLError(
+          error,
+          (message, fields) => log.error(message, fields),
+          (text) => gateway.redactor.redact(text),
+        ),
     },
     context: async (initial) => ({
       gateway,

@@ -33,13 +33,21 @@ export async function artifactResponse(gateway: Gateway, request: Request, pathn
     if (backup.strategy !== 'NATIVE') throw new GatewayError('invalid_input', 'only native backups have downloadable files; restore a logical backup with startRestore');
     if (backup.externalLocation) throw new GatewayError('storage_credentials_required', 'this backup lives in an external location; read it there');
     const artifact = await gateway.prisma.artifact.findUnique({ where: { backupId_path: { backupId: backup.id, path } } });
-    if (!artifact || artifact.external || !path.startsWith('native/')) throw new GatewayError('file_not_found', `backup "${backup.name}" stores no file "${path.slice(0, 200)}" in gateway storage`);
+    if (!artifact || artifact.external || !path.startsWith('native/'))
+      throw new GatewayError('file_not_found', `backup "${backup.name}" stores no file "${path.slice(0, 200)}" in gateway storage`);
     const handle = await openNativeBackup({ storage: await gateway.storages.forBackup(backup), backupId: backup.id });
     const stream = await handle.openFile(path);
     await gateway.audit.record(auth.principal.actor, 'backup.download', 'backup', backup.id, { path });
     return new Response(Readable.toWeb(stream as Readable) as ReadableStream, {
       status: 200,
-      headers: { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${path.split('/').pop()!.replace(/[^A-Za-z0-9._-]/g, '_')}"`, 'x-content-sha256': handle.files.find((f) => f.path === path)?.sha256 ?? '' },
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-disposition': `attachment; filename="${path
+          .split('/')
+          .pop()!
+          .replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+        'x-content-sha256': handle.files.find((f) => f.path === path)?.sha256 ?? '',
+      },
     });
   } catch (thrown) {
     const error = thrown instanceof GatewayError ? thrown : new GatewayError('internal', 'download failed');

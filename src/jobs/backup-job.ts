@@ -59,7 +59,14 @@ export async function runBackupJob(
         })),
       });
       await tx.artifact.createMany({
-        data: files.map((f) => ({ backupId: backup.id, path: f.path, bytes: BigInt(f.bytes), sha256: f.sha256, collection: fileCollection.get(f.path) ?? null, encrypted: f.encrypted ?? false })),
+        data: files.map((f) => ({
+          backupId: backup.id,
+          path: f.path,
+          bytes: BigInt(f.bytes),
+          sha256: f.sha256,
+          collection: fileCollection.get(f.path) ?? null,
+          encrypted: f.encrypted ?? false,
+        })),
       });
       await tx.backup.update({
         where: { id: backup.id },

@@ -22,7 +22,15 @@ export async function deleteBackupAsJob(deps: DeleteNowDeps, backupId: string, a
   const backup = await deps.backups.get(backupId);
   if (backup.status === 'DELETED') throw new GatewayError('backup_not_found', `Backup "${backup.name}" is already deleted`);
   const reason = 'requested';
-  const progress = (completed: number, phase: string, message: string | null) => ({ phase, completed, total: 1, unit: 'backups', bytes: null, message, updatedAt: new Date().toISOString() });
+  const progress = (completed: number, phase: string, message: string | null) => ({
+    phase,
+    completed,
+    total: 1,
+    unit: 'backups',
+    bytes: null,
+    message,
+    updatedAt: new Date().toISOString(),
+  });
   let job: Job = await prisma.$transaction(async (tx) => {
     const created = await tx.job.create({
       data: {
@@ -69,7 +77,15 @@ async function end(deps: DeleteNowDeps, job: Job, status: 'SUCCEEDED' | 'FAILED'
       status,
       finishedAt: new Date(),
       leaseExpiresAt: null,
-      progress: { phase: done ? 'done' : 'failed', completed: done ? 1 : 0, total: 1, unit: 'backups', bytes: null, message: error?.message ?? message, updatedAt: new Date().toISOString() },
+      progress: {
+        phase: done ? 'done' : 'failed',
+        completed: done ? 1 : 0,
+        total: 1,
+        unit: 'backups',
+        bytes: null,
+        message: error?.message ?? message,
+        updatedAt: new Date().toISOString(),
+      },
       errorCode: error?.code ?? null,
       errorType: error?.type ?? null,
       errorMessage: error?.message ?? null,

@@ -138,7 +138,10 @@ export class JobService {
     // An incremental backup lives where its parent does, so a restore reads the whole chain from one location.
     const parentStorage = parent ? (parent.storageId ?? BUILTIN_STORAGE_ID) : null;
     if (parent && (external || parent.externalLocation || (request.storageId && request.storageId !== parentStorage))) {
-      throw new GatewayError('invalid_input', `An incremental backup is stored with its parent "${parent.name}" (${parent.externalLocation ? 'an external location: take a FULL backup' : `storage ${parentStorage}`}); omit storageId and location`);
+      throw new GatewayError(
+        'invalid_input',
+        `An incremental backup is stored with its parent "${parent.name}" (${parent.externalLocation ? 'an external location: take a FULL backup' : `storage ${parentStorage}`}); omit storageId and location`,
+      );
     }
     const target = external || !storages ? null : await storages.target(parentStorage ?? request.storageId);
     if (external) Object.assign(input, { externalLocation: external });
@@ -149,7 +152,19 @@ export class JobService {
 
     const job = await this.enqueueExclusive(engine, collections, async (tx) => {
       const backup = await tx.backup.create({
-        data: { name, engineId: engine.id, plugin: engine.plugin, strategy, type, location: '', labels: labels ?? undefined, parentId: parent?.id ?? null, changedSince, ...where, scheduleId: request.scheduleId ?? null },
+        data: {
+          name,
+          engineId: engine.id,
+          plugin: engine.plugin,
+          strategy,
+          type,
+          location: '',
+          labels: labels ?? undefined,
+          parentId: parent?.id ?? null,
+          changedSince,
+          ...where,
+          scheduleId: request.scheduleId ?? null,
+        },
       });
       await tx.backup.update({ where: { id: backup.id }, data: { location: locate(backup.id) } });
       return tx.job.create({ data: this.jobData('BACKUP', engine.id, backup.id, input, timeoutMs, actor) });
@@ -187,7 +202,11 @@ export class JobService {
     // collections, which the engine checks), where the plugin can.
     const unlisted = catalog.length === 0 && backup.origin === 'ENGINE' && plugin.restoresUnlistedBackups === true;
     // A catalog entry made before names were checked (or by an older gateway) must not reach the engine either.
-    checkCollectionNames(plugin, catalog.map((c) => c.name), `backup "${backup.name}"`);
+    checkCollectionNames(
+      plugin,
+      catalog.map((c) => c.name),
+      `backup "${backup.name}"`,
+    );
     const rename = (request.rename ?? []).map(({ from, to }) => ({ from, to: checkCollectionName(plugin, to, 'rename.to') }));
     const suffix = request.suffix ? validateCollectionName(request.suffix) : null;
     return computeRestorePlan({
@@ -222,9 +241,7 @@ export class JobService {
     if (request.credentials && this.deps.storages) Object.assign(input, { storageCredentials: this.deps.storages.sealCredentials(request.credentials) });
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     const targets = collections.map((name) => rename[name] ?? name);
-    const job = await this.enqueueExclusive(engine, targets, (tx) =>
-      tx.job.create({ data: this.jobData('RESTORE', engine.id, backup.id, input, timeoutMs, actor) }),
-    );
+    const job = await this.enqueueExclusive(engine, targets, (tx) => tx.job.create({ data: this.jobData('RESTORE', engine.id, backup.id, input, timeoutMs, actor) }));
     await this.deps.audit.record(actor, 'restore.start', 'job', job.id, { engineId: engine.id, backupId: backup.id, collections, rename, onExisting: plan.onExisting });
     return this.announce(job);
   }
@@ -271,13 +288,18 @@ export class JobService {
       const engineId = request.engineId ?? backup.engineId;
       if (!engineId) throw new GatewayError('engine_not_found', `The engine of backup "${backup.name}" was removed; pass engineId for the restore test`);
       const engine = await this.deps.engines.get(engineId);
-      if (engine.plugin !== backup.plugin) throw new GatewayError('plugin_mismatch', `Backup "${backup.name}" was made by the ${backup.plugin} plugin; engine "${engine.name}" uses ${engine.plugin}`);
+      if (engine.plugin !== backup.plugin)
+        throw new GatewayError('plugin_mismatch', `Backup "${backup.name}" was made by the ${backup.plugin} plugin; engine "${engine.name}" uses ${engine.plugin}`);
       this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', 'run a restore test');
       // The scratch names the test will create and drop: refused here, before a job exists, when not valid.
       const names = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id }, select: { name: true } })).map((c) => c.name);
       const plugin = this.deps.engines.plugin(engine.plugin);
       checkCollectionNames(plugin, names, `backup "${backup.name}"`);
-      checkCollectionNames(plugin, names.map((name) => scratchName(name, '00000000')), 'restore test');
+      checkCollectionNames(
+        plugin,
+        names.map((name) => scratchName(name, '00000000')),
+        'restore test',
+      );
       input.engineId = engine.id;
       job = await this.enqueueExclusive(engine, [], (tx) => tx.job.create({ data: this.jobData('VERIFY', engine.id, backup.id, input, timeoutMs, actor) }));
       scratch = names.map((name) => scratchName(name, job.id.slice(0, 8)));
@@ -313,10 +335,18 @@ export class JobService {
     const { prisma } = this.deps;
     const queued = await prisma.job.updateMany({
       where: { id, status: 'QUEUED' },
-      data: { status: 'CANCELED', cancelRequested: true, finishedAt: new Date(), errorCode: 'job_canceled', errorType: 'invalid_request', errorMessage: 'Canceled before it started' },
+      data: {
+        status: 'CANCELED',
+        cancelRequested: true,
+        finishedAt: new Date(),
+        errorCode: 'job_canceled',
+        errorType: 'invalid_request',
+        errorMessage: 'Canceled before it started',
+      },
     });
     if (queued.count === 1) {
-      if (job.kind === 'BACKUP' && job.backupId) await prisma.backup.update({ where: { id: job.backupId }, data: { status: 'FAILED', warnings: { push: 'canceled before it started' } } });
+      if (job.kind === 'BACKUP' && job.backupId)
+        await prisma.backup.update({ where: { id: job.backupId }, data: { status: 'FAILED', warnings: { push: 'canceled before it started' } } });
       await prisma.jobEvent.create({ data: { jobId: id, status: 'CANCELED', phase: 'canceled', message: `canceled by ${actor}` } });
     } else {
       await prisma.job.updateMany({ where: { id, status: 'RUNNING' }, data: { status: 'CANCELING', cancelRequested: true } });
@@ -357,7 +387,10 @@ export class JobService {
         if (hit.length > 0) {
           throw new GatewayError(
             'table_locked',
-            `${hit.slice(0, 5).map((n) => `"${n}"`).join(', ')} on engine "${engine.name}" ${hit.length === 1 ? 'is' : 'are'} being restored by job ${running.id}; try again when it ends`,
+            `${hit
+              .slice(0, 5)
+              .map((n) => `"${n}"`)
+              .join(', ')} on engine "${engine.name}" ${hit.length === 1 ? 'is' : 'are'} being restored by job ${running.id}; try again when it ends`,
             { details: { jobId: running.id, collections: hit } },
           );
         }

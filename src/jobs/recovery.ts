@@ -22,9 +22,7 @@ export interface RecoveryDeps {
  */
 export async function endInterruptedJobs(deps: RecoveryDeps & { everyRunningJob: boolean }): Promise<number> {
   const { prisma } = deps;
-  const candidates = deps.everyRunningJob
-    ? await prisma.job.findMany({ where: { status: { in: ['RUNNING', 'CANCELING'] } } })
-    : await expiredJobs(prisma);
+  const candidates = deps.everyRunningJob ? await prisma.job.findMany({ where: { status: { in: ['RUNNING', 'CANCELING'] } } }) : await expiredJobs(prisma);
   let ended = 0;
   for (const job of candidates) {
     const done = await endJob(deps, job, {
@@ -94,7 +92,10 @@ async function endJob(deps: RecoveryDeps, job: Job, how: { expiredOnly: boolean;
       })) ?? storage;
     // The backup is FAILED even when its partial files cannot be removed (an unreachable bucket).
     await backupStorage.deleteBackup(job.backupId).catch((error: unknown) => logger.warn('cannot remove the partial files of an interrupted backup', { jobId: job.id, error }));
-    await prisma.backup.updateMany({ where: { id: job.backupId, status: 'PENDING' }, data: { status: 'FAILED', warnings: { push: 'interrupted: the gateway stopped mid-backup; partial files removed' } } });
+    await prisma.backup.updateMany({
+      where: { id: job.backupId, status: 'PENDING' },
+      data: { status: 'FAILED', warnings: { push: 'interrupted: the gateway stopped mid-backup; partial files removed' } },
+    });
   }
   logger.warn('job interrupted', { jobId: job.id, kind: job.kind, owner: job.leaseOwner, reason: how.event });
   const fresh = await prisma.job.findUnique({ where: { id: job.id } });

@@ -22,7 +22,14 @@ export async function runRestoreJob(
   const input = RestoreJobInput.parse(job.input);
   if (!job.backupId) throw new GatewayError('backup_not_found', `restore job ${job.id} names no backup`);
   const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id: job.backupId } });
-  const request: LogicalRestoreRequest = { collections: input.collections, rename: input.rename, atomic: input.atomic, dropExisting: input.dropExisting ?? false, jobId: job.id, ...(input.options ? { options: input.options } : {}) };
+  const request: LogicalRestoreRequest = {
+    collections: input.collections,
+    rename: input.rename,
+    atomic: input.atomic,
+    dropExisting: input.dropExisting ?? false,
+    jobId: job.id,
+    ...(input.options ? { options: input.options } : {}),
+  };
   if (input.plan) {
     // Execute exactly the recorded plan: its items (with staging names made from this job's id), after checking
     // that no target planned as new has appeared since.
@@ -54,7 +61,7 @@ export async function runRestoreJob(
 /** Backup ids from the FULL base to this one; refused when a layer is not COMPLETE. */
 export async function backupChain(prisma: PrismaClient, backupId: string, allowDamaged = false): Promise<string[]> {
   const chain: string[] = [];
-  for (let id: string | null = backupId; id; ) {
+  for (let id: string | null = backupId; id;) {
     if (chain.includes(id) || chain.length > 1000) throw new GatewayError('archive_invalid', `backup chain of ${backupId} loops or is too long`);
     const layer: { id: string; status: string; parentId: string | null; name: string } | null = await prisma.backup.findUnique({
       where: { id },

@@ -84,7 +84,10 @@ export async function computeRestorePlan(input: PlanInput): Promise<RestorePlan>
   const facts = await targetFacts(input, selection, [...targets.values()]);
   refusals.push(...facts.refusals.map((message) => ({ code: 'restore_refused', message, collections: [] })));
   const warnings = [...facts.warnings];
-  if (input.unlisted) warnings.push(`the engine did not list the collections of backup "${input.backup.name}" (made outside the gateway): ${selection.length === 0 ? 'it is restored whole, into its own collection names' : 'the engine checks the named collections'}`);
+  if (input.unlisted)
+    warnings.push(
+      `the engine did not list the collections of backup "${input.backup.name}" (made outside the gateway): ${selection.length === 0 ? 'it is restored whole, into its own collection names' : 'the engine checks the named collections'}`,
+    );
   const existing = facts.existing === null ? null : new Map(facts.existing.map((e) => [e.name, e.documentCount]));
   if (existing === null) warnings.push('the engine cannot tell which target collections exist: a target that exists makes the restore fail unless overwrite is given');
 
@@ -103,7 +106,12 @@ export async function computeRestorePlan(input: PlanInput): Promise<RestorePlan>
       case 'APPLY':
         return { ...base, action: 'APPLY', liveDocuments: live, reasons: [`${holds}: the backup's items are written on top, nothing deleted`] };
       case 'REPLACE':
-        return { ...base, action: 'REPLACE', liveDocuments: live, reasons: [`${holds}: replaced ${input.atomic ? 'atomically (filled aside, then swapped in)' : 'in place (dropped, then refilled)'}`] };
+        return {
+          ...base,
+          action: 'REPLACE',
+          liveDocuments: live,
+          reasons: [`${holds}: replaced ${input.atomic ? 'atomically (filled aside, then swapped in)' : 'in place (dropped, then refilled)'}`],
+        };
       default:
         return { ...base, action: 'REPLACE', liveDocuments: live, reasons: [`${holds}: replaced only with overwrite: true`] };
     }
@@ -111,16 +119,25 @@ export async function computeRestorePlan(input: PlanInput): Promise<RestorePlan>
 
   const replaced = collections.filter((c) => c.action === 'REPLACE').map((c) => c.target);
   if (replaced.length > 0 && input.onExisting === 'FAIL') {
-    refuse('target_exists', `${replaced.map((n) => `"${n}"`).join(', ')} already exist(s) on engine "${input.engine.name}": pass overwrite: true to replace, or restore under new names (rename, suffix)`, replaced);
+    refuse(
+      'target_exists',
+      `${replaced.map((n) => `"${n}"`).join(', ')} already exist(s) on engine "${input.engine.name}": pass overwrite: true to replace, or restore under new names (rename, suffix)`,
+      replaced,
+    );
   }
   if (replaced.length > 0 && input.atomic && !facts.atomicReplace) {
-    refuse('capability_not_supported', `The ${input.engine.plugin} engine cannot replace an existing collection atomically (${replaced.join(', ')}): restore with atomic: false, or under new names`, replaced);
+    refuse(
+      'capability_not_supported',
+      `The ${input.engine.plugin} engine cannot replace an existing collection atomically (${replaced.join(', ')}): restore with atomic: false, or under new names`,
+      replaced,
+    );
   }
   const applied = collections.filter((c) => c.action === 'APPLY').map((c) => c.target);
   if (applied.length > 0 && !facts.canApply) {
     refuse('capability_not_supported', `The ${input.engine.plugin} engine cannot write a backup on top of existing collections (${applied.join(', ')})`, applied);
   }
-  if (collections.length > 0 && collections.every((c) => c.action === 'SKIP') && unknown.length === 0) warnings.push('every target exists and is skipped: the restore changes nothing');
+  if (collections.length > 0 && collections.every((c) => c.action === 'SKIP') && unknown.length === 0)
+    warnings.push('every target exists and is skipped: the restore changes nothing');
 
   const moving = collections.filter((c) => c.action !== 'SKIP');
   const docs = moving.reduce((sum, c) => sum + (c.backupDocuments ?? 0), 0);
@@ -143,7 +160,12 @@ export async function computeRestorePlan(input: PlanInput): Promise<RestorePlan>
 }
 
 /** Source → target after renames and suffix; collisions and staging names are refusals. */
-function resolveTargets(selection: string[], rename: PlanInput['rename'], suffix: string | null, refuse: (code: ErrorCode, message: string, collections?: string[]) => void): Map<string, string> {
+function resolveTargets(
+  selection: string[],
+  rename: PlanInput['rename'],
+  suffix: string | null,
+  refuse: (code: ErrorCode, message: string, collections?: string[]) => void,
+): Map<string, string> {
   const targets = new Map<string, string>();
   for (const { from, to } of rename) {
     if (!selection.includes(from)) refuse('collection_not_found', `rename.from "${from.slice(0, 64)}" is not among the collections being restored`, [from]);
@@ -217,6 +239,8 @@ export async function recheckPlan(plan: RestorePlan, engine: Engine, instance: E
   if (facts.existing === null) return;
   const appeared = creates.filter((name) => facts.existing!.some((e) => e.name === name));
   if (appeared.length > 0) {
-    throw new GatewayError('target_exists', `${appeared.join(', ')} appeared on the engine after the restore was planned; it is not overwritten unasked`, { details: { collections: appeared } });
+    throw new GatewayError('target_exists', `${appeared.join(', ')} appeared on the engine after the restore was planned; it is not overwritten unasked`, {
+      details: { collections: appeared },
+    });
   }
 }

@@ -131,7 +131,8 @@ export class JobRunner {
       const entry: RunningJob = { controller, done: Promise.resolve(), canceling: false };
       this.running.set(job.id, entry);
       // Lines logged anywhere while the job runs (plugins, storage) carry its id.
-      entry.done = logScope.run({ jobId: job.id }, () => this.execute(job, entry))
+      entry.done = logScope
+        .run({ jobId: job.id }, () => this.execute(job, entry))
         .catch((error) => this.deps.logger.error('job bookkeeping failed', { jobId: job.id, error }))
         .finally(() => {
           this.running.delete(job.id);
@@ -230,11 +231,7 @@ export class JobRunner {
     }
   }
 
-  private async finish(
-    job: Job,
-    progress: JobProgressState,
-    outcome: { status: JobStatus; error: GatewayError | null; warnings: string[] },
-  ): Promise<Job> {
+  private async finish(job: Job, progress: JobProgressState, outcome: { status: JobStatus; error: GatewayError | null; warnings: string[] }): Promise<Job> {
     const { prisma } = this.deps;
     const finalProgress: JobProgressState = {
       ...progress,
@@ -274,7 +271,7 @@ export class JobRunner {
       const { cancelRequested, lost } = await heartbeatLeases(this.deps.prisma, this.owner, this.runningJobIds, this.deps.leaseMs);
       for (const id of cancelRequested) this.requestCancel(id);
       // Ended elsewhere (this process stalled past its lease): stop writing for a job that is no longer ours.
-      for (const id of lost) this.running.get(id)?.controller.abort(new GatewayError('interrupted', 'This replica lost the job\'s lease; another one ended it'));
+      for (const id of lost) this.running.get(id)?.controller.abort(new GatewayError('interrupted', "This replica lost the job's lease; another one ended it"));
     } catch (error) {
       this.deps.logger.error('lease renewal failed', { error });
     }

@@ -57,7 +57,9 @@ export async function runVerifyJob(deps: VerifyJobDeps, job: Job, ctx: JobContex
     throw error;
   }
 
-  const notes = [`verified ${files} file(s), ${bytes} bytes${documents === null ? '' : `, ${documents} document(s)`}${backup.encryption ? ', decrypted with the gateway identity' : ''}`];
+  const notes = [
+    `verified ${files} file(s), ${bytes} bytes${documents === null ? '' : `, ${documents} document(s)`}${backup.encryption ? ', decrypted with the gateway identity' : ''}`,
+  ];
   if (input.restoreTest) notes.push(await restoreTest(deps, job, backup, storage, input.engineId, ctx));
 
   await deps.prisma.backup.updateMany({
@@ -106,7 +108,9 @@ async function readLogical(storage: StorageDriver, backup: VerifiedBackup, ctx: 
   for (const file of listed) {
     const row = cataloged.get(file.path);
     if (!row || row.sha256 !== file.sha256 || Number(row.bytes) !== file.bytes) {
-      throw new GatewayError('archive_invalid', `${file.path} is listed in manifest.json but the catalog ${row ? 'records other bytes for it' : 'does not know it'}`, { details: { path: file.path } });
+      throw new GatewayError('archive_invalid', `${file.path} is listed in manifest.json but the catalog ${row ? 'records other bytes for it' : 'does not know it'}`, {
+        details: { path: file.path },
+      });
     }
   }
   const reader = await openArchiveReader({ storage, backupId: backup.id });
@@ -149,7 +153,8 @@ async function restoreTest(deps: VerifyJobDeps, job: Job, backup: VerifiedBackup
   if (!engineId) throw new GatewayError('engine_not_found', 'the restore test has no engine');
   const engine = await deps.engines.get(engineId);
   const instance = deps.engines.instance(engine);
-  if (!instance.dropCollection) throw new GatewayError('capability_not_supported', `The ${engine.plugin} plugin cannot drop collections, so a restore test would leave them behind`);
+  if (!instance.dropCollection)
+    throw new GatewayError('capability_not_supported', `The ${engine.plugin} plugin cannot drop collections, so a restore test would leave them behind`);
   const dropCollection = instance.dropCollection.bind(instance);
   const collections = backup.collections.map((c) => c.name);
   if (collections.length === 0) return 'restore test: the backup holds no collections';

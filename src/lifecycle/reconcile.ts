@@ -53,9 +53,13 @@ export async function reconcileStorage(
   if (!driver.listObjects) throw new GatewayError('capability_not_supported', `${driver.kind} storage cannot list its objects`);
   // A local folder the gateway did not create (no marker) may hold anyone's files: list, never delete.
   if (options.deleteOrphans && driver.ownsRoot && !(await driver.ownsRoot())) {
-    throw new GatewayError('invalid_storage_location', `${view.url} holds no marker file of the gateway, so reconcile deletes nothing there; run it without deleteOrphans to list what it finds`, {
-      details: { storageId: view.id },
-    });
+    throw new GatewayError(
+      'invalid_storage_location',
+      `${view.url} holds no marker file of the gateway, so reconcile deletes nothing there; run it without deleteOrphans to list what it finds`,
+      {
+        details: { storageId: view.id },
+      },
+    );
   }
   const stored = new Map<string, number>();
   for await (const object of driver.listObjects()) stored.set(object.key, object.bytes);

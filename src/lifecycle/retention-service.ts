@@ -20,9 +20,7 @@ export interface RetentionGroupPlan {
 }
 
 export class RetentionService {
-  constructor(
-    private readonly deps: { prisma: PrismaClient; engines: EngineService; jobs: JobService; audit: AuditLog },
-  ) {}
+  constructor(private readonly deps: { prisma: PrismaClient; engines: EngineService; jobs: JobService; audit: AuditLog }) {}
 
   /** Sets (or clears, with null) the engine-wide policy. */
   async setEnginePolicy(engineId: string, raw: unknown, actor: string): Promise<Engine> {

@@ -22,7 +22,8 @@ export function parseRetentionPolicy(raw: unknown): RetentionPolicy {
   const parsed = RetentionPolicySchema.safeParse(raw);
   if (!parsed.success) throw new GatewayError('invalid_input', `invalid retention policy: ${z.prettifyError(parsed.error)}`);
   const policy = Object.fromEntries(Object.entries(parsed.data).filter(([, value]) => value !== null && value !== undefined)) as RetentionPolicy;
-  if (Object.keys(policy).length === 0) throw new GatewayError('invalid_input', 'a retention policy needs at least one of keepLast, keepDaily, keepWeekly, keepMonthly, keepYearly, maxAgeDays');
+  if (Object.keys(policy).length === 0)
+    throw new GatewayError('invalid_input', 'a retention policy needs at least one of keepLast, keepDaily, keepWeekly, keepMonthly, keepYearly, maxAgeDays');
   return policy;
 }
 

@@ -41,10 +41,13 @@ export class Scheduler {
     }
     clearTimeout(this.#timer);
     this.#running = this.tick()
-      .then((sleepMs) => this.#sleep(sleepMs), (error: unknown) => {
-        this.deps.logger.error('schedule tick failed', { error });
-        this.#sleep(MAX_SLEEP_MS);
-      })
+      .then(
+        (sleepMs) => this.#sleep(sleepMs),
+        (error: unknown) => {
+          this.deps.logger.error('schedule tick failed', { error });
+          this.#sleep(MAX_SLEEP_MS);
+        },
+      )
       .finally(() => {
         this.#running = undefined;
         if (this.#again) {

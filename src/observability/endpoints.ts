@@ -50,7 +50,8 @@ export async function observabilityResponse(gateway: Gateway, request: Request, 
     }
     case '/metrics': {
       const refused = await metricsAccess(gateway, request.headers.get('authorization'));
-      if (refused) return ResponseImpl.json({ errors: [{ message: refused.message, extensions: { code: refused.code, type: 'auth' } }] }, { status: refused.status, headers: NO_STORE });
+      if (refused)
+        return ResponseImpl.json({ errors: [{ message: refused.message, extensions: { code: refused.code, type: 'auth' } }] }, { status: refused.status, headers: NO_STORE });
       const { body, contentType } = await gateway.metrics.scrape();
       return new ResponseImpl(request.method === 'HEAD' ? null : body, { headers: { ...NO_STORE, 'content-type': contentType } });
     }

@@ -30,7 +30,12 @@ export class GatewayMetrics {
       buckets: [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 12 * 3600],
       registers,
     });
-    this.bytes = new Counter({ name: `${PREFIX}bytes_moved_total`, help: 'Bytes written (backup) or read (restore, verify) by jobs this process ended', labelNames: ['kind'], registers });
+    this.bytes = new Counter({
+      name: `${PREFIX}bytes_moved_total`,
+      help: 'Bytes written (backup) or read (restore, verify) by jobs this process ended',
+      labelNames: ['kind'],
+      registers,
+    });
     this.documents = new Counter({ name: `${PREFIX}documents_moved_total`, help: 'Documents copied by jobs this process ended', labelNames: ['kind'], registers });
     this.failures = new Counter({ name: `${PREFIX}job_failures_total`, help: 'Jobs this process ended FAILED, by error code', labelNames: ['kind', 'code'], registers });
     this.catalogGauges(registers);
@@ -44,7 +49,10 @@ export class GatewayMetrics {
     }
     if (job.status === 'FAILED') this.failures.inc({ kind, code: job.errorCode ?? 'internal' });
     // A finished backup's catalog entry has the exact totals; other jobs report what their progress counted.
-    const backup = kind === 'BACKUP' && job.status === 'SUCCEEDED' && job.backupId ? await this.sources.prisma.backup.findUnique({ where: { id: job.backupId }, select: { sizeBytes: true, documentCount: true } }) : null;
+    const backup =
+      kind === 'BACKUP' && job.status === 'SUCCEEDED' && job.backupId
+        ? await this.sources.prisma.backup.findUnique({ where: { id: job.backupId }, select: { sizeBytes: true, documentCount: true } })
+        : null;
     const progress = readProgress(job.progress);
     const bytes = backup ? Number(backup.sizeBytes ?? 0n) : (progress.bytes ?? 0);
     const documents = backup ? Number(backup.documentCount ?? 0n) : progress.unit === 'documents' ? progress.completed : 0;

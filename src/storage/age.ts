@@ -39,7 +39,12 @@ export async function parseIdentities(text: string, source: string): Promise<str
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
   for (const identity of identities) {
-    const valid = IDENTITY.test(identity) && (await identityToRecipient(identity).then(() => true, () => false));
+    const valid =
+      IDENTITY.test(identity) &&
+      (await identityToRecipient(identity).then(
+        () => true,
+        () => false,
+      ));
     if (!valid) throw new GatewayError('invalid_configuration', `${source}: a line is not an age identity (AGE-SECRET-KEY-1…)`);
   }
   if (identities.length === 0) throw new GatewayError('invalid_configuration', `${source} holds no age identity`);

@@ -32,7 +32,10 @@ export function encodeSegment(name: string): string {
 export function hashedSegment(name: string): string {
   // JSON.stringify keeps lone surrogates distinct, where UTF-8 would turn them all into U+FFFD.
   const digest = createHash('sha256').update(JSON.stringify(name)).digest('hex').slice(0, 16);
-  const readable = [...name].filter((char) => KEPT_CHAR.test(char)).join('').slice(0, 64);
+  const readable = [...name]
+    .filter((char) => KEPT_CHAR.test(char))
+    .join('')
+    .slice(0, 64);
   return `${readable}~h${digest}`;
 }
 

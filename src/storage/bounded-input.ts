@@ -78,7 +78,11 @@ export function boundedGunzip(input: NodeJS.ReadableStream, label: string, limit
       if (decompressed > limits.maxDecompressedBytes) {
         callback(limitExceeded(label, 'the decompressed size', `of ${sizeText(limits.maxDecompressedBytes)}`, { limit: 'maxDecompressedBytes' }));
       } else if (decompressed > limits.ratioCheckAfterBytes && decompressed > compressed * limits.maxCompressionRatio) {
-        callback(limitExceeded(label, `the compression ratio (${Math.round(decompressed / Math.max(compressed, 1))}:1, a gzip bomb?)`, `of ${limits.maxCompressionRatio}:1`, { limit: 'maxCompressionRatio' }));
+        callback(
+          limitExceeded(label, `the compression ratio (${Math.round(decompressed / Math.max(compressed, 1))}:1, a gzip bomb?)`, `of ${limits.maxCompressionRatio}:1`, {
+            limit: 'maxCompressionRatio',
+          }),
+        );
       } else callback(null, chunk);
     },
   });
@@ -188,7 +192,8 @@ export function assertJsonWithinLimits(value: unknown, label: string, limits: Re
     values += 1;
     if (values > limits.maxJsonValues) throw limitExceeded(label, 'the number of JSON values', `of ${limits.maxJsonValues}`, { limit: 'maxJsonValues' });
     if (Array.isArray(next)) {
-      if (next.length > limits.maxJsonArrayLength) throw limitExceeded(label, `an array of ${next.length} elements`, `of ${limits.maxJsonArrayLength}`, { limit: 'maxJsonArrayLength' });
+      if (next.length > limits.maxJsonArrayLength)
+        throw limitExceeded(label, `an array of ${next.length} elements`, `of ${limits.maxJsonArrayLength}`, { limit: 'maxJsonArrayLength' });
       for (const item of next) stack.push(item);
     } else if (typeof next === 'object' && next !== null) {
       for (const item of Object.values(next)) stack.push(item);

@@ -12,7 +12,10 @@ export const archiveFileSchema = z.object({
   encrypted: z.boolean().optional(),
 });
 
-export const encryptionInfoSchema = z.object({ format: z.literal('age'), recipients: z.array(z.string()) }).nullable().optional();
+export const encryptionInfoSchema = z
+  .object({ format: z.literal('age'), recipients: z.array(z.string()) })
+  .nullable()
+  .optional();
 
 const collectionSchema = z.object({
   name: z.string(),

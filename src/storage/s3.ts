@@ -92,9 +92,13 @@ export class S3Storage implements StorageDriver {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket }), signal ? { abortSignal: signal } : {});
     } catch (error) {
-      throw new GatewayError('storage_unreachable', `cannot reach bucket ${this.location.bucket}${this.location.endpoint ? ` at ${this.location.endpoint}` : ''}: ${describe(error)}`, {
-        cause: error,
-      });
+      throw new GatewayError(
+        'storage_unreachable',
+        `cannot reach bucket ${this.location.bucket}${this.location.endpoint ? ` at ${this.location.endpoint}` : ''}: ${describe(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -148,9 +152,7 @@ export class S3Storage implements StorageDriver {
           if (keys.length === 1000) break;
         }
         if (keys.length === 0) return;
-        const result = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
-        );
+        const result = await this.client.send(new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
         const failed = result.Errors ?? [];
         if (failed.length > 0) throw new Error(`${failed.length} object(s) not deleted, e.g. ${failed[0]?.Key}: ${failed[0]?.Message}`);
       }

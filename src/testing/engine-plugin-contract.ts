@@ -198,7 +198,10 @@ export function describeEnginePluginContract(options: EnginePluginContractOption
 
       const backupJob = createTestJob();
       const backup = await runBackup(plugin, instance, temp.storage, { collections: [plain, tuned] }, backupJob);
-      expect(backup.manifest.collections.map((c) => [c.name, c.documentCount]).sort()).toEqual([[plain, 250], [tuned, 40]]);
+      expect(backup.manifest.collections.map((c) => [c.name, c.documentCount]).sort()).toEqual([
+        [plain, 250],
+        [tuned, 40],
+      ]);
       expect(progressProblems(backupJob.updates)).toEqual([]);
       expect(backupJob.updates.length).toBeGreaterThan(0);
 
@@ -206,7 +209,10 @@ export function describeEnginePluginContract(options: EnginePluginContractOption
       await engine.drop(tuned);
       const restoreJob = createTestJob();
       const restored = await runRestore(instance, temp.storage, backup.backupId, { collections: [plain, tuned], rename: {}, atomic: true }, restoreJob);
-      expect(restored.collections.map((c) => [c.source, c.target, c.documentCount]).sort()).toEqual([[plain, plain, 250], [tuned, tuned, 40]]);
+      expect(restored.collections.map((c) => [c.source, c.target, c.documentCount]).sort()).toEqual([
+        [plain, plain, 250],
+        [tuned, tuned, 40],
+      ]);
       expect(progressProblems(restoreJob.updates)).toEqual([]);
       expect(restoreJob.updates.length).toBeGreaterThan(0);
 
@@ -217,7 +223,10 @@ export function describeEnginePluginContract(options: EnginePluginContractOption
 
     itLogical('backs up every collection when none is selected, and only the selected ones otherwise', async () => {
       const [one, two] = [name('all1'), name('all2')];
-      await engine.seed([{ name: one, documents: makeDocuments(3) }, { name: two, documents: makeDocuments(5) }]);
+      await engine.seed([
+        { name: one, documents: makeDocuments(3) },
+        { name: two, documents: makeDocuments(5) },
+      ]);
       const everything = await runBackup(plugin, instance, temp.storage, { collections: null });
       const names = everything.manifest.collections.map((c) => c.name);
       expect(names).toEqual(expect.arrayContaining([one, two]));
@@ -358,7 +367,10 @@ export function describeEnginePluginContract(options: EnginePluginContractOption
       const restoreJob = createTestJob();
       const request = { collections: [one, two], rename: { [one]: oneCopy, [two]: twoCopy }, atomic: false };
       const restored = await runNativeRestore(instance, temp.storage, backup.backupId, request, restoreJob);
-      expect(restored.collections.map((c) => [c.source, c.target]).sort()).toEqual([[one, oneCopy], [two, twoCopy]]);
+      expect(restored.collections.map((c) => [c.source, c.target]).sort()).toEqual([
+        [one, oneCopy],
+        [two, twoCopy],
+      ]);
       expect(progressProblems(restoreJob.updates)).toEqual([]);
       expect(restoreJob.updates.length).toBeGreaterThan(0);
 

@@ -196,10 +196,7 @@ export async function runNativeRestore(
 }
 
 /** Settles `promise` and reports how long after `job.cancel()` it did. */
-export async function settleAfterCancel<T>(
-  promise: Promise<T>,
-  job: TestJob,
-): Promise<{ error: unknown; value: T | undefined; msAfterCancel: number | null }> {
+export async function settleAfterCancel<T>(promise: Promise<T>, job: TestJob): Promise<{ error: unknown; value: T | undefined; msAfterCancel: number | null }> {
   let error: unknown;
   let value: T | undefined;
   try {

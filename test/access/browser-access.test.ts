@@ -37,7 +37,11 @@ describe('browser access in open mode (CSRF, CORS, Origin, Host)', () => {
   });
 
   it('runs a JSON POST, and GET queries only with the CSRF header', async () => {
-    const json = await rawRequest(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ engines { id } }' }) });
+    const json = await rawRequest(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ engines { id } }' }),
+    });
     expect(json.status).toBe(200);
     expect(json.json.data).toEqual({ engines: [] });
     const query = encodeURIComponent('{ engines { id } }');
@@ -54,7 +58,11 @@ describe('browser access in open mode (CSRF, CORS, Origin, Host)', () => {
     const evil = await preflight(EVIL);
     expect(evil.headers['access-control-allow-origin']).toBeUndefined();
     expect(evil.headers['access-control-allow-credentials']).toBeUndefined();
-    const post = await rawRequest(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', origin: EVIL }, body: JSON.stringify({ query: '{ engines { id } }' }) });
+    const post = await rawRequest(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: EVIL },
+      body: JSON.stringify({ query: '{ engines { id } }' }),
+    });
     expect(post.headers['access-control-allow-origin']).toBeUndefined();
     const listed = await preflight('https://ops.example.com');
     expect(listed.headers['access-control-allow-origin']).toBe('https://ops.example.com');
@@ -87,7 +95,11 @@ describe('browser access in open mode (CSRF, CORS, Origin, Host)', () => {
     expect((await openSocket(server.url, { host: `evil.example:${port}` })).opened).toBe(false);
     expect(await t.gateway.prisma.apiKey.count()).toBe(0);
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
-      const ok = await rawRequest(`${server.url}/graphql`, { method: 'POST', headers: { host, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ engines { id } }' }) });
+      const ok = await rawRequest(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ engines { id } }' }),
+      });
       expect(ok.status, host).toBe(200);
     }
     // probes answer whatever the Host (a pod IP), and reveal nothing

@@ -37,7 +37,11 @@ describe('logs', () => {
     expect(res.headers['x-request-id']).toBe('req-logs-0001');
     const mine = entries().filter((entry) => entry.requestId === 'req-logs-0001');
     expect(mine.map((entry) => entry.msg)).toEqual(expect.arrayContaining(['authentication failed', 'request']));
-    const fresh = await rawRequest(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` }, body: '{"query":"{ engines { id } }"}' });
+    const fresh = await rawRequest(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` },
+      body: '{"query":"{ engines { id } }"}',
+    });
     expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(entries().some((entry) => entry.msg === 'request' && entry.requestId === fresh.headers['x-request-id'])).toBe(true);
   });

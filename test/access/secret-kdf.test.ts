@@ -41,7 +41,9 @@ for (const kind of DB_KINDS) {
     it('reads a row sealed the old way, re-seals it at start with the scrypt-derived key, and keeps it usable', async () => {
       const legacy = sealV1({ apiKey: API_KEY });
       const engine = await database.prisma.engine.create({ data: { name: 'old', plugin: 'meilisearch', config: { url: 'http://127.0.0.1:9' }, secrets: legacy } });
-      const webhook = await database.prisma.webhook.create({ data: { url: 'http://127.0.0.1:9/hook', events: ['JOB_FAILED'], secret: sealV1('old-webhook-secret-0001'), createdBy: 'test' } });
+      const webhook = await database.prisma.webhook.create({
+        data: { url: 'http://127.0.0.1:9/hook', events: ['JOB_FAILED'], secret: sealV1('old-webhook-secret-0001'), createdBy: 'test' },
+      });
 
       const gateway = await start();
       try {

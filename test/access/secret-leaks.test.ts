@@ -68,7 +68,9 @@ describe('secrets never leave through errors, health, jobs, webhooks, dumps or l
     const before = t.logLines.length;
     const webhook = await t.gql(`mutation { createWebhook(input: {url: "ftp://x.example", events: [JOB_FAILED], secret: ${JSON.stringify(INLINE_SECRET)}}) { id } }`);
     expect(webhook.errors?.[0]?.extensions?.code).toBe('invalid_input');
-    const engine = await t.gql(`mutation { registerEngine(input: {name: "bad", plugin: "meilisearch", config: {url: "not a url", apiKey: ${JSON.stringify(INLINE_SECRET)}}}) { id } }`);
+    const engine = await t.gql(
+      `mutation { registerEngine(input: {name: "bad", plugin: "meilisearch", config: {url: "not a url", apiKey: ${JSON.stringify(INLINE_SECRET)}}}) { id } }`,
+    );
     expect(engine.errors?.[0]?.extensions?.code).toBe('invalid_engine_config');
     const lines = t.logLines.slice(before);
     expectNoSecret(lines.join('\n'), 'log');
@@ -82,7 +84,9 @@ describe('secrets never leave through errors, health, jobs, webhooks, dumps or l
     });
     expect(hook.errors).toBeUndefined();
     // the key typed inline in the document, as an operator would in GraphiQL
-    const registered = await t.gql(`mutation { registerEngine(input: {name: "echo", plugin: "meilisearch", config: {url: "${echo.url}", apiKey: ${JSON.stringify(ENGINE_KEY)}}}) { id } }`);
+    const registered = await t.gql(
+      `mutation { registerEngine(input: {name: "echo", plugin: "meilisearch", config: {url: "${echo.url}", apiKey: ${JSON.stringify(ENGINE_KEY)}}}) { id } }`,
+    );
     expect(registered.errors).toBeUndefined();
     const engineId = registered.data!.registerEngine.id;
 

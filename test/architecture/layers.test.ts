@@ -97,7 +97,7 @@ describe('layers', () => {
   it('every part of src/ is in the table', () => {
     const parts = new Set(sourceFiles('src').map((file) => partOf(file)!));
     const unknown = [...parts].filter((part) => !(part in ALLOWED) && !COMPOSITION.includes(part));
-    expect(unknown, `add new src/ folders to ALLOWED (and a README.md saying what they may import): ${unknown.join(", ")}`).toEqual([]);
+    expect(unknown, `add new src/ folders to ALLOWED (and a README.md saying what they may import): ${unknown.join(', ')}`).toEqual([]);
   });
 
   it('every folder of src/ has a README.md (what lives there, what it may import)', () => {
@@ -116,7 +116,7 @@ describe('layers', () => {
       if (edge.typeOnly && TYPE_ONLY_OK.includes(to)) return [];
       return [`${edge.from} → ${edge.to}`];
     });
-    expect(violations, violations.join("\n")).toEqual([]);
+    expect(violations, violations.join('\n')).toEqual([]);
   });
 
   it('GraphQL resolvers never call Prisma directly', () => {
@@ -135,7 +135,7 @@ describe('layers', () => {
       })
       .map((edge) => `${edge.from} → ${edge.to}`)
       .filter((edge) => !LEGACY_PLUGIN_IMPORTS.includes(edge));
-    expect(violations, violations.join("\n")).toEqual([]);
+    expect(violations, violations.join('\n')).toEqual([]);
   });
 
   it('the checker sees imports: the jobs → catalog edge is found, a catalog → jobs edge would not be allowed', () => {

@@ -64,8 +64,17 @@ describe('backup-gateway CLI', () => {
   beforeAll(async () => {
     emulator = await startMeilisearchEmulator({ masterKey: MEILI_KEY });
     meili = new Meilisearch({ host: emulator.url, apiKey: MEILI_KEY });
-    for (const [uid, count] of [['movies', 2000], ['books', 600]] as const) {
-      await meili.index(uid).addDocuments(Array.from({ length: count }, (_, i) => ({ id: i, title: `${uid} ${i}` })), { primaryKey: 'id' }).waitTask();
+    for (const [uid, count] of [
+      ['movies', 2000],
+      ['books', 600],
+    ] as const) {
+      await meili
+        .index(uid)
+        .addDocuments(
+          Array.from({ length: count }, (_, i) => ({ id: i, title: `${uid} ${i}` })),
+          { primaryKey: 'id' },
+        )
+        .waitTask();
     }
     dumpsDir = await mkdtemp(path.join(os.tmpdir(), 'gw-cli-dumps-'));
     t = await startTestGateway({ masterKey: MASTER_KEY, env: { GATEWAY_DUMPS_DIR: dumpsDir } });
@@ -121,7 +130,10 @@ describe('backup-gateway CLI', () => {
     backupId = /\(backup (\S+)\)/.exec(run.stdout)![1]!;
     // Piped: one line per step, with a bar, the phase and the counts; the last one complete.
     const lines = run.stderr.trim().split('\n');
-    expect(lines.some((l) => /\[#+-+\]\s+\d+\.\d%\s+RUNNING\s+documents\s+[\d,]+\/2,600 documents/.test(l)), run.stderr).toBe(true);
+    expect(
+      lines.some((l) => /\[#+-+\]\s+\d+\.\d%\s+RUNNING\s+documents\s+[\d,]+\/2,600 documents/.test(l)),
+      run.stderr,
+    ).toBe(true);
     expect(lines.at(-1)).toMatch(/^\[#{30}\] 100\.0%\s+SUCCEEDED/);
     const got = JSON.parse((await cli(['backup', 'get', backupId, '--json'])).stdout) as { status: string; documentCount: number; labels: object };
     expect(got).toMatchObject({ status: 'COMPLETE', documentCount: 2600, labels: { env: 'test' } });
@@ -139,7 +151,12 @@ describe('backup-gateway CLI', () => {
   });
 
   it('--json output parses, errors included', async () => {
-    for (const args of [['backup', 'list'], ['jobs', 'list'], ['keys', 'list'], ['jobs', 'list', '--status', 'failed', '--kind', 'backup']]) {
+    for (const args of [
+      ['backup', 'list'],
+      ['jobs', 'list'],
+      ['keys', 'list'],
+      ['jobs', 'list', '--status', 'failed', '--kind', 'backup'],
+    ]) {
       const run = await cli([...args, '--json']);
       expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(0);
       expect(() => JSON.parse(run.stdout)).not.toThrow();

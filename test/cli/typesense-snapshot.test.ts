@@ -30,7 +30,11 @@ describe('Typesense snapshot: backup download and restore-snapshot', () => {
   const cli = async (args: string[], key = MASTER_KEY) => {
     let stdout = '';
     let stderr = '';
-    const code = await runCli(args, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: { GATEWAY_URL: server.url, GATEWAY_API_KEY: key } });
+    const code = await runCli(args, {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: { GATEWAY_URL: server.url, GATEWAY_API_KEY: key },
+    });
     return { code, stdout, stderr };
   };
 
@@ -51,7 +55,15 @@ describe('Typesense snapshot: backup download and restore-snapshot', () => {
     const file = await sink.writeFile('snapshot.tar.gz', packDirectory(snapshot, AbortSignal.timeout(10_000)));
     archiveSha = file.sha256;
     const now = new Date().toISOString();
-    const manifest = await sink.finalize({ plugin: 'typesense', engineVersion: '29.0', collections: [], warnings: [], externalId: '/data/snapshots/x', createdAt: now, finishedAt: now });
+    const manifest = await sink.finalize({
+      plugin: 'typesense',
+      engineVersion: '29.0',
+      collections: [],
+      warnings: [],
+      externalId: '/data/snapshots/x',
+      createdAt: now,
+      finishedAt: now,
+    });
     await recordNativeBackup(t.gateway.prisma, backupId, manifest, sink.files());
   });
   afterAll(async () => {
@@ -64,7 +76,11 @@ describe('Typesense snapshot: backup download and restore-snapshot', () => {
     const out = path.join(work, 'downloaded.tar.gz');
     const first = await cli(['backup', 'download', backupId, '--out', out]);
     expect(first.code, first.stderr).toBe(0);
-    expect(createHash('sha256').update(await readFile(out)).digest('hex')).toBe(archiveSha);
+    expect(
+      createHash('sha256')
+        .update(await readFile(out))
+        .digest('hex'),
+    ).toBe(archiveSha);
     const again = await cli(['backup', 'download', backupId, '--out', out]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('[file_exists]');

@@ -110,10 +110,13 @@ describe(`a gateway SIGKILLed at random points (${TRIALS} trials each, CRASH_SEE
   });
 
   async function startRestore(): Promise<{ id: string }> {
-    const res = await gateway.gql(`mutation($b: ID!, $e: ID!) { startRestore(input: {backupId: $b, engineId: $e, collections: ["movies"], rename: [{from: "movies", to: "target"}], overwrite: true}) { id } }`, {
-      b: sourceBackupId,
-      e: restoreEngineId,
-    });
+    const res = await gateway.gql(
+      `mutation($b: ID!, $e: ID!) { startRestore(input: {backupId: $b, engineId: $e, collections: ["movies"], rename: [{from: "movies", to: "target"}], overwrite: true}) { id } }`,
+      {
+        b: sourceBackupId,
+        e: restoreEngineId,
+      },
+    );
     expect(res.errors).toBeUndefined();
     return res.data!.startRestore;
   }
@@ -134,7 +137,9 @@ describe(`a gateway SIGKILLed at random points (${TRIALS} trials each, CRASH_SEE
     const backups = res.data!.backups.nodes as Array<{ id: string; status: string; artifacts: Array<{ path: string; bytes: number; sha256: string; external: boolean }> }>;
     const root = path.join(dataDir, 'backups');
     for (const backup of backups.filter((b) => b.status === 'COMPLETE')) {
-      const manifest = JSON.parse(await readFile(path.join(root, backup.id, 'manifest.json'), 'utf8')) as { collections: Array<{ files: Array<{ path: string; bytes: number; sha256: string }> }> };
+      const manifest = JSON.parse(await readFile(path.join(root, backup.id, 'manifest.json'), 'utf8')) as {
+        collections: Array<{ files: Array<{ path: string; bytes: number; sha256: string }> }>;
+      };
       const fromManifest = manifest.collections.flatMap((c) => c.files);
       expect(fromManifest.length).toBeGreaterThan(0);
       for (const file of [...backup.artifacts.filter((a) => !a.external), ...fromManifest]) {
@@ -142,7 +147,11 @@ describe(`a gateway SIGKILLed at random points (${TRIALS} trials each, CRASH_SEE
         const info = await stat(full).catch(() => null);
         expect(info, `${backup.id}/${file.path} is missing`).not.toBeNull();
         expect(info!.size, `${backup.id}/${file.path} is short`).toBe(file.bytes);
-        expect(createHash('sha256').update(await readFile(full)).digest('hex')).toBe(file.sha256);
+        expect(
+          createHash('sha256')
+            .update(await readFile(full))
+            .digest('hex'),
+        ).toBe(file.sha256);
       }
     }
     const entries = (await readdir(root, { recursive: true }).catch(() => [] as string[])).map(String);
@@ -150,36 +159,43 @@ describe(`a gateway SIGKILLed at random points (${TRIALS} trials each, CRASH_SEE
     const complete = new Set(backups.filter((b) => b.status === 'COMPLETE').map((b) => b.id));
     // Top-level entries are backup folders, besides the marker that says the folder is the gateway's.
     const folders = entries.filter((entry) => !entry.includes(path.sep) && entry !== OWNER_MARKER);
-    expect(folders.filter((folder) => !complete.has(folder)), 'folders of backups that are not COMPLETE').toEqual([]);
+    expect(
+      folders.filter((folder) => !complete.has(folder)),
+      'folders of backups that are not COMPLETE',
+    ).toEqual([]);
   }
 
-  it('a kill anywhere in a backup and a restore running together: whole COMPLETE backups or interrupted jobs, no temp files, target untouched or restored', async () => {
-    const restored = await allDocuments('movies');
-    for (let trial = 0; trial < TRIALS; trial++) {
-      await fill('target', 500, 'old');
-      const old = await allDocuments('target');
-      // Two engines on one emulator, so the backup and the restore run at the same time and one kill hits both.
-      const backupRes = await gateway.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e, collections: ["movies", "books"]}) { ${JOB} } }`, { e: engineId });
-      expect(backupRes.errors, JSON.stringify(backupRes.errors)).toBeUndefined();
-      const restoreJob = await startRestore();
-      const delay = await killAtRandomAndRestart(Math.max(backupMs, restoreMs));
+  it(
+    'a kill anywhere in a backup and a restore running together: whole COMPLETE backups or interrupted jobs, no temp files, target untouched or restored',
+    async () => {
+      const restored = await allDocuments('movies');
+      for (let trial = 0; trial < TRIALS; trial++) {
+        await fill('target', 500, 'old');
+        const old = await allDocuments('target');
+        // Two engines on one emulator, so the backup and the restore run at the same time and one kill hits both.
+        const backupRes = await gateway.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e, collections: ["movies", "books"]}) { ${JOB} } }`, { e: engineId });
+        expect(backupRes.errors, JSON.stringify(backupRes.errors)).toBeUndefined();
+        const restoreJob = await startRestore();
+        const delay = await killAtRandomAndRestart(Math.max(backupMs, restoreMs));
 
-      const backupJob = await waitEnded(backupRes.data!.startBackup.id);
-      const backupOutcome = backupJob.status === 'SUCCEEDED' ? 'succeeded' : `${backupJob.status} ${backupJob.error?.code}`;
-      outcomes.backup.set(backupOutcome, (outcomes.backup.get(backupOutcome) ?? 0) + 1);
-      expect(['succeeded', 'FAILED interrupted'], `trial ${trial}: killed after ${delay} ms`).toContain(backupOutcome);
-      expect(backupJob.backup.status).toBe(backupJob.status === 'SUCCEEDED' ? 'COMPLETE' : 'FAILED');
+        const backupJob = await waitEnded(backupRes.data!.startBackup.id);
+        const backupOutcome = backupJob.status === 'SUCCEEDED' ? 'succeeded' : `${backupJob.status} ${backupJob.error?.code}`;
+        outcomes.backup.set(backupOutcome, (outcomes.backup.get(backupOutcome) ?? 0) + 1);
+        expect(['succeeded', 'FAILED interrupted'], `trial ${trial}: killed after ${delay} ms`).toContain(backupOutcome);
+        expect(backupJob.backup.status).toBe(backupJob.status === 'SUCCEEDED' ? 'COMPLETE' : 'FAILED');
 
-      const job = await waitEnded(restoreJob.id);
-      const target = await allDocuments('target');
-      const state = JSON.stringify(target) === JSON.stringify(old) ? 'untouched' : JSON.stringify(target) === JSON.stringify(restored) ? 'restored' : 'MIXED';
-      const outcome = `${job.status === 'SUCCEEDED' ? 'succeeded' : `${job.status} ${job.error?.code}`}, target ${state}`;
-      outcomes.restore.set(outcome, (outcomes.restore.get(outcome) ?? 0) + 1);
-      expect(state, `trial ${trial}: killed after ${delay} ms (${job.status}, ${target.length} documents)`).not.toBe('MIXED');
-      if (job.status === 'SUCCEEDED') expect(state).toBe('restored');
-      else expect(job.error?.code).toBe('interrupted');
+        const job = await waitEnded(restoreJob.id);
+        const target = await allDocuments('target');
+        const state = JSON.stringify(target) === JSON.stringify(old) ? 'untouched' : JSON.stringify(target) === JSON.stringify(restored) ? 'restored' : 'MIXED';
+        const outcome = `${job.status === 'SUCCEEDED' ? 'succeeded' : `${job.status} ${job.error?.code}`}, target ${state}`;
+        outcomes.restore.set(outcome, (outcomes.restore.get(outcome) ?? 0) + 1);
+        expect(state, `trial ${trial}: killed after ${delay} ms (${job.status}, ${target.length} documents)`).not.toBe('MIXED');
+        if (job.status === 'SUCCEEDED') expect(state).toBe('restored');
+        else expect(job.error?.code).toBe('interrupted');
 
-      await checkStorage();
-    }
-  }, 60_000 + TRIALS * 25_000);
+        await checkStorage();
+      }
+    },
+    60_000 + TRIALS * 25_000,
+  );
 });

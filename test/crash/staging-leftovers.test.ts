@@ -30,7 +30,10 @@ describe('staging copies of restores that died', () => {
     emulator = await startMeilisearchEmulator({ masterKey: MASTER });
     client = new Meilisearch({ host: emulator.url, apiKey: MASTER });
     await client.createIndex('movies', { primaryKey: 'id' }).waitTask();
-    await client.index('movies').addDocuments(Array.from({ length: 1000 }, (_, i) => ({ id: i, title: `movie ${i}` }))).waitTask();
+    await client
+      .index('movies')
+      .addDocuments(Array.from({ length: 1000 }, (_, i) => ({ id: i, title: `movie ${i}` })))
+      .waitTask();
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'gw-staging-'));
   });
   afterAll(async () => {
@@ -69,10 +72,13 @@ describe('staging copies of restores that died', () => {
     const second = await gateway.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
       i: { name: 'meili-readonly', plugin: 'meilisearch', config: { url: emulator.url, apiKey: readOnly.key } },
     });
-    const leftovers = await gateway.gql(`query($a: ID!, $b: ID!) { a: engine(id: $a) { stagingLeftovers { name jobId reason } } b: engine(id: $b) { stagingLeftovers { name jobId } } }`, {
-      a: engineId,
-      b: second.data.registerEngine.id,
-    });
+    const leftovers = await gateway.gql(
+      `query($a: ID!, $b: ID!) { a: engine(id: $a) { stagingLeftovers { name jobId reason } } b: engine(id: $b) { stagingLeftovers { name jobId } } }`,
+      {
+        a: engineId,
+        b: second.data.registerEngine.id,
+      },
+    );
     expect(leftovers.errors).toBeUndefined();
     // The start sweep (master key) dropped both: the dead restore's and the stranger (no running job owns it).
     expect(leftovers.data.a.stagingLeftovers).toEqual([]);
@@ -86,9 +92,14 @@ describe('staging copies of restores that died', () => {
     const shown = await gateway.gql(`query($b: ID!) { engine(id: $b) { stagingLeftovers { name jobId reason } } }`, { b: second.data.registerEngine.id });
     expect(shown.data.engine.stagingLeftovers).toEqual([expect.objectContaining({ name: stuck })]);
     // After a restore on that engine the gateway tries, fails, and says why.
-    const restore = await gateway.gql(`mutation($b: ID!, $e: ID!) { startRestore(input: {backupId: $b, engineId: $e, suffix: "_ro"}) { id } }`, { b: backupId, e: second.data.registerEngine.id });
+    const restore = await gateway.gql(`mutation($b: ID!, $e: ID!) { startRestore(input: {backupId: $b, engineId: $e, suffix: "_ro"}) { id } }`, {
+      b: backupId,
+      e: second.data.registerEngine.id,
+    });
     expect(restore.errors).toBeUndefined();
-    await until('the read-only restore to end', async () => ['FAILED', 'SUCCEEDED'].includes((await gateway!.gql(`query($id: ID!) { job(id: $id) { status } }`, { id: restore.data.startRestore.id })).data.job.status));
+    await until('the read-only restore to end', async () =>
+      ['FAILED', 'SUCCEEDED'].includes((await gateway!.gql(`query($id: ID!) { job(id: $id) { status } }`, { id: restore.data.startRestore.id })).data.job.status),
+    );
     const after = await until('the failed drop to be recorded', async () => {
       const res = await gateway!.gql(`query($b: ID!) { engine(id: $b) { stagingLeftovers { name reason } } }`, { b: second.data.registerEngine.id });
       const row = res.data.engine.stagingLeftovers.find((l: { name: string }) => l.name === stuck);

@@ -19,7 +19,13 @@ export function launchChromium(): Promise<Browser> {
 /** A full-page screenshot in test-output/, named after the test; returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(TEST_OUTPUT, { recursive: true });
-  const file = path.join(TEST_OUTPUT, `${name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}.png`);
+  const file = path.join(
+    TEST_OUTPUT,
+    `${name
+      .replace(/[^a-z0-9]+/gi, '-')
+      .replace(/^-|-$/g, '')
+      .toLowerCase()}.png`,
+  );
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

@@ -122,7 +122,10 @@ describeWith(CHROMIUM_BROWSER)('web dashboard in Chromium, auth on', () => {
     const seen = await page.evaluate((id) => (window as unknown as { __bars: Record<string, string[]> }).__bars[id] ?? [], jobId);
     const percents = seen.filter((s) => s !== 'indeterminate').map(Number);
     expect(seen[0], seen.join(' ')).toBe('indeterminate');
-    expect(percents.some((p) => p > 0 && p < 100), seen.join(' ')).toBe(true);
+    expect(
+      percents.some((p) => p > 0 && p < 100),
+      seen.join(' '),
+    ).toBe(true);
     for (let i = 1; i < percents.length; i++) expect(percents[i]).toBeGreaterThanOrEqual(percents[i - 1]!);
     expect(percents.at(-1)).toBe(100);
 
@@ -133,9 +136,9 @@ describeWith(CHROMIUM_BROWSER)('web dashboard in Chromium, auth on', () => {
     const item = page.locator(`[data-testid=backup][data-backup-id="${backupId}"]`);
     await expect.poll(() => item.getAttribute('data-status')).toBe('COMPLETE');
     await item.locator('summary').click();
-    await expect.poll(() => item.locator('[data-testid=backup-collection]').allTextContents()).toEqual(
-      expect.arrayContaining([expect.stringContaining('3,000'), expect.stringContaining('1,000')]),
-    );
+    await expect
+      .poll(() => item.locator('[data-testid=backup-collection]').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('3,000'), expect.stringContaining('1,000')]));
     await expect.poll(() => item.locator('[data-testid=artifact]').count()).toBeGreaterThanOrEqual(3);
     expect(await item.locator('[data-testid=verify-status]').textContent()).toBe('never verified');
 

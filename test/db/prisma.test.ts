@@ -55,7 +55,12 @@ for (const kind of DB_KINDS) {
           progress: { phase: 'queued', completed: 0, total: null },
           timeoutMs: 60_000,
           createdBy: 'master',
-          events: { create: [{ status: 'QUEUED', phase: 'queued' }, { status: 'RUNNING', phase: 'documents', message: 'go' }] },
+          events: {
+            create: [
+              { status: 'QUEUED', phase: 'queued' },
+              { status: 'RUNNING', phase: 'documents', message: 'go' },
+            ],
+          },
         },
       });
       expect(job.status).toBe(JobStatus.QUEUED);

@@ -47,8 +47,11 @@ describe('a gateway killed mid-backup', () => {
     emulator.setOptions({ documentsDelayMs: 0 });
 
     gateway = await spawnGateway({ GATEWAY_DATA_DIR: dataDir });
-    const after = await gateway.gql(`query($id: ID!, $b: ID!) { job(id: $id) { status error { code type } events { status phase } }
-      backup(id: $b) { status } backups(status: [COMPLETE]) { totalCount } }`, { id: jobId, b: backupId });
+    const after = await gateway.gql(
+      `query($id: ID!, $b: ID!) { job(id: $id) { status error { code type } events { status phase } }
+      backup(id: $b) { status } backups(status: [COMPLETE]) { totalCount } }`,
+      { id: jobId, b: backupId },
+    );
     expect(after.data.job.status).toBe('FAILED');
     expect(after.data.job.error).toEqual({ code: 'interrupted', type: 'internal' });
     expect(after.data.backup.status).toBe('FAILED');

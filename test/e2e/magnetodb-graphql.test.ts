@@ -107,7 +107,8 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
     return { job: await waitForJob(started.data!.startBackup.id), backup: started.data!.startBackup.backup };
   }
 
-  const BACKUP_FIELDS = 'id type strategy status documentCount warnings createdAt changedSince parent { id } collections { name documentCount } artifacts { path external location }';
+  const BACKUP_FIELDS =
+    'id type strategy status documentCount warnings createdAt changedSince parent { id } collections { name documentCount } artifacts { path external location }';
   async function backupRecord(id: string): Promise<Record<string, any>> {
     return (await gql(`query($id: ID!) { backup(id: $id) { ${BACKUP_FIELDS} } }`, { id })).data!.backup;
   }
@@ -195,11 +196,23 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
 
   it('restores under a new name', async () => {
     const input = { collections: ['orders'], rename: [{ from: 'orders', to: 'orders_2015' }] };
-    const planned = (await gql(`mutation($i: StartRestoreInput!) { planRestore(input: $i) { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } }`, { i: { backupId, ...input } })).data!.planRestore;
+    const planned = (
+      await gql(
+        `mutation($i: StartRestoreInput!) { planRestore(input: $i) { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } }`,
+        { i: { backupId, ...input } },
+      )
+    ).data!.planRestore;
     expect(planned).toMatchObject({ verdict: 'OK', collections: [{ source: 'orders', target: 'orders_2015', action: 'CREATE', liveDocuments: null, backupDocuments: 700 }] });
     const job = await restore(input);
     expect(job.status, JSON.stringify(job.error)).toBe('SUCCEEDED');
-    expect((await gql(`query($id: ID!) { job(id: $id) { plan { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } } }`, { id: job.id })).data!.job.plan).toEqual(planned);
+    expect(
+      (
+        await gql(
+          `query($id: ID!) { job(id: $id) { plan { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } } }`,
+          { id: job.id },
+        )
+      ).data!.job.plan,
+    ).toEqual(planned);
     expect((await snapshot('orders_2015')).items).toHaveLength(planned.collections[0].backupDocuments);
     expect(await snapshot('orders_2015')).toEqual(originals.get('orders'));
     expect(await snapshot('orders')).toEqual(originals.get('orders'));
@@ -241,9 +254,16 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
       flags: { SS: ['open', `tier-${i % 3}`] },
       updated_at: { S: updatedAt },
     });
-    await api.createTable({ table_name: 'accounts', attribute_definitions: [{ attribute_name: 'id', attribute_type: 'S' }], key_schema: [{ attribute_name: 'id', key_type: 'HASH' }] });
+    await api.createTable({
+      table_name: 'accounts',
+      attribute_definitions: [{ attribute_name: 'id', attribute_type: 'S' }],
+      key_schema: [{ attribute_name: 'id', key_type: 'HASH' }],
+    });
     await api.waitActive('accounts');
-    await api.putItems('accounts', Array.from({ length: 80 }, (_, i) => stamped(i, '2024-01-15T09:30:00.000Z')));
+    await api.putItems(
+      'accounts',
+      Array.from({ length: 80 }, (_, i) => stamped(i, '2024-01-15T09:30:00.000Z')),
+    );
 
     const full = await backUp({ name: 'accounts-full', collections: ['accounts'] });
     expect(full.job.status, JSON.stringify(full.job.error)).toBe('SUCCEEDED');
@@ -260,7 +280,13 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
     expect(increment.backup).toMatchObject({ type: 'INCREMENTAL', parent: { id: full.backup.id }, changedSince: parent.createdAt });
     expect(increment.job.status, JSON.stringify(increment.job.error)).toBe('SUCCEEDED');
     const record = await backupRecord(increment.backup.id);
-    expect(record).toMatchObject({ type: 'INCREMENTAL', status: 'COMPLETE', documentCount: 10, collections: [{ name: 'accounts', documentCount: 10 }], parent: { id: full.backup.id } });
+    expect(record).toMatchObject({
+      type: 'INCREMENTAL',
+      status: 'COMPLETE',
+      documentCount: 10,
+      collections: [{ name: 'accounts', documentCount: 10 }],
+      parent: { id: full.backup.id },
+    });
     expect(record.warnings.join('\n')).toContain('Items deleted since then are not captured');
 
     // Drop the table; restoring the increment replays full + increment as one archive.
@@ -293,7 +319,11 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
     expect(rows[0]).toMatchObject({ backup_name: 'customers-native', status: 'CREATING', location: 'location' });
     expect(record.artifacts).toEqual(
       expect.arrayContaining([
-        { path: `external/customers/${rows[0].backup_id}`, external: true, location: `magnetodb-management:/v1/management/${PROJECT}/tables/customers/backups/${rows[0].backup_id}` },
+        {
+          path: `external/customers/${rows[0].backup_id}`,
+          external: true,
+          location: `magnetodb-management:/v1/management/${PROJECT}/tables/customers/backups/${rows[0].backup_id}`,
+        },
         expect.objectContaining({ path: 'native/management-backup.json', external: false }),
       ]),
     );
@@ -306,7 +336,9 @@ describe('MagnetoDB logical backup and restore through GraphQL', () => {
     emulator.setOptions({ writeDelayMs: 150 });
     let restoreId: string;
     try {
-      const started = await gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['orders'], atomic: false, overwrite: true } });
+      const started = await gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, {
+        i: { backupId, collections: ['orders'], atomic: false, overwrite: true },
+      });
       expect(started.errors).toBeUndefined();
       restoreId = started.data!.startRestore.id;
       // Wait until the restore writes items into the re-created table (each phase change is a job event at once).

@@ -72,7 +72,10 @@ describe('Meilisearch backup while another client writes', () => {
     proxy.setPlan((request) => {
       if (deletion === null && isPage(request.path, 3 * PAGE)) {
         // The first 200 documents (already read) go: every later document moves 200 places down.
-        deletion = client.index('movies').deleteDocuments(Array.from({ length: 200 }, (_, i) => i + 1)).waitTask();
+        deletion = client
+          .index('movies')
+          .deleteDocuments(Array.from({ length: 200 }, (_, i) => i + 1))
+          .waitTask();
         return { kind: 'delay', ms: 400 };
       }
       return { kind: 'pass' };
@@ -82,7 +85,9 @@ describe('Meilisearch backup while another client writes', () => {
     expect(deletion).not.toBeNull();
     expect(result.status).toBe('COMPLETE');
     const ids = await idsInBackup(result.id);
-    const untouched = seedDocs().map((doc) => doc.id).filter((id) => id > 200);
+    const untouched = seedDocs()
+      .map((doc) => doc.id)
+      .filter((id) => id > 200);
     // Never COMPLETE and silently wrong: either every untouched document is there, or the backup says why not.
     const changedWarning = result.warnings.find((warning) => warning.includes('changed during backup'));
     expect(changedWarning).toBeUndefined();
@@ -96,7 +101,13 @@ describe('Meilisearch backup while another client writes', () => {
       if (isPage(request.path, 2 * PAGE)) {
         // Every read of the index sees another client delete an early document and add a new one.
         writes++;
-        pending.push(client.index('movies').deleteDocument(writes).waitTask(), client.index('movies').addDocuments([{ id: 100_000 + writes, title: 'new' }]).waitTask());
+        pending.push(
+          client.index('movies').deleteDocument(writes).waitTask(),
+          client
+            .index('movies')
+            .addDocuments([{ id: 100_000 + writes, title: 'new' }])
+            .waitTask(),
+        );
         return { kind: 'delay', ms: 400 };
       }
       return { kind: 'pass' };

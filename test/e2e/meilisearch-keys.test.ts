@@ -31,7 +31,16 @@ describe('Meilisearch API keys survive a restore into a fresh engine', () => {
 
   it('the restored keys answer with their old values; an existing uid and an expired key are reported', async () => {
     const admin = new Meilisearch({ host: source.url, apiKey: MASTER });
-    await admin.index('books').addDocuments([{ id: 1, title: 'Dune' }, { id: 2, title: 'Emma' }], { primaryKey: 'id' }).waitTask();
+    await admin
+      .index('books')
+      .addDocuments(
+        [
+          { id: 1, title: 'Dune' },
+          { id: 2, title: 'Emma' },
+        ],
+        { primaryKey: 'id' },
+      )
+      .waitTask();
     const reader = await admin.createKey({ name: 'books reader', description: 'search books', actions: ['search', 'documents.get'], indexes: ['books'], expiresAt: null });
     const soon = new Date(Date.now() + 1500).toISOString();
     const shortLived = await admin.createKey({ name: 'short lived', actions: ['search'], indexes: ['*'], expiresAt: soon as never });

@@ -72,13 +72,14 @@ describe('Meilisearch logical backup and restore through GraphQL', () => {
     expect(new Set(completed).size, `distinct progress values: ${completed.join(', ')}`).toBeGreaterThanOrEqual(3);
     expect(documentProgress.at(-1)!.progress.total).toBe(10_000);
 
-    const listed = await t.gql(`query($e: ID!) { backups(engineId: $e) { totalCount nodes { id name status documentCount sizeBytes labels location
-        collections { name documentCount bytes } artifacts { path bytes sha256 } } } }`, { e: engineId });
+    const listed = await t.gql(
+      `query($e: ID!) { backups(engineId: $e) { totalCount nodes { id name status documentCount sizeBytes labels location
+        collections { name documentCount bytes } artifacts { path bytes sha256 } } } }`,
+      { e: engineId },
+    );
     const backup = listed.data!.backups.nodes.find((b: { id: string }) => b.id === backupId);
     expect(backup).toMatchObject({ name: 'nightly', status: 'COMPLETE', documentCount: 10_000, labels: { env: 'test' } });
-    expect(backup.collections).toEqual(
-      expect.arrayContaining(SEED.map((s) => expect.objectContaining({ name: s.uid, documentCount: s.count }))),
-    );
+    expect(backup.collections).toEqual(expect.arrayContaining(SEED.map((s) => expect.objectContaining({ name: s.uid, documentCount: s.count }))));
     const folder = path.join(t.dataDir, 'backups', backupId);
     expect(backup.artifacts.map((a: { path: string }) => a.path)).toContain('manifest.json');
     for (const artifact of backup.artifacts) {
@@ -109,7 +110,10 @@ describe('Meilisearch logical backup and restore through GraphQL', () => {
 
   it('cancels a restore halfway: the live index is unchanged and no staging index is left', async () => {
     // Make the live index differ from the backup, so a partial or completed restore would show.
-    await client.index('movies').addDocuments([{ id: 99_999, title: 'Only in the live index', year: 2024, genres: [] }]).waitTask();
+    await client
+      .index('movies')
+      .addDocuments([{ id: 99_999, title: 'Only in the live index', year: 2024, genres: [] }])
+      .waitTask();
     const live = await snapshotIndex(client, 'movies');
     emulator.setOptions({ taskDelayMs: 250 });
     const started = await t.gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: { backupId, collections: ['movies'], overwrite: true } });

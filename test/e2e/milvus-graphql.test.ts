@@ -43,7 +43,9 @@ for (const generation of ['v0.5.9', 'v0.5.16'] as const) {
       expect(percents.at(-1)).toBe(100);
 
       const backupId = started.data!.startBackup.backup.id;
-      const res = await t.gql(`query($id: ID!) { backup(id: $id) { status externalId origin collections { name bytes documentCount } artifacts { external location } } }`, { id: backupId });
+      const res = await t.gql(`query($id: ID!) { backup(id: $id) { status externalId origin collections { name bytes documentCount } artifacts { external location } } }`, {
+        id: backupId,
+      });
       const backup = res.data!.backup;
       expect(backup).toMatchObject({ status: 'COMPLETE', origin: 'GATEWAY' });
       expect(emulator.backups.names()).toContain(backup.externalId);
@@ -51,8 +53,17 @@ for (const generation of ['v0.5.9', 'v0.5.16'] as const) {
       expect(backup.collections.every((c: { bytes: number | null }) => (c.bytes ?? 0) > 0)).toBe(true);
       expect(backup.artifacts.some((a: { external: boolean; location: string }) => a.external && a.location.includes(backup.externalId))).toBe(true);
 
-      const restoreInput = { backupId, rename: [{ from: 'book', to: 'book_restored' }, { from: 'medium_articles', to: 'medium_articles_restored' }] };
-      const planned = await t.gql(`mutation($i: StartRestoreInput!) { planRestore(input: $i) { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } }`, { i: restoreInput });
+      const restoreInput = {
+        backupId,
+        rename: [
+          { from: 'book', to: 'book_restored' },
+          { from: 'medium_articles', to: 'medium_articles_restored' },
+        ],
+      };
+      const planned = await t.gql(
+        `mutation($i: StartRestoreInput!) { planRestore(input: $i) { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } }`,
+        { i: restoreInput },
+      );
       expect(planned.errors).toBeUndefined();
       // milvus-backup cannot see live collections: CREATE under the new names, with that said.
       expect(planned.data!.planRestore).toMatchObject({ verdict: 'OK', onExisting: 'FAIL' });
@@ -64,7 +75,10 @@ for (const generation of ['v0.5.9', 'v0.5.16'] as const) {
       expect(restore.errors).toBeUndefined();
       const job = await waitForJob(t, restore.data!.startRestore.id);
       expect(job.status, JSON.stringify(job.error)).toBe('SUCCEEDED');
-      const recorded = await t.gql(`query($id: ID!) { job(id: $id) { plan { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } } }`, { id: job.id });
+      const recorded = await t.gql(
+        `query($id: ID!) { job(id: $id) { plan { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } } }`,
+        { id: job.id },
+      );
       expect(recorded.data!.job.plan).toEqual(planned.data!.planRestore);
       expect(emulator.milvus.has('default', 'book_restored')).toBe(true);
       expect(emulator.milvus.has('default', 'medium_articles_restored')).toBe(true);
@@ -161,7 +175,10 @@ for (const generation of ['v0.5.9', 'v0.5.16'] as const) {
     });
 
     it('restores a backup made with the milvus-backup CLI, whole, after a catalog sync', async () => {
-      emulator.backups.create('cli_whole', [{ db: 'default', name: 'book' }, { db: 'default', name: 'medium_articles' }]);
+      emulator.backups.create('cli_whole', [
+        { db: 'default', name: 'book' },
+        { db: 'default', name: 'medium_articles' },
+      ]);
       // (The sync after the previous test's jobs may already have cataloged it: imported is 0 or 1.)
       expect((await t.gql(`mutation($e: ID!) { syncEngineBackups(engineId: $e) { imported } }`, { e: engineId })).errors).toBeUndefined();
       const listed = await t.gql(`query($e: ID!) { backups(engineId: $e) { nodes { id externalId origin collections { name } } } }`, { e: engineId });

@@ -22,7 +22,13 @@ describe('engine name rules through GraphQL', () => {
   beforeAll(async () => {
     [typesense, milvus, magnetodb] = await Promise.all([startTypesenseEmulator(), startMilvusBackupEmulator(), startMagnetoDbEmulator()]);
     sdk = new Client({ nodes: [{ url: typesense.url }], apiKey: typesense.apiKey, numRetries: 0, logLevel: 'silent' });
-    await sdk.collections().create({ name: 'movies', fields: [{ name: 'title', type: 'string' }, { name: 'points', type: 'int32' }] } as never);
+    await sdk.collections().create({
+      name: 'movies',
+      fields: [
+        { name: 'title', type: 'string' },
+        { name: 'points', type: 'int32' },
+      ],
+    } as never);
     await sdk.collections('movies').documents().import(MOVIES, { action: 'create' });
     t = await startTestGateway();
     const configs: Record<string, Record<string, unknown>> = {
@@ -81,7 +87,10 @@ describe('engine name rules through GraphQL', () => {
     expect(audit?.details).toMatchObject({ collections: ['movies'], rename: { movies: 'movies?' } });
 
     const names = ((await sdk.collections().retrieve()) as Array<{ name: string; num_documents: number }>).map((c) => [c.name, c.num_documents]).sort();
-    expect(names).toEqual([['movies', MOVIES.length], ['movies?', MOVIES.length]]);
+    expect(names).toEqual([
+      ['movies', MOVIES.length],
+      ['movies?', MOVIES.length],
+    ]);
     const live = (await sdk.collections('movies').documents().export()).split('\n').map((line) => JSON.parse(line) as { id: string });
     expect(live.map((doc) => doc.id).sort()).toEqual(MOVIES.map((doc) => doc.id).sort());
   });

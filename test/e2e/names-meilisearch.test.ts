@@ -88,8 +88,19 @@ describe('hostile collection names never reach Meilisearch URLs', () => {
     // As an older gateway would have cataloged the crafted dump.
     const backup = await t.gateway.prisma.backup.create({
       data: {
-        name: 'crafted', plugin: 'meilisearch', strategy: 'NATIVE', type: 'FULL', origin: 'IMPORTED', status: 'COMPLETE', location: '',
-        collections: { create: [{ name: 'books?', documentCount: 12n }, { name: `../keys/${KEY_UID}?`, documentCount: 1n }] },
+        name: 'crafted',
+        plugin: 'meilisearch',
+        strategy: 'NATIVE',
+        type: 'FULL',
+        origin: 'IMPORTED',
+        status: 'COMPLETE',
+        location: '',
+        collections: {
+          create: [
+            { name: 'books?', documentCount: 12n },
+            { name: `../keys/${KEY_UID}?`, documentCount: 1n },
+          ],
+        },
       },
     });
     const jobsBefore = await t.gateway.prisma.job.count();

@@ -32,7 +32,10 @@ describe('S3 destination errors', () => {
     [s3, emulator] = await Promise.all([startS3Server(), startMeilisearchEmulator({ masterKey: MEILI_KEY })]);
     const client = new Meilisearch({ host: emulator.url, apiKey: MEILI_KEY });
     await client.createIndex('books', { primaryKey: 'id' }).waitTask();
-    await client.index('books').addDocuments(Array.from({ length: 20 }, (_, id) => ({ id, title: `Book ${id}` }))).waitTask();
+    await client
+      .index('books')
+      .addDocuments(Array.from({ length: 20 }, (_, id) => ({ id, title: `Book ${id}` })))
+      .waitTask();
     t = await startTestGateway();
     const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
       i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url, apiKey: MEILI_KEY } },
@@ -77,7 +80,18 @@ describe('S3 destination errors', () => {
       const job = { engineId: engine.id, input: {}, progress: {}, timeoutMs: 60_000, createdBy: 'test' };
       const base = { plugin: 'meilisearch', strategy: 'LOGICAL' as const, type: 'FULL' as const, location: '', engineId: engine.id };
       const stranded = await prisma.backup.create({ data: { ...base, name: 'stranded' } });
-      await prisma.job.create({ data: { ...job, kind: 'BACKUP', status: 'FAILED', backupId: stranded.id, finishedAt: new Date(), errorCode: 'storage_error', errorType: 'internal', errorMessage: 'aborting backup left files behind: ' } });
+      await prisma.job.create({
+        data: {
+          ...job,
+          kind: 'BACKUP',
+          status: 'FAILED',
+          backupId: stranded.id,
+          finishedAt: new Date(),
+          errorCode: 'storage_error',
+          errorType: 'internal',
+          errorMessage: 'aborting backup left files behind: ',
+        },
+      });
       const jobless = await prisma.backup.create({ data: { ...base, name: 'import-cut-short' } });
       const queued = await prisma.backup.create({ data: { ...base, name: 'queued' } });
       await prisma.job.create({ data: { ...job, kind: 'BACKUP', status: 'QUEUED', backupId: queued.id } });

@@ -44,7 +44,10 @@ describe('S3 storage, encryption, verification and reconciliation through GraphQ
     client = new Meilisearch({ host: emulator.url, apiKey: MEILI_KEY });
     for (const index of INDEXES) {
       await client.createIndex(index.uid, { primaryKey: 'id' }).waitTask();
-      await client.index(index.uid).addDocuments(Array.from({ length: index.count }, (_, i) => index.doc(i))).waitTask();
+      await client
+        .index(index.uid)
+        .addDocuments(Array.from({ length: index.count }, (_, i) => index.doc(i)))
+        .waitTask();
     }
     dir = await mkdtemp(path.join(os.tmpdir(), 'gw-s3-e2e-'));
     const identity = await generateX25519Identity();
@@ -89,10 +92,25 @@ describe('S3 storage, encryption, verification and reconciliation through GraphQ
     expect(badRecipient.errors?.[0]?.extensions?.code).toBe('invalid_storage_config');
 
     const res = await t.gql(`mutation($i: RegisterStorageInput!) { registerStorage(input: $i) { id name kind url encrypted recipients isDefault hasCredentials } }`, {
-      i: { name: 's3-main', url: `s3://${s3.bucket}/gw`, endpoint: s3.endpoint, credentials: { ...S3_CREDENTIALS, secretAccessKey: 'S3RVER' }, recipients: [recipient], isDefault: true },
+      i: {
+        name: 's3-main',
+        url: `s3://${s3.bucket}/gw`,
+        endpoint: s3.endpoint,
+        credentials: { ...S3_CREDENTIALS, secretAccessKey: 'S3RVER' },
+        recipients: [recipient],
+        isDefault: true,
+      },
     });
     expect(res.errors).toBeUndefined();
-    expect(res.data!.registerStorage).toMatchObject({ name: 's3-main', kind: 'S3', url: `s3://${s3.bucket}/gw/`, encrypted: true, recipients: [recipient], isDefault: true, hasCredentials: true });
+    expect(res.data!.registerStorage).toMatchObject({
+      name: 's3-main',
+      kind: 'S3',
+      url: `s3://${s3.bucket}/gw/`,
+      encrypted: true,
+      recipients: [recipient],
+      isDefault: true,
+      hasCredentials: true,
+    });
     storageId = res.data!.registerStorage.id;
     const listed = await t.gql(`{ storages { id name isDefault builtIn } }`);
     expect(listed.data!.storages).toEqual([
@@ -113,7 +131,12 @@ describe('S3 storage, encryption, verification and reconciliation through GraphQ
     expect(job.status, JSON.stringify(job.error)).toBe('SUCCEEDED');
     backupId = started.data!.startBackup.backup.id;
     const backup = await getBackup(backupId);
-    expect(backup).toMatchObject({ status: 'COMPLETE', location: `s3://${s3.bucket}/gw/${backupId}/`, storage: { id: storageId }, encryption: { format: 'age', recipients: [recipient] } });
+    expect(backup).toMatchObject({
+      status: 'COMPLETE',
+      location: `s3://${s3.bucket}/gw/${backupId}/`,
+      storage: { id: storageId },
+      encryption: { format: 'age', recipients: [recipient] },
+    });
     const keys = await s3.listKeys(`gw/${backupId}/`);
     expect(keys).toEqual(backup.artifacts.map((a: { path: string }) => `gw/${backupId}/${a.path}`).sort());
     for (const artifact of backup.artifacts) expect(artifact.encrypted).toBe(artifact.path !== 'manifest.json');
@@ -246,7 +269,10 @@ describe('S3 storage, encryption, verification and reconciliation through GraphQ
     expect(await s3.listKeys('gw/6f1c2a4e-0000-4000-8000-000000000000/')).toEqual([]);
     expect(await s3.listKeys('gw/stray.txt')).toEqual(['gw/stray.txt']);
     expect(await s3.listKeys(`gw/${secondId}/extra-file.bin`)).toEqual([`gw/${secondId}/extra-file.bin`]);
-    expect((await t.gql(query, { id: storageId, d: false })).data!.reconcileStorage.orphans.map((o: { reason: string }) => o.reason)).toEqual(['not_a_backup_file', 'not_a_backup_file']);
+    expect((await t.gql(query, { id: storageId, d: false })).data!.reconcileStorage.orphans.map((o: { reason: string }) => o.reason)).toEqual([
+      'not_a_backup_file',
+      'not_a_backup_file',
+    ]);
 
     const deleted = await t.gql(`mutation($id: ID!) { deleteBackup(id: $id) { status } }`, { id: secondId });
     expect(deleted.data!.deleteBackup.status).toBe('DELETED');

@@ -35,7 +35,10 @@ export const SEED = [
 export async function seedIndexes(client: Meilisearch): Promise<void> {
   for (const index of SEED) {
     await client.createIndex(index.uid, { primaryKey: index.primaryKey }).waitTask();
-    await client.index(index.uid).updateSettings(index.settings as never).waitTask();
+    await client
+      .index(index.uid)
+      .updateSettings(index.settings as never)
+      .waitTask();
     const docs = Array.from({ length: index.count }, (_, i) => index.doc(i));
     await client.index(index.uid).addDocuments(docs, { primaryKey: index.primaryKey }).waitTask({ timeout: 60_000 });
   }

@@ -24,7 +24,17 @@ const fixture = (name: string): Json[] =>
     .map((line) => JSON.parse(line) as Json);
 
 const SEED: { schema: Json; documents: () => Json[] }[] = [
-  { schema: { name: 'documents', fields: [{ name: 'title', type: 'string' }, { name: 'points', type: 'int32' }], default_sorting_field: 'points' }, documents: () => fixture('documents.jsonl') },
+  {
+    schema: {
+      name: 'documents',
+      fields: [
+        { name: 'title', type: 'string' },
+        { name: 'points', type: 'int32' },
+      ],
+      default_sorting_field: 'points',
+    },
+    documents: () => fixture('documents.jsonl'),
+  },
   {
     schema: {
       name: 'movies',
@@ -67,7 +77,16 @@ const SEED: { schema: Json; documents: () => Json[] }[] = [
     },
     documents: () => fixture('optional_fields.jsonl'),
   },
-  { schema: { name: 'texts', fields: [{ name: 'text', type: 'string' }, { name: 'age', type: 'int32' }] }, documents: () => fixture('large_text_field.jsonl') },
+  {
+    schema: {
+      name: 'texts',
+      fields: [
+        { name: 'text', type: 'string' },
+        { name: 'age', type: 'int32' },
+      ],
+    },
+    documents: () => fixture('large_text_field.jsonl'),
+  },
   {
     // Nested fields: the recipes carry objects (nutrition, ingredientList).
     schema: {
@@ -84,7 +103,13 @@ const SEED: { schema: Json; documents: () => Json[] }[] = [
     documents: () => fixture('recipes.jsonl'),
   },
   {
-    schema: { name: 'vectors', fields: [{ name: 'title', type: 'string' }, { name: 'embedding', type: 'float[]', num_dim: 4, vec_dist: 'ip' }] },
+    schema: {
+      name: 'vectors',
+      fields: [
+        { name: 'title', type: 'string' },
+        { name: 'embedding', type: 'float[]', num_dim: 4, vec_dist: 'ip' },
+      ],
+    },
     documents: () => Array.from({ length: 400 }, (_, i) => ({ id: `v${i}`, title: `vector ${i}`, embedding: [i / 400, 1 - i / 400, (i % 7) / 7, 0.5] })),
   },
 ];
@@ -154,9 +179,18 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
       await sdk.collections(schema['name']).documents().import(documents(), { action: 'create' });
     }
     await sdk.aliases().upsert('library', { collection_name: 'documents' });
-    await sdk.collections('movies').synonyms().upsert('film', { synonyms: ['film', 'movie', 'picture'] });
-    await sdk.collections('movies').synonyms().upsert('actor', { root: 'actor', synonyms: ['star', 'lead'] });
-    await sdk.collections('movies').overrides().upsert('pin-blood', { rule: { query: 'blood', match: 'contains' }, includes: [{ id: '2', position: 1 }] } as never);
+    await sdk
+      .collections('movies')
+      .synonyms()
+      .upsert('film', { synonyms: ['film', 'movie', 'picture'] });
+    await sdk
+      .collections('movies')
+      .synonyms()
+      .upsert('actor', { root: 'actor', synonyms: ['star', 'lead'] });
+    await sdk
+      .collections('movies')
+      .overrides()
+      .upsert('pin-blood', { rule: { query: 'blood', match: 'contains' }, includes: [{ id: '2', position: 1 }] } as never);
     await sdk.stopwords().upsert('english', { stopwords: ['the', 'a', 'of', 'and'], locale: 'en' });
     await sdk.presets().upsert('movie-listing', { value: { query_by: 'title,starring', per_page: 20 } } as never);
     original = await readState(NAMES);
@@ -180,9 +214,7 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
 
   it('lists the engine collections with their document counts', async () => {
     const res = await gql(`query($id: ID!) { engine(id: $id) { collections { name documentCount } } }`, { id: engineId });
-    expect(res.data!['engine'].collections).toEqual(
-      expect.arrayContaining(SEED.map((s) => ({ name: s.schema['name'], documentCount: s.documents().length }))),
-    );
+    expect(res.data!['engine'].collections).toEqual(expect.arrayContaining(SEED.map((s) => ({ name: s.schema['name'], documentCount: s.documents().length }))));
   });
 
   it('backs up every collection with its satellites', async () => {
@@ -214,11 +246,23 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
 
   it('restores under another name, leaving the source and its alias alone', async () => {
     const input = { backupId, collections: ['movies'], rename: [{ from: 'movies', to: 'movies_copy' }] };
-    const planned = (await gql<Json>(`mutation($i: StartRestoreInput!) { planRestore(input: $i) { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } }`, { i: input })).data!['planRestore'] as Json;
+    const planned = (
+      await gql<Json>(
+        `mutation($i: StartRestoreInput!) { planRestore(input: $i) { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } }`,
+        { i: input },
+      )
+    ).data!['planRestore'] as Json;
     expect(planned).toMatchObject({ verdict: 'OK', collections: [{ source: 'movies', target: 'movies_copy', action: 'CREATE', liveDocuments: null }] });
     const done = await job(await startRestore(input));
     expect(done.status, JSON.stringify(done.error)).toBe('SUCCEEDED');
-    expect((await gql<Json>(`query($id: ID!) { job(id: $id) { plan { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } } }`, { id: done.id })).data!['job']).toEqual({ plan: planned });
+    expect(
+      (
+        await gql<Json>(
+          `query($id: ID!) { job(id: $id) { plan { verdict onExisting atomic targetEngineVersion conversions refusals { code } collections { source target action liveDocuments backupDocuments bytes reasons } } } }`,
+          { id: done.id },
+        )
+      ).data!['job'],
+    ).toEqual({ plan: planned });
     const planCollections = planned['collections'] as Array<{ backupDocuments: number }>;
     expect((await readState(['movies_copy'])).collections['movies_copy']!.documents).toHaveLength(planCollections[0]!.backupDocuments);
     const copy = await readState(['movies_copy']);
@@ -232,7 +276,10 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
   });
 
   it('fails a restore whose documents the engine refuses, with the exact count and the first errors; live data stays', async () => {
-    await sdk.collections('vectors').documents().import([{ id: 'live-only', title: 'live', embedding: [0, 0, 0, 1] }], { action: 'create' });
+    await sdk
+      .collections('vectors')
+      .documents()
+      .import([{ id: 'live-only', title: 'live', embedding: [0, 0, 0, 1] }], { action: 'create' });
     const live = await documentsOf('vectors');
     // The engine refuses every 9th vector (as a full disk or a failing embedding provider would).
     const refused = (document: Json) => Number(String(document['id']).slice(1)) % 9 === 0;
@@ -259,7 +306,7 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
     try {
       const id = await startRestore({ backupId, collections: ['vectors'], overwrite: true });
       let canceledAt = 0;
-      for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
         const res = await gql(`query($id: ID!) { job(id: $id) { status progress { completed total } } }`, { id });
         const { status, progress } = res.data!['job'];
         if (status === 'RUNNING' && progress.completed > 0) {
@@ -290,7 +337,7 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
     expect(res.errors?.[0]?.message).toMatch(/url: .*Valid keys: url, apiKey/);
   });
 
-  it('maps a wrong API key (the engine\'s 401) to engine_auth_failed', async () => {
+  it("maps a wrong API key (the engine's 401) to engine_auth_failed", async () => {
     const res = await register('wrong-key', { url: emulator.url, apiKey: 'not-the-key' });
     expect(res.errors).toBeUndefined();
     expect(res.data!['registerEngine'].health).toMatchObject({ ok: false, version: null });

@@ -25,8 +25,7 @@ const EMULATORS: readonly EmulatorEntry[] = [
     portEnv: 'MEILISEARCH_PORT',
     defaultPort: 7700,
     // like Meilisearch itself: no MEILI_MASTER_KEY means an open instance
-    start: (port) =>
-      startMeilisearchEmulator({ port, masterKey: process.env.MEILI_MASTER_KEY || undefined, dumpsDir: process.env.MEILI_DUMP_DIR || undefined }),
+    start: (port) => startMeilisearchEmulator({ port, masterKey: process.env.MEILI_MASTER_KEY || undefined, dumpsDir: process.env.MEILI_DUMP_DIR || undefined }),
   },
   {
     name: 'typesense',
@@ -61,7 +60,9 @@ const EMULATORS: readonly EmulatorEntry[] = [
 
 /** EMULATORS_ONLY=meilisearch,typesense starts just those. */
 function selected(): readonly EmulatorEntry[] {
-  const only = process.env.EMULATORS_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
+  const only = process.env.EMULATORS_ONLY?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (!only || only.length === 0) return EMULATORS;
   const unknown = only.filter((name) => !EMULATORS.some((entry) => entry.name === name));
   if (unknown.length > 0) throw new Error(`EMULATORS_ONLY: unknown emulator(s) ${unknown.join(', ')}; known: ${EMULATORS.map((e) => e.name).join(', ')}`);

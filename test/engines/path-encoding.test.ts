@@ -34,11 +34,7 @@ describe('plugin clients encode every path segment', () => {
     await client.upsertOverride('../keys', 'pin#1', { rule: { query: 'a', match: 'exact' } }, signal).catch(() => null);
     await client.getCollection('a/b', signal).catch(() => null);
     await expect(client.dropCollection('..', signal)).rejects.toMatchObject({ code: 'invalid_name' });
-    expect(paths(typesenseProxy)).toEqual([
-      'GET /collections/movies%3Fx%3D1/overrides',
-      'PUT /collections/..%2Fkeys/overrides/pin%231',
-      'GET /collections/a%2Fb',
-    ]);
+    expect(paths(typesenseProxy)).toEqual(['GET /collections/movies%3Fx%3D1/overrides', 'PUT /collections/..%2Fkeys/overrides/pin%231', 'GET /collections/a%2Fb']);
   });
 
   it('MagnetoDB: table names in paths', async () => {

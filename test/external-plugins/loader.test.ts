@@ -19,7 +19,11 @@ beforeAll(async () => {
   project = await createTempProject();
   await project.linkDependency('zod');
   await project.addPackage('gateway-plugin-good', { 'index.js': fixturePlugin({ name: 'good' }) });
-  await project.addPackage('@acme/gateway-plugin-scoped', { 'lib/main.js': fixturePlugin({ name: 'scoped' }) }, { exports: { '.': { types: './lib/main.d.ts', import: './lib/main.js' } } });
+  await project.addPackage(
+    '@acme/gateway-plugin-scoped',
+    { 'lib/main.js': fixturePlugin({ name: 'scoped' }) },
+    { exports: { '.': { types: './lib/main.d.ts', import: './lib/main.js' } } },
+  );
   await project.addPackage('gateway-plugin-named', { 'index.js': fixturePlugin({ name: 'named', exportAs: 'named' }) });
   await project.addPackage('gateway-plugin-v2', { 'index.js': fixturePlugin({ name: 'v2', apiVersion: 2 }) });
   await project.addPackage('gateway-plugin-meili', { 'index.js': fixturePlugin({ name: 'meilisearch' }) });
@@ -58,13 +62,21 @@ describe('a broken plugin package stops the start with a message naming the pack
   it.each([
     ['missing export', 'gateway-plugin-named', /"gateway-plugin-named" cannot be used: missing export — .*has no default export \(it exports: plugin\)/],
     ['wrong apiVersion', 'gateway-plugin-v2', /"gateway-plugin-v2" cannot be used: wrong api version — apiVersion 2 is not supported: this gateway speaks plugin API version 1/],
-    ['duplicate name (a built-in)', 'gateway-plugin-meili', /"gateway-plugin-meili" cannot be used: duplicate name — plugin name "meilisearch" is already taken by the built-in plugin Meilisearch/],
+    [
+      'duplicate name (a built-in)',
+      'gateway-plugin-meili',
+      /"gateway-plugin-meili" cannot be used: duplicate name — plugin name "meilisearch" is already taken by the built-in plugin Meilisearch/,
+    ],
     [
       'duplicate name (another package)',
       'gateway-plugin-good,gateway-plugin-good-again',
       /"gateway-plugin-good-again" cannot be used: duplicate name — plugin name "good" is already taken by plugin package "gateway-plugin-good"/,
     ],
-    ['invalid config schema (not zod)', 'gateway-plugin-plainconfig', /"gateway-plugin-plainconfig" cannot be used: invalid config schema — config is an object, not a zod object schema/],
+    [
+      'invalid config schema (not zod)',
+      'gateway-plugin-plainconfig',
+      /"gateway-plugin-plainconfig" cannot be used: invalid config schema — config is an object, not a zod object schema/,
+    ],
     ['invalid config schema (not strict)', 'gateway-plugin-loose', /"gateway-plugin-loose" cannot be used: invalid config schema — config must reject unknown keys/],
     ['invalid name', 'gateway-plugin-badname', /"gateway-plugin-badname" cannot be used: invalid name — name "Bad Name" is not a plugin name/],
     ['not installed', '@acme/gateway-plugin-absent', /"@acme\/gateway-plugin-absent" cannot be used: not installed — no node_modules\/@acme\/gateway-plugin-absent in /],
@@ -84,7 +96,9 @@ describe('a broken plugin package stops the start with a message naming the pack
 
   it('lists every bad package at once, with its details', async () => {
     const error = await startFailure('gateway-plugin-good,gateway-plugin-named,gateway-plugin-v2');
-    expect(error.message).toMatch(/^GATEWAY_PLUGINS: 2 plugin packages cannot be used:\n {2}- "gateway-plugin-named": missing export — .*\n {2}- "gateway-plugin-v2": wrong api version — /);
+    expect(error.message).toMatch(
+      /^GATEWAY_PLUGINS: 2 plugin packages cannot be used:\n {2}- "gateway-plugin-named": missing export — .*\n {2}- "gateway-plugin-v2": wrong api version — /,
+    );
     expect(error.details).toMatchObject({
       variable: 'GATEWAY_PLUGINS',
       resolvedFrom: project.dir,
@@ -102,7 +116,9 @@ describe('a broken plugin package stops the start with a message naming the pack
       ['Gateway-Plugin-X', '"Gateway-Plugin-X" is not an npm package name'],
       ['gateway-plugin-x, gateway-plugin-x', '"gateway-plugin-x" listed more than once'],
     ] as const) {
-      expect(() => loadConfig({ GATEWAY_PLUGINS: value }), value).toThrowError(expect.objectContaining({ code: 'invalid_configuration', message: expect.stringContaining(`GATEWAY_PLUGINS: ${problem}`) }));
+      expect(() => loadConfig({ GATEWAY_PLUGINS: value }), value).toThrowError(
+        expect.objectContaining({ code: 'invalid_configuration', message: expect.stringContaining(`GATEWAY_PLUGINS: ${problem}`) }),
+      );
     }
     expect(loadConfig({ GATEWAY_PLUGINS: ' gateway-plugin-a , @acme/gateway-plugin-b ,' }).pluginPackages).toEqual(['gateway-plugin-a', '@acme/gateway-plugin-b']);
     expect(loadConfig({}).pluginPackages).toEqual([]);
@@ -113,7 +129,11 @@ describe('a good plugin package', () => {
   it('loads by its ESM entry (conditional exports too), logs where from, and checks the instance create() returns', async () => {
     const logged: { message: string; fields?: Record<string, unknown> }[] = [];
     const logger = { debug() {}, info: (message: string, fields?: Record<string, unknown>) => logged.push({ message, ...(fields ? { fields } : {}) }), warn() {}, error() {} };
-    const loaded = await loadExternalPlugins(['gateway-plugin-good', '@acme/gateway-plugin-scoped', 'gateway-plugin-halfdone'], { registered: builtInPlugins, fromDir: project.dir, logger });
+    const loaded = await loadExternalPlugins(['gateway-plugin-good', '@acme/gateway-plugin-scoped', 'gateway-plugin-halfdone'], {
+      registered: builtInPlugins,
+      fromDir: project.dir,
+      logger,
+    });
     expect(loaded.map((plugin) => plugin.name)).toEqual(['good', 'scoped', 'halfdone']);
     expect(logged.map((line) => line.fields?.['package'])).toEqual(['gateway-plugin-good', '@acme/gateway-plugin-scoped', 'gateway-plugin-halfdone']);
     expect(logged[1]!.fields!['entry']).toBe(path.join(project.dir, 'node_modules', '@acme', 'gateway-plugin-scoped', 'lib', 'main.js'));

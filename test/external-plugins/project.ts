@@ -100,7 +100,7 @@ const plugin = {
   apiVersion: ${options.apiVersion ?? 1},
   displayName: ${JSON.stringify(`Fixture ${name}`)},
   version: '1.2.3',
-  config: ${options.config ?? "z.strictObject({ url: z.string(), token: z.string().optional() })"},
+  config: ${options.config ?? 'z.strictObject({ url: z.string(), token: z.string().optional() })'},
   secretKeys: ${JSON.stringify(options.secretKeys ?? (options.config === undefined ? ['token'] : []))},
   capabilities: ${JSON.stringify(options.capabilities ?? ['logicalBackup'])},
   create() { return ${options.instance ?? WORKING_INSTANCE}; },

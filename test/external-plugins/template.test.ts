@@ -37,7 +37,10 @@ describe('the plugin template, installed as a package next to the gateway', () =
   async function finished(jobId: string): Promise<Record<string, any>> {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const { job } = await gql('query($id: ID!) { job(id: $id) { id status progress { phase completed total unit } error { code message } backup { id status documentCount } } }', { id: jobId });
+      const { job } = await gql(
+        'query($id: ID!) { job(id: $id) { id status progress { phase completed total unit } error { code message } backup { id status documentCount } } }',
+        { id: jobId },
+      );
       if (['SUCCEEDED', 'FAILED', 'CANCELED'].includes(job.status)) return job;
       if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -49,9 +52,16 @@ describe('the plugin template, installed as a package next to the gateway', () =
     await installTemplate(project);
     tinykv = await startTinyKv({ token: TOKEN });
     await kv('PUT', '/v1/buckets/sessions', { settings: { description: 'web sessions', ttlSeconds: 3600 } });
-    await kv('POST', '/v1/buckets/sessions/items', { items: Array.from({ length: 1200 }, (_, i) => ({ key: `s${String(i).padStart(5, '0')}`, value: { user: i % 17, cart: [i, `item-${i}`] } })) });
+    await kv('POST', '/v1/buckets/sessions/items', {
+      items: Array.from({ length: 1200 }, (_, i) => ({ key: `s${String(i).padStart(5, '0')}`, value: { user: i % 17, cart: [i, `item-${i}`] } })),
+    });
     await kv('PUT', '/v1/buckets/flags', {});
-    await kv('POST', '/v1/buckets/flags/items', { items: [{ key: 'dark-mode', value: true }, { key: 'beta', value: { rollout: 0.25 } }] });
+    await kv('POST', '/v1/buckets/flags/items', {
+      items: [
+        { key: 'dark-mode', value: true },
+        { key: 'beta', value: { rollout: 0.25 } },
+      ],
+    });
     gateway = await spawnGateway(
       { GATEWAY_DATA_DIR: path.join(project.dir, 'data'), GATEWAY_MASTER_KEY: MASTER_KEY, GATEWAY_PLUGINS: 'gateway-plugin-template' },
       GATEWAY_COMMAND,
@@ -69,9 +79,7 @@ describe('the plugin template, installed as a package next to the gateway', () =
     const installed = path.join(project.dir, 'node_modules', 'gateway-plugin-template');
     // Compiled JavaScript and declarations only: the gateway runs plain node, without tsx.
     expect(readdirSync(installed).sort()).toEqual(['README.md', 'dist', 'package.json']);
-    expect(readdirSync(path.join(installed, 'dist')).sort()).toEqual(
-      ['backup', 'client', 'index', 'restore'].flatMap((name) => [`${name}.d.ts`, `${name}.js`]),
-    );
+    expect(readdirSync(path.join(installed, 'dist')).sort()).toEqual(['backup', 'client', 'index', 'restore'].flatMap((name) => [`${name}.d.ts`, `${name}.js`]));
     expect(GATEWAY_COMMAND).toEqual([process.execPath, expect.stringMatching(/dist\/src\/main\.js$/)]);
     // `backup-gateway/plugin` is answered by the gateway that loads the plugin (one GatewayError, one zod).
     expect(existsSync(path.join(project.dir, 'node_modules', 'backup-gateway'))).toBe(false);
@@ -112,11 +120,20 @@ describe('the plugin template, installed as a package next to the gateway', () =
     expect(backupJob.error).toBeNull();
     expect(backupJob.status).toBe('SUCCEEDED');
     expect(backupJob.backup).toMatchObject({ status: 'COMPLETE', documentCount: 1202 });
-    const { backup } = await gql('query($id: ID!) { backup(id: $id) { plugin engineVersion collections { name documentCount } artifacts { path bytes sha256 } } }', { id: backupJob.backup.id });
+    const { backup } = await gql('query($id: ID!) { backup(id: $id) { plugin engineVersion collections { name documentCount } artifacts { path bytes sha256 } } }', {
+      id: backupJob.backup.id,
+    });
     expect(backup.plugin).toBe('tinykv');
     expect(backup.engineVersion).toBe('1.4.2');
-    expect(backup.collections).toEqual(expect.arrayContaining([{ name: 'sessions', documentCount: 1200 }, { name: 'flags', documentCount: 2 }]));
-    expect(backup.artifacts.map((artifact: { path: string }) => artifact.path)).toEqual(expect.arrayContaining(['collections/sessions/schema.json', 'collections/sessions/documents-00001.jsonl.gz']));
+    expect(backup.collections).toEqual(
+      expect.arrayContaining([
+        { name: 'sessions', documentCount: 1200 },
+        { name: 'flags', documentCount: 2 },
+      ]),
+    );
+    expect(backup.artifacts.map((artifact: { path: string }) => artifact.path)).toEqual(
+      expect.arrayContaining(['collections/sessions/schema.json', 'collections/sessions/documents-00001.jsonl.gz']),
+    );
 
     // Lose the data, then restore it: one bucket in place, one under a new name.
     await kv('DELETE', '/v1/buckets/sessions');
@@ -169,7 +186,9 @@ describe('a broken plugin package stops the real gateway', () => {
   it('exits 1 before opening the database, naming each package and its fault: missing export, wrong apiVersion, duplicate name, invalid config schema', async () => {
     const output = await refusedStart('gateway-plugin-noexport,gateway-plugin-v9,gateway-plugin-typesense,gateway-plugin-rawconfig');
     expect(output).toContain('backup-gateway failed to start: invalid_configuration: GATEWAY_PLUGINS: 4 plugin packages cannot be used:');
-    expect(output).toMatch(/- "gateway-plugin-noexport": missing export — its entry .*index\.js has no default export \(it exports: plugin\); the entry must `export default` the plugin object/);
+    expect(output).toMatch(
+      /- "gateway-plugin-noexport": missing export — its entry .*index\.js has no default export \(it exports: plugin\); the entry must `export default` the plugin object/,
+    );
     expect(output).toContain('- "gateway-plugin-v9": wrong api version — apiVersion 9 is not supported: this gateway speaks plugin API version 1');
     expect(output).toContain('- "gateway-plugin-typesense": duplicate name — plugin name "typesense" is already taken by the built-in plugin Typesense');
     expect(output).toContain('- "gateway-plugin-rawconfig": invalid config schema — config is an object, not a zod object schema');

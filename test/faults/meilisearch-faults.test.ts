@@ -136,7 +136,10 @@ describe('Meilisearch plugin behind a faulty network', () => {
   it('a write is never retried: a reset document upload fails the restore at once, the live index untouched', async () => {
     const backup = await backupAndWait(t, { engineId });
     expect(backup.status).toBe('SUCCEEDED');
-    await client.index('movies').addDocuments([{ id: 9999, title: 'added after the backup' }]).waitTask();
+    await client
+      .index('movies')
+      .addDocuments([{ id: 9999, title: 'added after the backup' }])
+      .waitTask();
     const before = await snapshotIndex(client, 'movies');
     proxy.setPlan(faultAll(documentsWrite, { kind: 'reset' }));
     const job = await restoreAndWait(t, { backupId: backup.backupId, overwrite: true });

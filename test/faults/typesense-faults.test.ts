@@ -24,7 +24,11 @@ describe('Typesense plugin behind a faulty network', () => {
 
   const documents = async () => {
     const text = (await sdk.collections('books').documents().export()) as string;
-    return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id: string }).sort((a, b) => a.id.localeCompare(b.id));
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { id: string })
+      .sort((a, b) => a.id.localeCompare(b.id));
   };
 
   beforeAll(async () => {

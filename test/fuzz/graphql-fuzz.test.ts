@@ -38,7 +38,8 @@ describe('fuzzed GraphQL input', () => {
     net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]) {
       const first = args[0] as { host?: string; path?: string } | number | string | unknown[];
       const options = Array.isArray(first) ? (first[0] as { host?: string; path?: string }) : first;
-      const host = typeof options === 'object' && options !== null ? (options.path ? '127.0.0.1' : (options.host ?? 'localhost')) : typeof args[1] === 'string' ? args[1] : 'localhost';
+      const host =
+        typeof options === 'object' && options !== null ? (options.path ? '127.0.0.1' : (options.host ?? 'localhost')) : typeof args[1] === 'string' ? args[1] : 'localhost';
       if (!['127.0.0.1', 'localhost', '::ffff:127.0.0.1'].includes(host)) {
         outsideConnections.push(host);
         throw new Error(`fuzz test refused a connection to ${host}`);
@@ -128,13 +129,24 @@ describe('fuzzed GraphQL input', () => {
     const collections = maybe(wrongOr(fc.array(names, { maxLength: 5 })));
     const enumOf = (...values: string[]) => wrongOr(fc.constantFrom(...values, ...values.map((v) => v.toLowerCase()), 'NOPE'));
     const pathish = fc.oneof(hostileString, fc.constantFrom(importDir, `${importDir}/x.dump`, `${importDir}/../x`, '/dev/zero', '/proc/self/mem', '/'));
-    const retention = maybe(wrongOr(fc.record({ keepLast: wrongOr(fc.integer()), keepDaily: wrongOr(fc.integer()), maxAgeDays: wrongOr(fc.double({ noNaN: true })) }, { requiredKeys: [] })));
+    const retention = maybe(
+      wrongOr(fc.record({ keepLast: wrongOr(fc.integer()), keepDaily: wrongOr(fc.integer()), maxAgeDays: wrongOr(fc.double({ noNaN: true })) }, { requiredKeys: [] })),
+    );
     const credentials = maybe(wrongOr(fc.record({ accessKeyId: hostileString, secretAccessKey: hostileString })));
-    const webhookUrl = fc.oneof(urlish(emulator.url), hostileString.filter((s) => !s.includes('://') && !s.includes('.')));
+    const webhookUrl = fc.oneof(
+      urlish(emulator.url),
+      hostileString.filter((s) => !s.includes('://') && !s.includes('.')),
+    );
 
     const operations: Array<fc.Arbitrary<{ query: string; variables: unknown }>> = [
       op('mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id name config health { ok } } }', {
-        i: wrongOr(fc.record({ name: wrongOr(names), plugin: wrongOr(fc.oneof(fc.constantFrom('meilisearch', 'typesense', 'milvus', 'magnetodb'), hostileString)), config: engineConfig(emulator.url) })),
+        i: wrongOr(
+          fc.record({
+            name: wrongOr(names),
+            plugin: wrongOr(fc.oneof(fc.constantFrom('meilisearch', 'typesense', 'milvus', 'magnetodb'), hostileString)),
+            config: engineConfig(emulator.url),
+          }),
+        ),
       }),
       op('mutation($id: ID!, $i: UpdateEngineInput!) { updateEngine(id: $id, input: $i) { id name } }', {
         id,
@@ -178,9 +190,16 @@ describe('fuzzed GraphQL input', () => {
       op('mutation($id: ID!) { cancelJob(id: $id) { id status } }', { id }),
       op('mutation($id: ID!) { deleteBackup(id: $id) { id status } }', { id: fc.oneof(fc.uuid(), hostileString) }),
       op('mutation($i: ImportBackupInput!) { importBackup(input: $i) { id } }', {
-        i: wrongOr(fc.record({ plugin: wrongOr(fc.oneof(fc.constant('meilisearch'), hostileString)), path: wrongOr(pathish), name: maybe(wrongOr(names)) }, { requiredKeys: ['plugin', 'path'] })),
+        i: wrongOr(
+          fc.record(
+            { plugin: wrongOr(fc.oneof(fc.constant('meilisearch'), hostileString)), path: wrongOr(pathish), name: maybe(wrongOr(names)) },
+            { requiredKeys: ['plugin', 'path'] },
+          ),
+        ),
       }),
-      op('mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } } }', { i: wrongOr(fc.record({ name: wrongOr(names), scope: enumOf('ADMIN', 'OPERATOR', 'VIEWER') })) }),
+      op('mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { apiKey { id } } }', {
+        i: wrongOr(fc.record({ name: wrongOr(names), scope: enumOf('ADMIN', 'OPERATOR', 'VIEWER') })),
+      }),
       op('mutation($id: ID!) { revokeApiKey(id: $id) }', { id }),
       op('mutation($id: ID!) { syncEngineBackups(engineId: $id) { __typename } }', { id }),
       op('mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id } }', {
@@ -209,7 +228,9 @@ describe('fuzzed GraphQL input', () => {
       op('mutation($id: ID!, $pinned: Boolean) { pinBackup(id: $id, pinned: $pinned) { id } }', { id, pinned: maybe(wrongOr(fc.boolean())) }),
       op('mutation($id: ID!, $e: ID, $c: StorageCredentialsInput) { verifyBackup(id: $id, engineId: $e, credentials: $c) { id } }', { id, e: maybe(id), c: credentials }),
       op('mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { id } }', {
-        i: wrongOr(fc.record({ url: wrongOr(webhookUrl), secret: wrongOr(hostileString), events: wrongOr(fc.array(hostileString, { maxLength: 3 })), description: maybe(hostileString) })),
+        i: wrongOr(
+          fc.record({ url: wrongOr(webhookUrl), secret: wrongOr(hostileString), events: wrongOr(fc.array(hostileString, { maxLength: 3 })), description: maybe(hostileString) }),
+        ),
       }),
       op('query($id: ID!) { engine(id: $id) { id name collections { name documentCount locked } } }', { id }),
       op('query($id: ID!, $last: Int) { job(id: $id) { id status events(last: $last) { phase } progress { percent } } }', { id, last: maybe(wrongOr(fc.integer())) }),
@@ -254,18 +275,55 @@ describe('fuzzed GraphQL input', () => {
 
   it('hostile transport: bodies, content types, methods, headers', async () => {
     const body = fc.oneof(
-      fc.constantFrom('', '{', '[]', '[{}]', 'null', '"query"', '1', 'true', '{"query": 5}', '{"query": null}', '{"query": "{ engines { id } }", "variables": []}',
-        '{"query": "{ engines { id } }", "variables": "x"}', '{"query": "{ engines { id } }", "operationName": {}}', '{"query": "{ engines { id } }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "x"}}}',
-        '\ufeff{"query": "{ engines { id } }"}', '{"query": "{ engines { id } }", "__proto__": {"x": 1}}'),
+      fc.constantFrom(
+        '',
+        '{',
+        '[]',
+        '[{}]',
+        'null',
+        '"query"',
+        '1',
+        'true',
+        '{"query": 5}',
+        '{"query": null}',
+        '{"query": "{ engines { id } }", "variables": []}',
+        '{"query": "{ engines { id } }", "variables": "x"}',
+        '{"query": "{ engines { id } }", "operationName": {}}',
+        '{"query": "{ engines { id } }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "x"}}}',
+        '\ufeff{"query": "{ engines { id } }"}',
+        '{"query": "{ engines { id } }", "__proto__": {"x": 1}}',
+      ),
       fc.string({ unit: 'binary', maxLength: 500 }),
       fc.uint8Array({ maxLength: 500 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
       fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
     );
     const header = fc.record(
       {
-        'content-type': fc.constantFrom('application/json', 'application/json; charset=utf-16', 'text/plain', 'application/graphql', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'multipart/form-data', '', 'application/graphql+json', '*/*'),
+        'content-type': fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-16',
+          'text/plain',
+          'application/graphql',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'multipart/form-data',
+          '',
+          'application/graphql+json',
+          '*/*',
+        ),
         accept: fc.constantFrom('application/json', 'application/graphql-response+json', '*/*', 'text/html', 'image/png', 'multipart/mixed', ''),
-        authorization: fc.oneof(fc.constantFrom(`Bearer ${MASTER_KEY}`, 'Bearer', 'Bearer ', `Basic ${Buffer.from('a:b').toString('base64')}`, `bearer ${MASTER_KEY}`, `Bearer ${'x'.repeat(10_000)}`, `Bearer ${MASTER_KEY} extra`), hostileString.map((s) => s.replace(/[\r\n\0]/g, '').slice(0, 500)).filter(isHeaderSafe)),
+        authorization: fc.oneof(
+          fc.constantFrom(
+            `Bearer ${MASTER_KEY}`,
+            'Bearer',
+            'Bearer ',
+            `Basic ${Buffer.from('a:b').toString('base64')}`,
+            `bearer ${MASTER_KEY}`,
+            `Bearer ${'x'.repeat(10_000)}`,
+            `Bearer ${MASTER_KEY} extra`,
+          ),
+          hostileString.map((s) => s.replace(/[\r\n\0]/g, '').slice(0, 500)).filter(isHeaderSafe),
+        ),
       },
       { requiredKeys: [] },
     );

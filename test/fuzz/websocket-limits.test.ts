@@ -25,7 +25,12 @@ describe('request limits over WebSocket', () => {
   });
 
   function client(): Client {
-    const created = createClient({ url: server.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${MASTER}` }, retryAttempts: 0 });
+    const created = createClient({
+      url: server.url.replace('http', 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${MASTER}` },
+      retryAttempts: 0,
+    });
     clients.push(created);
     return created;
   }

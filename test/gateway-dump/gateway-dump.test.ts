@@ -60,7 +60,13 @@ describe('gateway dumps', () => {
   beforeAll(async () => {
     emulator = await startMeilisearchEmulator({ masterKey: MEILI_KEY });
     const meili = new Meilisearch({ host: emulator.url, apiKey: MEILI_KEY });
-    await meili.index('movies').addDocuments(Array.from({ length: 500 }, (_, i) => ({ id: i, title: `m${i}` })), { primaryKey: 'id' }).waitTask();
+    await meili
+      .index('movies')
+      .addDocuments(
+        Array.from({ length: 500 }, (_, i) => ({ id: i, title: `m${i}` })),
+        { primaryKey: 'id' },
+      )
+      .waitTask();
     dumpsDir = await mkdtemp(path.join(os.tmpdir(), 'gw-dumps-'));
     targetDataDir = await mkdtemp(path.join(os.tmpdir(), 'gw-dump-target-'));
     source = await startTestGateway({ masterKey: MASTER_KEY, env: { GATEWAY_DUMPS_DIR: dumpsDir } });
@@ -71,7 +77,10 @@ describe('gateway dumps', () => {
       i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url, apiKey: MEILI_KEY } },
     });
     const engineId = engine.data!.registerEngine.id as string;
-    for (const input of [{ engineId, name: 'nightly', labels: { env: 'test' } }, { engineId, collections: ['nope'] }]) {
+    for (const input of [
+      { engineId, name: 'nightly', labels: { env: 'test' } },
+      { engineId, collections: ['nope'] },
+    ]) {
       const started = await source.gql(`mutation($i: StartBackupInput!) { startBackup(input: $i) { id } }`, { i: input });
       await waitForJob(source, started.data!.startBackup.id);
     }
@@ -117,7 +126,10 @@ describe('gateway dumps', () => {
     const text = gunzipSync(await readFile(dump.path)).toString('utf8');
     expect(text).not.toContain(MEILI_KEY);
     expect(text).not.toContain(WEBHOOK_SECRET);
-    const lines = text.trim().split('\n').map((line) => JSON.parse(line) as { table?: string; row?: Record<string, unknown>; omitted?: string[] });
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { table?: string; row?: Record<string, unknown>; omitted?: string[] });
     expect(lines.some((l) => l.row && Object.values(l.row).some(looksSealed))).toBe(false);
     expect(lines.find((l) => l.table === 'Engine')).toMatchObject({ row: { name: 'meili', secrets: null }, omitted: ['secrets'] });
     expect(lines.find((l) => l.table === 'Webhook')).toMatchObject({ row: { secret: null }, omitted: ['secret'] });
@@ -153,10 +165,13 @@ describe('gateway dumps', () => {
     expect(before.backups.totalCount).toBe(2);
 
     target = await createRawTestDatabase('postgres');
-    const child = await spawnGateway(
-      { DATABASE_URL: target.url!, GATEWAY_SECRET_KEY: TARGET_KEY, GATEWAY_MASTER_KEY: MASTER_KEY, GATEWAY_DATA_DIR: targetDataDir },
-      [process.execPath, 'bin/backup-gateway.js', 'serve', '--import-dump', encryptedDump],
-    );
+    const child = await spawnGateway({ DATABASE_URL: target.url!, GATEWAY_SECRET_KEY: TARGET_KEY, GATEWAY_MASTER_KEY: MASTER_KEY, GATEWAY_DATA_DIR: targetDataDir }, [
+      process.execPath,
+      'bin/backup-gateway.js',
+      'serve',
+      '--import-dump',
+      encryptedDump,
+    ]);
     let after: Record<string, any>;
     try {
       expect(child.output()).toContain('"msg":"gateway dump imported"');
@@ -199,10 +214,7 @@ describe('gateway dumps', () => {
     try {
       const fresh = { ...env, DATABASE_URL: empty.url! };
       // Two by two: the refusals, then the starts the flags allow.
-      const [notEmpty, missing] = await Promise.all([
-        runBin(['serve', '--import-dump', encryptedDump], env),
-        runBin(['serve', '--import-dump', missingFile], fresh),
-      ]);
+      const [notEmpty, missing] = await Promise.all([runBin(['serve', '--import-dump', encryptedDump], env), runBin(['serve', '--import-dump', missingFile], fresh)]);
       expect(notEmpty.code).toBe(1);
       expect(notEmpty.output).toMatch(/Error \[database_not_empty\]: The database already holds data \(.*Engine.*\)/);
       expect(notEmpty.output).not.toContain('gateway listening');
@@ -223,7 +235,7 @@ describe('gateway dumps', () => {
     }
   });
 
-  it('dump create --offline reads a stopped gateway\'s database directly', async () => {
+  it("dump create --offline reads a stopped gateway's database directly", async () => {
     const env = { DATABASE_URL: target.url!, GATEWAY_SECRET_KEY: TARGET_KEY, GATEWAY_DATA_DIR: targetDataDir, GATEWAY_DUMPS_DIR: dumpsDir };
     const run = await runBin(['dump', 'create', '--offline', '--secrets', 'encrypt', '--target-secret-key', 'yet-another-key-0123456789', '--json'], env);
     expect(run.code, run.output).toBe(0);
@@ -240,7 +252,9 @@ describe('gateway dumps', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT pg_advisory_xact_lock($1::bigint)', [DUMP_LOCK_KEY]);
-      await expect(createGatewayDump({ prisma: db.prisma, secretBox: SecretBox.fromPassphrase(TARGET_KEY), databaseKind: 'postgres' }, { dumpsDir, secrets: 'omit' })).rejects.toMatchObject({
+      await expect(
+        createGatewayDump({ prisma: db.prisma, secretBox: SecretBox.fromPassphrase(TARGET_KEY), databaseKind: 'postgres' }, { dumpsDir, secrets: 'omit' }),
+      ).rejects.toMatchObject({
         code: 'dump_already_in_progress',
       });
       await holder.query('ROLLBACK');
@@ -257,7 +271,11 @@ describe('gateway dumps', () => {
     const variants: Array<[string, string, RegExp]> = [
       ['truncated', lines.slice(0, -1).join('\n'), /truncated/],
       ['not a dump', '{"hello":"world"}\n', /not a backup-gateway-dump v1 header/],
-      ['newer', [JSON.stringify({ ...JSON.parse(lines[0]!), migrations: [...JSON.parse(lines[0]!).migrations, '29990101000000_future'] }), ...lines.slice(1)].join('\n'), /newer gateway/],
+      [
+        'newer',
+        [JSON.stringify({ ...JSON.parse(lines[0]!), migrations: [...JSON.parse(lines[0]!).migrations, '29990101000000_future'] }), ...lines.slice(1)].join('\n'),
+        /newer gateway/,
+      ],
     ];
     const db = await createTestDatabase('pglite');
     try {
@@ -272,9 +290,13 @@ describe('gateway dumps', () => {
       }
       const plain = path.join(dumpsDir, 'plain.txt');
       await writeFile(plain, 'not gzip');
-      await expect(importGatewayDump({ prisma: db.prisma, secretBox: SecretBox.fromPassphrase(TARGET_KEY) }, { file: plain })).rejects.toMatchObject({ code: 'invalid_gateway_dump' });
+      await expect(importGatewayDump({ prisma: db.prisma, secretBox: SecretBox.fromPassphrase(TARGET_KEY) }, { file: plain })).rejects.toMatchObject({
+        code: 'invalid_gateway_dump',
+      });
       // The wrong key for the dump's secrets: coded, and nothing is imported.
-      await expect(importGatewayDump({ prisma: db.prisma, secretBox: SecretBox.fromPassphrase(TARGET_KEY) }, { file: encryptedDump, dumpSecretKey: 'another-key-0123456789' })).rejects.toMatchObject({
+      await expect(
+        importGatewayDump({ prisma: db.prisma, secretBox: SecretBox.fromPassphrase(TARGET_KEY) }, { file: encryptedDump, dumpSecretKey: 'another-key-0123456789' }),
+      ).rejects.toMatchObject({
         code: 'invalid_configuration',
       });
       expect(await db.prisma.engine.count()).toBe(0);

@@ -35,7 +35,16 @@ describe('the schema describes itself', () => {
   });
 
   it('byte counts are BigInt, not Float', () => {
-    const byteFields = ['Backup.sizeBytes', 'BackupCollection.bytes', 'Artifact.bytes', 'GatewayDump.bytes', 'JobProgress.bytes', 'ReconcileOrphan.bytes', 'ReconcileMissing.expectedBytes', 'ReconcileMissing.foundBytes'];
+    const byteFields = [
+      'Backup.sizeBytes',
+      'BackupCollection.bytes',
+      'Artifact.bytes',
+      'GatewayDump.bytes',
+      'JobProgress.bytes',
+      'ReconcileOrphan.bytes',
+      'ReconcileMissing.expectedBytes',
+      'ReconcileMissing.foundBytes',
+    ];
     for (const path of byteFields) {
       const [typeName, fieldName] = path.split('.') as [string, string];
       const type = schema.getType(typeName);
@@ -92,11 +101,15 @@ for (const db of DB_KINDS) {
       t = await startTestGateway({ db, masterKey: MASTER });
       const key = await t.gql(`mutation { createApiKey(input: {name: "viewer", scope: VIEWER}) { key } }`);
       viewer = key.data!.createApiKey.key;
-      const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, { i: { name: 'meili', plugin: 'meilisearch', config: { url: proxy.url } } });
+      const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
+        i: { name: 'meili', plugin: 'meilisearch', config: { url: proxy.url } },
+      });
       engineId = engine.data!.registerEngine.id;
       // The catalog as a huge import would leave it: one backup of 20k collections, one of a byte count past 2^53.
       const prisma = t.gateway.prisma;
-      const big = await prisma.backup.create({ data: { name: 'huge', plugin: 'meilisearch', strategy: 'LOGICAL', type: 'FULL', status: 'COMPLETE', location: 'file:///nowhere', sizeBytes: 2n ** 60n + 1n } });
+      const big = await prisma.backup.create({
+        data: { name: 'huge', plugin: 'meilisearch', strategy: 'LOGICAL', type: 'FULL', status: 'COMPLETE', location: 'file:///nowhere', sizeBytes: 2n ** 60n + 1n },
+      });
       bigBackupId = big.id;
       for (let start = 0; start < COLLECTIONS; start += 1000) {
         await prisma.backupCollection.createMany({

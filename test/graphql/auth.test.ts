@@ -44,11 +44,7 @@ for (const db of DB_KINDS) {
 
     it('lets a VIEWER read but not mutate: insufficient_scope', async () => {
       expect((await t.gql('{ engines { id } jobs { totalCount } backups { totalCount } }', {}, keys.VIEWER)).errors).toBeUndefined();
-      const res = await t.gql(
-        `mutation { registerEngine(input: {name: "x", plugin: "meilisearch", config: {url: "http://127.0.0.1:1"}}) { id } }`,
-        {},
-        keys.VIEWER,
-      );
+      const res = await t.gql(`mutation { registerEngine(input: {name: "x", plugin: "meilisearch", config: {url: "http://127.0.0.1:1"}}) { id } }`, {}, keys.VIEWER);
       expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'insufficient_scope', type: 'auth' });
       const start = await t.gql(`mutation { startBackup(input: {engineId: "x"}) { id } }`, {}, keys.VIEWER);
       expect(start.errors?.[0]?.extensions?.code).toBe('insufficient_scope');
@@ -56,11 +52,7 @@ for (const db of DB_KINDS) {
     });
 
     it('hides a mutation behind a fragment no better than in plain sight', async () => {
-      const res = await t.gql(
-        `mutation { ...M } fragment M on Mutation { createApiKey(input: {name: "sneaky", scope: ADMIN}) { key } }`,
-        {},
-        keys.OPERATOR,
-      );
+      const res = await t.gql(`mutation { ...M } fragment M on Mutation { createApiKey(input: {name: "sneaky", scope: ADMIN}) { key } }`, {}, keys.OPERATOR);
       expect(res.errors?.[0]?.extensions?.code).toBe('insufficient_scope');
     });
 

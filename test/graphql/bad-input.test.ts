@@ -59,7 +59,7 @@ for (const db of DB_KINDS) {
     });
 
     it('unknown ids → *_not_found', async () => {
-      for (const id of [UNKNOWN_ID, 'nope', "'; DROP TABLE \"Job\"; --"]) {
+      for (const id of [UNKNOWN_ID, 'nope', '\'; DROP TABLE "Job"; --']) {
         await expectRefused(`mutation($id: ID!) { updateEngine(id: $id, input: {name: "y"}) { id } }`, { id }, 'engine_not_found');
         await expectRefused(`mutation($id: ID!) { removeEngine(id: $id) }`, { id }, 'engine_not_found');
         await expectRefused(`mutation($id: ID!) { startBackup(input: {engineId: $id}) { id } }`, { id }, 'engine_not_found');

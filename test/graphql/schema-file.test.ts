@@ -11,8 +11,26 @@ describe('schema.graphql', () => {
   it('carries the generated header and the contract names', () => {
     const sdl = renderSchemaFile();
     expect(sdl.startsWith('# Generated')).toBe(true);
-    for (const name of ['plugins', 'engines', 'engine(', 'registerEngine', 'updateEngine', 'removeEngine', 'jobs(', 'job(', 'backups(', 'backup(',
-      'startBackup', 'startRestore', 'cancelJob', 'deleteBackup', 'createApiKey', 'revokeApiKey', 'jobUpdated', 'jobEvents']) {
+    for (const name of [
+      'plugins',
+      'engines',
+      'engine(',
+      'registerEngine',
+      'updateEngine',
+      'removeEngine',
+      'jobs(',
+      'job(',
+      'backups(',
+      'backup(',
+      'startBackup',
+      'startRestore',
+      'cancelJob',
+      'deleteBackup',
+      'createApiKey',
+      'revokeApiKey',
+      'jobUpdated',
+      'jobEvents',
+    ]) {
       expect(sdl).toContain(name);
     }
   });

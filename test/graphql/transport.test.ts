@@ -18,7 +18,10 @@ describe('HTTP server transports', () => {
   beforeAll(async () => {
     emulator = await startMeilisearchEmulator();
     const client = new Meilisearch({ host: emulator.url });
-    await client.index('things').addDocuments(Array.from({ length: 300 }, (_, id) => ({ id, name: `thing ${id}` }))).waitTask();
+    await client
+      .index('things')
+      .addDocuments(Array.from({ length: 300 }, (_, id) => ({ id, name: `thing ${id}` })))
+      .waitTask();
     t = await startTestGateway({ masterKey: MASTER });
     server = await startServer(t.gateway, { port: 0, host: '127.0.0.1' });
   });
@@ -85,5 +88,4 @@ describe('HTTP server transports', () => {
     // connection_init must authenticate: the socket is closed 4403 with the code in the reason
     expect(`${JSON.stringify(errors)} ${String((errors as { reason?: unknown }).reason)}`).toContain('missing_authorization_header');
   });
-
 });

@@ -27,7 +27,10 @@ const TEST_DB_PREFIX = 'gw_test_';
 
 function parseKinds(value: string | undefined): DatabaseKind[] {
   if (!value) return ['pglite', 'postgres'];
-  const kinds = value.split(',').map((kind) => kind.trim()).filter(Boolean);
+  const kinds = value
+    .split(',')
+    .map((kind) => kind.trim())
+    .filter(Boolean);
   for (const kind of kinds) {
     if (kind !== 'pglite' && kind !== 'postgres') throw new Error(`TEST_DB_KINDS: unknown kind "${kind}" (pglite, postgres)`);
   }

@@ -12,7 +12,12 @@ export interface SseSubscription<T = Record<string, any>> {
   close(): void;
 }
 
-export function subscribeSse<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): SseSubscription<T> {
+export function subscribeSse<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): SseSubscription<T> {
   const controller = new AbortController();
   const events: T[] = [];
   const errors: unknown[] = [];

@@ -21,7 +21,9 @@ describe('deleteBackup as a DELETE job', () => {
     const backup = await t.gateway.prisma.backup.create({
       data: { name, engineId, plugin: 'magnetodb', strategy: 'NATIVE', type: 'FULL', status: 'COMPLETE', location: 'file:///nowhere', documentCount: 0 },
     });
-    await t.gateway.prisma.artifact.create({ data: { backupId: backup.id, path: 'external/orders/b1', bytes: 0n, sha256: '', external: true, location: 'magnetodb-management:/v1/management/p/tables/orders/backups/b1' } });
+    await t.gateway.prisma.artifact.create({
+      data: { backupId: backup.id, path: 'external/orders/b1', bytes: 0n, sha256: '', external: true, location: 'magnetodb-management:/v1/management/p/tables/orders/backups/b1' },
+    });
     return backup.id;
   };
 
@@ -50,7 +52,9 @@ describe('deleteBackup as a DELETE job', () => {
       ['DELETE', 'SUCCEEDED', backupId],
     ]);
 
-    const jobs = await t.gql(`query($e: ID!) { jobs(kind: [DELETE], engineId: $e) { nodes { id status progress { completed total percent } events { status phase } } } }`, { e: engineId });
+    const jobs = await t.gql(`query($e: ID!) { jobs(kind: [DELETE], engineId: $e) { nodes { id status progress { completed total percent } events { status phase } } } }`, {
+      e: engineId,
+    });
     const [job] = jobs.data!.jobs.nodes;
     expect(job).toMatchObject({ status: 'SUCCEEDED', progress: { completed: 1, total: 1, percent: 100 } });
     expect(job.events.map((e: { phase: string }) => e.phase)).toEqual(['queued', 'started', 'deleting', 'done']);
@@ -63,7 +67,9 @@ describe('deleteBackup as a DELETE job', () => {
 
   it('records a refused deletion as a FAILED job and answers with the coded reason', async () => {
     const backupId = await nativeRecord('in-use');
-    const blocker = await t.gateway.prisma.job.create({ data: { kind: 'VERIFY', status: 'RUNNING', engineId, backupId, input: {}, progress: {}, timeoutMs: 60_000, createdBy: 'test' } });
+    const blocker = await t.gateway.prisma.job.create({
+      data: { kind: 'VERIFY', status: 'RUNNING', engineId, backupId, input: {}, progress: {}, timeoutMs: 60_000, createdBy: 'test' },
+    });
     const refused = await t.gql(`mutation($id: ID!) { deleteBackup(id: $id) { status } }`, { id: backupId });
     expect(refused.errors?.[0]?.extensions?.code).toBe('backup_in_use');
     const failed = await t.gateway.prisma.job.findFirstOrThrow({ where: { kind: 'DELETE', backupId } });

@@ -18,8 +18,20 @@ describe('final progress of a succeeded job', () => {
   beforeAll(async () => {
     emulator = await startMeilisearchEmulator({ masterKey: MEILI_KEY });
     const client = new Meilisearch({ host: emulator.url, apiKey: MEILI_KEY });
-    await client.index('books').addDocuments(Array.from({ length: 120 }, (_, i) => ({ id: i, title: `book ${i}` })), { primaryKey: 'id' }).waitTask();
-    await client.index('films').addDocuments(Array.from({ length: 30 }, (_, i) => ({ id: i, title: `film ${i}` })), { primaryKey: 'id' }).waitTask();
+    await client
+      .index('books')
+      .addDocuments(
+        Array.from({ length: 120 }, (_, i) => ({ id: i, title: `book ${i}` })),
+        { primaryKey: 'id' },
+      )
+      .waitTask();
+    await client
+      .index('films')
+      .addDocuments(
+        Array.from({ length: 30 }, (_, i) => ({ id: i, title: `film ${i}` })),
+        { primaryKey: 'id' },
+      )
+      .waitTask();
     t = await startTestGateway();
     const res = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
       i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url, apiKey: MEILI_KEY } },

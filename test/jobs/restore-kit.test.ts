@@ -37,7 +37,10 @@ describe('restore kit', () => {
     });
     expect(planned.map((i) => i.target)).toEqual(['a2']);
     const request = { collections: ['a', 'b'], rename: { b: 'b_copy' }, atomic: true };
-    expect(restoreItems(request).map((i) => [i.source, i.target])).toEqual([['a', 'a'], ['b', 'b_copy']]);
+    expect(restoreItems(request).map((i) => [i.source, i.target])).toEqual([
+      ['a', 'a'],
+      ['b', 'b_copy'],
+    ]);
     const first = stagingOf(request, { target: 'a' });
     expect(restoreJobOf(first)?.kind).toBe('staging');
     expect(stagingOf(request, { target: 'b_copy' })).toBe(first.replace(/_a$/, '_b_copy'));

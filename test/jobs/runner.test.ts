@@ -13,7 +13,10 @@ describe('job runner', () => {
 
   beforeAll(async () => {
     emulator = await startMeilisearchEmulator();
-    await new Meilisearch({ host: emulator.url }).index('slow').addDocuments(Array.from({ length: 400 }, (_, id) => ({ id }))).waitTask();
+    await new Meilisearch({ host: emulator.url })
+      .index('slow')
+      .addDocuments(Array.from({ length: 400 }, (_, id) => ({ id })))
+      .waitTask();
     t = await startTestGateway();
     const res = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
       i: { name: 'slow', plugin: 'meilisearch', config: { url: emulator.url, pageSize: 10 } },
@@ -93,8 +96,14 @@ describe('maintenance lock of collections under restore', () => {
   beforeAll(async () => {
     emulator = await startMeilisearchEmulator();
     const client = new Meilisearch({ host: emulator.url });
-    await client.index('locked').addDocuments(Array.from({ length: 300 }, (_, id) => ({ id }))).waitTask();
-    await client.index('free').addDocuments([{ id: 1 }]).waitTask();
+    await client
+      .index('locked')
+      .addDocuments(Array.from({ length: 300 }, (_, id) => ({ id })))
+      .waitTask();
+    await client
+      .index('free')
+      .addDocuments([{ id: 1 }])
+      .waitTask();
     t = await startTestGateway();
   });
   afterAll(async () => {
@@ -121,12 +130,15 @@ describe('maintenance lock of collections under restore', () => {
     expect(onOther.errors?.[0]?.extensions?.code).toBe('job_already_in_progress');
     const shown = await t.gql(`query($e: ID!) { engine(id: $e) { collections { name locked lockedBy } } }`, { e: engineId });
     expect(shown.data!.engine.collections).toEqual(
-      expect.arrayContaining([{ name: 'locked', locked: true, lockedBy: restoreId }, { name: 'free', locked: false, lockedBy: null }]),
+      expect.arrayContaining([
+        { name: 'locked', locked: true, lockedBy: restoreId },
+        { name: 'free', locked: false, lockedBy: null },
+      ]),
     );
 
     emulator.setOptions({ taskDelayMs: 0 });
     const restored = await waitForJob(t, restoreId);
-    expect(restored.status, JSON.stringify(restored.error)).toBe("SUCCEEDED");
+    expect(restored.status, JSON.stringify(restored.error)).toBe('SUCCEEDED');
     const after = await t.gql(`query($e: ID!) { engine(id: $e) { collections { name locked } } }`, { e: engineId });
     expect(after.data!.engine.collections.every((c: { locked: boolean }) => !c.locked)).toBe(true);
   });

@@ -70,7 +70,17 @@ describe('retention through GraphQL', () => {
     engineId = engine.data!.registerEngine.id;
     for (const name of ALL) {
       const backup = await t.gateway.prisma.backup.create({
-        data: { name, engineId, plugin: 'meilisearch', strategy: 'LOGICAL', type: 'FULL', status: 'COMPLETE', location: 'file:///nowhere', createdAt: new Date(DATES[name]!), completedAt: new Date(DATES[name]!) },
+        data: {
+          name,
+          engineId,
+          plugin: 'meilisearch',
+          strategy: 'LOGICAL',
+          type: 'FULL',
+          status: 'COMPLETE',
+          location: 'file:///nowhere',
+          createdAt: new Date(DATES[name]!),
+          completedAt: new Date(DATES[name]!),
+        },
       });
       ids[name] = backup.id;
     }
@@ -83,10 +93,13 @@ describe('retention through GraphQL', () => {
 
   it('plans a dry run that deletes nothing', async () => {
     await t.gql(`mutation($id: ID!) { pinBackup(id: $id) { pinned } }`, { id: ids.b01 });
-    const res = await t.gql(`query($e: ID!, $p: RetentionPolicyInput) { planRetention(engineId: $e, policy: $p) { scheduleId policy { keepLast } keep { backup { name } reasons } delete { backup { name } } } }`, {
-      e: engineId,
-      p: { keepLast: 3 },
-    });
+    const res = await t.gql(
+      `query($e: ID!, $p: RetentionPolicyInput) { planRetention(engineId: $e, policy: $p) { scheduleId policy { keepLast } keep { backup { name } reasons } delete { backup { name } } } }`,
+      {
+        e: engineId,
+        p: { keepLast: 3 },
+      },
+    );
     expect(res.errors).toBeUndefined();
     const [plan] = res.data!.planRetention;
     expect(plan.scheduleId).toBeNull();
@@ -131,7 +144,10 @@ describe('retention keeps restorable backups apart from records', () => {
       { keepLast: 1 },
       { now: NOW },
     );
-    expect(plan.keep.map((d) => [d.id, d.restorability])).toEqual([['record-newer', 'record'], ['logical-old', 'restorable']]);
+    expect(plan.keep.map((d) => [d.id, d.restorability])).toEqual([
+      ['record-newer', 'record'],
+      ['logical-old', 'restorable'],
+    ]);
     expect(plan.delete.map((d) => d.id)).toEqual(['record-new', 'logical-older']);
   });
 
@@ -144,14 +160,37 @@ describe('retention keeps restorable backups apart from records', () => {
       const engineId = engine.data!.registerEngine.id as string;
       const create = (name: string, strategy: 'LOGICAL' | 'NATIVE', at: string, documentCount: number) =>
         t.gateway.prisma.backup.create({
-          data: { name, engineId, plugin: 'magnetodb', strategy, type: 'FULL', status: 'COMPLETE', location: 'file:///nowhere', documentCount, createdAt: new Date(at), completedAt: new Date(at) },
+          data: {
+            name,
+            engineId,
+            plugin: 'magnetodb',
+            strategy,
+            type: 'FULL',
+            status: 'COMPLETE',
+            location: 'file:///nowhere',
+            documentCount,
+            createdAt: new Date(at),
+            completedAt: new Date(at),
+          },
         });
       const logical = await create('logical', 'LOGICAL', '2026-01-01T00:00:00Z', 3);
       const native = await create('native', 'NATIVE', '2026-01-02T00:00:00Z', 0);
-      await t.gateway.prisma.artifact.create({ data: { backupId: native.id, path: 'external/orders/b1', bytes: 0n, sha256: '', external: true, location: 'magnetodb-management:/v1/management/p/tables/orders/backups/b1' } });
+      await t.gateway.prisma.artifact.create({
+        data: {
+          backupId: native.id,
+          path: 'external/orders/b1',
+          bytes: 0n,
+          sha256: '',
+          external: true,
+          location: 'magnetodb-management:/v1/management/p/tables/orders/backups/b1',
+        },
+      });
       await create('native-old', 'NATIVE', '2025-12-01T00:00:00Z', 0);
 
-      const res = await t.gql(`query($e: ID!) { planRetention(engineId: $e, policy: {keepLast: 1}) { keep { backup { name } restorability reasons } delete { backup { name } restorability } } }`, { e: engineId });
+      const res = await t.gql(
+        `query($e: ID!) { planRetention(engineId: $e, policy: {keepLast: 1}) { keep { backup { name } restorability reasons } delete { backup { name } restorability } } }`,
+        { e: engineId },
+      );
       expect(res.errors).toBeUndefined();
       const [plan] = res.data!.planRetention;
       expect(plan.keep).toEqual([

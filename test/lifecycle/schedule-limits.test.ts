@@ -17,9 +17,14 @@ describe('schedule limits', () => {
     emulator = await startMeilisearchEmulator();
     const client = new Meilisearch({ host: emulator.url });
     await client.createIndex('movies', { primaryKey: 'id' }).waitTask();
-    await client.index('movies').addDocuments(Array.from({ length: 20 }, (_, i) => ({ id: i, title: `Movie ${i}` }))).waitTask();
+    await client
+      .index('movies')
+      .addDocuments(Array.from({ length: 20 }, (_, i) => ({ id: i, title: `Movie ${i}` })))
+      .waitTask();
     strict = await startTestGateway(); // the default minimum interval: 5 minutes
-    const engine = await strict.gql('mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }', { i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url } } });
+    const engine = await strict.gql('mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }', {
+      i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url } },
+    });
     engineId = engine.data!.registerEngine.id;
   });
 
@@ -50,18 +55,23 @@ describe('schedule limits', () => {
     // A gateway that allows every-second schedules.
     const fast = await startTestGateway({ env: { GATEWAY_MIN_SCHEDULE_INTERVAL: '0' } });
     try {
-      const engine = await fast.gql('mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }', { i: { name: 'meili-fast', plugin: 'meilisearch', config: { url: emulator.url } } });
-      const fastEngine = engine.data!.registerEngine.id;
-      const schedule = (q: string, variables: Record<string, unknown>) => fast.gql(q, variables).then((answer) => {
-        expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
-        return answer.data!;
+      const engine = await fast.gql('mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }', {
+        i: { name: 'meili-fast', plugin: 'meilisearch', config: { url: emulator.url } },
       });
+      const fastEngine = engine.data!.registerEngine.id;
+      const schedule = (q: string, variables: Record<string, unknown>) =>
+        fast.gql(q, variables).then((answer) => {
+          expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
+          return answer.data!;
+        });
       const read = async (id: string) => (await schedule(`query($id: ID!) { schedule(id: $id) { ${FIELDS} } }`, { id })).schedule;
 
       // Every second, of an index that does not exist: each backup fails with collection_not_found.
-      const created = (await schedule(`mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { ${FIELDS} } }`, {
-        i: { engineId: fastEngine, cron: '* * * * * *', collections: ['missing'], name: 'failing' },
-      })).createSchedule;
+      const created = (
+        await schedule(`mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { ${FIELDS} } }`, {
+          i: { engineId: fastEngine, cron: '* * * * * *', collections: ['missing'], name: 'failing' },
+        })
+      ).createSchedule;
       const id: string = created.id;
       expect(created).toMatchObject({ consecutiveFailures: 0, pausedReason: null, paused: false });
 

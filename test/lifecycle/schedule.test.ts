@@ -21,9 +21,14 @@ describe('schedules', () => {
     emulator = await startMeilisearchEmulator();
     const client = new Meilisearch({ host: emulator.url });
     await client.createIndex('movies', { primaryKey: 'id' }).waitTask();
-    await client.index('movies').addDocuments(Array.from({ length: 50 }, (_, i) => ({ id: i, title: `Movie ${i}` }))).waitTask();
+    await client
+      .index('movies')
+      .addDocuments(Array.from({ length: 50 }, (_, i) => ({ id: i, title: `Movie ${i}` })))
+      .waitTask();
     t = await startTestGateway();
-    const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, { i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url } } });
+    const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
+      i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url } },
+    });
     engineId = engine.data!.registerEngine.id;
   });
 
@@ -65,7 +70,11 @@ describe('schedules', () => {
     });
     expect(updated.errors).toBeUndefined();
     expect(updated.data!.updateSchedule).toMatchObject({ cron: '30 4 * * 1', timezone: 'UTC', retention: { keepLast: 5 } });
-    expect(updated.data!.updateSchedule.nextRuns.map((run: string) => [new Date(run).getUTCDay(), new Date(run).getUTCHours()])).toEqual([[1, 4], [1, 4], [1, 4]]);
+    expect(updated.data!.updateSchedule.nextRuns.map((run: string) => [new Date(run).getUTCDay(), new Date(run).getUTCHours()])).toEqual([
+      [1, 4],
+      [1, 4],
+      [1, 4],
+    ]);
     const invalid = await t.gql(`mutation($id: ID!) { updateSchedule(id: $id, input: {cron: "* * *"}) { id } }`, { id });
     expect(invalid.errors?.[0]?.extensions?.code).toBe('invalid_cron');
     expect(await t.gql(`mutation($id: ID!) { deleteSchedule(id: $id) }`, { id })).toMatchObject({ data: { deleteSchedule: true } });
@@ -82,7 +91,17 @@ describe('schedules', () => {
     // Two older backups of this schedule: its retention (keep the last one) deletes them after the new one.
     for (const days of [2, 1]) {
       await t.gateway.prisma.backup.create({
-        data: { name: `old-${days}`, engineId, scheduleId: schedule.id, plugin: 'meilisearch', strategy: 'LOGICAL', type: 'FULL', status: 'COMPLETE', location: 'file:///old', createdAt: new Date(Date.now() - days * 86_400_000) },
+        data: {
+          name: `old-${days}`,
+          engineId,
+          scheduleId: schedule.id,
+          plugin: 'meilisearch',
+          strategy: 'LOGICAL',
+          type: 'FULL',
+          status: 'COMPLETE',
+          location: 'file:///old',
+          createdAt: new Date(Date.now() - days * 86_400_000),
+        },
       });
     }
     const backup = await waitFor(() => t.gateway.prisma.backup.findFirst({ where: { scheduleId: schedule.id, name: { not: { startsWith: 'old-' } } } }), 15_000);

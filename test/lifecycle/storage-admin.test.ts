@@ -49,7 +49,10 @@ describe('storage locations', () => {
 
     const back = await t.gql(`mutation { updateStorage(id: "local", input: {isDefault: true}) { id isDefault } }`);
     expect(back.data!.updateStorage).toEqual({ id: 'local', isDefault: true });
-    expect((await t.gql(`{ storages { id isDefault } }`)).data!.storages).toEqual([{ id: 'local', isDefault: true }, { id, isDefault: false }]);
+    expect((await t.gql(`{ storages { id isDefault } }`)).data!.storages).toEqual([
+      { id: 'local', isDefault: true },
+      { id, isDefault: false },
+    ]);
 
     const engine = await t.gql(`mutation { registerEngine(input: {name: "e", plugin: "meilisearch", config: {url: "http://127.0.0.1:9"}}) { id } }`);
     const schedule = await t.gql(`mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id } }`, {
@@ -57,7 +60,9 @@ describe('storage locations', () => {
     });
     expect((await t.gql(`mutation($id: ID!) { removeStorage(id: $id) }`, { id })).errors?.[0]?.extensions?.code).toBe('storage_in_use');
     await t.gql(`mutation($id: ID!) { deleteSchedule(id: $id) }`, { id: schedule.data!.createSchedule.id });
-    const backup = await t.gateway.prisma.backup.create({ data: { name: 'b', plugin: 'meilisearch', strategy: 'LOGICAL', type: 'FULL', status: 'COMPLETE', location: url, storageId: id } });
+    const backup = await t.gateway.prisma.backup.create({
+      data: { name: 'b', plugin: 'meilisearch', strategy: 'LOGICAL', type: 'FULL', status: 'COMPLETE', location: url, storageId: id },
+    });
     expect((await t.gql(`mutation($id: ID!) { removeStorage(id: $id) }`, { id })).errors?.[0]?.extensions?.code).toBe('storage_in_use');
     await t.gateway.prisma.backup.update({ where: { id: backup.id }, data: { status: 'DELETED' } });
     expect((await t.gql(`mutation($id: ID!) { removeStorage(id: $id) }`, { id })).data!.removeStorage).toBe(true);

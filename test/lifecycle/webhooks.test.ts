@@ -45,11 +45,15 @@ describe.each(DB_KINDS)('webhooks (%s)', (db) => {
     emulator = await startMeilisearchEmulator();
     const client = new Meilisearch({ host: emulator.url });
     await client.createIndex('movies', { primaryKey: 'id' }).waitTask();
-    await client.index('movies').addDocuments([{ id: 1, title: 'Carol' }]).waitTask();
+    await client
+      .index('movies')
+      .addDocuments([{ id: 1, title: 'Carol' }])
+      .waitTask();
     [ok, flaky, dead] = await Promise.all([startReceiver([204]), startReceiver([500, 503, 200]), startReceiver([500])]);
     t = await startTestGateway({ db, env: { GATEWAY_WEBHOOK_RETRY_BASE_MS: '100', GATEWAY_WEBHOOK_MAX_ATTEMPTS: '3' } });
-    engineId = (await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, { i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url } } })).data!
-      .registerEngine.id;
+    engineId = (
+      await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, { i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url } } })
+    ).data!.registerEngine.id;
   });
 
   afterAll(async () => {
@@ -67,7 +71,10 @@ describe.each(DB_KINDS)('webhooks (%s)', (db) => {
       i: { url: ok.url, events: ['JOB_STARTED', 'JOB_SUCCEEDED', 'JOB_FAILED'], secret: SECRET },
     });
     expect(created.data!.createWebhook).toMatchObject({ url: ok.url, events: ['JOB_STARTED', 'JOB_SUCCEEDED', 'JOB_FAILED'] });
-    for (const [receiver, events] of [[flaky, ['JOB_SUCCEEDED']], [dead, ['JOB_SUCCEEDED']]] as const) {
+    for (const [receiver, events] of [
+      [flaky, ['JOB_SUCCEEDED']],
+      [dead, ['JOB_SUCCEEDED']],
+    ] as const) {
       const res = await t.gql(`mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { id } }`, { i: { url: receiver.url, events, secret: SECRET } });
       expect(res.errors).toBeUndefined();
     }
@@ -111,11 +118,18 @@ describe.each(DB_KINDS)('webhooks (%s)', (db) => {
     const log = await t.gql(`{ webhooks { url deliveries { event status attempts lastStatusCode lastError deliveredAt attemptLog { statusCode error durationMs } } } }`);
     const byUrl = Object.fromEntries(log.data!.webhooks.map((w: { url: string; deliveries: unknown[] }) => [w.url, w.deliveries]));
     expect(byUrl[flaky.url]).toEqual([
-      expect.objectContaining({ event: 'job.succeeded', status: 'DELIVERED', attempts: 3, lastStatusCode: 200, lastError: null, attemptLog: [
-        expect.objectContaining({ statusCode: 500, error: 'HTTP 500' }),
-        expect.objectContaining({ statusCode: 503, error: 'HTTP 503' }),
-        expect.objectContaining({ statusCode: 200, error: null }),
-      ] }),
+      expect.objectContaining({
+        event: 'job.succeeded',
+        status: 'DELIVERED',
+        attempts: 3,
+        lastStatusCode: 200,
+        lastError: null,
+        attemptLog: [
+          expect.objectContaining({ statusCode: 500, error: 'HTTP 500' }),
+          expect.objectContaining({ statusCode: 503, error: 'HTTP 503' }),
+          expect.objectContaining({ statusCode: 200, error: null }),
+        ],
+      }),
     ]);
     expect(byUrl[dead.url]).toEqual([expect.objectContaining({ status: 'FAILED', attempts: 3, lastStatusCode: 500, deliveredAt: null })]);
     expect(byUrl[ok.url]).toHaveLength(2);

@@ -49,7 +49,9 @@ for (const db of DB_KINDS) {
       expect(sample(before.text, 'backup_gateway_documents_moved_total{kind="BACKUP"}')).toBeNull();
       expect(sample(before.text, 'backup_gateway_queue_depth')).toBe(0);
 
-      const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, { i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url } } });
+      const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
+        i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url } },
+      });
       const started = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e: engine.data!.registerEngine.id });
       expect(started.errors).toBeUndefined();
       const job = await waitForJob(t, started.data!.startBackup.id);
@@ -75,11 +77,15 @@ for (const db of DB_KINDS) {
     });
 
     it('counts a failed job by its error code', async () => {
-      const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, { i: { name: 'gone', plugin: 'meilisearch', config: { url: 'http://127.0.0.1:1' } } });
+      const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
+        i: { name: 'gone', plugin: 'meilisearch', config: { url: 'http://127.0.0.1:1' } },
+      });
       const started = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e: engine.data!.registerEngine.id });
       const job = await waitForJob(t, started.data!.startBackup.id);
       expect(job.status).toBe('FAILED');
-      await expect.poll(async () => sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, `backup_gateway_job_failures_total{kind="BACKUP",code="${job.error.code}"}`)).toBe(1);
+      await expect
+        .poll(async () => sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, `backup_gateway_job_failures_total{kind="BACKUP",code="${job.error.code}"}`))
+        .toBe(1);
     });
 
     it('/livez and /readyz answer 200 while all is well, without credentials', async () => {

@@ -17,7 +17,10 @@ describe('OpenTelemetry spans', () => {
   beforeAll(async () => {
     trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
     emulator = await startMeilisearchEmulator({});
-    await new Meilisearch({ host: emulator.url }).index('movies').addDocuments([{ id: 1, title: 'Carol' }], { primaryKey: 'id' }).waitTask();
+    await new Meilisearch({ host: emulator.url })
+      .index('movies')
+      .addDocuments([{ id: 1, title: 'Carol' }], { primaryKey: 'id' })
+      .waitTask();
   });
   afterAll(async () => {
     trace.disable();
@@ -29,7 +32,9 @@ describe('OpenTelemetry spans', () => {
     try {
       const listed = await t.gql('query ListEngines { engines { id } }');
       expect(listed.errors).toBeUndefined();
-      const engine = await t.gql(`mutation Register($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, { i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url } } });
+      const engine = await t.gql(`mutation Register($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
+        i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url } },
+      });
       const started = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e: engine.data!.registerEngine.id });
       const jobId = started.data!.startBackup.id as string;
       await waitForJob(t, jobId);

@@ -39,7 +39,10 @@ describe('the packed gateway, installed with --omit=dev and started with npm sta
     emulator = await startMeilisearchEmulator();
     const client = new Meilisearch({ host: emulator.url });
     await client.createIndex('movies', { primaryKey: 'id' }).waitTask();
-    await client.index('movies').addDocuments(Array.from({ length: 300 }, (_, i) => ({ id: i, title: `Movie ${i}` }))).waitTask();
+    await client
+      .index('movies')
+      .addDocuments(Array.from({ length: 300 }, (_, i) => ({ id: i, title: `Movie ${i}` })))
+      .waitTask();
   }, 600_000);
 
   afterAll(async () => {
@@ -49,8 +52,21 @@ describe('the packed gateway, installed with --omit=dev and started with npm sta
   });
 
   it('packs the compiled gateway, the plugin kit with declarations, migrations and the dashboard — no TypeScript sources, no tests', () => {
-    for (const file of ['dist/src/main.js', 'dist/src/cli/main.js', 'dist/src/plugin.js', 'dist/src/plugin.d.ts', 'dist/src/testing/index.js', 'dist/src/testing/index.d.ts',
-      'dist/src/db/generated/client.js', 'dist/plugins/index.js', 'bin/backup-gateway.js', 'src/dashboard/static/index.html', 'prisma/schema.prisma', 'LICENSE', 'README.md']) {
+    for (const file of [
+      'dist/src/main.js',
+      'dist/src/cli/main.js',
+      'dist/src/plugin.js',
+      'dist/src/plugin.d.ts',
+      'dist/src/testing/index.js',
+      'dist/src/testing/index.d.ts',
+      'dist/src/db/generated/client.js',
+      'dist/plugins/index.js',
+      'bin/backup-gateway.js',
+      'src/dashboard/static/index.html',
+      'prisma/schema.prisma',
+      'LICENSE',
+      'README.md',
+    ]) {
       expect(files, file).toContain(file);
     }
     expect(files.some((file) => file.startsWith('prisma/migrations/') && file.endsWith('/migration.sql'))).toBe(true);
@@ -71,11 +87,7 @@ describe('the packed gateway, installed with --omit=dev and started with npm sta
   });
 
   it('answers /readyz and /health after `npm start`, and a backup runs through GraphQL', async () => {
-    gateway = await spawnGateway(
-      { GATEWAY_DATA_DIR: path.join(tmp, 'data'), GATEWAY_MASTER_KEY: MASTER_KEY, NODE_OPTIONS: '' },
-      ['npm', 'start', '--silent'],
-      { cwd: app },
-    );
+    gateway = await spawnGateway({ GATEWAY_DATA_DIR: path.join(tmp, 'data'), GATEWAY_MASTER_KEY: MASTER_KEY, NODE_OPTIONS: '' }, ['npm', 'start', '--silent'], { cwd: app });
     const ready = await fetch(`${gateway.url}/readyz`);
     expect(ready.status).toBe(200);
     const health = await fetch(`${gateway.url}/health`);

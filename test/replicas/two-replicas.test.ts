@@ -71,7 +71,10 @@ describe.runIf(DB_KINDS.includes('postgres'))('two replicas on PostgreSQL and Re
       const emulator = await startMeilisearchEmulator();
       const meili = new Meilisearch({ host: emulator.url });
       await meili.createIndex('docs', { primaryKey: 'id' }).waitTask();
-      await meili.index('docs').addDocuments(Array.from({ length: DOCS }, (_, n) => ({ id: n, engine: i, text: `document ${n} of engine ${i}` }))).waitTask();
+      await meili
+        .index('docs')
+        .addDocuments(Array.from({ length: DOCS }, (_, n) => ({ id: n, engine: i, text: `document ${n} of engine ${i}` })))
+        .waitTask();
       emulators.push(emulator);
       // A pass-through proxy counts the requests each engine received.
       proxies.push(await startFaultProxy(emulator.url));
@@ -198,16 +201,15 @@ describe.runIf(DB_KINDS.includes('postgres'))('two replicas on PostgreSQL and Re
     });
     const engineId = res.data!.registerEngine.id as string;
     // Every second (croner's 6-field form); both replicas' schedulers race for each slot.
-    const created = await replicas[1]!.gql(`mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id } }`, { i: { engineId, cron: '* * * * * *', name: 'every-second' } });
+    const created = await replicas[1]!.gql(`mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id } }`, {
+      i: { engineId, cron: '* * * * * *', name: 'every-second' },
+    });
     expect(created.errors, JSON.stringify(created.errors)).toBeUndefined();
     const scheduleId = created.data!.createSchedule.id as string;
     await new Promise((resolve) => setTimeout(resolve, 4_500));
     await replicas[0]!.gql(`mutation($id: ID!) { pauseSchedule(id: $id) { id } }`, { id: scheduleId });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const slots = await sql<{ slot: string; n: number }>(
-      `SELECT b."labels"->>'slot' AS slot, count(*)::int AS n FROM "Backup" b WHERE b."engineId" = $1 GROUP BY 1`,
-      [engineId],
-    );
+    const slots = await sql<{ slot: string; n: number }>(`SELECT b."labels"->>'slot' AS slot, count(*)::int AS n FROM "Backup" b WHERE b."engineId" = $1 GROUP BY 1`, [engineId]);
     expect(slots.length).toBeGreaterThanOrEqual(3);
     expect(slots.filter((row) => row.n !== 1)).toEqual([]);
     const jobs = await sql<{ id: string; status: string }>(`SELECT "id", "status" FROM "Job" WHERE "engineId" = $1`, [engineId]);

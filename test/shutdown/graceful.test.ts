@@ -58,7 +58,10 @@ describe('graceful shutdown on SIGTERM', () => {
     emulator = await startMeilisearchEmulator();
     const meili = new Meilisearch({ host: emulator.url });
     await meili.createIndex('movies', { primaryKey: 'id' }).waitTask();
-    await meili.index('movies').addDocuments(Array.from({ length: 6_000 }, (_, i) => ({ id: i, title: `Movie ${i}` }))).waitTask({ timeout: 60_000 });
+    await meili
+      .index('movies')
+      .addDocuments(Array.from({ length: 6_000 }, (_, i) => ({ id: i, title: `Movie ${i}` })))
+      .waitTask({ timeout: 60_000 });
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'gw-shutdown-'));
   });
   afterAll(async () => {

@@ -91,7 +91,12 @@ describe('portable archive', () => {
     for (const file of listed) expect(await sha256Of(join(root, 'b1', file.path))).toBe(file.sha256);
     expect(manifest.totals.files).toBe(listed.length);
     expect(manifest.totals.bytes).toBe(listed.reduce((sum, file) => sum + file.bytes, 0));
-    expect(writer.files().map((file) => file.path).sort()).toEqual([...listed.map((file) => file.path), 'manifest.json'].sort());
+    expect(
+      writer
+        .files()
+        .map((file) => file.path)
+        .sort(),
+    ).toEqual([...listed.map((file) => file.path), 'manifest.json'].sort());
 
     // Every folder name is one safe segment, distinct even ignoring case.
     const folders = new Set(listed.map((file) => file.path.split('/')[1]));
@@ -232,9 +237,7 @@ describe('portable archive', () => {
     await writeFile(join(root, 'b1', movies.schemaFile), '{"fields":[]}\n');
     await expectCode(reader.readCollectionSchema('movies'), 'checksum_mismatch');
     const verification = await verifyArchive(storage, 'b1');
-    expect(verification.problems).toEqual([
-      expect.objectContaining({ path: movies.schemaFile, problem: 'size_mismatch', actual: expect.objectContaining({ bytes: 14 }) }),
-    ]);
+    expect(verification.problems).toEqual([expect.objectContaining({ path: movies.schemaFile, problem: 'size_mismatch', actual: expect.objectContaining({ bytes: 14 }) })]);
   });
 
   it('lets a reader stop early and start over', async () => {

@@ -8,8 +8,13 @@ import { LocalFsStorage } from '../../src/storage/local-fs.ts';
 import { listFiles, tempDir } from './helpers.ts';
 
 const META = {
-  plugin: 'meilisearch', engineVersion: '1.16.0', strategy: 'LOGICAL', type: 'FULL',
-  createdAt: '2025-01-01T00:00:00.000Z', finishedAt: '2025-01-01T00:01:00.000Z', warnings: [] as string[],
+  plugin: 'meilisearch',
+  engineVersion: '1.16.0',
+  strategy: 'LOGICAL',
+  type: 'FULL',
+  createdAt: '2025-01-01T00:00:00.000Z',
+  finishedAt: '2025-01-01T00:01:00.000Z',
+  warnings: [] as string[],
 } as const;
 
 describe('discardDocuments', () => {
@@ -37,7 +42,12 @@ describe('discardDocuments', () => {
     const listed = new Set(manifest.collections.flatMap((c) => c.files.map((f) => f.path)));
     const onDisk = (await listFiles(join(root, 'b1'))).filter((file) => file !== 'manifest.json');
     expect(new Set(onDisk)).toEqual(listed);
-    expect(writer.files().map((f) => f.path).sort()).toEqual([...listed, 'manifest.json'].sort());
+    expect(
+      writer
+        .files()
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual([...listed, 'manifest.json'].sort());
     await verifyArchive(storage, 'b1');
     const reader = await openArchiveReader({ storage, backupId: 'b1' });
     const read: Array<{ tag: string }> = [];

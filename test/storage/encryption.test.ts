@@ -40,7 +40,15 @@ describe('age encryption at rest', () => {
     await books.write(docs(10, 'b'));
     await books.close();
     await writer.writeExtra('aliases', [{ name: 'films', collection: 'movies' }]);
-    const manifest = await writer.finalize({ plugin: 'test', engineVersion: '1.0', strategy: 'LOGICAL', type: 'FULL', createdAt: new Date().toISOString(), finishedAt: new Date().toISOString(), warnings: [] });
+    const manifest = await writer.finalize({
+      plugin: 'test',
+      engineVersion: '1.0',
+      strategy: 'LOGICAL',
+      type: 'FULL',
+      createdAt: new Date().toISOString(),
+      finishedAt: new Date().toISOString(),
+      warnings: [],
+    });
     return { storage, manifest, files: writer.files() };
   }
 

@@ -32,7 +32,10 @@ describe('file modes under a permissive umask', () => {
     emulator = await startMeilisearchEmulator({ masterKey: MEILI_KEY });
     const client = new Meilisearch({ host: emulator.url, apiKey: MEILI_KEY });
     await client.createIndex('books', { primaryKey: 'id' }).waitTask();
-    await client.index('books').addDocuments(Array.from({ length: 50 }, (_, id) => ({ id, title: `Book ${id}` }))).waitTask();
+    await client
+      .index('books')
+      .addDocuments(Array.from({ length: 50 }, (_, id) => ({ id, title: `Book ${id}` })))
+      .waitTask();
   });
   afterAll(async () => {
     await gateway?.kill('SIGTERM');
@@ -43,10 +46,12 @@ describe('file modes under a permissive umask', () => {
   it('leaves no group/other permission bit on any file or folder it wrote', async () => {
     const dataDir = path.join(base, 'data');
     const dumpsDir = path.join(base, 'dumps');
-    gateway = await spawnGateway(
-      { GATEWAY_DATA_DIR: dataDir, GATEWAY_DUMPS_DIR: dumpsDir },
-      ['/bin/sh', '-c', 'umask 000 && exec "$0" --import tsx src/main.ts', process.execPath],
-    );
+    gateway = await spawnGateway({ GATEWAY_DATA_DIR: dataDir, GATEWAY_DUMPS_DIR: dumpsDir }, [
+      '/bin/sh',
+      '-c',
+      'umask 000 && exec "$0" --import tsx src/main.ts',
+      process.execPath,
+    ]);
     const engine = await gateway.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
       i: { name: 'meili', plugin: 'meilisearch', config: { url: emulator.url, apiKey: MEILI_KEY, dumpsDir: emulator.dumpsDir } },
     });

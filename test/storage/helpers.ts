@@ -33,7 +33,9 @@ export async function listFiles(dir: string): Promise<string[]> {
 }
 
 export async function sha256Of(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** The documents of one .jsonl.gz file, decoded without any of the code under test. */

@@ -16,7 +16,15 @@ describe('native backups in gateway storage', () => {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  const meta = { plugin: 'test', engineVersion: '1.0', externalId: 'dump-1', collections: [{ name: 'a', documentCount: 2, bytes: null }], warnings: [], createdAt: 'x', finishedAt: 'y' };
+  const meta = {
+    plugin: 'test',
+    engineVersion: '1.0',
+    externalId: 'dump-1',
+    collections: [{ name: 'a', documentCount: 2, bytes: null }],
+    warnings: [],
+    createdAt: 'x',
+    finishedAt: 'y',
+  };
 
   it('copies files with their sha256, records external ones, writes the manifest last, and reads back verified', async () => {
     const sink = createNativeSink({ storage, backupId: 'b1' });

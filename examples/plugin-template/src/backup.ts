@@ -24,8 +24,7 @@ export async function logicalBackup(
   // never goes below what has been read.
   const total = buckets.reduce((sum, bucket) => sum + bucket.items, 0);
   let completed = 0;
-  const report = (message: string): void =>
-    ctx.progress({ phase: 'items', completed, total: Math.max(total, completed), unit: 'items', bytes: archive.bytesWritten, message });
+  const report = (message: string): void => ctx.progress({ phase: 'items', completed, total: Math.max(total, completed), unit: 'items', bytes: archive.bytesWritten, message });
   report(`${buckets.length} bucket(s) to back up`);
 
   for (const { name } of buckets) {
@@ -36,7 +35,7 @@ export async function logicalBackup(
     await archive.writeCollectionSchema(name, schema);
 
     const sink = archive.openDocuments(name);
-    for (let after: string | null = null; ; ) {
+    for (let after: string | null = null; ;) {
       throwIfCanceled(signal);
       const page = await client.readItems(name, after, options.pageSize, signal);
       if (page.items.length > 0) await sink.write(page.items);

@@ -122,7 +122,8 @@ export class TinyKvClient {
 /** An answer the plugin depends on, checked: an engine that answers something else is an engine error, not a crash. */
 function checked<T>(schema: z.ZodType<T>, answer: unknown): T {
   const result = schema.safeParse(answer);
-  if (!result.success) throw new GatewayError('engine_error', `TinyKV answered in an unexpected shape: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  if (!result.success)
+    throw new GatewayError('engine_error', `TinyKV answered in an unexpected shape: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   return result.data;
 }
 

@@ -2,14 +2,7 @@
 // them are renamed over their targets in one engine call, so readers never see a half restore; cancel or
 // failure drops the staging buckets and leaves the live ones untouched.
 import { randomBytes } from 'node:crypto';
-import {
-  GatewayError,
-  z,
-  type ArchiveReader,
-  type JobContext,
-  type LogicalRestoreRequest,
-  type LogicalRestoreResult,
-} from 'backup-gateway/plugin';
+import { GatewayError, z, type ArchiveReader, type JobContext, type LogicalRestoreRequest, type LogicalRestoreResult } from 'backup-gateway/plugin';
 import { throwIfCanceled, type TinyKvClient, type TinyKvItem } from './client.ts';
 
 const bucketSchemaFile = z.object({ name: z.string(), settings: z.record(z.string(), z.unknown()) });
@@ -37,14 +30,17 @@ export async function logicalRestore(
   const items = await planRestore(request, archive);
   const total = items.reduce((sum, item) => sum + item.expected, 0);
   let completed = 0;
-  const report = (phase: string, message: string): void =>
-    ctx.progress({ phase, completed, total: Math.max(total, completed), unit: 'items', message });
+  const report = (phase: string, message: string): void => ctx.progress({ phase, completed, total: Math.max(total, completed), unit: 'items', message });
 
   const fill = async (item: RestoreItem, bucket: string): Promise<void> => {
     await client.createBucket(bucket, item.settings, signal);
     for await (const batch of archive.readDocuments(item.source, options.batchSize)) {
       throwIfCanceled(signal);
-      await client.writeItems(bucket, batch.map((line) => toItem(line, item.source)), signal);
+      await client.writeItems(
+        bucket,
+        batch.map((line) => toItem(line, item.source)),
+        signal,
+      );
       item.restored += batch.length;
       completed += batch.length;
       report('items', `bucket ${item.target}`);
@@ -71,7 +67,10 @@ export async function logicalRestore(
     }
     throwIfCanceled(signal);
     report('swap', `renaming ${items.length} staging bucket(s) over their targets`);
-    await client.rename(items.map((item) => ({ from: `${item.target}${suffix}`, to: item.target })), signal);
+    await client.rename(
+      items.map((item) => ({ from: `${item.target}${suffix}`, to: item.target })),
+      signal,
+    );
   } catch (error) {
     // The job's signal may have fired: roll back with a signal of our own. A staging bucket that was already
     // renamed is simply gone (deleteBucket ignores that); live buckets are never touched here.

@@ -46,7 +46,7 @@ export async function startTinyKvEngine(options: { token?: string; config?: Reco
     },
     async dump(name: string): Promise<CollectionDump> {
       const documents: Record<string, unknown>[] = [];
-      for (let after: string | null = null; ; ) {
+      for (let after: string | null = null; ;) {
         const page: { items: { value: Record<string, unknown> }[]; next: string | null } = await expectOk(
           'GET',
           `${bucket(name)}/items?limit=1000${after === null ? '' : `&after=${encodeURIComponent(after)}`}`,

@@ -70,7 +70,11 @@ describeWithShared('meilisearch dump reader: every fixture', () => {
 
   it('keeps primary keys and settings in each format', async () => {
     const v1 = await readDumpSummary(join(FIXTURES, 'v1.dump'), signal());
-    expect(v1.indexes.map((index) => [index.uid, index.primaryKey])).toEqual([['dnd_spells', 'index'], ['movies', 'id'], ['products', 'sku']]);
+    expect(v1.indexes.map((index) => [index.uid, index.primaryKey])).toEqual([
+      ['dnd_spells', 'index'],
+      ['movies', 'id'],
+      ['products', 'sku'],
+    ]);
     expect(v1.indexes[1]!.settings).toMatchObject({ attributesForFaceting: ['id', 'genres'], rankingRules: expect.arrayContaining(['asc(release_date)']) });
 
     const v2 = await readDumpSummary(join(FIXTURES, 'v2_v0.21.1_movies_with_settings.dump'), signal());
@@ -137,10 +141,13 @@ describeWithShared('meilisearch dump reader: broken inputs', () => {
     await writeFile(file('text.dump'), 'not a dump at all\n');
     await writeFile(file('other.tar.gz'), await tarGz({ 'README.md': '# hello', 'data/rows.jsonl': '{"a":1}\n' }));
     await writeFile(file('bad-metadata.dump'), await tarGz({ 'metadata.json': '{"dumpVersion":"V9"}' }));
-    await writeFile(file('missing-meta.dump'), await tarGz({
-      'metadata.json': '{"dumpVersion":"V4","dbVersion":"0.27.2","dumpDate":"2022-10-06T12:53:49Z"}',
-      'index_uuids/data.jsonl': '{"uid":"movies","index_meta":{"uuid":"94a60fae","creation_task_id":0}}\n',
-    }));
+    await writeFile(
+      file('missing-meta.dump'),
+      await tarGz({
+        'metadata.json': '{"dumpVersion":"V4","dbVersion":"0.27.2","dumpDate":"2022-10-06T12:53:49Z"}',
+        'index_uuids/data.jsonl': '{"uid":"movies","index_meta":{"uuid":"94a60fae","creation_task_id":0}}\n',
+      }),
+    );
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -51,10 +51,7 @@ const metadataSchema = z.looseObject({
 const settingsSchema = z.record(z.string(), z.unknown());
 const oldMetaSchema = z.looseObject({ settings: settingsSchema, primary_key: z.string().nullish() });
 const v6MetaSchema = z.looseObject({ uid: z.string(), primaryKey: z.string().nullish() });
-const uuidLineSchema = z.union([
-  z.looseObject({ uid: z.string(), uuid: z.string() }),
-  z.looseObject({ uid: z.string(), index_meta: z.looseObject({ uuid: z.string() }) }),
-]);
+const uuidLineSchema = z.union([z.looseObject({ uid: z.string(), uuid: z.string() }), z.looseObject({ uid: z.string(), index_meta: z.looseObject({ uuid: z.string() }) })]);
 
 interface Documents {
   path: string;

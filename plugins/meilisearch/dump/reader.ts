@@ -55,11 +55,7 @@ export type DumpIndexItem = { kind: 'index'; index: DumpIndex; summary: DumpSumm
  * dump), then `{kind: 'documents'}` batches. Two passes over the file (the index's location is only known
  * once the whole archive was listed); documents are read in batches of `batchSize`.
  */
-export async function* readDumpIndex(
-  source: DumpSource,
-  uid: string,
-  options: { batchSize?: number; signal: AbortSignal },
-): AsyncGenerator<DumpIndexItem> {
+export async function* readDumpIndex(source: DumpSource, uid: string, options: { batchSize?: number; signal: AbortSignal }): AsyncGenerator<DumpIndexItem> {
   const summary = await readDumpSummary(source, options.signal);
   const index = summary.indexes.find((candidate) => candidate.uid === uid);
   if (index === undefined) throw new GatewayError('collection_not_found', `Index ${uid} is not in the dump`, { details: { collections: [uid] } });

@@ -56,11 +56,7 @@ function isAppleDouble(path: string): boolean {
  * Calls `visit` for every entry in archive order and waits for it; what the visitor left unread is
  * drained before the next entry. Stops early (and closes the file) when `visit` returns `'stop'`.
  */
-export async function visitTarGz(
-  source: DumpSource,
-  signal: AbortSignal,
-  visit: (entry: TarEntry) => Promise<void | 'stop'>,
-): Promise<void> {
+export async function visitTarGz(source: DumpSource, signal: AbortSignal, visit: (entry: TarEntry) => Promise<void | 'stop'>): Promise<void> {
   const label = describeSource(source);
   const input = await openSource(source);
   // Bounded: a gzip bomb is refused once its ratio gives it away, not read to its end.

@@ -49,4 +49,3 @@ export async function writeTarGz(file: string, entries: HostileEntry[]): Promise
   tar.finalize();
   await writing;
 }
-

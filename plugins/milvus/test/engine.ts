@@ -32,7 +32,10 @@ export async function startMilvusTestEngine(options: MilvusBackupEmulatorOptions
       const collection = milvus.get(ns.db, ns.collection);
       if (collection === undefined) throw new Error(`no collection ${name} in the emulated Milvus`);
       const documents = [...(collection.documents ?? [])].sort((a, b) => String(a['id']).localeCompare(String(b['id'])));
-      return { documents, settings: { fields: collection.schema.fields, enableDynamicField: collection.schema.enable_dynamic_field, rows: collection.rows, bytes: collection.bytes } };
+      return {
+        documents,
+        settings: { fields: collection.schema.fields, enableDynamicField: collection.schema.enable_dynamic_field, rows: collection.rows, bytes: collection.bytes },
+      };
     },
     async drop(name: string) {
       const ns = parseNamespace(name);
@@ -63,7 +66,7 @@ export async function failure(promise: Promise<unknown>): Promise<GatewayError> 
 
 /** Waits until `predicate` holds (e.g. the emulator recorded a request), polling every 5 ms for up to 10 s. */
 export async function until(predicate: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 10_000; !predicate(); ) {
+  for (const deadline = Date.now() + 10_000; !predicate();) {
     if (Date.now() > deadline) throw new Error('condition not met within 10 s');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

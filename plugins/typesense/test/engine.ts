@@ -57,16 +57,29 @@ export function typesenseTestEngine(options: {
 
   const drop = async (name: string): Promise<void> => {
     // An alias name: drop the collection behind it, then the alias (dropping a collection leaves its aliases).
-    const alias = await sdk.aliases(name).retrieve().catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
-    await sdk.collections(name).delete().catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
-    if (alias !== null) await sdk.aliases(name).delete().catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
+    const alias = await sdk
+      .aliases(name)
+      .retrieve()
+      .catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
+    await sdk
+      .collections(name)
+      .delete()
+      .catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
+    if (alias !== null)
+      await sdk
+        .aliases(name)
+        .delete()
+        .catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
   };
 
   const seedCollection = async (schema: Json, documents: Json[]): Promise<void> => {
     await drop(schema['name']);
     await sdk.collections().create(schema as never);
     for (let i = 0; i < documents.length; i += 1000) {
-      await sdk.collections(schema['name']).documents().import(documents.slice(i, i + 1000), { action: 'create' });
+      await sdk
+        .collections(schema['name'])
+        .documents()
+        .import(documents.slice(i, i + 1000), { action: 'create' });
     }
   };
 

@@ -32,7 +32,14 @@ export interface Downloaded {
 }
 
 interface BackupArtifacts {
-  backup: { id: string; name: string; strategy: string; plugin: string; encryption: { format: string } | null; artifacts: Array<{ path: string; bytes: number; sha256: string }> } | null;
+  backup: {
+    id: string;
+    name: string;
+    strategy: string;
+    plugin: string;
+    encryption: { format: string } | null;
+    artifacts: Array<{ path: string; bytes: number; sha256: string }>;
+  } | null;
 }
 
 export async function downloadBackup(request: DownloadRequest): Promise<Downloaded> {
@@ -47,7 +54,9 @@ export async function downloadBackup(request: DownloadRequest): Promise<Download
     const listed = stored.map((a) => a.path).join(', ') || 'none';
     throw new CliError(
       request.artifact ? 'file_not_found' : 'usage',
-      request.artifact ? `Backup "${backup.name}" stores no file "${request.artifact}" (stored: ${listed})` : `Backup "${backup.name}" stores ${stored.length} files (${listed}); choose one with --artifact`,
+      request.artifact
+        ? `Backup "${backup.name}" stores no file "${request.artifact}" (stored: ${listed})`
+        : `Backup "${backup.name}" stores ${stored.length} files (${listed}); choose one with --artifact`,
     );
   }
   const out = path.resolve(request.out ?? path.basename(artifact.path));

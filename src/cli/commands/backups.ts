@@ -36,11 +36,15 @@ const create: Command = {
   options: {
     engine: { type: 'string', value: '<name|id>', description: 'The engine to back up (required)' },
     collections: { type: 'string', multiple: true, value: '<a,b>', description: 'Only these collections (default: all)' },
-    strategy: { type: 'string', value: '<native|logical>', description: 'LOGICAL: portable archive; NATIVE: the engine\'s own dump/snapshot; default: the plugin\'s (NATIVE for Milvus, else LOGICAL)' },
+    strategy: {
+      type: 'string',
+      value: '<native|logical>',
+      description: "LOGICAL: portable archive; NATIVE: the engine's own dump/snapshot; default: the plugin's (NATIVE for Milvus, else LOGICAL)",
+    },
     type: { type: 'string', value: '<full|incremental>', description: 'FULL (default) or INCREMENTAL' },
     name: { type: 'string', value: '<name>', description: 'Backup name (default: engine name and time)' },
     label: { type: 'string', multiple: true, value: '<key=value>', description: 'A label stored with the backup' },
-    timeout: { type: 'string', value: '<seconds>', description: 'Job timeout (default: the gateway\'s)' },
+    timeout: { type: 'string', value: '<seconds>', description: "Job timeout (default: the gateway's)" },
     wait: { type: 'boolean', description: 'Follow the job until it ends; exit 1 if it fails' },
   },
   async run(ctx) {
@@ -66,7 +70,7 @@ const list: Command = {
   words: ['backup', 'list'],
   summary: 'List the catalog, newest first.',
   options: {
-    engine: { type: 'string', value: '<name|id>', description: 'Only this engine\'s backups' },
+    engine: { type: 'string', value: '<name|id>', description: "Only this engine's backups" },
     status: { type: 'string', multiple: true, value: '<s,…>', description: 'Only these statuses: pending, complete, failed, deleted, missing, …' },
     first: { type: 'string', value: '<n>', description: 'How many (default 50, at most 500)' },
   },
@@ -115,7 +119,13 @@ const get: Command = {
     out.write(`  created ${backup.createdAt}  completed ${backup.completedAt ?? '-'}  verified ${backup.verifiedAt ?? 'never'}\n`);
     out.write(`  ${formatCount(backup.documentCount)} documents, ${formatBytes(backup.sizeBytes)}  at ${backup.location}\n`);
     for (const warning of backup.warnings) out.write(`  warning: ${warning}\n`);
-    out.write('\n' + formatTable(['COLLECTION', 'DOCUMENTS', 'BYTES'], backup.collections.map((c) => [c.name, formatCount(c.documentCount), formatBytes(c.bytes)])));
+    out.write(
+      '\n' +
+        formatTable(
+          ['COLLECTION', 'DOCUMENTS', 'BYTES'],
+          backup.collections.map((c) => [c.name, formatCount(c.documentCount), formatBytes(c.bytes)]),
+        ),
+    );
     out.write(
       '\n' +
         formatTable(
@@ -129,14 +139,11 @@ const get: Command = {
 
 const remove: Command = {
   words: ['backup', 'delete'],
-  summary: 'Delete a backup\'s files; the catalog keeps it as DELETED.',
+  summary: "Delete a backup's files; the catalog keeps it as DELETED.",
   args: '<backup>',
   async run(ctx) {
     const id = await resolveBackupId(ctx.client(), requirePositional(ctx, 0, '<backup>', remove));
-    const { deleteBackup } = await ctx.client().request<{ deleteBackup: { id: string; status: string } }>(
-      'mutation($id: ID!) { deleteBackup(id: $id) { id status } }',
-      { id },
-    );
+    const { deleteBackup } = await ctx.client().request<{ deleteBackup: { id: string; status: string } }>('mutation($id: ID!) { deleteBackup(id: $id) { id status } }', { id });
     if (ctx.json) printJson(ctx.io, deleteBackup);
     else ctx.io.stdout.write(`Backup ${deleteBackup.id} ${deleteBackup.status}\n`);
     return 0;

@@ -41,10 +41,12 @@ Import it into a new gateway, e.g. one on PostgreSQL:
       ctx.options.offline === true
         ? await createOffline(ctx, secrets === 'ENCRYPT' ? targetSecretKey! : null)
         : (
-            await ctx.client().request<{ createGatewayDump: GatewayDumpView }>(
-              `mutation($i: CreateGatewayDumpInput) { createGatewayDump(input: $i) { fileName path bytes sha256 createdAt secrets secretValues tables { name rows } } }`,
-              { i: { secrets, ...(secrets === 'ENCRYPT' ? { targetSecretKey } : {}) } },
-            )
+            await ctx
+              .client()
+              .request<{ createGatewayDump: GatewayDumpView }>(
+                `mutation($i: CreateGatewayDumpInput) { createGatewayDump(input: $i) { fileName path bytes sha256 createdAt secrets secretValues tables { name rows } } }`,
+                { i: { secrets, ...(secrets === 'ENCRYPT' ? { targetSecretKey } : {}) } },
+              )
           ).createGatewayDump;
     if (ctx.json) {
       printJson(ctx.io, dump);
@@ -52,7 +54,12 @@ Import it into a new gateway, e.g. one on PostgreSQL:
     }
     ctx.io.stdout.write(`Wrote ${dump.path} (${formatBytes(dump.bytes)}, sha256 ${dump.sha256})\n`);
     ctx.io.stdout.write(`Secrets: ${dump.secrets === 'OMIT' ? `left out (${dump.secretValues})` : `encrypted for the target key (${dump.secretValues})`}\n\n`);
-    ctx.io.stdout.write(formatTable(['TABLE', 'ROWS'], dump.tables.map((t) => [t.name, t.rows])));
+    ctx.io.stdout.write(
+      formatTable(
+        ['TABLE', 'ROWS'],
+        dump.tables.map((t) => [t.name, t.rows]),
+      ),
+    );
     return 0;
   },
 };
@@ -67,7 +74,11 @@ async function createOffline(ctx: CommandContext, targetSecretKey: string | null
     import('../../catalog/audit.ts'),
   ]);
   const env = { ...ctx.io.env };
-  for (const [flag, variable] of [['data-dir', 'GATEWAY_DATA_DIR'], ['database-url', 'DATABASE_URL'], ['dumps-dir', 'GATEWAY_DUMPS_DIR']] as const) {
+  for (const [flag, variable] of [
+    ['data-dir', 'GATEWAY_DATA_DIR'],
+    ['database-url', 'DATABASE_URL'],
+    ['dumps-dir', 'GATEWAY_DUMPS_DIR'],
+  ] as const) {
     const value = stringOption(ctx.options, flag);
     if (value !== undefined) env[variable] = value;
   }

@@ -45,9 +45,7 @@ const list: Command = {
           e.plugin,
           e.health.ok ? 'ok' : `down: ${e.health.message ?? 'unknown'}`,
           e.health.version,
-          e.collections === null
-            ? '?'
-            : e.collections.map((c) => `${c.name} (${formatCount(c.documentCount)}${c.locked ? ', locked' : ''})`).join(', ') || 'none',
+          e.collections === null ? '?' : e.collections.map((c) => `${c.name} (${formatCount(c.documentCount)}${c.locked ? ', locked' : ''})`).join(', ') || 'none',
           e.id,
         ]),
       ),
@@ -71,10 +69,12 @@ const add: Command = {
     const plugin = stringOption(ctx.options, 'plugin');
     if (!plugin) throw usage('--plugin is required (see `backup-gateway engines add --help`)');
     const config = parseConfig(stringOption(ctx.options, 'config'), listOption(ctx.options, 'set', false));
-    const { registerEngine } = await ctx.client().request<{ registerEngine: EngineRow }>(
-      'mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id name plugin config createdAt health { ok version message } } }',
-      { i: { name, plugin, config } },
-    );
+    const { registerEngine } = await ctx
+      .client()
+      .request<{ registerEngine: EngineRow }>(
+        'mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id name plugin config createdAt health { ok version message } } }',
+        { i: { name, plugin, config } },
+      );
     if (ctx.json) printJson(ctx.io, registerEngine);
     else {
       const h = registerEngine.health;

@@ -13,7 +13,7 @@ const list: Command = {
   options: {
     status: { type: 'string', multiple: true, value: '<s,…>', description: 'Only these statuses: queued, running, canceling, succeeded, failed, canceled' },
     kind: { type: 'string', multiple: true, value: '<k,…>', description: 'Only these kinds: backup, restore, verify, delete' },
-    engine: { type: 'string', value: '<name|id>', description: 'Only this engine\'s jobs' },
+    engine: { type: 'string', value: '<name|id>', description: "Only this engine's jobs" },
     first: { type: 'string', value: '<n>', description: 'How many (default 50, at most 500)' },
   },
   async run(ctx) {
@@ -51,10 +51,12 @@ const get: Command = {
   args: '<job-id>',
   async run(ctx) {
     const id = requirePositional(ctx, 0, '<job-id>', get);
-    const { job } = await ctx.client().request<{ job: (JobView & { events: Array<{ at: string; status: string; phase: string; message: string | null }> }) | null }>(
-      `query($id: ID!) { job(id: $id) { ${JOB_FIELDS} events(last: 20) { at status phase message } } }`,
-      { id },
-    );
+    const { job } = await ctx
+      .client()
+      .request<{ job: (JobView & { events: Array<{ at: string; status: string; phase: string; message: string | null }> }) | null }>(
+        `query($id: ID!) { job(id: $id) { ${JOB_FIELDS} events(last: 20) { at status phase message } } }`,
+        { id },
+      );
     if (!job) throw new CliError('job_not_found', `No job with id "${id}"`);
     if (ctx.json) {
       printJson(ctx.io, job);
@@ -66,7 +68,14 @@ const get: Command = {
     out.write(`  created ${job.createdAt}  started ${job.startedAt ?? '-'}  finished ${job.finishedAt ?? '-'}\n`);
     out.write(`  progress ${progressText(job)}\n`);
     if (job.error) out.write(`  error [${job.error.code}] ${job.error.message}\n`);
-    if (job.events.length > 0) out.write('\n' + formatTable(['AT', 'STATUS', 'PHASE', 'MESSAGE'], job.events.map((e) => [e.at, e.status, e.phase, e.message])));
+    if (job.events.length > 0)
+      out.write(
+        '\n' +
+          formatTable(
+            ['AT', 'STATUS', 'PHASE', 'MESSAGE'],
+            job.events.map((e) => [e.at, e.status, e.phase, e.message]),
+          ),
+      );
     return 0;
   },
 };

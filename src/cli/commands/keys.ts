@@ -24,10 +24,11 @@ const create: Command = {
     const name = requirePositional(ctx, 0, '<name>', create);
     const scope = enumOption(ctx.options, 'scope', ['VIEWER', 'OPERATOR', 'ADMIN']);
     if (!scope) throw usage('--scope is required: viewer, operator or admin');
-    const { createApiKey } = await ctx.client().request<{ createApiKey: { key: string; apiKey: ApiKeyView } }>(
-      `mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key apiKey { ${KEY_FIELDS} } } }`,
-      { i: { name, scope } },
-    );
+    const { createApiKey } = await ctx
+      .client()
+      .request<{ createApiKey: { key: string; apiKey: ApiKeyView } }>(`mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { key apiKey { ${KEY_FIELDS} } } }`, {
+        i: { name, scope },
+      });
     if (ctx.json) printJson(ctx.io, createApiKey);
     else ctx.io.stdout.write(`${createApiKey.key}\n`);
     ctx.io.stderr.write(`Created ${scope} key "${name}" (${createApiKey.apiKey.id}); store it now, it is not shown again.\n`);

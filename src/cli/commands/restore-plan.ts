@@ -26,7 +26,15 @@ export async function fetchRestorePlan(client: GatewayClient, input: Record<stri
 
 /** The plan as people read it: one row per collection, then the engine-level verdict. */
 export function formatRestorePlan(plan: RestorePlanView): string {
-  const rows = plan.collections.map((c) => [c.source, c.target, c.action, formatCount(c.liveDocuments), formatCount(c.backupDocuments), formatBytes(c.bytes), c.reasons.join('; ')]);
+  const rows = plan.collections.map((c) => [
+    c.source,
+    c.target,
+    c.action,
+    formatCount(c.liveDocuments),
+    formatCount(c.backupDocuments),
+    formatBytes(c.bytes),
+    c.reasons.join('; '),
+  ]);
   let text = formatTable(['SOURCE', 'TARGET', 'ACTION', 'LIVE DOCS', 'BACKUP DOCS', 'SIZE', 'WHY'], rows);
   text += `\nverdict: ${plan.verdict}   engine: ${plan.sourceEngineVersion ?? '?'} → ${plan.targetEngineVersion ?? '?'}   atomic: ${plan.atomic ? 'yes' : 'no'}   existing targets: ${plan.onExisting}`;
   if (plan.estimatedSeconds !== null) text += `   about ${plan.estimatedSeconds}s`;

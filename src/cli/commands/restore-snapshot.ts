@@ -43,7 +43,10 @@ export async function layOutSnapshot(request: SnapshotLayoutRequest): Promise<Sn
     throw new CliError('file_not_found', `cannot read --data-dir ${dataDir}: ${error.message}`);
   });
   if (existing.length > 0 && !request.force) {
-    throw new CliError('target_exists', `${dataDir} is not empty (${existing.length} entries); stop Typesense and pass --force to move its contents aside, or choose an empty --data-dir`);
+    throw new CliError(
+      'target_exists',
+      `${dataDir} is not empty (${existing.length} entries); stop Typesense and pass --force to move its contents aside, or choose an empty --data-dir`,
+    );
   }
   const staging = `${dataDir}.restore-${randomBytes(4).toString('hex')}`;
   step(2, `extracting ${request.archive} into ${staging}`);
@@ -68,7 +71,10 @@ export async function layOutSnapshot(request: SnapshotLayoutRequest): Promise<Sn
   }
   await rename(staging, dataDir);
   step(4, `${dataDir} now holds the snapshot (${counts.files} files, ${counts.bytes} bytes)`);
-  step(5, `start Typesense with --data-dir ${dataDir}; in a cluster, lay the same snapshot out on every follower node too (this command with each node's --data-dir), then start the nodes — a node started on an older data dir would be out of step with the others`);
+  step(
+    5,
+    `start Typesense with --data-dir ${dataDir}; in a cluster, lay the same snapshot out on every follower node too (this command with each node's --data-dir), then start the nodes — a node started on an older data dir would be out of step with the others`,
+  );
   return { dataDir, ...counts, movedAside };
 }
 
@@ -85,22 +91,29 @@ async function extract(archive: string, into: string): Promise<{ files: number; 
     };
     const name = header.name.replace(/\/+$/, '');
     const segments = name.split('/');
-    if (name === '' || path.isAbsolute(name) || name.includes('\\') || segments.some((s) => s === '..' || s === '' || s === '.')) return fail(`entry ${JSON.stringify(header.name)} would leave the data dir`);
+    if (name === '' || path.isAbsolute(name) || name.includes('\\') || segments.some((s) => s === '..' || s === '' || s === '.'))
+      return fail(`entry ${JSON.stringify(header.name)} would leave the data dir`);
     const target = path.join(into, ...segments);
     if (!target.startsWith(into + path.sep)) return fail(`entry ${JSON.stringify(header.name)} would leave the data dir`);
     if (header.type === 'directory') {
       stream.resume();
-      mkdir(target, { recursive: true, mode: 0o700 }).then(() => next(), (error: Error) => next(error));
+      mkdir(target, { recursive: true, mode: 0o700 }).then(
+        () => next(),
+        (error: Error) => next(error),
+      );
       return;
     }
     if (header.type !== 'file') return fail(`entry ${JSON.stringify(header.name)} is a ${header.type}; only files and directories are restored`);
     mkdir(path.dirname(target), { recursive: true, mode: 0o700 })
       .then(() => pipeline(stream, createWriteStream(target, { mode: 0o600, flags: 'wx' })))
-      .then(() => {
-        files++;
-        bytes += header.size ?? 0;
-        next();
-      }, (error: Error) => next(error));
+      .then(
+        () => {
+          files++;
+          bytes += header.size ?? 0;
+          next();
+        },
+        (error: Error) => next(error),
+      );
   });
   await pipeline(createReadStream(archive), createGunzip(), extractor).catch((error: unknown) => {
     if (error instanceof CliError) throw error;

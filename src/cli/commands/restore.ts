@@ -12,7 +12,7 @@ const restore: Command = {
   summary: 'Restore a backup into an engine (atomic by default: staging copy, swapped in at the end).',
   args: '<backup>',
   options: {
-    engine: { type: 'string', value: '<name|id>', description: 'Target engine (default: the backup\'s own)' },
+    engine: { type: 'string', value: '<name|id>', description: "Target engine (default: the backup's own)" },
     collections: { type: 'string', multiple: true, value: '<a,b>', description: 'Only these collections (default: all in the backup)' },
     rename: { type: 'string', multiple: true, value: '<from=to>', description: 'Restore collection <from> as <to>' },
     'no-atomic': { type: 'boolean', description: 'Write straight into the target instead of a staging copy' },
@@ -21,7 +21,7 @@ const restore: Command = {
     overwrite: { type: 'boolean', description: 'Replace target collections that exist (never done unasked: without it such a restore fails with target_exists)' },
     'on-existing': { type: 'string', value: '<fail|replace|skip|apply>', description: 'What to do with targets that exist (default fail)' },
     'dry-run': { type: 'boolean', description: 'Print the restore plan (what is created, replaced, skipped) and restore nothing' },
-    timeout: { type: 'string', value: '<seconds>', description: 'Job timeout (default: the gateway\'s)' },
+    timeout: { type: 'string', value: '<seconds>', description: "Job timeout (default: the gateway's)" },
     wait: { type: 'boolean', description: 'Follow the job until it ends; exit 1 if it fails' },
   },
   async run(ctx) {

@@ -25,7 +25,7 @@ const serve: Command = {
     'dump-secret-key': {
       type: 'string',
       value: '<key>',
-      description: 'The key the dump\'s secrets were encrypted for (default: $GATEWAY_DUMP_SECRET_KEY, else GATEWAY_SECRET_KEY)',
+      description: "The key the dump's secrets were encrypted for (default: $GATEWAY_DUMP_SECRET_KEY, else GATEWAY_SECRET_KEY)",
     },
   },
   details: `Every other setting comes from the environment (GATEWAY_MASTER_KEY, GATEWAY_SECRET_KEY, …): see the README.

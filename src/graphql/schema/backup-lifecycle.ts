@@ -43,7 +43,8 @@ builder.objectFields(BackupRef, (t) => ({
 builder.mutationFields((t) => ({
   verifyBackup: t.field({
     type: JobRef,
-    description: 'A VERIFY job: re-reads every file (size, sha256), decrypts and decompresses it, counts documents; a mismatch marks the backup DAMAGED. restoreTest also restores into scratch collections, compares counts and drops them',
+    description:
+      'A VERIFY job: re-reads every file (size, sha256), decrypts and decompresses it, counts documents; a mismatch marks the backup DAMAGED. restoreTest also restores into scratch collections, compares counts and drops them',
     args: {
       id: t.arg.id({ required: true }),
       restoreTest: t.arg.boolean({ defaultValue: false }),

@@ -12,7 +12,8 @@ export const API_DESCRIPTIONS: Record<string, string> = {
   BackupCollection: 'One collection (index) in a backup, with what was read from it',
   BackupConnection: 'A page of backups, newest first',
   BackupDamage: 'What verification or reconciliation found wrong with a backup',
-  BackupStatus: 'PENDING while written; COMPLETE; FAILED (its job failed); DELETED (files removed, record kept); MISSING (gone from the engine side); DAMAGED (a file is missing or does not match)',
+  BackupStatus:
+    'PENDING while written; COMPLETE; FAILED (its job failed); DELETED (files removed, record kept); MISSING (gone from the engine side); DAMAGED (a file is missing or does not match)',
   BackupStrategy: 'LOGICAL: the gateway reads documents through the engine API; NATIVE: the engine writes its own snapshot or dump',
   BackupType: 'FULL: everything; INCREMENTAL: what changed since the parent backup (engines that support it)',
   CreateApiKeyInput: 'A new API key',

@@ -41,9 +41,6 @@ builder.mutationField('createGatewayDump', (t) =>
     description: "Writes one compressed file with the gateway's own state; one at a time (dump_already_in_progress)",
     args: { input: t.arg({ type: CreateGatewayDumpInput }) },
     resolve: (_root, { input }, ctx) =>
-      gatewayDumps(ctx.gateway).create(
-        { secrets: input?.secrets === 'ENCRYPT' ? 'encrypt' : 'omit', targetSecretKey: input?.targetSecretKey ?? null },
-        actorOf(ctx),
-      ),
+      gatewayDumps(ctx.gateway).create({ secrets: input?.secrets === 'ENCRYPT' ? 'encrypt' : 'omit', targetSecretKey: input?.targetSecretKey ?? null }, actorOf(ctx)),
   }),
 );

@@ -104,7 +104,7 @@ const StartBackupInput = builder.inputType('StartBackupInput', {
     timeoutSeconds: t.int({ description: 'Job timeout; the gateway default when omitted' }),
     storageId: t.id({ description: 'A registered storage location ("local" = built in); the default one when omitted' }),
     location: t.field({ type: ExternalLocationInput, description: 'An external location for this backup only, instead of a registered one' }),
-    options: t.field({ type: 'JSON', description: "Engine-specific backup options (the plugin README lists them, e.g. Milvus {rbac, metaOnly})" }),
+    options: t.field({ type: 'JSON', description: 'Engine-specific backup options (the plugin README lists them, e.g. Milvus {rbac, metaOnly})' }),
   }),
 });
 
@@ -114,7 +114,12 @@ const RenameInput = builder.inputType('RenameInput', {
 
 export const RestoreOnExistingEnum = builder.enumType('RestoreOnExisting', {
   description: 'What a restore does with a target collection that already exists',
-  values: { FAIL: { description: 'Refuse the restore with target_exists (the default)' }, REPLACE: { description: 'Replace it (atomically when atomic)' }, SKIP: { description: 'Leave it as it is; restore the others' }, APPLY: { description: "Write the backup's items on top, deleting nothing (engines that can)" } } as const,
+  values: {
+    FAIL: { description: 'Refuse the restore with target_exists (the default)' },
+    REPLACE: { description: 'Replace it (atomically when atomic)' },
+    SKIP: { description: 'Leave it as it is; restore the others' },
+    APPLY: { description: "Write the backup's items on top, deleting nothing (engines that can)" },
+  } as const,
 });
 
 export const StartRestoreInput = builder.inputType('StartRestoreInput', {
@@ -124,7 +129,10 @@ export const StartRestoreInput = builder.inputType('StartRestoreInput', {
     collections: t.stringList({ description: 'Omit for every collection in the backup' }),
     rename: t.field({ type: [RenameInput] }),
     suffix: t.string({ description: 'Appended to every target name not renamed explicitly, e.g. "_restored"' }),
-    overwrite: t.boolean({ defaultValue: false, description: 'Replace target collections that exist (onExisting: REPLACE). Without it a restore whose plan replaces anything fails with target_exists' }),
+    overwrite: t.boolean({
+      defaultValue: false,
+      description: 'Replace target collections that exist (onExisting: REPLACE). Without it a restore whose plan replaces anything fails with target_exists',
+    }),
     onExisting: t.field({ type: RestoreOnExistingEnum, description: 'FAIL when omitted (or REPLACE with overwrite: true)' }),
     atomic: t.boolean({ defaultValue: true, description: 'Restore into a staging copy and swap at the end' }),
     dropExisting: t.boolean({
@@ -134,7 +142,10 @@ export const StartRestoreInput = builder.inputType('StartRestoreInput', {
     timeoutSeconds: t.int(),
     force: t.boolean({ defaultValue: false, description: 'Restore a DAMAGED backup anyway (files are still checked while read)' }),
     credentials: t.field({ type: StorageCredentialsInput, description: 'For a backup in an external location' }),
-    options: t.field({ type: 'JSON', description: 'Engine-specific restore options (the plugin README lists them, e.g. Milvus {restoreIndex, useAutoIndex, metaOnly, skipCreateCollection, rbac})' }),
+    options: t.field({
+      type: 'JSON',
+      description: 'Engine-specific restore options (the plugin README lists them, e.g. Milvus {restoreIndex, useAutoIndex, metaOnly, skipCreateCollection, rbac})',
+    }),
   }),
 });
 
@@ -149,10 +160,7 @@ builder.mutationFields((t) => ({
     type: JobRef,
     args: { input: t.arg({ type: StartRestoreInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      ctx.gateway.jobs.startRestore(
-        { ...input, backupId: String(input.backupId), engineId: input.engineId ? String(input.engineId) : null },
-        actorOf(ctx),
-      ),
+      ctx.gateway.jobs.startRestore({ ...input, backupId: String(input.backupId), engineId: input.engineId ? String(input.engineId) : null }, actorOf(ctx)),
   }),
   cancelJob: t.field({
     type: JobRef,

@@ -75,7 +75,6 @@ builder.mutationFields((t) => ({
     type: RestorePlanRef,
     description: 'Dry run of startRestore: what would be created, replaced or skipped, and whether the engine takes it. No side effects',
     args: { input: t.arg({ type: StartRestoreInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      ctx.gateway.jobs.planRestore({ ...input, backupId: String(input.backupId), engineId: input.engineId ? String(input.engineId) : null }),
+    resolve: (_root, { input }, ctx) => ctx.gateway.jobs.planRestore({ ...input, backupId: String(input.backupId), engineId: input.engineId ? String(input.engineId) : null }),
   }),
 }));

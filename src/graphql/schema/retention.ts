@@ -20,7 +20,8 @@ export const RetentionPolicyRef = builder.objectRef<RetentionPolicy>('RetentionP
 });
 
 export const RetentionPolicyInput = builder.inputType('RetentionPolicyInput', {
-  description: 'keepLast: the N newest; keepDaily/Weekly/Monthly/Yearly: the newest of each of the N most recent days/ISO weeks/months/years with backups; maxAgeDays: older ones go even if a rule keeps them',
+  description:
+    'keepLast: the N newest; keepDaily/Weekly/Monthly/Yearly: the newest of each of the N most recent days/ISO weeks/months/years with backups; maxAgeDays: older ones go even if a rule keeps them',
   fields: (t) => ({
     keepLast: t.int(),
     keepDaily: t.int(),
@@ -38,15 +39,19 @@ const RetentionDecisionRef = builder.objectRef<PlannedBackup>('RetentionDecision
     backup: t.field({ type: BackupRef, resolve: (d) => d.backup }),
     keep: t.exposeBoolean('keep'),
     restorability: t.string({
-      description: 'restorable (the gateway holds the data), external (engine-side artifacts only) or record (metadata only, nothing to restore); each is planned apart, so records never count towards keepLast of restorable backups',
+      description:
+        'restorable (the gateway holds the data), external (engine-side artifacts only) or record (metadata only, nothing to restore); each is planned apart, so records never count towards keepLast of restorable backups',
       resolve: (d) => d.restorability,
     }),
-    reasons: t.stringList({ description: 'Why it is kept: newest, pinned, last, daily, weekly, monthly, yearly, within max age, parent of a kept incremental', resolve: (d) => d.reasons }),
+    reasons: t.stringList({
+      description: 'Why it is kept: newest, pinned, last, daily, weekly, monthly, yearly, within max age, parent of a kept incremental',
+      resolve: (d) => d.reasons,
+    }),
   }),
 });
 
 const RetentionGroupRef = builder.objectRef<RetentionGroupPlan>('RetentionPlan').implement({
-  description: 'One policy (a schedule\'s, or the engine\'s for the rest of its backups) and what it keeps and deletes now',
+  description: "One policy (a schedule's, or the engine's for the rest of its backups) and what it keeps and deletes now",
   fields: (t) => ({
     scheduleId: t.id({ nullable: true, resolve: (g) => g.schedule?.id ?? null }),
     scheduleName: t.string({ nullable: true, resolve: (g) => g.schedule?.name ?? null }),

@@ -54,7 +54,8 @@ const CreateScheduleInput = builder.inputType('CreateScheduleInput', {
     engineId: t.id({ required: true }),
     cron: t.string({
       required: true,
-      description: 'e.g. "0 3 * * *" (daily 03:00) or "0 */15 * * * *" (every 15 min, with seconds); firing more often than GATEWAY_MIN_SCHEDULE_INTERVAL (default 5 min) fails with schedule_too_frequent',
+      description:
+        'e.g. "0 3 * * *" (daily 03:00) or "0 */15 * * * *" (every 15 min, with seconds); firing more often than GATEWAY_MIN_SCHEDULE_INTERVAL (default 5 min) fails with schedule_too_frequent',
     }),
     timezone: t.string({ defaultValue: 'UTC' }),
     collections: t.stringList({ description: 'Omit for every collection' }),
@@ -76,7 +77,7 @@ const UpdateScheduleInput = builder.inputType('UpdateScheduleInput', {
     type: t.field({ type: BackupTypeEnum }),
     storageId: t.id(),
     retention: t.field({ type: RetentionPolicyInput }),
-    clearRetention: t.boolean({ description: 'Remove the schedule\'s own policy (the engine\'s then applies)' }),
+    clearRetention: t.boolean({ description: "Remove the schedule's own policy (the engine's then applies)" }),
     name: t.string(),
   }),
 });
@@ -94,7 +95,7 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createSchedule: t.field({
     type: ScheduleRef,
-    description: 'An invalid cron fails with invalid_cron and the parser\'s message',
+    description: "An invalid cron fails with invalid_cron and the parser's message",
     args: { input: t.arg({ type: CreateScheduleInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
       ctx.gateway.schedules.create({ ...input, engineId: String(input.engineId), storageId: input.storageId ? String(input.storageId) : null }, actorOf(ctx)),

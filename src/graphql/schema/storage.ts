@@ -34,7 +34,7 @@ export const StorageCredentialsInput = builder.inputType('StorageCredentialsInpu
 });
 
 export const ExternalLocationInput = builder.inputType('ExternalLocationInput', {
-  description: "A location for one job only (the MagnetoDB spec's \"external\"): URL + credentials, never stored in clear",
+  description: 'A location for one job only (the MagnetoDB spec\'s "external"): URL + credentials, never stored in clear',
   fields: (t) => ({
     url: t.string({ required: true, description: 's3://bucket/prefix' }),
     endpoint: t.string({ description: 'S3-compatible server, e.g. http://minio:9000; AWS when omitted' }),
@@ -125,7 +125,6 @@ builder.mutationFields((t) => ({
     type: ReconcileResultRef,
     description: 'Compares catalog and storage: missing files mark their backup DAMAGED; objects no live backup owns are listed as orphans (deleted only with deleteOrphans)',
     args: { storageId: t.arg.id({ required: true }), deleteOrphans: t.arg.boolean({ defaultValue: false }) },
-    resolve: (_root, { storageId, deleteOrphans }, ctx) =>
-      ctx.gateway.reconcileStorage(String(storageId), { deleteOrphans: deleteOrphans ?? false }, actorOf(ctx)),
+    resolve: (_root, { storageId, deleteOrphans }, ctx) => ctx.gateway.reconcileStorage(String(storageId), { deleteOrphans: deleteOrphans ?? false }, actorOf(ctx)),
   }),
 }));

@@ -39,7 +39,11 @@ describe('MagnetoDB emulator: items', () => {
     api = magnetoDbHttp({ url: emulator.url, token: emulator.token, project: 'items' });
     await api.createTable(POSTS);
     await api.waitActive('posts');
-    await api.createTable({ table_name: 'typed', attribute_definitions: [{ attribute_name: 'id', attribute_type: 'S' }], key_schema: [{ attribute_name: 'id', key_type: 'HASH' }] });
+    await api.createTable({
+      table_name: 'typed',
+      attribute_definitions: [{ attribute_name: 'id', attribute_type: 'S' }],
+      key_schema: [{ attribute_name: 'id', key_type: 'HASH' }],
+    });
     await api.waitActive('typed');
   });
   afterAll(async () => {
@@ -101,7 +105,12 @@ describe('MagnetoDB emulator: items', () => {
     await api.data('typed', 'put_item', { item: { id: { S: 'cond' }, v: { N: '1' } } });
     const failed = await api.call('POST', '/v1/data/items/tables/typed/put_item', { item: { id: { S: 'cond' } }, expected: { id: { exists: false } } });
     expect(failed.body.error).toMatchObject({ type: 'ConditionalCheckFailedException', message: 'The conditional request failed' });
-    const replaced = await api.data('typed', 'put_item', { item: { id: { S: 'cond' }, v: { N: '2' } }, expected: { v: { value: { N: '1.0' } } }, return_values: 'ALL_OLD', time_to_live: 60 });
+    const replaced = await api.data('typed', 'put_item', {
+      item: { id: { S: 'cond' }, v: { N: '2' } },
+      expected: { v: { value: { N: '1.0' } } },
+      return_values: 'ALL_OLD',
+      time_to_live: 60,
+    });
     expect(replaced).toEqual({ attributes: { id: { S: 'cond' }, v: { N: '1' } } });
     expect(await api.data('typed', 'delete_item', { key: { id: { S: 'cond' } }, return_values: 'ALL_OLD' })).toEqual({ attributes: { id: { S: 'cond' }, v: { N: '2' } } });
     expect(await api.data('typed', 'get_item', { key: { id: { S: 'cond' } } })).toEqual({});
@@ -138,7 +147,11 @@ describe('MagnetoDB emulator: items', () => {
   });
 
   it('filters a scan with GT in the value type (strings by code point, numbers numerically), after the limit', async () => {
-    await api.createTable({ table_name: 'stamped', attribute_definitions: [{ attribute_name: 'id', attribute_type: 'S' }], key_schema: [{ attribute_name: 'id', key_type: 'HASH' }] });
+    await api.createTable({
+      table_name: 'stamped',
+      attribute_definitions: [{ attribute_name: 'id', attribute_type: 'S' }],
+      key_schema: [{ attribute_name: 'id', key_type: 'HASH' }],
+    });
     await api.waitActive('stamped');
     const items: TypedItem[] = Array.from({ length: 30 }, (_, i) => ({
       id: { S: `item-${String(i).padStart(2, '0')}` },
@@ -173,7 +186,9 @@ describe('MagnetoDB emulator: items', () => {
     expect((await filtered({ n: { comparison_operator: 'GT', attribute_value_list: [{ N: '900' }] } })).ids).toEqual(range(10, 30));
     expect((await filtered({ n: { comparison_operator: 'GE', attribute_value_list: [{ N: '900.0' }] } })).ids).toEqual(range(9, 30));
     expect((await filtered({ at: { comparison_operator: 'NULL' } })).ids).toEqual(['no-at']);
-    expect(await api.data('stamped', 'scan', { select: 'COUNT', scan_filter: { at: { comparison_operator: 'GT', attribute_value_list: [{ S: '2024-01-01T00:00:25' }] } } })).toEqual({
+    expect(
+      await api.data('stamped', 'scan', { select: 'COUNT', scan_filter: { at: { comparison_operator: 'GT', attribute_value_list: [{ S: '2024-01-01T00:00:25' }] } } }),
+    ).toEqual({
       count: 5,
       scanned_count: 32,
     });
@@ -186,7 +201,9 @@ describe('MagnetoDB emulator: items', () => {
       expect(answer.body.error.type).toBe('ValidationError');
       return answer.body.error.message;
     };
-    const author = (comparison_operator: string, attribute_value_list?: unknown[]) => ({ scan_filter: { author: { comparison_operator, ...(attribute_value_list ? { attribute_value_list } : {}) } } });
+    const author = (comparison_operator: string, attribute_value_list?: unknown[]) => ({
+      scan_filter: { author: { comparison_operator, ...(attribute_value_list ? { attribute_value_list } : {}) } },
+    });
     expect(await refused('scan', author('GT', [{ S: 'a' }, { S: 'b' }]))).toBe("ScanCondition of type['GT'] requires exactly 1 arguments, but 2 found");
     expect(await refused('scan', author('GT'))).toBe("ScanCondition of type['GT'] requires exactly 1 arguments, but 0 found");
     expect(await refused('scan', author('GT', [{ SS: ['a'] }]))).toBe("ScanCondition of type['GT'] allows only primitive arguments");
@@ -205,10 +222,17 @@ describe('MagnetoDB emulator: items', () => {
 
   it('queries a partition by range key and through a local secondary index, both ways, in pages', async () => {
     const forward = await api.data('posts', 'query', {
-      key_conditions: { forum: { comparison_operator: 'EQ', attribute_value_list: [{ S: 'forum-1' }] }, seq: { comparison_operator: 'BETWEEN', attribute_value_list: [{ N: '5' }, { N: '17' }] } },
+      key_conditions: {
+        forum: { comparison_operator: 'EQ', attribute_value_list: [{ S: 'forum-1' }] },
+        seq: { comparison_operator: 'BETWEEN', attribute_value_list: [{ N: '5' }, { N: '17' }] },
+      },
     });
     expect(forward.items.map((item: TypedItem) => item['seq']!['N'])).toEqual(['5', '9', '13', '17']);
-    const backward = await api.data('posts', 'query', { key_conditions: { forum: { comparison_operator: 'EQ', attribute_value_list: [{ S: 'forum-1' }] } }, scan_index_forward: false, limit: 2 });
+    const backward = await api.data('posts', 'query', {
+      key_conditions: { forum: { comparison_operator: 'EQ', attribute_value_list: [{ S: 'forum-1' }] } },
+      scan_index_forward: false,
+      limit: 2,
+    });
     expect(backward.items.map((item: TypedItem) => item['seq']!['N'])).toEqual(['21', '17']);
     expect(backward.last_evaluated_key).toEqual({ forum: { S: 'forum-1' }, seq: { N: '17' } });
     const next = await api.data('posts', 'query', {
@@ -221,7 +245,10 @@ describe('MagnetoDB emulator: items', () => {
 
     const byAuthor = await api.data('posts', 'query', {
       index_name: 'by_author',
-      key_conditions: { forum: { comparison_operator: 'EQ', attribute_value_list: [{ S: 'forum-0' }] }, author: { comparison_operator: 'BEGINS_WITH', attribute_value_list: [{ S: 'author-1' }] } },
+      key_conditions: {
+        forum: { comparison_operator: 'EQ', attribute_value_list: [{ S: 'forum-0' }] },
+        author: { comparison_operator: 'BEGINS_WITH', attribute_value_list: [{ S: 'author-1' }] },
+      },
     });
     // INCLUDE projection: table keys, the index key and `title`, not `body`.
     expect(byAuthor.items).toEqual([

@@ -34,11 +34,7 @@ function compareOptional(a: TypedValue | undefined, b: TypedValue | undefined): 
 
 function scanCompare(table: Table, a: Item, b: Item): number {
   const hash = table.hashKey;
-  return (
-    token(a[hash]) - token(b[hash]) ||
-    compareOptional(a[hash], b[hash]) ||
-    (table.rangeKey === undefined ? 0 : compareOptional(a[table.rangeKey], b[table.rangeKey]))
-  );
+  return token(a[hash]) - token(b[hash]) || compareOptional(a[hash], b[hash]) || (table.rangeKey === undefined ? 0 : compareOptional(a[table.rangeKey], b[table.rangeKey]));
 }
 
 function project(item: Item, attributes: readonly string[] | null): Item {
@@ -80,7 +76,8 @@ export function putItem(table: Table, body: Body): Body {
 export function getItem(table: Table, body: Body): Body {
   const { key, attributes_to_get, consistent_read = false, ...rest } = requireObject(body, 'body');
   const attributes = attributes_to_get ? requireList(attributes_to_get, 'attributes_to_get').map(requireAttributeName) : null;
-  if (attributes !== null && new Set(attributes).size !== attributes.length) throw MagnetoError.validation(`Wrong 'attributes_to_get' type. List of unique values is expected, but ${JSON.stringify(attributes)} found`);
+  if (attributes !== null && new Set(attributes).size !== attributes.length)
+    throw MagnetoError.validation(`Wrong 'attributes_to_get' type. List of unique values is expected, but ${JSON.stringify(attributes)} found`);
   requireBoolean(consistent_read, 'consistent_read');
   rejectUnexpected(rest, 'body');
   const parsedKey = parseItem(requireObject(key, 'key'), 'key');
@@ -165,9 +162,7 @@ export function query(table: Table, body: Body): Body {
   const marker = (item: Item): Item => ({ ...table.keyOf(item), ...(index ? { [index.rangeKey]: item[index.rangeKey]! } : {}) });
   const selected = page(after, max, marker);
   const projected =
-    selection.select === 'ALL_PROJECTED_ATTRIBUTES' && index && index.projected !== null
-      ? [...new Set([...table.keys, index.rangeKey, ...index.projected])]
-      : selection.attributes;
+    selection.select === 'ALL_PROJECTED_ATTRIBUTES' && index && index.projected !== null ? [...new Set([...table.keys, index.rangeKey, ...index.projected])] : selection.attributes;
   const response: Body = { count: selected.items.length };
   if (selection.select !== 'COUNT') response['items'] = selected.items.map((item) => project(item, projected));
   if (selected.lastEvaluatedKey) response['last_evaluated_key'] = selected.lastEvaluatedKey;

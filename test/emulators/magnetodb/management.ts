@@ -25,7 +25,13 @@ type Body = Record<string, unknown>;
 
 /** uuid.UUID(text): anything else raises ValueError, which FaultWrapper turns into an anonymous 500. */
 function parseUuid(text: unknown): string {
-  const hex = typeof text === 'string' ? text.replace(/^urn:uuid:/, '').replace(/[{}-]/g, '').toLowerCase() : '';
+  const hex =
+    typeof text === 'string'
+      ? text
+          .replace(/^urn:uuid:/, '')
+          .replace(/[{}-]/g, '')
+          .toLowerCase()
+      : '';
   if (!/^[0-9a-f]{32}$/.test(hex)) throw MagnetoError.internal('ValueError');
   return hex;
 }
@@ -49,7 +55,13 @@ export class ManagementStore {
     requireTableName(table);
     const { backup_name = null, strategy = {}, ...rest } = requireObject(body, 'body');
     rejectUnexpected(rest, 'body');
-    const row: BackupRow = { id: newId(), name: backup_name === null ? null : String(backup_name), tableName: table, strategy: requireObject(strategy, 'strategy'), startedAt: new Date() };
+    const row: BackupRow = {
+      id: newId(),
+      name: backup_name === null ? null : String(backup_name),
+      tableName: table,
+      strategy: requireObject(strategy, 'strategy'),
+      startedAt: new Date(),
+    };
     this.#rows(this.#backups, project, table).set(row.id, row);
     return formatBackup(row, href);
   }

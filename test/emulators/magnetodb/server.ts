@@ -183,7 +183,10 @@ export async function startMagnetoDbEmulator(opts: MagnetoDbEmulatorOptions = {}
     void (async () => {
       try {
         const url = new URL(req.url ?? '/', 'http://emulator');
-        const segments = url.pathname.split('/').filter((segment) => segment !== '').map((segment) => decodeURIComponent(segment));
+        const segments = url.pathname
+          .split('/')
+          .filter((segment) => segment !== '')
+          .map((segment) => decodeURIComponent(segment));
         const request: Request = {
           method: req.method ?? 'GET',
           segments,

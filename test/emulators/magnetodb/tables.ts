@@ -1,15 +1,7 @@
 // Tables: create (CREATING → ACTIVE after a delay), describe, list, delete (DELETING → gone), with
 // the validation of data/create_table.py and storage/models.py TableSchema, per project.
 import { randomUUID } from 'node:crypto';
-import {
-  MagnetoError,
-  rejectUnexpected,
-  requireAttributeName,
-  requireIndexName,
-  requireList,
-  requireObject,
-  requireTableName,
-} from './errors.ts';
+import { MagnetoError, rejectUnexpected, requireAttributeName, requireIndexName, requireList, requireObject, requireTableName } from './errors.ts';
 import { isScalarType, typeOf, validateType, type Item, type TypedValue } from './values.ts';
 
 export type TableStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'CREATE_FAILED' | 'DELETE_FAILED';

@@ -49,8 +49,14 @@ describe('meilisearch emulator: authentication and keys', () => {
       message: `\`uid\` field value \`${uid}\` is already an existing API key.`,
     });
 
-    await client.index('movies_2024').addDocuments([{ id: 1 }]).waitTask();
-    await client.index('books').addDocuments([{ id: 1 }]).waitTask();
+    await client
+      .index('movies_2024')
+      .addDocuments([{ id: 1 }])
+      .waitTask();
+    await client
+      .index('books')
+      .addDocuments([{ id: 1 }])
+      .waitTask();
     const scoped = new Meilisearch({ host: emulator.url, apiKey: created.key });
     expect((await scoped.index('movies_2024').getDocuments()).total).toBe(1);
     expect((await scoped.getIndexes()).results.map((i) => i.uid)).toEqual(['movies_2024']);

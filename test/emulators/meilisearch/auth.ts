@@ -25,14 +25,10 @@ export function allowIndexCreation(filter: AuthFilter, uid: string): boolean {
 
 const KEY_ACTIONS: readonly RouteAction[] = ['keys.get', 'keys.create', 'keys.update', 'keys.delete'];
 
-const missingHeader = (): MeiliError =>
-  new MeiliError('missing_authorization_header', 'The Authorization header is missing. It must use the bearer authorization method.');
+const missingHeader = (): MeiliError => new MeiliError('missing_authorization_header', 'The Authorization header is missing. It must use the bearer authorization method.');
 
 const missingMasterKey = (): MeiliError =>
-  new MeiliError(
-    'missing_master_key',
-    'Meilisearch is running without a master key. To access this API endpoint, you must have set a master key at launch.',
-  );
+  new MeiliError('missing_master_key', 'Meilisearch is running without a master key. To access this API endpoint, you must have set a master key at launch.');
 
 /** `extract_token_from_request`: no header → null; anything but `Bearer <token>` → an error. */
 function extractToken(headers: IncomingHttpHeaders): string | null {

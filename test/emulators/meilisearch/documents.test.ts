@@ -47,7 +47,11 @@ describe('meilisearch emulator: instance, indexes and documents', () => {
     const page = await index.getDocuments({ offset: 28, limit: 3 });
     expect(page).toEqual({
       // fields come back in the index's field order, not the payload's
-      results: [{ title: 't28', bookId: 28 }, { title: 't29', bookId: 29 }, { title: 't30', bookId: 30 }],
+      results: [
+        { title: 't28', bookId: 28 },
+        { title: 't29', bookId: 29 },
+        { title: 't30', bookId: 30 },
+      ],
       offset: 28,
       limit: 3,
       total: 32,
@@ -72,11 +76,13 @@ describe('meilisearch emulator: instance, indexes and documents', () => {
   it('fetches through POST documents/fetch with a filter on filterable attributes', async () => {
     const { client, raw } = await startTestEmulator();
     const index = client.index('films');
-    await index.addDocuments([
-      { id: 1, genre: 'Drama', year: 1990 },
-      { id: 2, genre: 'comedy', year: 2001 },
-      { id: 3, genre: ['drama', 'war'], year: 2010 },
-    ]).waitTask();
+    await index
+      .addDocuments([
+        { id: 1, genre: 'Drama', year: 1990 },
+        { id: 2, genre: 'comedy', year: 2001 },
+        { id: 3, genre: ['drama', 'war'], year: 2010 },
+      ])
+      .waitTask();
     const refused = await apiError(index.getDocuments({ filter: 'genre = drama' }));
     expect(refused).toMatchObject({
       status: 400,
@@ -97,7 +103,13 @@ describe('meilisearch emulator: instance, indexes and documents', () => {
   it('updates partially with PUT, replaces with POST and deletes by ids or entirely', async () => {
     const { client } = await startTestEmulator();
     const index = client.index('items');
-    await index.addDocuments([{ id: 'a', n: 1, keep: true }, { id: 'b', n: 2 }, { id: 'c', n: 3 }]).waitTask();
+    await index
+      .addDocuments([
+        { id: 'a', n: 1, keep: true },
+        { id: 'b', n: 2 },
+        { id: 'c', n: 3 },
+      ])
+      .waitTask();
     await index.updateDocuments([{ id: 'a', n: 10 }]).waitTask();
     expect(await index.getDocument('a')).toEqual({ id: 'a', n: 10, keep: true });
     await index.addDocuments([{ id: 'a', n: 11 }]).waitTask();
@@ -116,7 +128,10 @@ describe('meilisearch emulator: instance, indexes and documents', () => {
 
   it('fails document tasks the way milli does and leaves the index untouched', async () => {
     const { client } = await startTestEmulator();
-    const noCandidate = await client.index('a').addDocuments([{ title: 'x' }]).waitTask();
+    const noCandidate = await client
+      .index('a')
+      .addDocuments([{ title: 'x' }])
+      .waitTask();
     expect(noCandidate).toMatchObject({ status: 'failed', details: { receivedDocuments: 1, indexedDocuments: 0 } });
     expect(noCandidate.error).toEqual(
       errorBody(
@@ -127,17 +142,32 @@ describe('meilisearch emulator: instance, indexes and documents', () => {
     // the index was created by the addition even though it failed
     expect((await client.getRawIndex('a')).primaryKey).toBeNull();
 
-    const multiple = await client.index('b').addDocuments([{ id: 1, userId: 2 }]).waitTask();
+    const multiple = await client
+      .index('b')
+      .addDocuments([{ id: 1, userId: 2 }])
+      .waitTask();
     expect(multiple.error?.code).toBe('index_primary_key_multiple_candidates_found');
     expect(multiple.error?.message).toContain("found 2 fields ending with `id` in their names: 'id' and 'userId'");
 
-    await client.index('c').addDocuments([{ id: 1 }]).waitTask();
-    const missing = await client.index('c').addDocuments([{ id: 2 }, { name: 'no id' }]).waitTask();
+    await client
+      .index('c')
+      .addDocuments([{ id: 1 }])
+      .waitTask();
+    const missing = await client
+      .index('c')
+      .addDocuments([{ id: 2 }, { name: 'no id' }])
+      .waitTask();
     expect(missing.error).toEqual(errorBody('missing_document_id', 'Document doesn\'t have a `id` attribute: `{"name":"no id"}`.'));
-    const invalid = await client.index('c').addDocuments([{ id: 'not valid!' }]).waitTask();
+    const invalid = await client
+      .index('c')
+      .addDocuments([{ id: 'not valid!' }])
+      .waitTask();
     expect(invalid.error?.code).toBe('invalid_document_id');
     expect(invalid.error?.message).toMatch(/^Document identifier `"not valid!"` is invalid\./);
-    const otherKey = await client.index('c').addDocuments([{ id: 3, sku: 'x' }], { primaryKey: 'sku' }).waitTask();
+    const otherKey = await client
+      .index('c')
+      .addDocuments([{ id: 3, sku: 'x' }], { primaryKey: 'sku' })
+      .waitTask();
     expect(otherKey.error).toEqual(errorBody('index_primary_key_already_exists', 'Index already has a primary key: `id`.'));
     expect((await client.index('c').getDocuments()).total).toBe(1);
   });
@@ -149,7 +179,10 @@ describe('meilisearch emulator: instance, indexes and documents', () => {
     const missing = await raw('POST', '/indexes/x/documents', { body: new Blob(['[]']) });
     expect(missing).toEqual({
       status: 415,
-      body: errorBody('missing_content_type', 'A Content-Type header is missing. Accepted values for the Content-Type header are: `application/json`, `application/x-ndjson`, `text/csv`'),
+      body: errorBody(
+        'missing_content_type',
+        'A Content-Type header is missing. Accepted values for the Content-Type header are: `application/json`, `application/x-ndjson`, `text/csv`',
+      ),
     });
     expect(await apiError(client.index('x').addDocumentsFromString('{"id":1}', 'text/plain' as 'text/csv'))).toMatchObject({ status: 415, code: 'invalid_content_type' });
     expect(await raw('POST', '/indexes/x/documents', { body: '', headers: { 'content-type': 'application/json' } })).toEqual({

@@ -58,7 +58,9 @@ function resolvePrimaryKey(index: IndexState, fromOperation: string | undefined,
     'The primary key inference failed as the engine did not find any field ending with `id` in its name. Please specify the primary key manually using the `primaryKey` query parameter.',
   );
   if (!first) return null;
-  const candidates = Object.keys(first).filter((k) => k.toLowerCase().endsWith('id')).sort();
+  const candidates = Object.keys(first)
+    .filter((k) => k.toLowerCase().endsWith('id'))
+    .sort();
   if (candidates.length === 0) throw noCandidate;
   if (candidates.length > 1) {
     throw new MeiliError(
@@ -115,7 +117,7 @@ function swapRemove(doc: Doc, key: string): { doc: Doc; value: unknown } {
 function explicitVectors(value: unknown): unknown {
   const embeddings = isObject(value) ? value.embeddings : value;
   const regenerate = isObject(value) && typeof value.regenerate === 'boolean' ? value.regenerate : false;
-  const nested = Array.isArray(embeddings) && embeddings.length > 0 && embeddings.every((e) => typeof e === 'number') ? [embeddings] : embeddings ?? [];
+  const nested = Array.isArray(embeddings) && embeddings.length > 0 && embeddings.every((e) => typeof e === 'number') ? [embeddings] : (embeddings ?? []);
   return { embeddings: nested, regenerate };
 }
 
@@ -134,7 +136,10 @@ export function selectValues(value: Doc, selectors: Iterable<string>): Doc {
         continue;
       }
     }
-    const sub = [...wanted].filter((s) => containedIn(s, key)).map((s) => s.slice(key.length + 1)).filter((s) => s !== '');
+    const sub = [...wanted]
+      .filter((s) => containedIn(s, key))
+      .map((s) => s.slice(key.length + 1))
+      .filter((s) => s !== '');
     if (sub.length === 0) continue;
     if (Array.isArray(v)) out[key] = selectArray(v, sub);
     else if (isObject(v)) out[key] = selectValues(v, sub);

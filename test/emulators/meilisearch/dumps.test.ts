@@ -27,9 +27,21 @@ describe('meilisearch emulator: dumps', () => {
     const dumpsDir = tempDir();
     const { client } = await startTestEmulator({ masterKey: 'dump-master-key-0123456789', dumpsDir });
     await client.createIndex('movies', { primaryKey: 'id' }).waitTask();
-    await client.index('movies').updateSettings({ stopWords: ['the'], rankingRules: ['words', 'typo', 'release:desc'], embedders: { manual: { source: 'userProvided', dimensions: 2 } } }).waitTask();
-    await client.index('movies').addDocuments([{ id: 1, title: 'one', _vectors: { manual: [0.5, 0.5] } }, { id: 2, title: 'two', _vectors: { manual: [1, 0] } }]).waitTask();
-    await client.index('books').addDocuments([{ isbn: 'a1' }], { primaryKey: 'isbn' }).waitTask();
+    await client
+      .index('movies')
+      .updateSettings({ stopWords: ['the'], rankingRules: ['words', 'typo', 'release:desc'], embedders: { manual: { source: 'userProvided', dimensions: 2 } } })
+      .waitTask();
+    await client
+      .index('movies')
+      .addDocuments([
+        { id: 1, title: 'one', _vectors: { manual: [0.5, 0.5] } },
+        { id: 2, title: 'two', _vectors: { manual: [1, 0] } },
+      ])
+      .waitTask();
+    await client
+      .index('books')
+      .addDocuments([{ isbn: 'a1' }], { primaryKey: 'isbn' })
+      .waitTask();
 
     const task = await client.createDump().waitTask();
     expect(task).toMatchObject({ type: 'dumpCreation', status: 'succeeded' });
@@ -39,21 +51,47 @@ describe('meilisearch emulator: dumps', () => {
     expect(readdirSync(dumpsDir)).toEqual([`${dumpUid}.dump`]);
 
     const listing = execFileSync('tar', ['tzf', file], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    expect(listing).toEqual(expect.arrayContaining([
-      './', 'metadata.json', 'instance_uid.uuid', 'keys.jsonl', 'tasks/', 'tasks/queue.jsonl', 'tasks/update_files/', 'batches/', 'batches/queue.jsonl',
-      'indexes/', 'indexes/movies/', 'indexes/movies/metadata.json', 'indexes/movies/settings.json', 'indexes/movies/documents.jsonl',
-      'indexes/books/metadata.json', 'indexes/books/settings.json', 'indexes/books/documents.jsonl',
-      'experimental-features.json', 'network.json', 'webhooks.json', 'chat-completions-settings/',
-    ]));
+    expect(listing).toEqual(
+      expect.arrayContaining([
+        './',
+        'metadata.json',
+        'instance_uid.uuid',
+        'keys.jsonl',
+        'tasks/',
+        'tasks/queue.jsonl',
+        'tasks/update_files/',
+        'batches/',
+        'batches/queue.jsonl',
+        'indexes/',
+        'indexes/movies/',
+        'indexes/movies/metadata.json',
+        'indexes/movies/settings.json',
+        'indexes/movies/documents.jsonl',
+        'indexes/books/metadata.json',
+        'indexes/books/settings.json',
+        'indexes/books/documents.jsonl',
+        'experimental-features.json',
+        'network.json',
+        'webhooks.json',
+        'chat-completions-settings/',
+      ]),
+    );
     const metadata = JSON.parse(execFileSync('tar', ['xzOf', file, 'metadata.json'], { encoding: 'utf8' })) as Record<string, unknown>;
     expect(metadata).toEqual({ dumpVersion: 'V6', dbVersion: '1.16.0', dumpDate: expect.any(String) });
 
     const summary = await readDumpSummary(file, AbortSignal.timeout(10_000));
     expect(summary).toMatchObject({ dumpVersion: 'V6', dbVersion: '1.16.0', keysCount: 4, tasksCount: 5, batchesCount: 4 });
-    expect(summary.indexes.map((index) => [index.uid, index.primaryKey, index.documentCount])).toEqual([['books', 'isbn', 1], ['movies', 'id', 2]]);
+    expect(summary.indexes.map((index) => [index.uid, index.primaryKey, index.documentCount])).toEqual([
+      ['books', 'isbn', 1],
+      ['movies', 'id', 2],
+    ]);
     const movies = summary.indexes.find((index) => index.uid === 'movies')!;
     // The dump keeps every setting as stored, not the masked GET view.
-    expect(movies.settings).toMatchObject({ stopWords: ['the'], rankingRules: ['words', 'typo', 'release:desc'], embedders: { manual: { source: 'userProvided', dimensions: 2 } } });
+    expect(movies.settings).toMatchObject({
+      stopWords: ['the'],
+      rankingRules: ['words', 'typo', 'release:desc'],
+      embedders: { manual: { source: 'userProvided', dimensions: 2 } },
+    });
     expect(movies.settings).toEqual(expect.objectContaining(await client.index('movies').getSettings()));
 
     const documents: Record<string, unknown>[] = [];
@@ -68,7 +106,10 @@ describe('meilisearch emulator: dumps', () => {
 
   it('shows the dump steps in the batch progress while it runs, then the file appears', async () => {
     const { client, emulator } = await startTestEmulator({ taskDelayMs: 600 });
-    await client.index('a').addDocuments([{ id: 1 }]).waitTask();
+    await client
+      .index('a')
+      .addDocuments([{ id: 1 }])
+      .waitTask();
     const enqueued = await client.createDump();
     await until(async () => (await client.tasks.getTask(enqueued.taskUid)).status === 'processing');
     const steps = new Set<string>();
@@ -89,7 +130,16 @@ describe('meilisearch emulator: dumps', () => {
     }
     expect(task.status).toBe('succeeded');
     // the engine's DumpCreationProgress steps, in order (sampled, so not every one is seen)
-    const DUMP_STEPS = ['start the dump creation', 'dump the api keys', 'dump the chat completion settings', 'dump the tasks', 'dump the batches', 'dump the indexes', 'dump the experimental features', 'compress the dump'];
+    const DUMP_STEPS = [
+      'start the dump creation',
+      'dump the api keys',
+      'dump the chat completion settings',
+      'dump the tasks',
+      'dump the batches',
+      'dump the indexes',
+      'dump the experimental features',
+      'compress the dump',
+    ];
     expect(steps.size).toBeGreaterThanOrEqual(3);
     expect([...steps]).toEqual(DUMP_STEPS.filter((step) => steps.has(step)));
     expect(existsSync(join(emulator.dumpsDir, `${task.details?.dumpUid}.dump`))).toBe(true);

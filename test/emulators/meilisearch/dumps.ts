@@ -22,8 +22,15 @@ import { indexUidOf, type Task } from './tasks.ts';
 import { jsonl, writeDumpFile, type DumpEntry } from './dumps-tar.ts';
 
 const EXPERIMENTAL_FEATURES = {
-  metrics: false, logsRoute: false, editDocumentsByFunction: false, containsFilter: false, network: false,
-  getTaskDocumentsRoute: false, compositeEmbedders: false, chatCompletions: false, multimodal: false,
+  metrics: false,
+  logsRoute: false,
+  editDocumentsByFunction: false,
+  containsFilter: false,
+  network: false,
+  getTaskDocumentsRoute: false,
+  compositeEmbedders: false,
+  chatCompletions: false,
+  multimodal: false,
 };
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -52,8 +59,14 @@ export class EmulatorDumps {
   private entries(dumpUid: string, dumpTask: Task, at: Date): DumpEntry[] {
     const { engine } = this;
     const keys = engine.keys.list().map((key) => ({
-      description: key.description, name: key.name, uid: key.uid, actions: key.actions, indexes: key.indexes,
-      expires_at: key.expiresAt?.toISOString() ?? null, created_at: key.createdAt.toISOString(), updated_at: key.updatedAt.toISOString(),
+      description: key.description,
+      name: key.name,
+      uid: key.uid,
+      actions: key.actions,
+      indexes: key.indexes,
+      expires_at: key.expiresAt?.toISOString() ?? null,
+      created_at: key.createdAt.toISOString(),
+      updated_at: key.updatedAt.toISOString(),
     }));
     const tasks = engine.queue.all();
     const entries: DumpEntry[] = [
@@ -77,7 +90,10 @@ export class EmulatorDumps {
       const embedders = new Set(isObject(index.settings.embedders) ? Object.keys(index.settings.embedders) : []);
       entries.push(
         { path: `indexes/${uid}` },
-        { path: `indexes/${uid}/metadata.json`, content: JSON.stringify({ uid, primaryKey: index.primaryKey, createdAt: index.createdAt.toISOString(), updatedAt: index.updatedAt.toISOString() }) },
+        {
+          path: `indexes/${uid}/metadata.json`,
+          content: JSON.stringify({ uid, primaryKey: index.primaryKey, createdAt: index.createdAt.toISOString(), updatedAt: index.updatedAt.toISOString() }),
+        },
         { path: `indexes/${uid}/settings.json`, content: JSON.stringify(dumpSettings(index.settings)) },
         // documents with their stored embeddings as `_vectors.<embedder> = {embeddings, regenerate}`
         { path: `indexes/${uid}/documents.jsonl`, content: jsonl(index.documents.list().map((doc) => documentView(doc, null, true, embedders))) },

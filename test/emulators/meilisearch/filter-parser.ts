@@ -17,7 +17,25 @@ interface Token {
   quoted: boolean;
 }
 
-const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'TO', 'EXISTS', 'IS', 'NULL', 'EMPTY', 'CONTAINS', 'STARTS', 'WITH', '_geo', '_geoDistance', '_geoPoint', '_geoRadius', '_geoBoundingBox']);
+const KEYWORDS = new Set([
+  'AND',
+  'OR',
+  'NOT',
+  'IN',
+  'TO',
+  'EXISTS',
+  'IS',
+  'NULL',
+  'EMPTY',
+  'CONTAINS',
+  'STARTS',
+  'WITH',
+  '_geo',
+  '_geoDistance',
+  '_geoPoint',
+  '_geoRadius',
+  '_geoBoundingBox',
+]);
 const isValueChar = (c: string): boolean => /[\p{L}\p{N}_.-]/u.test(c);
 
 export class FilterSyntaxError extends Error {
@@ -75,9 +93,12 @@ export class Parser {
     const text = this.src.slice(start, end);
     if (text === '' || KEYWORDS.has(text)) {
       const m = /^[^\s()=<>!]*/.exec(this.rest(start))![0];
-      const message = m.trim() === '' ? 'Was expecting a value but instead got nothing.' : KEYWORDS.has(text)
-        ? `Was expecting a value but instead got \`${m}\`, which is a reserved keyword. To use \`${m}\` as a field name or a value, surround it by quotes.`
-        : `Was expecting a value but instead got \`${m}\`.`;
+      const message =
+        m.trim() === ''
+          ? 'Was expecting a value but instead got nothing.'
+          : KEYWORDS.has(text)
+            ? `Was expecting a value but instead got \`${m}\`, which is a reserved keyword. To use \`${m}\` as a field name or a value, surround it by quotes.`
+            : `Was expecting a value but instead got \`${m}\`.`;
       throw new FilterSyntaxError(message, start, m);
     }
     this.pos = end;
@@ -124,7 +145,11 @@ export class Parser {
     } catch (error) {
       if (error instanceof FilterSyntaxError && error.message.startsWith('Was expecting a value') && error.start === start) {
         const fragment = /^[^\s()=<>!]*/.exec(this.rest(start))![0];
-        throw new FilterSyntaxError(`${INVALID_PRIMARY} ${fragment.trim() === '' ? 'but instead got nothing.' : `at \`${this.rest(start).trimEnd()}\`.`}`, start, this.rest(start).trimEnd());
+        throw new FilterSyntaxError(
+          `${INVALID_PRIMARY} ${fragment.trim() === '' ? 'but instead got nothing.' : `at \`${this.rest(start).trimEnd()}\`.`}`,
+          start,
+          this.rest(start).trimEnd(),
+        );
       }
       throw error;
     }
@@ -197,7 +222,11 @@ export class Parser {
     const cond = this.expression();
     this.ws();
     if (this.pos < this.src.length) {
-      throw new FilterSyntaxError(`Found unexpected characters at the end of the filter: \`${this.rest()}\`. You probably forgot an \`OR\` or an \`AND\` rule.`, this.pos, this.rest());
+      throw new FilterSyntaxError(
+        `Found unexpected characters at the end of the filter: \`${this.rest()}\`. You probably forgot an \`OR\` or an \`AND\` rule.`,
+        this.pos,
+        this.rest(),
+      );
     }
     return cond;
   }

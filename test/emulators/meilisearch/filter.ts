@@ -9,7 +9,12 @@ import type { Doc } from './state.ts';
 
 /** Filterable attribute rules → "is this attribute filterable?" (patterns with `*` wildcards). */
 function patternMatches(pattern: string, attr: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(attr) || attr.startsWith(`${pattern}.`);
 }
 
@@ -124,9 +129,10 @@ function compileOne(src: string, filterable: string[] | null, code: MeiliErrorCo
     if (!patterns.some((p) => patternMatches(p, attr))) {
       const start = src.indexOf(attr);
       const list = [...new Set(patterns)].sort();
-      const hint = list.length === 0
-        ? ' This index does not have configured filterable attributes.'
-        : ` Available filterable attribute patterns are: ${list.map((p) => `\`${p}\``).join(', ')}.`;
+      const hint =
+        list.length === 0
+          ? ' This index does not have configured filterable attributes.'
+          : ` Available filterable attribute patterns are: ${list.map((p) => `\`${p}\``).join(', ')}.`;
       throw fail(`Attribute \`${attr}\` is not filterable.${hint}`, Math.max(start, 0), attr);
     }
   }

@@ -112,13 +112,16 @@ export class Router {
 
   /** Returns the handler call, or a bare 404 (no resource) / 405 (resource without that method). */
   async dispatch(req: EmulatorRequest): Promise<EmulatorResponse> {
-    const segments = req.path.split('/').slice(1).map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        return s;
-      }
-    });
+    const segments = req.path
+      .split('/')
+      .slice(1)
+      .map((s) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return s;
+        }
+      });
     for (const route of this.routes) {
       const params = Router.match(route.parts, segments);
       if (!params) continue;

@@ -5,14 +5,51 @@ import { createHmac, randomUUID } from 'node:crypto';
 
 /** Every action name, in the engine's enum order (used verbatim in "expected one of" messages). */
 export const ACTIONS = [
-  '*', 'search', 'documents.*', 'documents.add', 'documents.get', 'documents.delete', 'indexes.*',
-  'indexes.create', 'indexes.get', 'indexes.update', 'indexes.delete', 'indexes.swap', 'tasks.*',
-  'tasks.cancel', 'tasks.delete', 'tasks.get', 'settings.*', 'settings.get', 'settings.update',
-  'stats.*', 'stats.get', 'metrics.*', 'metrics.get', 'dumps.*', 'dumps.create', 'snapshots.*',
-  'snapshots.create', 'version', 'keys.create', 'keys.get', 'keys.update', 'keys.delete',
-  'experimental.get', 'experimental.update', 'export', 'network.get', 'network.update',
-  'chatCompletions', 'chats.*', 'chats.get', 'chats.delete', 'chatsSettings.*', 'chatsSettings.get',
-  'chatsSettings.update', '*.get',
+  '*',
+  'search',
+  'documents.*',
+  'documents.add',
+  'documents.get',
+  'documents.delete',
+  'indexes.*',
+  'indexes.create',
+  'indexes.get',
+  'indexes.update',
+  'indexes.delete',
+  'indexes.swap',
+  'tasks.*',
+  'tasks.cancel',
+  'tasks.delete',
+  'tasks.get',
+  'settings.*',
+  'settings.get',
+  'settings.update',
+  'stats.*',
+  'stats.get',
+  'metrics.*',
+  'metrics.get',
+  'dumps.*',
+  'dumps.create',
+  'snapshots.*',
+  'snapshots.create',
+  'version',
+  'keys.create',
+  'keys.get',
+  'keys.update',
+  'keys.delete',
+  'experimental.get',
+  'experimental.update',
+  'export',
+  'network.get',
+  'network.update',
+  'chatCompletions',
+  'chats.*',
+  'chats.get',
+  'chats.delete',
+  'chatsSettings.*',
+  'chatsSettings.get',
+  'chatsSettings.update',
+  '*.get',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -21,8 +58,18 @@ export type Action = (typeof ACTIONS)[number];
 export type RouteAction = Exclude<Action, `${string}*` | '*' | '*.get'>;
 
 const READ_ACTIONS: readonly RouteAction[] = [
-  'documents.get', 'indexes.get', 'tasks.get', 'settings.get', 'stats.get', 'metrics.get', 'version',
-  'keys.get', 'experimental.get', 'network.get', 'chats.get', 'chatsSettings.get',
+  'documents.get',
+  'indexes.get',
+  'tasks.get',
+  'settings.get',
+  'stats.get',
+  'metrics.get',
+  'version',
+  'keys.get',
+  'experimental.get',
+  'network.get',
+  'chats.get',
+  'chatsSettings.get',
 ];
 
 /** The wildcard expansion of `put_api_key` (store.rs): which concrete actions a listed action grants. */
@@ -99,7 +146,11 @@ export class KeyStore {
     if (masterKey !== undefined) {
       const defaults: Array<Pick<ApiKey, 'name' | 'description' | 'actions'>> = [
         { name: 'Default Chat API Key', description: 'Use it to chat and search from the frontend', actions: ['chatCompletions', 'search'] },
-        { name: 'Default Read-Only Admin API Key', description: 'Use it to read information across the whole database. Caution! Do not expose this key on a public frontend', actions: ['*.get', 'keys.get'] },
+        {
+          name: 'Default Read-Only Admin API Key',
+          description: 'Use it to read information across the whole database. Caution! Do not expose this key on a public frontend',
+          actions: ['*.get', 'keys.get'],
+        },
         { name: 'Default Admin API Key', description: 'Use it for anything that is not a search operation. Caution! Do not expose it on a public frontend', actions: ['*'] },
         { name: 'Default Search API Key', description: 'Use it to search from the frontend', actions: ['search'] },
       ];

@@ -10,8 +10,17 @@ const MASTER_KEY = 'legacy-master-key-0123456789';
 describe('meilisearch emulator: dumps before v0.28', () => {
   it('creates a dump without a task, tracks its status and writes a v4 dump', async () => {
     const { client, raw, emulator } = await startTestEmulator({ version: '0.27.2', masterKey: MASTER_KEY, taskDelayMs: 0 });
-    await client.index('movies').addDocuments([{ id: 1, title: 'one' }, { id: 2, title: 'two' }]).waitTask();
-    await client.index('movies').updateSettings({ stopWords: ['the'], rankingRules: ['words', 'typo', 'year:desc'] }).waitTask();
+    await client
+      .index('movies')
+      .addDocuments([
+        { id: 1, title: 'one' },
+        { id: 2, title: 'two' },
+      ])
+      .waitTask();
+    await client
+      .index('movies')
+      .updateSettings({ stopWords: ['the'], rankingRules: ['words', 'typo', 'year:desc'] })
+      .waitTask();
     emulator.setOptions({ taskDelayMs: 300 });
 
     const created = await raw('POST', '/dumps');

@@ -23,7 +23,17 @@ interface LegacyDumpInfo {
 }
 
 /** Settings a v0.27 index had. */
-const V4_SETTINGS = ['displayedAttributes', 'searchableAttributes', 'filterableAttributes', 'sortableAttributes', 'rankingRules', 'stopWords', 'synonyms', 'distinctAttribute', 'typoTolerance'];
+const V4_SETTINGS = [
+  'displayedAttributes',
+  'searchableAttributes',
+  'filterableAttributes',
+  'sortableAttributes',
+  'rankingRules',
+  'stopWords',
+  'synonyms',
+  'distinctAttribute',
+  'typoTolerance',
+];
 
 /** v0.27 had no vector store. */
 function withoutVectors(document: Record<string, unknown>): Record<string, unknown> {
@@ -105,10 +115,16 @@ export class LegacyDumps {
       id: task.uid,
       index_uid: indexUidOf(task.content),
       content: { [task.content.type]: {} },
-      events: [{ Created: task.enqueuedAt.toISOString() }, ...(task.finishedAt === null ? [] : [{ [task.status === 'succeeded' ? 'Succeded' : 'Failed']: { timestamp: task.finishedAt.toISOString() } }])],
+      events: [
+        { Created: task.enqueuedAt.toISOString() },
+        ...(task.finishedAt === null ? [] : [{ [task.status === 'succeeded' ? 'Succeded' : 'Failed']: { timestamp: task.finishedAt.toISOString() } }]),
+      ],
     }));
     const entries: DumpEntry[] = [
-      { path: 'metadata.json', content: JSON.stringify({ dumpVersion: 'V4', dbVersion: engine.options.version, indexDbSize: 107374182400, updateDbSize: 107374182400, dumpDate: now }) },
+      {
+        path: 'metadata.json',
+        content: JSON.stringify({ dumpVersion: 'V4', dbVersion: engine.options.version, indexDbSize: 107374182400, updateDbSize: 107374182400, dumpDate: now }),
+      },
       { path: 'instance-uid', content: this.instanceUid },
       { path: 'indexes' },
     ];

@@ -92,7 +92,10 @@ export function runIndexTask(indexes: IndexStore, content: IndexContent, details
 export function runSwap(indexes: IndexStore, swaps: ReadonlyArray<{ indexes: [string, string]; rename?: boolean }>): void {
   const notFound = new Set<string>();
   const foundButShouldNot: Array<[string, string]> = [];
-  for (const { indexes: [lhs, rhs], rename } of swaps) {
+  for (const {
+    indexes: [lhs, rhs],
+    rename,
+  } of swaps) {
     if (!indexes.has(lhs)) notFound.add(lhs);
     const rhsExists = indexes.has(rhs);
     if (rename && rhsExists) foundButShouldNot.push([lhs, rhs]);
@@ -103,7 +106,10 @@ export function runSwap(indexes: IndexStore, swaps: ReadonlyArray<{ indexes: [st
   if (missing.length > 1) throw new MeiliError('index_not_found', `Indexes ${missing.map((m) => `\`${m}\``).join(', ')} not found.`);
   if (foundButShouldNot.length === 1) {
     const [lhs, rhs] = foundButShouldNot[0]!;
-    throw new MeiliError('index_already_exists', `Cannot rename \`${lhs}\` to \`${rhs}\` as the index already exists. Hint: You can remove \`${rhs}\` first and then do your remove.`);
+    throw new MeiliError(
+      'index_already_exists',
+      `Cannot rename \`${lhs}\` to \`${rhs}\` as the index already exists. Hint: You can remove \`${rhs}\` first and then do your remove.`,
+    );
   }
   if (foundButShouldNot.length > 1) {
     throw new MeiliError(
@@ -111,7 +117,10 @@ export function runSwap(indexes: IndexStore, swaps: ReadonlyArray<{ indexes: [st
       `The following indexes are being renamed but cannot because their new name conflicts with an already existing index: ${foundButShouldNot.map(([, r]) => `\`${r}\``).join(', ')}. Renaming doesn't overwrite the other index name.`,
     );
   }
-  for (const { indexes: [lhs, rhs], rename } of swaps) {
+  for (const {
+    indexes: [lhs, rhs],
+    rename,
+  } of swaps) {
     if (rename) indexes.rename(lhs, rhs);
     else indexes.swap(lhs, rhs);
   }

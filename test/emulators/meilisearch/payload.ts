@@ -132,12 +132,17 @@ function parseCsv(text: string, delimiter: string): Doc[] {
         if (f.type === 'number') {
           if (trimmed === '') return [f.name, null];
           const n = Number(trimmed);
-          if (Number.isNaN(n)) throw new MeiliError('malformed_payload', `The \`csv\` payload provided is malformed: \`Error parsing number "${raw}" at line ${line + 1}: invalid float literal\`.`);
+          if (Number.isNaN(n))
+            throw new MeiliError('malformed_payload', `The \`csv\` payload provided is malformed: \`Error parsing number "${raw}" at line ${line + 1}: invalid float literal\`.`);
           return [f.name, n];
         }
         if (f.type === 'boolean') {
           if (trimmed === '') return [f.name, null];
-          if (trimmed !== 'true' && trimmed !== 'false') throw new MeiliError('malformed_payload', `The \`csv\` payload provided is malformed: \`Error parsing boolean "${raw}" at line ${line + 1}: provided string was not \`true\` or \`false\`\`.`);
+          if (trimmed !== 'true' && trimmed !== 'false')
+            throw new MeiliError(
+              'malformed_payload',
+              `The \`csv\` payload provided is malformed: \`Error parsing boolean "${raw}" at line ${line + 1}: provided string was not \`true\` or \`false\`\`.`,
+            );
           return [f.name, trimmed === 'true'];
         }
         return [f.name, raw === '' ? null : raw];

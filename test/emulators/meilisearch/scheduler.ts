@@ -76,8 +76,14 @@ export class Scheduler {
     const enqueued = this.queue.enqueued();
     if (enqueued.length === 0) return null;
     const ofType = (type: TaskType) => enqueued.filter((t) => t.content.type === type);
-    const single = (task: Task) => ({ tasks: [task], strategy: `created batch containing only task with id ${task.uid} of type \`${task.content.type}\` that cannot be batched with any other task.` });
-    const all = (tasks: Task[], type: TaskType) => ({ tasks, strategy: `stopped after the last task of type \`${type}\` because they cannot be batched with tasks of any other type.` });
+    const single = (task: Task) => ({
+      tasks: [task],
+      strategy: `created batch containing only task with id ${task.uid} of type \`${task.content.type}\` that cannot be batched with any other task.`,
+    });
+    const all = (tasks: Task[], type: TaskType) => ({
+      tasks,
+      strategy: `stopped after the last task of type \`${type}\` because they cannot be batched with tasks of any other type.`,
+    });
 
     const cancelations = ofType('taskCancelation');
     if (cancelations.length > 0) return single(cancelations[cancelations.length - 1]!);
@@ -230,7 +236,10 @@ export class Scheduler {
 
   /** `swap_index_uid_in_task`: earlier tasks of the swapped indexes now name the other index. */
   private renameInPastTasks(swapUid: number, swaps: readonly IndexSwap[]): void {
-    for (const { indexes: [lhs, rhs], rename } of swaps) {
+    for (const {
+      indexes: [lhs, rhs],
+      rename,
+    } of swaps) {
       for (const task of this.queue.all()) {
         if (task.uid >= swapUid || !('indexUid' in task.content)) continue;
         if (task.content.indexUid === lhs) task.content.indexUid = rhs;

@@ -1,10 +1,7 @@
 // Validation of settings updates (`Settings<Unchecked>` deserialisation): the engine's per-setting
 // error codes and deserr messages, and the normalisation it applies (sets sorted and deduplicated).
 
-import {
-  boolean, checkKeys, expectObject, invalidValue, optionalString, stringArray, typeError, unknownValue, unsignedInteger,
-  type JsonObject,
-} from './params.ts';
+import { boolean, checkKeys, expectObject, invalidValue, optionalString, stringArray, typeError, unknownValue, unsignedInteger, type JsonObject } from './params.ts';
 import { SETTING_NAMES, type SettingName, type Settings } from './settings.ts';
 
 const code = (name: SettingName) => {
@@ -44,7 +41,11 @@ function checkSetting(name: SettingName, value: unknown, loc: string): unknown {
     case 'rankingRules':
       return stringArray(value, loc, c).map((rule, i) => {
         if (!RANKING_RULES.includes(rule) && !/^[^:]+:(asc|desc)$/.test(rule)) {
-          throw invalidValue(`${loc}[${i}]`, `\`${rule}\` ranking rule is invalid. Valid ranking rules are words, typo, sort, proximity, attribute, exactness and custom ranking rules.`, c);
+          throw invalidValue(
+            `${loc}[${i}]`,
+            `\`${rule}\` ranking rule is invalid. Valid ranking rules are words, typo, sort, proximity, attribute, exactness and custom ranking rules.`,
+            c,
+          );
         }
         return rule;
       });
@@ -152,4 +153,3 @@ export function checkSettingsPatch(body: unknown): Settings {
 export function checkSingleSetting(name: SettingName, body: unknown): Settings {
   return { [name]: body === null ? null : checkSetting(name, body, '') };
 }
-

@@ -64,9 +64,24 @@ describe('meilisearch emulator: settings', () => {
     const { client } = await startTestEmulator();
     const index = client.index('e');
     const task = await index
-      .updateSettings({ embedders: { default: { source: 'rest', url: 'https://localhost:7777', apiKey: 'My super secret value you will never guess', dimensions: 4, request: { input: '{{text}}' }, response: { data: '{{embedding}}' } } } })
+      .updateSettings({
+        embedders: {
+          default: {
+            source: 'rest',
+            url: 'https://localhost:7777',
+            apiKey: 'My super secret value you will never guess',
+            dimensions: 4,
+            request: { input: '{{text}}' },
+            response: { data: '{{embedding}}' },
+          },
+        },
+      })
       .waitTask();
-    expect(task.details).toEqual({ embedders: { default: { source: 'rest', url: 'https://localhost:7777', apiKey: 'My suXXXXXX...', dimensions: 4, request: { input: '{{text}}' }, response: { data: '{{embedding}}' } } } });
+    expect(task.details).toEqual({
+      embedders: {
+        default: { source: 'rest', url: 'https://localhost:7777', apiKey: 'My suXXXXXX...', dimensions: 4, request: { input: '{{text}}' }, response: { data: '{{embedding}}' } },
+      },
+    });
     const embedders = (await index.getSettings()).embedders ?? {};
     expect(embedders.default).toMatchObject({ source: 'rest', apiKey: 'My suXXXXXX...', documentTemplateMaxBytes: 400, headers: {} });
     await index.updateSettings({ embedders: { default: null } }).waitTask();

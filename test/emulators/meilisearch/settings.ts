@@ -8,10 +8,27 @@ export type Settings = JsonObject;
 
 /** Field order of `Settings<T>` (used in "expected one of" and in GET's key order). */
 export const SETTING_NAMES = [
-  'displayedAttributes', 'searchableAttributes', 'filterableAttributes', 'sortableAttributes', 'rankingRules',
-  'stopWords', 'nonSeparatorTokens', 'separatorTokens', 'dictionary', 'synonyms', 'distinctAttribute',
-  'proximityPrecision', 'typoTolerance', 'faceting', 'pagination', 'embedders', 'searchCutoffMs',
-  'localizedAttributes', 'facetSearch', 'prefixSearch', 'chat',
+  'displayedAttributes',
+  'searchableAttributes',
+  'filterableAttributes',
+  'sortableAttributes',
+  'rankingRules',
+  'stopWords',
+  'nonSeparatorTokens',
+  'separatorTokens',
+  'dictionary',
+  'synonyms',
+  'distinctAttribute',
+  'proximityPrecision',
+  'typoTolerance',
+  'faceting',
+  'pagination',
+  'embedders',
+  'searchCutoffMs',
+  'localizedAttributes',
+  'facetSearch',
+  'prefixSearch',
+  'chat',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -41,8 +58,7 @@ export const SETTING_ROUTES: ReadonlyArray<{ route: string; name: SettingName; v
   { route: 'chat', name: 'chat', verb: 'PUT' },
 ];
 
-const DEFAULT_DOCUMENT_TEMPLATE =
-  '{% for field in fields %}{% if field.is_searchable and field.value != nil %}{{ field.name }}: {{ field.value }}\n{% endif %}{% endfor %}';
+const DEFAULT_DOCUMENT_TEMPLATE = '{% for field in fields %}{% if field.is_searchable and field.value != nil %}{{ field.name }}: {{ field.value }}\n{% endif %}{% endfor %}';
 
 export function defaultSettings(): Settings {
   return {

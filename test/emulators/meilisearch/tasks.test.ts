@@ -32,9 +32,15 @@ describe('meilisearch emulator: tasks and batches', () => {
   it('lists tasks newest first with filters, limit, from and next', async () => {
     const { client, raw } = await startTestEmulator();
     await client.createIndex('movies').waitTask();
-    await client.index('movies').addDocuments([{ id: 1 }]).waitTask();
+    await client
+      .index('movies')
+      .addDocuments([{ id: 1 }])
+      .waitTask();
     await client.createIndex('movies').waitTask(); // fails: already exists
-    await client.index('books').addDocuments([{ id: 1 }]).waitTask();
+    await client
+      .index('books')
+      .addDocuments([{ id: 1 }])
+      .waitTask();
     await client.createDump().waitTask();
 
     const all = await client.tasks.getTasks();
@@ -53,7 +59,10 @@ describe('meilisearch emulator: tasks and batches', () => {
     expect((await client.tasks.getTasks({ reverse: true, limit: 1 })).results.map((t) => t.uid)).toEqual([0]);
 
     expect((await raw('GET', '/tasks?statuses=doggo')).body).toEqual(
-      errorBody('invalid_task_statuses', 'Invalid value in parameter `statuses`: `doggo` is not a valid task status. Available statuses are `enqueued`, `processing`, `succeeded`, `failed`, `canceled`.'),
+      errorBody(
+        'invalid_task_statuses',
+        'Invalid value in parameter `statuses`: `doggo` is not a valid task status. Available statuses are `enqueued`, `processing`, `succeeded`, `failed`, `canceled`.',
+      ),
     );
     expect(await apiError(client.tasks.getTask(99))).toMatchObject({ status: 404, ...errorBody('task_not_found', 'Task `99` not found.') });
   });
@@ -75,7 +84,13 @@ describe('meilisearch emulator: tasks and batches', () => {
     expect(cancelTask).toMatchObject({ status: 'succeeded', details: { matchedTasks: 2, canceledTasks: 2, originalFilter: '?indexUids=restore' } });
 
     const canceled = await client.tasks.getTask(addition.taskUid);
-    expect(canceled).toMatchObject({ status: 'canceled', canceledBy: cancel.taskUid, batchUid: cancelTask.batchUid, details: { receivedDocuments: 2, indexedDocuments: 0 }, error: null });
+    expect(canceled).toMatchObject({
+      status: 'canceled',
+      canceledBy: cancel.taskUid,
+      batchUid: cancelTask.batchUid,
+      details: { receivedDocuments: 2, indexedDocuments: 0 },
+      error: null,
+    });
     expect((await client.tasks.getTask(queued.taskUid)).status).toBe('canceled');
     expect(await apiError(client.getIndex('restore'))).toMatchObject({ code: 'index_not_found' });
 
@@ -99,8 +114,14 @@ describe('meilisearch emulator: tasks and batches', () => {
 
   it('swaps indexes and renames the index of earlier tasks', async () => {
     const { client, raw } = await startTestEmulator();
-    await client.index('live').addDocuments([{ id: 'old' }]).waitTask();
-    await client.index('staging').addDocuments([{ id: 'new' }]).waitTask();
+    await client
+      .index('live')
+      .addDocuments([{ id: 'old' }])
+      .waitTask();
+    await client
+      .index('staging')
+      .addDocuments([{ id: 'new' }])
+      .waitTask();
     const swap = await client.swapIndexes([{ indexes: ['live', 'staging'] } as never]).waitTask();
     expect(swap).toMatchObject({ type: 'indexSwap', status: 'succeeded', indexUid: null, details: { swaps: [{ indexes: ['live', 'staging'] }] } });
     expect((await client.index('live').getDocuments()).results).toEqual([{ id: 'new' }]);
@@ -115,7 +136,10 @@ describe('meilisearch emulator: tasks and batches', () => {
 
   it('renames an index with swap rename on v1.18+', async () => {
     const { client } = await startTestEmulator({ version: '1.18.0' });
-    await client.index('staging').addDocuments([{ id: 1 }]).waitTask();
+    await client
+      .index('staging')
+      .addDocuments([{ id: 1 }])
+      .waitTask();
     const task = await client.swapIndexes([{ indexes: ['staging', 'live'], rename: true }]).waitTask();
     expect(task).toMatchObject({ status: 'succeeded', details: { swaps: [{ indexes: ['staging', 'live'], rename: true }] } });
     expect((await client.getIndexes()).results.map((i) => i.uid)).toEqual(['live']);

@@ -7,9 +7,20 @@ import type { Doc } from './state.ts';
 
 /** `Kind` at v1.16, in enum order (quoted by the "is not a valid task type" message). */
 export const TASK_TYPES = [
-  'documentAdditionOrUpdate', 'documentEdition', 'documentDeletion', 'settingsUpdate', 'indexCreation',
-  'indexDeletion', 'indexUpdate', 'indexSwap', 'taskCancelation', 'taskDeletion', 'dumpCreation',
-  'snapshotCreation', 'export', 'upgradeDatabase',
+  'documentAdditionOrUpdate',
+  'documentEdition',
+  'documentDeletion',
+  'settingsUpdate',
+  'indexCreation',
+  'indexDeletion',
+  'indexUpdate',
+  'indexSwap',
+  'taskCancelation',
+  'taskDeletion',
+  'dumpCreation',
+  'snapshotCreation',
+  'export',
+  'upgradeDatabase',
 ] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 

@@ -51,7 +51,13 @@ describe('milvus-backup emulator', () => {
     expect(backupProgress(task('success'), 'v0.5.16')).toBe(100);
     expect(backupProgress(task('fail'), 'v0.5.16')).toBe(0);
     expect(backupProgress(task('collection', [coll('dml', 1), coll('dml', 3)]), 'v0.5.9')).toBe(50);
-    const restoring = { state: 1, colls: [{ state: 1, source: { bytes: 300 }, importProgress: 50 }, { state: 2, source: { bytes: 100 } }] } as unknown as RestoreTask;
+    const restoring = {
+      state: 1,
+      colls: [
+        { state: 1, source: { bytes: 300 }, importProgress: 50 },
+        { state: 2, source: { bytes: 100 } },
+      ],
+    } as unknown as RestoreTask;
     expect(restoreProgress(restoring)).toBe(62);
     expect(restoreProgress({ ...restoring, state: 2 })).toBe(100);
   });
@@ -65,7 +71,13 @@ describe('milvus-backup emulator', () => {
     expect(seen.at(-1)).toBe(100);
     const done = await call('GET', '/get_backup?backup_name=b1');
     expect(done).not.toHaveProperty('code');
-    expect(done.data).toMatchObject({ id: 'task-1', name: 'b1', state_code: 2, progress: 100, collection_backups: [{ collection_name: 'book' }, { collection_name: 'medium_articles' }] });
+    expect(done.data).toMatchObject({
+      id: 'task-1',
+      name: 'b1',
+      state_code: 2,
+      progress: 100,
+      collection_backups: [{ collection_name: 'book' }, { collection_name: 'medium_articles' }],
+    });
     expect(done.data).not.toHaveProperty('collection_backups.0.partition_backups');
     expect(await call('POST', '/create', { backup_name: 'b2' })).toEqual({ msg: 'success', data: null });
     expect(((await call('GET', '/list')).data as unknown[]).map((b) => Object.keys(b as object).sort())).toEqual([
@@ -80,7 +92,10 @@ describe('milvus-backup emulator', () => {
     expect(created.data).toMatchObject({ id: 'task-1', name: 'b1', state_code: 0, progress: 0 });
     const seen = await poll('/get_backup?backup_id=task-1');
     expect(seen.every((progress) => [0, 25, 50, 75, 100].includes(progress)) && seen.at(-1) === 100, seen.join()).toBe(true);
-    const done = (await call('GET', '/get_backup?backup_name=b1')).data as { start_time: number; collection_backups: { partition_backups: { segment_backups: { num_of_rows: number }[] }[] }[] };
+    const done = (await call('GET', '/get_backup?backup_name=b1')).data as {
+      start_time: number;
+      collection_backups: { partition_backups: { segment_backups: { num_of_rows: number }[] }[] }[];
+    };
     expect(done.start_time).toBeGreaterThan(1e12);
     expect(done.collection_backups[0]!.partition_backups[0]!.segment_backups.reduce((sum, s) => sum + s.num_of_rows, 0)).toBe(2000);
     expect(await call('GET', '/get_backup?backup_name=nope')).toMatchObject({ code: 404, msg: 'not found', data: null });

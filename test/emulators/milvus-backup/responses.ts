@@ -3,14 +3,7 @@
 // meta_size, has_index). v0.5.16 answers with BackupInfoBrief / BackupSummary; v0.5.9 with the full BackupInfo.
 import type { MilvusCollection } from './milvus.ts';
 import { backupProgress, restoreCollProgress, restoreProgress } from './progress.ts';
-import {
-  GO_ZERO_UNIX,
-  SEGMENTS_PER_COLLECTION,
-  type BackupTask,
-  type Generation,
-  type RestoreTask,
-  type StoredBackup,
-} from './tasks.ts';
+import { GO_ZERO_UNIX, SEGMENTS_PER_COLLECTION, type BackupTask, type Generation, type RestoreTask, type StoredBackup } from './tasks.ts';
 
 type Json = Record<string, unknown>;
 
@@ -111,7 +104,14 @@ export function backupBrief(task: BackupTask | undefined, stored: StoredBackup |
       progress: backupProgress(task, 'v0.5.16'),
     };
   }
-  if (stored !== undefined) brief = { ...brief, ...storedFields(stored, stored.collections.map((c) => collectionBrief(c, stored))) };
+  if (stored !== undefined)
+    brief = {
+      ...brief,
+      ...storedFields(
+        stored,
+        stored.collections.map((c) => collectionBrief(c, stored)),
+      ),
+    };
   return omitEmpty(brief, ['state_code', 'progress', 'size', 'meta_size']);
 }
 

@@ -37,11 +37,14 @@ function bindProblem(body: unknown, bodyError: string | null, strings: string[],
   if (bodyError !== null) return bodyError;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return 'json: cannot unmarshal into Go value of type object';
   const record = body as Json;
-  for (const key of strings) if (record[key] !== undefined && typeof record[key] !== 'string') return `json: cannot unmarshal ${typeof record[key]} into Go struct field .${key} of type string`;
-  for (const key of booleans) if (record[key] !== undefined && typeof record[key] !== 'boolean') return `json: cannot unmarshal ${typeof record[key]} into Go struct field .${key} of type bool`;
+  for (const key of strings)
+    if (record[key] !== undefined && typeof record[key] !== 'string') return `json: cannot unmarshal ${typeof record[key]} into Go struct field .${key} of type string`;
+  for (const key of booleans)
+    if (record[key] !== undefined && typeof record[key] !== 'boolean') return `json: cannot unmarshal ${typeof record[key]} into Go struct field .${key} of type bool`;
   for (const key of stringArrays) {
     const value = record[key];
-    if (value !== undefined && value !== null && !(Array.isArray(value) && value.every((item) => typeof item === 'string'))) return `json: cannot unmarshal into Go struct field .${key} of type []string`;
+    if (value !== undefined && value !== null && !(Array.isArray(value) && value.every((item) => typeof item === 'string')))
+      return `json: cannot unmarshal into Go struct field .${key} of type []string`;
   }
   return null;
 }
@@ -49,10 +52,18 @@ function bindProblem(body: unknown, bodyError: string | null, strings: string[],
 /** v0.5.16 core/backup/func.go ValidateName; v0.5.9 utils.ValidateType wording. */
 function nameProblem(name: string, generation: string): string | null {
   const v9 = generation === 'v0.5.9';
-  if (/\s/u.test(name)) return v9 ? `Invalid collection BackupName: ${name}. BackupName can only contain numbers, letters and underscores.` : 'backup name should not contain whitespace';
-  if (Buffer.byteLength(name) > 128) return v9 ? `Invalid collection BackupName: ${name}. The length of BackupName must be less than 128 characters.` : 'backup name length should not exceed 128';
-  if (!/^[A-Za-z_]/.test(name)) return v9 ? `Invalid collection BackupName: ${name}. The first character of  BackupName must be an underscore or letter.` : 'backup name should start with an underscore or letter';
-  if (!/^[A-Za-z0-9_]*$/.test(name)) return v9 ? `Invalid collection BackupName: ${name}. BackupName can only contain numbers, letters and underscores.` : 'backup name should only contain numbers, letters and underscores';
+  if (/\s/u.test(name))
+    return v9 ? `Invalid collection BackupName: ${name}. BackupName can only contain numbers, letters and underscores.` : 'backup name should not contain whitespace';
+  if (Buffer.byteLength(name) > 128)
+    return v9 ? `Invalid collection BackupName: ${name}. The length of BackupName must be less than 128 characters.` : 'backup name length should not exceed 128';
+  if (!/^[A-Za-z_]/.test(name))
+    return v9
+      ? `Invalid collection BackupName: ${name}. The first character of  BackupName must be an underscore or letter.`
+      : 'backup name should start with an underscore or letter';
+  if (!/^[A-Za-z0-9_]*$/.test(name))
+    return v9
+      ? `Invalid collection BackupName: ${name}. BackupName can only contain numbers, letters and underscores.`
+      : 'backup name should only contain numbers, letters and underscores';
   return null;
 }
 
@@ -71,7 +82,8 @@ function backupFilter(body: Json, generation: string): Map<string, string[] | '*
     } catch (error) {
       return `server: build option: server: build filter: server: unmarshal dbCollections: ${(error as Error).message}`;
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'server: build option: server: build filter: server: unmarshal dbCollections: json: cannot unmarshal into map[string][]string';
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      return 'server: build option: server: build filter: server: unmarshal dbCollections: json: cannot unmarshal into map[string][]string';
     return new Map(Object.entries(parsed as Record<string, string[]>).map(([db, colls]) => [db || DEFAULT_DB, colls.length === 0 ? '*' : colls]));
   }
   const names = (body['collection_names'] as string[] | undefined) ?? [];
@@ -212,10 +224,15 @@ export function createRoutes(board: TaskBoard): (request: RouteRequest) => Promi
     };
     const requestId = (body['requestId'] as string | undefined) || randomUUID();
     const id = (body['id'] as string | undefined) || `restore_${new Date().toISOString().replace(/[-T:]/g, '_').slice(0, 20)}${process.hrtime()[1]}`;
-    const task = board.startRestore(id, selected.map((c) => ({ source: c, target: target(c) })), body['dropExistCollection'] === true, {
-      skipCreate: body['skipCreateCollection'] === true,
-      metaOnly: body['metaOnly'] === true,
-    });
+    const task = board.startRestore(
+      id,
+      selected.map((c) => ({ source: c, target: target(c) })),
+      body['dropExistCollection'] === true,
+      {
+        skipCreate: body['skipCreateCollection'] === true,
+        metaOnly: body['metaOnly'] === true,
+      },
+    );
     if (body['async'] === true) return ok({ requestId, msg: 'restore backup is executing asynchronously', data: restoreTaskResponse(task) });
     await board.ended(task.id);
     if (task.state === 3) return fail(3, task.errorMessage);

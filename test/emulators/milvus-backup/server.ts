@@ -159,8 +159,7 @@ export async function startMilvusBackupEmulator(options: MilvusBackupEmulatorOpt
       names: () => [...board.storage.keys()].sort(),
       get: (name) => board.storage.get(name),
       create(name, collections) {
-        const chosen: MilvusCollection[] =
-          collections === undefined ? milvus.collections() : collections.map((ns) => milvus.get(ns.db, ns.name)).filter((c) => c !== undefined);
+        const chosen: MilvusCollection[] = collections === undefined ? milvus.collections() : collections.map((ns) => milvus.get(ns.db, ns.name)).filter((c) => c !== undefined);
         return board.store(name, chosen);
       },
       delete: (name) => board.storage.delete(name),
@@ -172,7 +171,8 @@ export async function startMilvusBackupEmulator(options: MilvusBackupEmulatorOpt
       exchanges.length = 0;
     },
     inject(path, response, times = 1) {
-      const answer: RouteResponse = response.text !== undefined ? { status: response.status ?? 200, text: response.text } : { status: response.status ?? 200, json: response.json ?? null };
+      const answer: RouteResponse =
+        response.text !== undefined ? { status: response.status ?? 200, text: response.text } : { status: response.status ?? 200, json: response.json ?? null };
       injected.push({ path, response: answer, times });
     },
   };

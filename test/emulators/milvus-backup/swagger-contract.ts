@@ -196,7 +196,8 @@ export function createSwaggerChecker(swagger: Swagger = loadSwagger()): SwaggerC
           if (parameter.required) problems.push(`${route}: required body missing`);
           continue;
         }
-        if (!(operation.consumes ?? []).some((type) => exchange.contentType?.startsWith(type))) problems.push(`${route}: content-type ${exchange.contentType} not in ${operation.consumes}`);
+        if (!(operation.consumes ?? []).some((type) => exchange.contentType?.startsWith(type)))
+          problems.push(`${route}: content-type ${exchange.contentType} not in ${operation.consumes}`);
         problems.push(...validate('v0.5.16', parameter.schema!, exchange.body, `${route} request body`));
       }
       if (parameters.every((p) => p.in !== 'body') && exchange.body !== undefined) problems.push(`${route}: sends a body the contract does not take`);

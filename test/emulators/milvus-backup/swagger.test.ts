@@ -8,7 +8,11 @@ import { createTempStorage, createTestJob, runNativeBackup, runNativeRestore, ty
 import { startMilvusBackupEmulator, type MilvusBackupEmulator, type RecordedExchange } from './server.ts';
 import { describeWithShared } from '../../helpers/requirements.ts';
 import { loadSwagger, OUTSIDE_SWAGGER, swaggerChecker as checker } from './swagger-contract.ts';
-const settle = (promise: Promise<unknown>) => promise.then(() => undefined, () => undefined);
+const settle = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    () => undefined,
+  );
 
 async function raw(emulator: MilvusBackupEmulator, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<void> {
   const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
@@ -65,7 +69,16 @@ for (const generation of ['v0.5.16', 'v0.5.9'] as const) {
       const exchanges = emulator.exchanges.filter((e) => !e.injected);
       const routes = new Set(exchanges.map((e) => `${e.method} ${e.path}`));
       expect([...routes].sort()).toEqual(
-        ['DELETE /api/v1/delete', 'GET /api/v1/check', 'GET /api/v1/get_backup', 'GET /api/v1/get_restore', 'GET /api/v1/hello', 'GET /api/v1/list', 'POST /api/v1/create', 'POST /api/v1/restore'].sort(),
+        [
+          'DELETE /api/v1/delete',
+          'GET /api/v1/check',
+          'GET /api/v1/get_backup',
+          'GET /api/v1/get_restore',
+          'GET /api/v1/hello',
+          'GET /api/v1/list',
+          'POST /api/v1/create',
+          'POST /api/v1/restore',
+        ].sort(),
       );
       expect(exchanges.flatMap((e) => checker().checkRequest(e))).toEqual([]);
       expect(exchanges.flatMap((e) => checker().checkResponse(e))).toEqual([]);

@@ -188,7 +188,12 @@ export class TaskBoard {
       if (problem !== null) return this.#failBackup(task, problem);
     }
     if (task.colls.every((coll) => coll.stage === 'dmlDone')) {
-      this.store(task.name, task.colls.map((coll) => coll.snapshot!), task.id, task.startMs);
+      this.store(
+        task.name,
+        task.colls.map((coll) => coll.snapshot!),
+        task.id,
+        task.startMs,
+      );
       task.state = 'success';
       task.endMs = Date.now();
       return false;

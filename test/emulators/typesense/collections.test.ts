@@ -12,7 +12,17 @@ describe('typesense emulator: collections', () => {
     expect(summary).toMatchObject({ name: 'books', num_documents: 0, default_sorting_field: 'points', enable_nested_fields: false, token_separators: [], symbols_to_index: [] });
     expect(typeof summary.created_at).toBe('number');
     expect(summary.fields[0]).toEqual({
-      name: 'title', type: 'string', facet: false, optional: false, index: true, sort: false, infix: false, locale: '', stem: false, store: true, stem_dictionary: '',
+      name: 'title',
+      type: 'string',
+      facet: false,
+      optional: false,
+      index: true,
+      sort: false,
+      infix: false,
+      locale: '',
+      stem: false,
+      store: true,
+      stem_dictionary: '',
     });
     expect(summary.fields[1]).toMatchObject({ name: 'points', type: 'int32', sort: true });
     expect(summary).not.toHaveProperty('metadata');
@@ -45,7 +55,9 @@ describe('typesense emulator: collections', () => {
     );
     await client.collections().create(booksSchema as never);
     expect(await clientError(client.collections().create(booksSchema as never))).toEqual({
-      status: 409, name: 'ObjectAlreadyExists', message: 'A collection with name `books` already exists.',
+      status: 409,
+      name: 'ObjectAlreadyExists',
+      message: 'A collection with name `books` already exists.',
     });
   });
 
@@ -69,7 +81,9 @@ describe('typesense emulator: collections', () => {
     await client.collections().create(booksSchema as never);
     await client.collections().create({ ...booksSchema, name: 'other' } as never);
     expect(await clientError(client.aliases().upsert('books', { collection_name: 'other' }))).toEqual({
-      status: 500, name: 'ServerError', message: 'Name `books` conflicts with an existing collection name.',
+      status: 500,
+      name: 'ServerError',
+      message: 'Name `books` conflicts with an existing collection name.',
     });
     await client.aliases().upsert('shadow', { collection_name: 'other' });
     await client.collections().create({ ...booksSchema, name: 'shadow' } as never);
@@ -89,19 +103,32 @@ describe('typesense emulator: collections', () => {
     expect(field['embed'].model_config.api_key).toBe('sk-ab********');
     expect(field).toMatchObject({ num_dim: 8, vec_dist: 'cosine', hnsw_params: { M: 16, ef_construction: 200 } });
     expect(
-      (await clientError(client.collections().create({ name: 'x', fields: [{ name: 'v', type: 'float[]', embed: { from: ['t'], model_config: { model_name: 'openai/x' } } }] } as never))).message,
+      (
+        await clientError(
+          client.collections().create({ name: 'x', fields: [{ name: 'v', type: 'float[]', embed: { from: ['t'], model_config: { model_name: 'openai/x' } } }] } as never),
+        )
+      ).message,
     ).toBe('Property `embed.model_config.api_key is missing or is not a string.');
   });
 
   it('alters fields and metadata with PATCH', async () => {
     const { client, raw } = await startTestEmulator();
     await client.collections().create(booksSchema as never);
-    await client.collections('books').update({ fields: [{ name: 'tags', drop: true }, { name: 'year', type: 'int32', optional: true }], metadata: { v: 2 } } as never);
+    await client.collections('books').update({
+      fields: [
+        { name: 'tags', drop: true },
+        { name: 'year', type: 'int32', optional: true },
+      ],
+      metadata: { v: 2 },
+    } as never);
     const summary = await client.collections('books').retrieve();
     expect(summary.fields.map((f) => f.name)).toEqual(['title', 'points', 'year']);
     expect(summary).toMatchObject({ metadata: { v: 2 } });
     expect((await raw('PATCH', '/collections/books', { body: '{"name":"x"}' })).json).toEqual({ message: 'Only `fields` and `metadata` can be updated at the moment.' });
-    await client.collections('books').documents().import([{ title: 'A', points: 1 }]);
+    await client
+      .collections('books')
+      .documents()
+      .import([{ title: 'A', points: 1 }]);
     expect((await raw('PATCH', '/collections/books', { body: '{"fields":[{"name":"isbn","type":"string"}]}' })).json).toEqual({
       message: 'Field `isbn` has been declared in the schema, but is not found in the document.',
     });

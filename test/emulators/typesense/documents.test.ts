@@ -8,7 +8,7 @@ import { booksSchema, clientError, startTestEmulator } from './test-helpers.ts';
 const fixture = (name: string): string => readFileSync(sharedPath('fixtures', 'typesense', name), 'utf8');
 
 describe('typesense emulator: documents', () => {
-  itWithShared('imports Typesense\'s own test documents and exports them as JSONL with sorted keys and no trailing newline', async () => {
+  itWithShared("imports Typesense's own test documents and exports them as JSONL with sorted keys and no trailing newline", async () => {
     const { client, raw } = await startTestEmulator();
     await client.collections().create(booksSchema as never);
     const lines = fixture('documents.jsonl').trim().split('\n');
@@ -32,7 +32,9 @@ describe('typesense emulator: documents', () => {
   it('answers HTTP 200 with a failure line per refused document, in order', async () => {
     const { client, raw } = await startTestEmulator();
     await client.collections().create(booksSchema as never);
-    const body = ['{"id":"a","title":"A","points":1}', '{"id":"b","title":"B","points":"many"}', 'not json', '{"id":"a","title":"again","points":2}', '{"id":"c","points":3}'].join('\n');
+    const body = ['{"id":"a","title":"A","points":1}', '{"id":"b","title":"B","points":"many"}', 'not json', '{"id":"a","title":"again","points":2}', '{"id":"c","points":3}'].join(
+      '\n',
+    );
     const imported = await raw('POST', '/collections/books/documents/import?action=create', { body });
     expect(imported.status).toBe(200);
     expect(imported.text.split('\n').map((line) => JSON.parse(line))).toEqual([
@@ -43,15 +45,30 @@ describe('typesense emulator: documents', () => {
       { code: 400, error: 'Field `title` has been declared in the schema, but is not found in the document.', success: false },
     ]);
     // The official client parses every line; with throwOnFail it raises an ImportError carrying them.
-    const results = await client.collections('books').documents().import([{ id: 'd', title: 'D', points: 4 }, { id: 'e', title: 'E' }], { throwOnFail: false });
-    expect(results).toEqual([{ success: true }, { code: 400, error: 'Field `points` has been declared as a default sorting field, but is not found in the document.', success: false }]);
+    const results = await client
+      .collections('books')
+      .documents()
+      .import(
+        [
+          { id: 'd', title: 'D', points: 4 },
+          { id: 'e', title: 'E' },
+        ],
+        { throwOnFail: false },
+      );
+    expect(results).toEqual([
+      { success: true },
+      { code: 400, error: 'Field `points` has been declared as a default sorting field, but is not found in the document.', success: false },
+    ]);
     expect((await client.collections('books').retrieve()).num_documents).toBe(2);
   });
 
   it('implements create, upsert, update and emplace, return_id and return_doc', async () => {
     const { client, raw } = await startTestEmulator();
     await client.collections().create(booksSchema as never);
-    await client.collections('books').documents().import([{ id: 'a', title: 'A', points: 1, tags: ['x'] }]);
+    await client
+      .collections('books')
+      .documents()
+      .import([{ id: 'a', title: 'A', points: 1, tags: ['x'] }]);
     const upsert = await raw('POST', '/collections/books/documents/import?action=upsert&return_id=true', { body: '{"id":"a","title":"A2","points":2}' });
     expect(JSON.parse(upsert.text)).toEqual({ id: 'a', success: true });
     expect(await client.collections('books').documents('a').retrieve()).toEqual({ id: 'a', points: 2, title: 'A2' });
@@ -67,7 +84,9 @@ describe('typesense emulator: documents', () => {
   it('refuses bad import parameters, and a missing collection, with real error bodies', async () => {
     const { client, raw } = await startTestEmulator();
     await client.collections().create(booksSchema as never);
-    expect((await raw('POST', '/collections/books/documents/import?action=replace', { body: '{}' })).json).toEqual({ message: 'Parameter `action` must be a create|update|upsert.' });
+    expect((await raw('POST', '/collections/books/documents/import?action=replace', { body: '{}' })).json).toEqual({
+      message: 'Parameter `action` must be a create|update|upsert.',
+    });
     expect((await raw('POST', '/collections/books/documents/import?batch_size=0', { body: '{}' })).json).toEqual({ message: 'Parameter `batch_size` must be a positive integer.' });
     const missing = await raw('POST', '/collections/nope/documents/import', { body: '{}' });
     expect(missing).toMatchObject({ status: 404, json: { message: 'Collection not found' } });
@@ -75,7 +94,10 @@ describe('typesense emulator: documents', () => {
   });
 
   it('echoes the refused line in every failure on v27, only with return_doc from v28', async () => {
-    for (const [version, echoed] of [['27.1', true], ['28.0', false]] as const) {
+    for (const [version, echoed] of [
+      ['27.1', true],
+      ['28.0', false],
+    ] as const) {
       const { client, raw } = await startTestEmulator({ version });
       await client.collections().create(booksSchema as never);
       const result = JSON.parse((await raw('POST', '/collections/books/documents/import', { body: '{"title":"x"}' })).text) as Record<string, unknown>;
@@ -88,11 +110,17 @@ describe('typesense emulator: documents', () => {
     await client.collections().create({ name: 'multi', fields: [{ name: '.*', type: 'auto' }] } as never);
     const multi = fixture('multi_field_documents.jsonl').trim();
     await client.collections('multi').documents().import(multi, { action: 'create' });
-    const stream = await client.collections('multi').documents().exportStream({ batch_size: 5, include_fields: 'title,points' } as never);
+    const stream = await client
+      .collections('multi')
+      .documents()
+      .exportStream({ batch_size: 5, include_fields: 'title,points' } as never);
     const chunks: string[] = [];
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(String(chunk));
     expect(chunks.length).toBeGreaterThanOrEqual(4);
-    const documents = chunks.join('').split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const documents = chunks
+      .join('')
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(documents).toHaveLength(multi.split('\n').length);
     expect(Object.keys(documents[0]!).sort()).toEqual(['points', 'title']);
     emulator.setOptions({ exportDelayMs: 0 });
@@ -110,13 +138,16 @@ describe('typesense emulator: documents', () => {
         { name: 'secret', type: 'string', store: false, optional: true },
       ],
     } as never);
-    const results = await client.collections('recipes').documents().import(
-      [
-        { id: 'r1', title: 'cake', meta: { author: { name: 'Jamie' } }, vec: [0.1, 0.2, 0.3], secret: 'x' },
-        { id: 'r2', title: 'pie', vec: [0.1, 0.2] },
-      ],
-      { throwOnFail: false },
-    );
+    const results = await client
+      .collections('recipes')
+      .documents()
+      .import(
+        [
+          { id: 'r1', title: 'cake', meta: { author: { name: 'Jamie' } }, vec: [0.1, 0.2, 0.3], secret: 'x' },
+          { id: 'r2', title: 'pie', vec: [0.1, 0.2] },
+        ],
+        { throwOnFail: false },
+      );
     expect(results[1]).toEqual({ code: 400, error: 'Field `vec` must have 3 dimensions.', success: false });
     expect(await client.collections('recipes').documents().export()).toBe('{"id":"r1","meta":{"author":{"name":"Jamie"}},"title":"cake","vec":[0.1,0.2,0.3]}');
   });
@@ -125,10 +156,16 @@ describe('typesense emulator: documents', () => {
     const { client, emulator } = await startTestEmulator();
     await client.collections().create(booksSchema as never);
     emulator.setOptions({ importFailure: (document) => (document['id'] === 'b' ? { code: 500, error: 'Could not write to on-disk storage.' } : null) });
-    const results = await client.collections('books').documents().import(
-      [{ id: 'a', title: 'A', points: 1 }, { id: 'b', title: 'B', points: 2 }],
-      { throwOnFail: false },
-    );
+    const results = await client
+      .collections('books')
+      .documents()
+      .import(
+        [
+          { id: 'a', title: 'A', points: 1 },
+          { id: 'b', title: 'B', points: 2 },
+        ],
+        { throwOnFail: false },
+      );
     expect(results).toEqual([{ success: true }, { code: 500, error: 'Could not write to on-disk storage.', success: false }]);
     emulator.setOptions({ importFailure: null });
     expect((await client.collections('books').retrieve()).num_documents).toBe(1);

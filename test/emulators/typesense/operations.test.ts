@@ -29,7 +29,13 @@ describe('typesense emulator: auth, health, snapshot', () => {
   it('needs the admin key on every route but /health, from the header or the query parameter', async () => {
     const { emulator, raw } = await startTestEmulator({ apiKey: 'sekret' });
     expect((await raw('GET', '/health', { key: null, spec: '/health' })).json).toEqual({ ok: true });
-    for (const [method, route] of [['GET', '/collections'], ['GET', '/debug'], ['POST', '/operations/snapshot'], ['GET', '/keys'], ['GET', '/aliases']] as const) {
+    for (const [method, route] of [
+      ['GET', '/collections'],
+      ['GET', '/debug'],
+      ['POST', '/operations/snapshot'],
+      ['GET', '/keys'],
+      ['GET', '/aliases'],
+    ] as const) {
       const refused = await raw(method, route, { key: null });
       expect(refused, `${method} ${route}`).toMatchObject({ status: 401, json: FORBIDDEN });
       expect((await raw(method, route, { key: 'wrong' })).status).toBe(401);
@@ -49,7 +55,16 @@ describe('typesense emulator: auth, health, snapshot', () => {
     const scoped = new Client({ nodes: [{ url: emulator.url }], apiKey: value!, numRetries: 0, logLevel: 'silent' });
     expect(await scoped.collections('books').documents().export()).toBe('');
     expect((await clientError(scoped.collections('films').documents().export())).status).toBe(401);
-    expect((await clientError(scoped.collections('books').documents().import([{ title: 'x', points: 1 }]))).status).toBe(401);
+    expect(
+      (
+        await clientError(
+          scoped
+            .collections('books')
+            .documents()
+            .import([{ title: 'x', points: 1 }]),
+        )
+      ).status,
+    ).toBe(401);
   });
 
   it('reports its version on /debug', async () => {
@@ -61,7 +76,10 @@ describe('typesense emulator: auth, health, snapshot', () => {
   it('writes the raft snapshot under <snapshot_path>/state and answers 201 {"success": true}', async () => {
     const { client, raw } = await startTestEmulator();
     await client.collections().create(booksSchema as never);
-    await client.collections('books').documents().import([{ id: 'one', title: 'One', points: 1 }]);
+    await client
+      .collections('books')
+      .documents()
+      .import([{ id: 'one', title: 'One', points: 1 }]);
     const dir = await tempDir();
     const taken = await raw('POST', `/operations/snapshot?snapshot_path=${encodeURIComponent(dir)}`, { spec: '/operations/snapshot' });
     expect(taken).toMatchObject({ status: 201, json: { success: true } });

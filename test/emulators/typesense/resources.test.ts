@@ -19,8 +19,14 @@ describe('typesense emulator: resources', () => {
   it('synonyms and overrides per collection (≤ v29), in their view shapes', async () => {
     const { client, raw } = await startTestEmulator();
     await client.collections().create(booksSchema as never);
-    await client.collections('books').synonyms().upsert('phones', { synonyms: ['phone', 'mobile'] });
-    await client.collections('books').synonyms().upsert('coat', { root: 'coat', synonyms: ['jacket'], locale: 'en' });
+    await client
+      .collections('books')
+      .synonyms()
+      .upsert('phones', { synonyms: ['phone', 'mobile'] });
+    await client
+      .collections('books')
+      .synonyms()
+      .upsert('coat', { root: 'coat', synonyms: ['jacket'], locale: 'en' });
     const synonyms = await raw('GET', '/collections/books/synonyms', { spec: '/collections/{collectionName}/synonyms' });
     expect(synonyms.json).toEqual({
       synonyms: [
@@ -30,13 +36,36 @@ describe('typesense emulator: resources', () => {
     });
     expect((await raw('PUT', '/collections/books/synonyms/bad', { body: '{"synonyms":[]}' })).json).toEqual({ message: 'Could not find a valid string array of `synonyms`' });
 
-    await client.collections('books').overrides().upsert('pin', { rule: { query: 'apple', match: 'exact' }, includes: [{ id: '1', position: 1 }] } as never);
-    await client.collections('books').overrides().upsert('filter', { rule: { tags: ['promo'] }, filter_by: 'points:>10' } as never);
+    await client
+      .collections('books')
+      .overrides()
+      .upsert('pin', { rule: { query: 'apple', match: 'exact' }, includes: [{ id: '1', position: 1 }] } as never);
+    await client
+      .collections('books')
+      .overrides()
+      .upsert('filter', { rule: { tags: ['promo'] }, filter_by: 'points:>10' } as never);
     const overrides = await raw('GET', '/collections/books/overrides', { spec: '/collections/{collectionName}/overrides' });
     expect(overrides.json).toEqual({
       overrides: [
-        { excludes: [], filter_curated_hits: false, id: 'pin', includes: [{ id: '1', position: 1 }], remove_matched_tokens: false, rule: { match: 'exact', query: 'apple' }, stop_processing: true },
-        { excludes: [], filter_by: 'points:>10', filter_curated_hits: false, id: 'filter', includes: [], remove_matched_tokens: true, rule: { tags: ['promo'] }, stop_processing: true },
+        {
+          excludes: [],
+          filter_curated_hits: false,
+          id: 'pin',
+          includes: [{ id: '1', position: 1 }],
+          remove_matched_tokens: false,
+          rule: { match: 'exact', query: 'apple' },
+          stop_processing: true,
+        },
+        {
+          excludes: [],
+          filter_by: 'points:>10',
+          filter_curated_hits: false,
+          id: 'filter',
+          includes: [],
+          remove_matched_tokens: true,
+          rule: { tags: ['promo'] },
+          stop_processing: true,
+        },
       ],
     });
     expect((await raw('PUT', '/collections/books/overrides/bad', { body: '{"rule":{"query":"x","match":"exact"}}' })).json).toEqual({

@@ -5,8 +5,24 @@
 import { TypesenseError, isObject } from './http.ts';
 
 export const FIELD_TYPES = new Set([
-  'string', 'int32', 'int64', 'float', 'bool', 'geopoint', 'geopolygon', 'object', 'image', 'auto', 'string*',
-  'string[]', 'int32[]', 'int64[]', 'float[]', 'bool[]', 'geopoint[]', 'object[]',
+  'string',
+  'int32',
+  'int64',
+  'float',
+  'bool',
+  'geopoint',
+  'geopolygon',
+  'object',
+  'image',
+  'auto',
+  'string*',
+  'string[]',
+  'int32[]',
+  'int64[]',
+  'float[]',
+  'bool[]',
+  'geopoint[]',
+  'object[]',
 ]);
 const NUMERIC_SORT_TYPES = new Set(['int32', 'int64', 'float', 'bool', 'geopoint']);
 /** Credentials get_summary_json masks in `embed.model_config`. */

@@ -10,8 +10,19 @@ import { MeiliError, assertIndexUid, indexNotFound } from '../errors.ts';
 import { compileFilter } from '../filter.ts';
 import { json, readJsonBody, type EmulatorRequest, type Route } from '../http.ts';
 import {
-  boolParam, boolean, expectObject, invalidParam, isObject, listParam, missingField, parseQuery, stringArray, typeError,
-  unknownField, unsignedInteger, usizeParam,
+  boolParam,
+  boolean,
+  expectObject,
+  invalidParam,
+  isObject,
+  listParam,
+  missingField,
+  parseQuery,
+  stringArray,
+  typeError,
+  unknownField,
+  unsignedInteger,
+  usizeParam,
 } from '../params.ts';
 import type { Doc, IndexState } from '../state.ts';
 
@@ -169,7 +180,14 @@ function addDocuments(engine: Engine, req: EmulatorRequest, indexUid: string, me
 /** actix `web::Json<Vec<Value>>`: a non-array body is a serde data error (`bad_request`). */
 function idsBody(body: unknown): string[] {
   if (!Array.isArray(body)) {
-    const kind = body === null ? 'null' : typeof body === 'string' ? `string ${JSON.stringify(body)}` : typeof body === 'object' ? 'map' : `${typeof body === 'number' ? (Number.isInteger(body) ? 'integer' : 'floating point') : 'boolean'} \`${String(body)}\``;
+    const kind =
+      body === null
+        ? 'null'
+        : typeof body === 'string'
+          ? `string ${JSON.stringify(body)}`
+          : typeof body === 'object'
+            ? 'map'
+            : `${typeof body === 'number' ? (Number.isInteger(body) ? 'integer' : 'floating point') : 'boolean'} \`${String(body)}\``;
     const column = JSON.stringify(body).length;
     throw new MeiliError('bad_request', `Json deserialize error: invalid type: ${kind}, expected a sequence at line 1 column ${column}`);
   }

@@ -28,7 +28,10 @@ function parseSwaps(body: unknown, renameSupported: boolean): IndexSwap[] {
     }
     if (indexes === undefined) throw missingField('indexes', 'missing_swap_indexes', `[${i}]`);
     if (indexes.length !== 2) {
-      throw new MeiliError('invalid_swap_indexes', `Two indexes must be given for each swap. The list \`[${indexes.map((u) => `"${u}"`).join(', ')}]\` contains ${indexes.length} indexes.`);
+      throw new MeiliError(
+        'invalid_swap_indexes',
+        `Two indexes must be given for each swap. The list \`[${indexes.map((u) => `"${u}"`).join(', ')}]\` contains ${indexes.length} indexes.`,
+      );
     }
     const swap: IndexSwap = { indexes: [indexes[0]!, indexes[1]!] };
     if (renameSupported) swap.rename = rename;
@@ -42,8 +45,13 @@ function checkDuplicates(swaps: readonly IndexSwap[]): void {
   const duplicates = new Set<string>();
   for (const name of swaps.flatMap((s) => s.indexes)) (seen.has(name) ? duplicates : seen).add(name);
   const list = [...duplicates].sort();
-  if (list.length === 1) throw new MeiliError('invalid_swap_duplicate_index_found', `Indexes must be declared only once during a swap. \`${list[0]}\` was specified several times.`);
-  if (list.length > 1) throw new MeiliError('invalid_swap_duplicate_index_found', `Indexes must be declared only once during a swap. ${list.map((n) => `\`${n}\``).join(', ')} were specified several times.`);
+  if (list.length === 1)
+    throw new MeiliError('invalid_swap_duplicate_index_found', `Indexes must be declared only once during a swap. \`${list[0]}\` was specified several times.`);
+  if (list.length > 1)
+    throw new MeiliError(
+      'invalid_swap_duplicate_index_found',
+      `Indexes must be declared only once during a swap. ${list.map((n) => `\`${n}\``).join(', ')} were specified several times.`,
+    );
 }
 
 export function instanceRoutes(engine: Engine): Route[] {

@@ -24,7 +24,10 @@ const UUID = /^(urn:uuid:)?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a
 /** `Uuid::from_str` accepts the hyphenated, simple and urn forms; the key stores it hyphenated. */
 function parseUid(raw: string): string | null {
   if (!UUID.test(raw)) return null;
-  const hex = raw.replace(/^urn:uuid:/, '').replace(/-/g, '').toLowerCase();
+  const hex = raw
+    .replace(/^urn:uuid:/, '')
+    .replace(/-/g, '')
+    .toLowerCase();
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -60,7 +63,12 @@ function createKey(body: unknown): ApiKey {
       case 'uid': {
         if (typeof value !== 'string') throw typeError('.uid', 'a string', value, 'invalid_api_key_uid');
         const uid = parseUid(value);
-        if (uid === null) throw invalidValue('.uid', `invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${[...value].find((c) => !/[0-9a-fA-F-]/.test(c)) ?? value}\``, 'invalid_api_key_uid');
+        if (uid === null)
+          throw invalidValue(
+            '.uid',
+            `invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${[...value].find((c) => !/[0-9a-fA-F-]/.test(c)) ?? value}\``,
+            'invalid_api_key_uid',
+          );
         key.uid = uid;
         break;
       }
@@ -78,7 +86,11 @@ function createKey(body: unknown): ApiKey {
           if (typeof p !== 'string') throw typeError(`.indexes[${i}]`, 'a string', p, 'invalid_api_key_indexes');
           const prefix = p.endsWith('*') ? p.slice(0, -1) : p;
           if ((prefix !== '' || p !== '*') && !/^[A-Za-z0-9_-]{1,400}$/.test(prefix)) {
-            throw invalidValue(`.indexes[${i}]`, `\`${p}\` is not a valid index uid pattern. Index uid patterns can be an integer or a string containing only alphanumeric characters, hyphens (-), underscores (_), and optionally end with a star (*).`, 'invalid_api_key_indexes');
+            throw invalidValue(
+              `.indexes[${i}]`,
+              `\`${p}\` is not a valid index uid pattern. Index uid patterns can be an integer or a string containing only alphanumeric characters, hyphens (-), underscores (_), and optionally end with a star (*).`,
+              'invalid_api_key_indexes',
+            );
           }
           return p;
         });

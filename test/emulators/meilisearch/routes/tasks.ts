@@ -7,14 +7,21 @@ import type { Engine } from '../engine.ts';
 import { MeiliError, isValidIndexUid, type MeiliErrorCode } from '../errors.ts';
 import { json, type Route } from '../http.ts';
 import { boolParam, invalidParam, listParam, parseQuery, positiveIntegerElement, u32Param } from '../params.ts';
-import {
-  TASK_STATUSES, TASK_TYPES, indexUidOf, isEmptyFilter, matchesFilter, taskView, type Task, type TaskFilter, type TaskStatus,
-  type TaskType,
-} from '../tasks.ts';
+import { TASK_STATUSES, TASK_TYPES, indexUidOf, isEmptyFilter, matchesFilter, taskView, type Task, type TaskFilter, type TaskStatus, type TaskType } from '../tasks.ts';
 
 const FILTER_PARAMS = [
-  'uids', 'batchUids', 'canceledBy', 'types', 'statuses', 'indexUids', 'afterEnqueuedAt', 'beforeEnqueuedAt',
-  'afterStartedAt', 'beforeStartedAt', 'afterFinishedAt', 'beforeFinishedAt',
+  'uids',
+  'batchUids',
+  'canceledBy',
+  'types',
+  'statuses',
+  'indexUids',
+  'afterEnqueuedAt',
+  'beforeEnqueuedAt',
+  'afterStartedAt',
+  'beforeStartedAt',
+  'afterFinishedAt',
+  'beforeFinishedAt',
 ] as const;
 const LIST_PARAMS = ['limit', 'from', 'reverse', 'batchUids', 'uids', 'canceledBy', 'types', 'statuses', 'indexUids', ...FILTER_PARAMS.slice(6)];
 
@@ -41,15 +48,21 @@ function parseFilter(params: Map<string, string>): TaskFilter {
     types: listParam(params, 'types', 'invalid_task_types', (raw) =>
       (TASK_TYPES as readonly string[]).includes(raw)
         ? { ok: true, value: raw as TaskType }
-        : { ok: false, detail: `\`${raw}\` is not a valid task type. Available types are ${TASK_TYPES.map((t) => `\`${t}\``).join(', ')}.` }),
+        : { ok: false, detail: `\`${raw}\` is not a valid task type. Available types are ${TASK_TYPES.map((t) => `\`${t}\``).join(', ')}.` },
+    ),
     statuses: listParam(params, 'statuses', 'invalid_task_statuses', (raw) =>
       (TASK_STATUSES as readonly string[]).includes(raw)
         ? { ok: true, value: raw as TaskStatus }
-        : { ok: false, detail: `\`${raw}\` is not a valid task status. Available statuses are ${TASK_STATUSES.map((t) => `\`${t}\``).join(', ')}.` }),
+        : { ok: false, detail: `\`${raw}\` is not a valid task status. Available statuses are ${TASK_STATUSES.map((t) => `\`${t}\``).join(', ')}.` },
+    ),
     indexUids: listParam(params, 'indexUids', 'invalid_index_uid', (raw) =>
       isValidIndexUid(raw)
         ? { ok: true, value: raw }
-        : { ok: false, detail: `\`${raw}\` is not a valid index uid. Index uid can be an integer or a string containing only alphanumeric characters, hyphens (-) and underscores (_), and can not be more than 512 bytes.` }),
+        : {
+            ok: false,
+            detail: `\`${raw}\` is not a valid index uid. Index uid can be an integer or a string containing only alphanumeric characters, hyphens (-) and underscores (_), and can not be more than 512 bytes.`,
+          },
+    ),
     afterEnqueuedAt: dateParam(params, 'afterEnqueuedAt', 'invalid_task_after_enqueued_at'),
     beforeEnqueuedAt: dateParam(params, 'beforeEnqueuedAt', 'invalid_task_before_enqueued_at'),
     afterStartedAt: dateParam(params, 'afterStartedAt', 'invalid_task_after_started_at'),
@@ -81,8 +94,7 @@ function page<T>(items: T[], uidOf: (item: T) => number, params: Map<string, str
 }
 
 export function taskRoutes(engine: Engine): Route[] {
-  const filteredTasks = (auth: AuthFilter, filter: TaskFilter): Task[] =>
-    engine.queue.all().filter((t) => visible(t, auth) && matchesFilter(t, filter));
+  const filteredTasks = (auth: AuthFilter, filter: TaskFilter): Task[] => engine.queue.all().filter((t) => visible(t, auth) && matchesFilter(t, filter));
 
   const taskFilterRoute = (method: 'POST' | 'DELETE', type: 'taskCancelation' | 'taskDeletion'): Route => ({
     method,
@@ -100,9 +112,10 @@ export function taskRoutes(engine: Engine): Route[] {
       // the matched set is fixed when the task is registered, as in the engine
       const matched = filteredTasks(auth, filter).map((t) => t.uid);
       const query = `?${req.search}`;
-      const details = type === 'taskCancelation'
-        ? { matchedTasks: matched.length, canceledTasks: null, originalFilter: query }
-        : { matchedTasks: matched.length, deletedTasks: null, originalFilter: query };
+      const details =
+        type === 'taskCancelation'
+          ? { matchedTasks: matched.length, canceledTasks: null, originalFilter: query }
+          : { matchedTasks: matched.length, deletedTasks: null, originalFilter: query };
       const view = engine.enqueue({ type, matched, query }, details);
       if (type === 'taskCancelation') engine.scheduler.abortIfProcessing(new Set(matched));
       return json(200, view);
@@ -153,7 +166,10 @@ export function taskRoutes(engine: Engine): Route[] {
       pattern: '/tasks/:taskUid/documents',
       handler: (req) => {
         engine.auth(req.headers, 'tasks.get');
-        throw new MeiliError('feature_not_enabled', 'Getting the documents of an enqueued task requires enabling the `get task documents route` experimental feature. See https://github.com/orgs/meilisearch/discussions/808');
+        throw new MeiliError(
+          'feature_not_enabled',
+          'Getting the documents of an enqueued task requires enabling the `get task documents route` experimental feature. See https://github.com/orgs/meilisearch/discussions/808',
+        );
       },
     },
     {
@@ -163,7 +179,11 @@ export function taskRoutes(engine: Engine): Route[] {
         const auth = engine.auth(req.headers, 'tasks.get');
         const params = parseQuery(req.search, LIST_PARAMS);
         const batches = batchesOf(auth, parseFilter(params));
-        const { window, total, limit, from, next } = page(batches, (b) => b.uid, params, { limit: 'invalid_task_limit', from: 'invalid_task_from', reverse: 'invalid_task_reverse' });
+        const { window, total, limit, from, next } = page(batches, (b) => b.uid, params, {
+          limit: 'invalid_task_limit',
+          from: 'invalid_task_from',
+          reverse: 'invalid_task_reverse',
+        });
         return json(200, { results: window.map(batchView), total, limit, from, next });
       },
     },

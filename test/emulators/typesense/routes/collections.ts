@@ -124,7 +124,10 @@ export function collectionRoutes(state: TypesenseState): Route[] {
         const options = { action: action as ImportAction, dirtyValues: req.query.get('dirty_values') ?? '', refuse: state.settings.importFailure };
         const returnDoc = req.query.get('return_doc') === 'true';
         const returnId = req.query.get('return_id') === 'true';
-        const lines = req.body.toString('utf8').split('\n').filter((line) => line.length > 0);
+        const lines = req.body
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line.length > 0);
         const results = lines.map((line) => {
           try {
             const document = writeDocument(collection, line, options);
@@ -157,7 +160,10 @@ export function collectionRoutes(state: TypesenseState): Route[] {
 async function* exportChunks(state: TypesenseState, documents: Record<string, unknown>[], batchSize: number): AsyncGenerator<string> {
   for (let start = 0; start < documents.length; start += batchSize) {
     if (state.settings.exportDelayMs > 0) await sleep(state.settings.exportDelayMs);
-    const lines = documents.slice(start, start + batchSize).map(dump).join('\n');
+    const lines = documents
+      .slice(start, start + batchSize)
+      .map(dump)
+      .join('\n');
     yield start === 0 ? lines : '\n' + lines;
   }
 }

@@ -259,7 +259,7 @@ function analyticsRoutes(state: TypesenseState): Route[] {
       handler: (req) => {
         const body = readObject(req);
         if (typeof body['name'] !== 'string') throw new TypesenseError(400, 'Bad or missing name.');
-        if (state.analyticsRules.has(body['name'])) throw new TypesenseError(400, 'There\'s already another configuration with this name.');
+        if (state.analyticsRules.has(body['name'])) throw new TypesenseError(400, "There's already another configuration with this name.");
         return json(201, upsert(body['name'], body));
       },
     },
