@@ -1,21 +1,18 @@
 // Acceptance, in headless Chromium with every non-loopback request blocked: GraphiQL at /graphql renders from
 // the gateway alone, runs a query with the master key typed into its headers editor, and runs a subscription
 // (over SSE, the key sent as a header) that shows a job event.
-import { existsSync } from 'node:fs';
 import { Meilisearch } from 'meilisearch';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { WALKTHROUGH_OPERATIONS } from '../../src/graphql/graphiql.ts';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators/meilisearch/server.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
-import { CHROMIUM, launchChromium, recordPageProblems, screenshot } from './browser.ts';
+import { CHROMIUM_BROWSER, describeWith } from '../helpers/requirements.ts';
+import { launchChromium, recordPageProblems, screenshot } from './browser.ts';
 
 const MASTER_KEY = 'graphiql-master-key-0123456789';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.log(`skipping GraphiQL browser tests: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-
-describe.skipIf(!hasChromium)('GraphiQL in Chromium, offline, auth on', () => {
+describeWith(CHROMIUM_BROWSER)('GraphiQL in Chromium, offline, auth on', () => {
   let emulator: MeilisearchEmulator;
   let t: TestGateway;
   let server: RunningServer;
