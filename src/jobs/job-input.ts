@@ -1,4 +1,5 @@
 // The stored, validated request of each job kind (Job.input). zod at the edge where it is read back.
+import type { Job } from '../db/client.ts';
 import { z } from 'zod';
 import { RestorePlanSchema } from './restore-plan.ts';
 
@@ -29,4 +30,11 @@ export type RestoreJobInput = z.infer<typeof RestoreJobInput>;
 /** The scratch collection of a restore test: `<name>_verify_<first 8 chars of the job id>`. */
 export function scratchName(name: string, jobIdPrefix: string): string {
   return `${name}_verify_${jobIdPrefix}`;
+}
+
+/** The collections a restore job writes, after renames. */
+export function restoreTargets(job: Pick<Job, 'input'>): string[] {
+  const parsed = RestoreJobInput.safeParse(job.input);
+  if (!parsed.success) return [];
+  return parsed.data.collections.map((name) => parsed.data.rename[name] ?? name);
 }

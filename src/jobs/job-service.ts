@@ -3,76 +3,35 @@ import type { Backup, Engine, Job, JobEvent, JobKind, Prisma, PrismaClient } fro
 import type { CatalogPage } from '../catalog/backups.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import type { EngineService } from '../catalog/engines.ts';
-import type { StorageCredentialsInput, StorageLocationInput } from '../catalog/storage-location.ts';
 import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts';
 import { isUuid } from '../catalog/engines.ts';
-import { checkCollectionName, checkCollectionNames, validateCollectionName, validateName, type NamedPlugin } from '../catalog/names.ts';
+import { checkCollectionName, checkCollectionNames, validateCollectionName, validateName } from '../catalog/names.ts';
 import type { Capability } from '../engines/contract.ts';
 import { parsePluginOptions } from '../engines/plugin-options.ts';
 import { GatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { ACTIVE_STATUSES, isTerminal } from '../db/job-status.ts';
 import type { JobBus } from './job-bus.ts';
-import { RestoreJobInput, scratchName, type BackupJobInput } from './job-input.ts';
+import { RestoreJobInput, restoreTargets, scratchName, type BackupJobInput } from './job-input.ts';
 import { initialProgress } from './progress.ts';
 import { backupChain } from './restore-job.ts';
-import { computeRestorePlan, enforcePlan, type OnExisting, type RestorePlan } from './restore-plan.ts';
+import { computeRestorePlan, enforcePlan, type RestorePlan } from './restore-plan.ts';
+import {
+  defaultBackupName,
+  normaliseCollections,
+  onExistingOf,
+  requireCredentials,
+  validateLabels,
+  type StartBackupRequest,
+  type StartRestoreRequest,
+  type StartVerifyRequest,
+} from './job-requests.ts';
 
 /** A plan looks at the engine (existence, version): this long at most. */
 const PLAN_TIMEOUT_MS = 15_000;
 
 /** Kinds that hold the engine: one of them at a time per engine. */
 const EXCLUSIVE_KINDS: JobKind[] = ['BACKUP', 'RESTORE'];
-
-export interface StartBackupRequest {
-  engineId: string;
-  collections?: string[] | null;
-  strategy?: 'LOGICAL' | 'NATIVE' | null;
-  type?: 'FULL' | 'INCREMENTAL' | null;
-  name?: string | null;
-  labels?: unknown;
-  timeoutSeconds?: number | null;
-  /** A registered storage location ('local' = built in); the default one when absent. */
-  storageId?: string | null;
-  /** A per-job external location (URL + credentials), instead of a registered one. */
-  location?: StorageLocationInput | null;
-  /** Set when a schedule starts the backup. */
-  scheduleId?: string | null;
-  /** Engine-specific options (the plugin's backupOptions schema). */
-  options?: unknown;
-}
-
-export interface StartRestoreRequest {
-  backupId: string;
-  engineId?: string | null;
-  collections?: string[] | null;
-  rename?: Array<{ from: string; to: string }> | null;
-  atomic?: boolean | null;
-  dropExisting?: boolean | null;
-  /** Replace existing target collections (same as onExisting: REPLACE). Without it a restore never overwrites. */
-  overwrite?: boolean | null;
-  /** What to do with a target that exists: FAIL (default, `target_exists`), REPLACE, SKIP, APPLY (write on top). */
-  onExisting?: OnExisting | null;
-  /** Appended to every target name not renamed explicitly (e.g. "_restored"). */
-  suffix?: string | null;
-  timeoutSeconds?: number | null;
-  /** Restore a DAMAGED backup anyway (files are still checked while read). */
-  force?: boolean | null;
-  /** Credentials of the external location the backup lives in. */
-  credentials?: StorageCredentialsInput | null;
-  /** Engine-specific options (the plugin's restoreOptions schema). */
-  options?: unknown;
-}
-
-export interface StartVerifyRequest {
-  backupId: string;
-  /** Also restore into scratch collections on the engine, compare counts, drop them. */
-  restoreTest?: boolean | null;
-  /** The engine of the restore test; the backup's own when absent. */
-  engineId?: string | null;
-  credentials?: StorageCredentialsInput | null;
-  timeoutSeconds?: number | null;
-}
 
 export interface JobServiceDeps {
   prisma: PrismaClient;
@@ -438,55 +397,4 @@ export class JobService {
     }
     return seconds * 1000;
   }
-}
-
-/** overwrite: true is onExisting: REPLACE; both given must agree. dropExisting (older Milvus option) is consent too. */
-function onExistingOf(request: StartRestoreRequest): OnExisting {
-  if (request.overwrite && request.onExisting && request.onExisting !== 'REPLACE') {
-    throw new GatewayError('invalid_input', `overwrite: true contradicts onExisting: ${request.onExisting}`);
-  }
-  if (request.overwrite || request.dropExisting) return 'REPLACE';
-  return request.onExisting ?? 'FAIL';
-}
-
-/** A backup in a per-job external location is read with credentials given again for each job. */
-function requireCredentials(backup: Backup, credentials: StorageCredentialsInput | null | undefined): void {
-  if (backup.externalLocation && !credentials) {
-    const url = (backup.externalLocation as { url?: string }).url ?? backup.location;
-    throw new GatewayError('storage_credentials_required', `Backup "${backup.name}" lives in the external location ${url}; pass its credentials`);
-  }
-}
-
-function normaliseCollections(raw: string[] | null | undefined, plugin: NamedPlugin): string[] | null {
-  if (raw === null || raw === undefined) return null;
-  if (raw.length === 0) throw new GatewayError('invalid_input', 'collections must not be empty; omit it to mean every collection');
-  if (raw.length > 10_000) throw new GatewayError('invalid_input', 'at most 10000 collections per job');
-  return [...new Set(raw.map((name) => checkCollectionName(plugin, name)))];
-}
-
-function validateLabels(raw: unknown): Record<string, string> | null {
-  if (raw === null || raw === undefined) return null;
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new GatewayError('invalid_input', 'labels must be an object of string values');
-  const entries = Object.entries(raw as Record<string, unknown>);
-  if (entries.length > 64) throw new GatewayError('invalid_input', 'at most 64 labels');
-  for (const [key, value] of entries) {
-    if (key.length === 0 || key.length > 128 || typeof value !== 'string' || value.length > 1024) {
-      throw new GatewayError('invalid_input', 'labels are string keys (1–128 chars) with string values (≤ 1024 chars)');
-    }
-  }
-  return Object.fromEntries(entries) as Record<string, string>;
-}
-
-/** `<engine>_<YYYYMMDD>_<HHMMSS>`: also valid under the strictest engine naming rules (milvus-backup: [A-Za-z0-9_]). */
-function defaultBackupName(engineName: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
-  const base = engineName.replace(/[^A-Za-z0-9_]/g, '_').replace(/^[^A-Za-z_]/, '_$&');
-  return `${base}_${stamp}`;
-}
-
-/** The collections a restore job writes, after renames. */
-function restoreTargets(job: Job): string[] {
-  const parsed = RestoreJobInput.safeParse(job.input);
-  if (!parsed.success) return [];
-  return parsed.data.collections.map((name) => parsed.data.rename[name] ?? name);
 }
