@@ -22,7 +22,7 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(options: { db?: DatabaseKind; masterKey?: string; env?: Record<string, string> } = {}): Promise<TestGateway> {
+export async function startTestGateway(options: { db?: DatabaseKind; masterKey?: string; env?: Record<string, string>; runJobs?: boolean } = {}): Promise<TestGateway> {
   const database = await createTestDatabase(options.db ?? 'pglite');
   const logLines: string[] = [];
   const config = loadConfig({
@@ -31,7 +31,12 @@ export async function startTestGateway(options: { db?: DatabaseKind; masterKey?:
     ...(options.masterKey ? { GATEWAY_MASTER_KEY: options.masterKey } : {}),
     ...options.env,
   });
-  const gateway = await createGateway({ config, database, logWrite: (line) => logLines.push(line) });
+  const gateway = await createGateway({
+    config,
+    database,
+    logWrite: (line) => logLines.push(line),
+    ...(options.runJobs === false ? { runJobs: false } : {}),
+  });
   const yoga = createGatewayYoga(gateway);
   const defaultKey = options.masterKey ?? null;
   const headers = (key: string | null | undefined, accept: string) => ({
