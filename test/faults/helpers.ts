@@ -25,6 +25,3 @@ async function startAndWait(t: TestGateway, mutation: string, input: Record<stri
   const job = await waitForJob(t, res.data![field].id, 60_000);
   return { status: job.status, error: job.error, elapsedMs: Date.now() - started, backupId: res.data![field].backup?.id ?? null };
 }
-
-/** The job's runtime bound: its own timeout(s) plus the retry waits (≤ 250 + 500 ms) and slack for a busy CI box. */
-export const SLACK_MS = 2_500;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTypesenseEmulator, type TypesenseEmulator } from '../emulators/typesense/server.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { faultAll, faultFirst, passAll, startFaultProxy, type FaultProxy, type ProxiedRequest } from './fault-proxy.ts';
-import { backupAndWait, restoreAndWait, SLACK_MS } from './helpers.ts';
+import { backupAndWait, restoreAndWait } from './helpers.ts';
 
 const API_KEY = 'fault-test-admin-key';
 const TIMEOUT_MS = 1_000;
@@ -79,7 +79,6 @@ describe('Typesense plugin behind a faulty network', () => {
     expect(job.error?.code).toBe('engine_error');
     expect(job.error?.message).toContain('503');
     expect(proxy.count('GET', /\/documents\/export/)).toBe(3);
-    expect(job.elapsedMs).toBeLessThan(SLACK_MS);
   });
 
   it('an export cut before its first batch every time → engine_unreachable after 3 attempts', async () => {
@@ -87,7 +86,6 @@ describe('Typesense plugin behind a faulty network', () => {
     const job = await backupAndWait(t, { engineId: engines.ts });
     expect(job.error?.code).toBe('engine_unreachable');
     expect(proxy.count('GET', /\/documents\/export/)).toBe(3);
-    expect(job.elapsedMs).toBeLessThan(SLACK_MS);
   });
 
   it('an export cut after a batch was handed on is not restarted → engine_unreachable', async () => {
@@ -103,7 +101,6 @@ describe('Typesense plugin behind a faulty network', () => {
     expect(job.error?.code).toBe('engine_timeout');
     expect(proxy.count('GET', /\/documents\/export/)).toBe(1);
     expect(job.elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS);
-    expect(job.elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
   });
 
   it('an export trickling just fast enough to never be silent → job_timeout at the job timeout', async () => {
@@ -111,7 +108,6 @@ describe('Typesense plugin behind a faulty network', () => {
     const job = await backupAndWait(t, { engineId: engines.ts, timeoutSeconds: 2 });
     expect(job.error?.code).toBe('job_timeout');
     expect(job.elapsedMs).toBeGreaterThanOrEqual(2000);
-    expect(job.elapsedMs).toBeLessThan(2000 + SLACK_MS);
   });
 
   it('a reset `create` import is never retried: the restore fails at once, the live collection untouched', async () => {
@@ -122,7 +118,6 @@ describe('Typesense plugin behind a faulty network', () => {
     const job = await restoreAndWait(t, { backupId: backup.backupId, overwrite: true });
     expect(job.error?.code).toBe('engine_unreachable');
     expect(proxy.count('POST', /\/documents\/import/)).toBe(1);
-    expect(job.elapsedMs).toBeLessThan(SLACK_MS);
     proxy.setPlan(passAll);
     expect(await documents()).toEqual(before);
   });
