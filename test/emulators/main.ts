@@ -4,7 +4,7 @@
 
 import { startMagnetoDbEmulator } from './magnetodb/server.ts';
 import { startMeilisearchEmulator } from './meilisearch/server.ts';
-import { startMilvusBackupEmulator } from './milvus-backup/server.ts';
+import { parseGeneration, startMilvusBackupEmulator } from './milvus-backup/server.ts';
 import { startTypesenseEmulator } from './typesense/server.ts';
 
 interface RunningEmulator {
@@ -45,10 +45,12 @@ const EMULATORS: readonly EmulatorEntry[] = [
     name: 'milvus-backup',
     portEnv: 'MILVUS_BACKUP_PORT',
     defaultPort: 8080,
-    // MILVUS_BACKUP_GENERATION=v0.5.9 answers like milvus-backup ≤ v0.5.9; 8080 taken (a real milvus-backup?) → any free port
+    // MILVUS_BACKUP_VERSION=0.5.9 | 0.5.16 | 0.6.x picks the generation (MILVUS_BACKUP_GENERATION=v0.5.9 still works),
+    // MILVUS_VERSION the emulated Milvus; 8080 taken (a real milvus-backup?) → any free port
     start: (port) => {
       const options = {
-        generation: process.env.MILVUS_BACKUP_GENERATION === 'v0.5.9' ? ('v0.5.9' as const) : ('v0.5.16' as const),
+        generation: parseGeneration(process.env.MILVUS_BACKUP_VERSION ?? process.env.MILVUS_BACKUP_GENERATION) ?? ('v0.5.16' as const),
+        ...(process.env.MILVUS_VERSION ? { milvusVersion: process.env.MILVUS_VERSION } : {}),
         stepDelayMs: Number(process.env.MILVUS_BACKUP_STEP_MS || 200),
       };
       return startMilvusBackupEmulator({ ...options, port }).catch((error: NodeJS.ErrnoException) =>

@@ -63,7 +63,8 @@ function bytesOf(documents: readonly Record<string, unknown>[]): number {
 }
 
 export class MilvusModel {
-  readonly version: string;
+  /** What the server reports (GetVersion / Connect build tag); settable, as an upgrade would. */
+  version: string;
   readonly #databases = new Map<string, Map<string, MilvusCollection>>([[DEFAULT_DB, new Map()]]);
   /** Ids a thousand apart: partitions and segments of a collection take the ids right after it. */
   #nextId = 454_000_000_001_000;

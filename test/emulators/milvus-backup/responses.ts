@@ -3,6 +3,7 @@
 // meta_size, has_index). v0.5.16 answers with BackupInfoBrief / BackupSummary; v0.5.9 with the full BackupInfo.
 import type { MilvusCollection } from './milvus.ts';
 import { backupProgress, restoreCollProgress, restoreProgress } from './progress.ts';
+import { answersBrief, knowsFormat } from './generations.ts';
 import { GO_ZERO_UNIX, SEGMENTS_PER_COLLECTION, type BackupTask, type Generation, type RestoreTask, type StoredBackup } from './tasks.ts';
 
 type Json = Record<string, unknown>;
@@ -90,7 +91,7 @@ function storedFields(stored: StoredBackup, collections: Json[]): Json {
 }
 
 /** pbconv.NewBackupInfoBrief(task, backup, metaSize): either part may be missing. */
-export function backupBrief(task: BackupTask | undefined, stored: StoredBackup | undefined): Json {
+export function backupBrief(task: BackupTask | undefined, stored: StoredBackup | undefined, generation: Generation = 'v0.5.16'): Json {
   let brief: Json = { state_code: 0, progress: 0, size: 0, meta_size: stored?.metaSize ?? 0 };
   if (task !== undefined) {
     brief = {
@@ -112,6 +113,8 @@ export function backupBrief(task: BackupTask | undefined, stored: StoredBackup |
         stored.collections.map((c) => collectionBrief(c, stored)),
       ),
     };
+  // v0.6 pbconv.NewBackupInfoBrief copies BackupInfo.format ("" for binlogs, dropped by omitempty).
+  if (knowsFormat(generation) && stored !== undefined) brief = { ...brief, format: stored.format };
   return omitEmpty(brief, ['state_code', 'progress', 'size', 'meta_size']);
 }
 
@@ -183,6 +186,6 @@ export function restoreTaskResponse(task: RestoreTask): Json {
 
 /** What get_backup's `data` holds for each generation. */
 export function getBackupData(generation: Generation, task: BackupTask | undefined, stored: StoredBackup | undefined, milvusVersion: string): Json {
-  if (generation === 'v0.5.16') return backupBrief(task, task?.state === 'success' ? stored : undefined);
+  if (answersBrief(generation)) return backupBrief(task, task?.state === 'success' ? stored : undefined, generation);
   return task === undefined ? backupInfoFromStorage(stored!) : backupInfoFromTask(task, milvusVersion, task.state === 'success' ? stored : undefined);
 }

@@ -1,6 +1,7 @@
 // The /api/v1 handlers of core/server/*.go (v0.5.16) and core/backup_context.go (v0.5.9): HTTP 200 for every
 // handled outcome with the result in `code`; 400 {"error"} only when the JSON body does not bind.
 import { randomUUID } from 'node:crypto';
+import { answersBrief, knowsFormat, type Generation } from './generations.ts';
 import { DEFAULT_DB, type MilvusCollection } from './milvus.ts';
 import { backupInfoFromStorage, backupInfoFromTask, backupSummary, getBackupData, restoreTaskResponse } from './responses.ts';
 import type { NS, TaskBoard } from './tasks.ts';
@@ -24,6 +25,20 @@ const HELLO = 'Hello, This is backup service';
 /** The backup storage `check` reports (backup.yaml minio.backupBucketName / backupRootPath). */
 const BACKUP_BUCKET = 'a-bucket';
 const BACKUP_ROOT = 'backup';
+
+/** A few rows of the table v0.6's /check prints first (`milvus-backup config show` prints the same). */
+const CONFIG_TABLE = [
+  'Configuration:',
+  'PARAMETER                         VALUE            SOURCE   SOURCE_KEY',
+  '---------                         -----            ------   ----------',
+  'Milvus.Grpc.Address               localhost        default',
+  'Milvus.Grpc.Port                  19530            default',
+  `Milvus.Storage.Bucket             a-bucket         default`,
+  'Milvus.Storage.Auth.AccessKeyID   mi****in         default',
+  `Backup.Storage.Bucket             ${BACKUP_BUCKET}         default`,
+  `Backup.Storage.RootPath           ${BACKUP_ROOT}           default`,
+  '',
+].join('\n');
 
 function parseNS(ns: string): NS | null {
   if (ns === '') return null;
@@ -50,7 +65,7 @@ function bindProblem(body: unknown, bodyError: string | null, strings: string[],
 }
 
 /** v0.5.16 core/backup/func.go ValidateName; v0.5.9 utils.ValidateType wording. */
-function nameProblem(name: string, generation: string): string | null {
+function nameProblem(name: string, generation: Generation): string | null {
   const v9 = generation === 'v0.5.9';
   if (/\s/u.test(name))
     return v9 ? `Invalid collection BackupName: ${name}. BackupName can only contain numbers, letters and underscores.` : 'backup name should not contain whitespace';
@@ -68,8 +83,8 @@ function nameProblem(name: string, generation: string): string | null {
 }
 
 /** filter (v0.5.10+), db_collections (JSON string or object) or collection_names, in the server's order. */
-function backupFilter(body: Json, generation: string): Map<string, string[] | '*'> | null | string {
-  const filter = generation === 'v0.5.16' ? (body['filter'] as Record<string, { colls?: string[] }> | undefined) : undefined;
+function backupFilter(body: Json, generation: Generation): Map<string, string[] | '*'> | null | string {
+  const filter = answersBrief(generation) ? (body['filter'] as Record<string, { colls?: string[] }> | undefined) : undefined;
   if (filter !== undefined && filter !== null) {
     return new Map(Object.entries(filter).map(([db, f]) => [db, !f.colls || f.colls.length === 0 || f.colls.includes('*') ? '*' : f.colls]));
   }
@@ -98,7 +113,7 @@ function backupFilter(body: Json, generation: string): Map<string, string[] | '*
 }
 
 export function createRoutes(board: TaskBoard): (request: RouteRequest) => Promise<RouteResponse> {
-  const generation = (): string => board.options.generation;
+  const generation = (): Generation => board.options.generation;
   const v9 = (): boolean => generation() === 'v0.5.9';
   /** v0.5.9 always fills requestId; v0.5.16 echoes the header where the handler builds the response before complete(). */
   const echoId = (request: RouteRequest): Json => {
@@ -107,7 +122,8 @@ export function createRoutes(board: TaskBoard): (request: RouteRequest) => Promi
   };
 
   async function create(request: RouteRequest): Promise<RouteResponse> {
-    const problem = bindProblem(request.body, request.bodyError, ['backup_name', 'backup_root_path', 'strategy'], ['async', 'force', 'meta_only', 'rbac'], ['collection_names']);
+    const strings = ['backup_name', 'backup_root_path', 'strategy', ...(knowsFormat(generation()) ? ['format'] : [])];
+    const problem = bindProblem(request.body, request.bodyError, strings, ['async', 'force', 'meta_only', 'rbac'], ['collection_names']);
     if (problem !== null) return { status: 400, json: { error: 'Invalid request body' } };
     const body = request.body as Json;
     const requestId = request.requestIdHeader || randomUUID();
@@ -121,17 +137,23 @@ export function createRoutes(board: TaskBoard): (request: RouteRequest) => Promi
     if (invalid !== null) return ok({ requestId, code: 400, msg: invalid, data: null });
     const filter = backupFilter(body, generation());
     if (typeof filter === 'string') return ok({ requestId, code: 3, msg: filter, data: null });
+    // v0.6 core/backup/func.go ParseFormat; older tools do not bind the field (Go drops unknown JSON keys).
+    const format = knowsFormat(generation()) ? ((body['format'] as string | undefined) ?? '') : '';
+    if (!['', 'auto', 'binlog', 'snapshot'].includes(format)) {
+      return ok({ requestId, code: 3, msg: `server: build option: server: build format: backup: invalid format ${format}`, data: null });
+    }
+    const requestedFormat = format === 'binlog' || format === 'snapshot' ? format : 'auto';
     const running = board.taskByName(name);
     if (!v9() && running !== undefined && running.state !== 'fail') {
       return ok({ requestId, code: 3, msg: `backup: add backup task to manager: ${name} (existing task ${running.id})`, data: null });
     }
     if (body['async'] === true) {
-      const task = board.startBackup(requestId, name, filter);
+      const task = board.startBackup(requestId, name, filter, requestedFormat);
       const data = v9() ? backupInfoFromTask(task, board.milvus.version, undefined) : null;
       return ok({ requestId, msg: 'create backup is executing asynchronously', data });
     }
     if (!v9() && board.storage.has(name)) return ok({ requestId, code: 3, msg: `backup: backup with name ${name} already exist`, data: null });
-    const task = board.startBackup(requestId, name, filter);
+    const task = board.startBackup(requestId, name, filter, requestedFormat);
     await board.ended(task.id);
     if (task.state === 'fail') return ok({ requestId, code: 3, msg: task.errorMessage, data: v9() ? backupInfoFromTask(task, board.milvus.version, undefined) : null });
     // v0.5.10+ builds the brief, then returns a fresh object without it (core/server/create.go runSync).
@@ -231,6 +253,7 @@ export function createRoutes(board: TaskBoard): (request: RouteRequest) => Promi
       {
         skipCreate: body['skipCreateCollection'] === true,
         metaOnly: body['metaOnly'] === true,
+        format: stored.format,
       },
     );
     if (body['async'] === true) return ok({ requestId, msg: 'restore backup is executing asynchronously', data: restoreTaskResponse(task) });
@@ -250,7 +273,8 @@ export function createRoutes(board: TaskBoard): (request: RouteRequest) => Promi
 
   const check = (): RouteResponse => ({
     status: 200,
-    text: `\nMilvus version: ${board.milvus.version}\nStorage:\n  milvus-bucket: a-bucket\n  milvus-rootpath: files\n  backup-bucket: ${BACKUP_BUCKET}\n  backup-rootpath: ${BACKUP_ROOT}\n\nSuccess!\n`,
+    // v0.6 leads with the effective v2 configuration (internal/cfg/param WriteTable: tab-aligned, secrets masked).
+    text: `${knowsFormat(generation()) ? CONFIG_TABLE : ''}\nMilvus version: ${board.milvus.version}\nStorage:\n  milvus-bucket: a-bucket\n  milvus-rootpath: files\n  backup-bucket: ${BACKUP_BUCKET}\n  backup-rootpath: ${BACKUP_ROOT}\n\nSuccess!\n`,
   });
 
   const routes: Record<string, (request: RouteRequest) => RouteResponse | Promise<RouteResponse>> = {

@@ -3,22 +3,27 @@
 // Milvus. Every exchange is recorded so tests can hold both sides to the published swagger contract.
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { defaultMilvusVersion, parseGeneration } from './generations.ts';
 import { MilvusModel, SEED_COLLECTIONS, type MilvusCollection } from './milvus.ts';
 import { createRoutes, type RouteResponse } from './routes.ts';
-import { TaskBoard, type Generation, type StoredBackup } from './tasks.ts';
+import { TaskBoard, type BackupFormat, type Generation, type StoredBackup } from './tasks.ts';
 
 export type { Generation } from './tasks.ts';
+export { GENERATIONS, parseGeneration } from './generations.ts';
 
 export interface MilvusBackupEmulatorOptions {
   /** 0 or undefined = a random free port. */
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Response generation: v0.5.9 (full BackupInfo) or v0.5.16 (brief; the default). */
+  /**
+   * Response generation: v0.5.9 (full BackupInfo), v0.5.16 (brief) or v0.6.0 (brief + `format`, snapshots on
+   * Milvus 3.0+). Default: `MILVUS_BACKUP_VERSION` (0.5.9, 0.5.16, 0.6.x) when set, else v0.5.16.
+   */
   generation?: Generation;
   /** Time between two steps of a task (default 5 ms); a two-collection backup takes about 12 steps. */
   stepDelayMs?: number;
-  /** Version the emulated Milvus reports (default v2.5.4). */
+  /** Version the emulated Milvus reports (default v3.0.1 under v0.6.0, else v2.5.4). */
   milvusVersion?: string;
 }
 
@@ -44,7 +49,8 @@ export interface RecordedExchange {
 export interface MilvusBackupEmulator {
   url: string;
   close(): Promise<void>;
-  setOptions(patch: Partial<Pick<MilvusBackupEmulatorOptions, 'generation' | 'stepDelayMs'>>): void;
+  /** Switches the answering generation, the step delay, or the Milvus version (an upgrade or a downgrade of Milvus). */
+  setOptions(patch: Partial<Pick<MilvusBackupEmulatorOptions, 'generation' | 'stepDelayMs' | 'milvusVersion'>>): void;
   /** Drops in-memory task state like a real restart; backups in "object storage" and Milvus stay. */
   restart(): void;
   /** The emulated Milvus: inspect and seed databases and collections. */
@@ -54,7 +60,7 @@ export interface MilvusBackupEmulator {
     names(): string[];
     get(name: string): StoredBackup | undefined;
     /** `milvus-backup create -n NAME` run from the CLI: written straight to storage, no REST task. */
-    create(name: string, collections?: { db: string; name: string }[]): StoredBackup;
+    create(name: string, collections?: { db: string; name: string }[], format?: BackupFormat): StoredBackup;
     /** `milvus-backup delete -n NAME` from the CLI. */
     delete(name: string): boolean;
   };
@@ -75,9 +81,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startMilvusBackupEmulator(options: MilvusBackupEmulatorOptions = {}): Promise<MilvusBackupEmulator> {
-  const milvus = new MilvusModel(options.milvusVersion ?? 'v2.5.4');
+  const generation = options.generation ?? parseGeneration(process.env.MILVUS_BACKUP_VERSION) ?? 'v0.5.16';
+  const milvus = new MilvusModel(options.milvusVersion ?? defaultMilvusVersion(generation));
   for (const seed of SEED_COLLECTIONS) milvus.create(seed);
-  const board = new TaskBoard(milvus, { generation: options.generation ?? 'v0.5.16', stepDelayMs: options.stepDelayMs ?? 5 });
+  const board = new TaskBoard(milvus, { generation, stepDelayMs: options.stepDelayMs ?? 5 });
   const route = createRoutes(board);
   const exchanges: RecordedExchange[] = [];
   const injected: { path: string; response: RouteResponse; times: number }[] = [];
@@ -152,15 +159,16 @@ export async function startMilvusBackupEmulator(options: MilvusBackupEmulatorOpt
     setOptions(patch) {
       if (patch.generation !== undefined) board.options.generation = patch.generation;
       if (patch.stepDelayMs !== undefined) board.options.stepDelayMs = patch.stepDelayMs;
+      if (patch.milvusVersion !== undefined) milvus.version = patch.milvusVersion;
     },
     restart: () => board.dropTasks(),
     milvus,
     backups: {
       names: () => [...board.storage.keys()].sort(),
       get: (name) => board.storage.get(name),
-      create(name, collections) {
+      create(name, collections, format) {
         const chosen: MilvusCollection[] = collections === undefined ? milvus.collections() : collections.map((ns) => milvus.get(ns.db, ns.name)).filter((c) => c !== undefined);
-        return board.store(name, chosen);
+        return board.store(name, chosen, undefined, undefined, format);
       },
       delete: (name) => board.storage.delete(name),
     },

@@ -2,9 +2,11 @@
 // (../shared/reference/milvus-backup-swagger.json, read at test time, never copied): every request the client
 // sends and every answer the emulator gives is checked with ajv against the swagger definitions turned into
 // JSON Schema. Objects are closed (additionalProperties: false), so a misspelt or invented field fails.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { sharedPath } from '../../helpers/requirements.ts';
+import type { Generation } from './generations.ts';
 import type { RecordedExchange } from './server.ts';
 
 export const SWAGGER_PATH = sharedPath('reference', 'milvus-backup-swagger.json');
@@ -95,6 +97,45 @@ export function loadSwagger(): Swagger {
 }
 
 /**
+ * v0.6 added `format` (auto | binlog | snapshot) to CreateBackupRequest (core/proto/backup.proto field 16,
+ * read by core/server/create.go toFormat), but docs/swagger.json was not regenerated for it: the published
+ * swagger (== docs/swagger.json after v0.5.16, which ../shared holds) documents `format` only on BackupInfoBrief.
+ */
+const V06_REQUEST_OVERLAY = { format: { type: 'string', enum: ['auto', 'binlog', 'snapshot'] } };
+
+/**
+ * The swagger each generation is held to. ../shared holds the one published after v0.5.16 (it has v0.6's
+ * `format` and `ezkMapping`). When `MILVUS_BACKUP_REPO` names a checkout or bare git dir of
+ * zilliztech/milvus-backup (e.g. the one `fetch github:zilliztech/milvus-backup` gives), v0.5.16 exchanges are
+ * held to that tag's own docs/swagger.json instead, read at test time (never copied into this repository).
+ */
+export function swaggerSources(): { label: Record<Generation, string>; swaggers: Record<Generation, Swagger> } {
+  const shared = loadSwagger();
+  const repo = process.env['MILVUS_BACKUP_REPO'];
+  let v0516 = shared;
+  let v0516Label = SWAGGER_PATH;
+  if (repo) {
+    const text = execFileSync('git', ['--git-dir', gitDir(repo), 'show', 'v0.5.16:docs/swagger.json'], { encoding: 'utf8' });
+    v0516 = JSON.parse(text) as Swagger;
+    v0516Label = `${repo} @ v0.5.16:docs/swagger.json`;
+  }
+  return {
+    label: { 'v0.5.9': `${SWAGGER_PATH} + v0.5.9 overlay`, 'v0.5.16': v0516Label, 'v0.6.0': `${SWAGGER_PATH} + CreateBackupRequest.format` },
+    swaggers: { 'v0.5.9': shared, 'v0.5.16': v0516, 'v0.6.0': shared },
+  };
+}
+
+/** A checkout has its git dir in `.git`; a bare mirror is the git dir itself. */
+function gitDir(repo: string): string {
+  try {
+    readFileSync(`${repo}/.git/HEAD`);
+    return `${repo}/.git`;
+  } catch {
+    return repo;
+  }
+}
+
+/**
  * Swagger 2.0 schema → JSON Schema: `$ref`s point into the same `definitions`, objects without a map schema are
  * closed, and — since swaggo documents Go structs, whose nil pointers, slices and maps encode as `null` —
  * a property holding an object or array may also be null. Scalars keep their exact type and enums.
@@ -141,11 +182,16 @@ export function swaggerChecker(): SwaggerChecker {
   return sharedChecker;
 }
 
-export function createSwaggerChecker(swagger: Swagger = loadSwagger()): SwaggerChecker {
+export function createSwaggerChecker(swaggers: Record<Generation, Swagger> = swaggerSources().swaggers): SwaggerChecker {
+  const swagger = swaggers['v0.5.16'];
   const validators = new Map<string, ValidateFunction>();
-  const schemaSets = {
+  const v06 = structuredClone(swaggers['v0.6.0'].definitions);
+  const create = v06['backuppb.CreateBackupRequest']!;
+  create['properties'] = { ...(create['properties'] as Schema), ...V06_REQUEST_OVERLAY };
+  const schemaSets: Record<Generation, Record<string, Schema>> = {
     'v0.5.16': swagger.definitions,
-    'v0.5.9': withOverlay(swagger.definitions),
+    'v0.5.9': withOverlay(swaggers['v0.5.9'].definitions),
+    'v0.6.0': v06,
   };
   const ajvs = Object.fromEntries(
     Object.entries(schemaSets).map(([generation, definitions]) => {
@@ -153,13 +199,13 @@ export function createSwaggerChecker(swagger: Swagger = loadSwagger()): SwaggerC
       ajv.addSchema({ $id: 'swagger', definitions: convert(definitions, definitions) as Schema });
       return [generation, ajv];
     }),
-  ) as Record<keyof typeof schemaSets, Ajv>;
+  ) as Record<Generation, Ajv>;
 
-  const validate = (generation: keyof typeof schemaSets, schema: Schema, value: unknown, where: string): string[] => {
+  const validate = (generation: Generation, schema: Schema, value: unknown, where: string): string[] => {
     const key = `${generation}:${JSON.stringify(schema)}`;
     let validator = validators.get(key);
     if (validator === undefined) {
-      const converted = JSON.stringify(convert(schema, swagger.definitions));
+      const converted = JSON.stringify(convert(schema, schemaSets[generation]));
       validator = ajvs[generation].compile(JSON.parse(converted.replaceAll('"#/definitions/', '"swagger#/definitions/')) as Schema);
       validators.set(key, validator);
     }
@@ -198,7 +244,8 @@ export function createSwaggerChecker(swagger: Swagger = loadSwagger()): SwaggerC
         }
         if (!(operation.consumes ?? []).some((type) => exchange.contentType?.startsWith(type)))
           problems.push(`${route}: content-type ${exchange.contentType} not in ${operation.consumes}`);
-        problems.push(...validate('v0.5.16', parameter.schema!, exchange.body, `${route} request body`));
+        // Requests: v0.5.9 binds the same request structs as v0.5.16; v0.6 also reads `format`.
+        problems.push(...validate(exchange.generation === 'v0.6.0' ? 'v0.6.0' : 'v0.5.16', parameter.schema!, exchange.body, `${route} request body`));
       }
       if (parameters.every((p) => p.in !== 'body') && exchange.body !== undefined) problems.push(`${route}: sends a body the contract does not take`);
       return problems;

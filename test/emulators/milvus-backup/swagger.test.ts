@@ -1,11 +1,11 @@
 // Neither side may drift from milvus-backup's published swagger: every request the Milvus plugin sends and
 // every answer the emulator gives — the plugin's whole flow plus each error branch of every route, in both
-// response generations — is validated with ajv against ../shared/reference/milvus-backup-swagger.json.
+// response generations (v0.5.9, v0.5.16, v0.6.0) — is validated with ajv against ../shared/reference/milvus-backup-swagger.json.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { milvusPlugin } from '../../../plugins/milvus/index.ts';
 import { createTempStorage, createTestJob, runNativeBackup, runNativeRestore, type TempStorage } from '../../contract/harness.ts';
-import { startMilvusBackupEmulator, type MilvusBackupEmulator, type RecordedExchange } from './server.ts';
+import { GENERATIONS, startMilvusBackupEmulator, type MilvusBackupEmulator, type RecordedExchange } from './server.ts';
 import { describeWithShared } from '../../helpers/requirements.ts';
 import { loadSwagger, OUTSIDE_SWAGGER, swaggerChecker as checker } from './swagger-contract.ts';
 const settle = (promise: Promise<unknown>) =>
@@ -20,7 +20,7 @@ async function raw(emulator: MilvusBackupEmulator, method: string, path: string,
   await (await fetch(`${emulator.url}/api/v1${path}`, init)).text();
 }
 
-for (const generation of ['v0.5.16', 'v0.5.9'] as const) {
+for (const generation of GENERATIONS) {
   describeWithShared(`milvus-backup ${generation} exchanges follow the published swagger contract`, () => {
     let emulator: MilvusBackupEmulator;
     let temp: TempStorage;
@@ -96,6 +96,11 @@ for (const generation of ['v0.5.16', 'v0.5.9'] as const) {
       await raw(emulator, 'POST', '/create', { backup_name: 'bad_filter', async: true, db_collections: '{not json' });
       await raw(emulator, 'POST', '/create', '{"backup_name": 1}');
       await raw(emulator, 'POST', '/create', { backup_name: 'by_filter', async: true, filter: { default: { colls: ['book'] } } });
+      if (generation === 'v0.6.0') {
+        await raw(emulator, 'POST', '/create', { backup_name: 'as_binlog', async: false, format: 'binlog', collection_names: ['book'] });
+        await raw(emulator, 'POST', '/create', { backup_name: 'bad_format', async: true, format: 'tarball' });
+        await raw(emulator, 'GET', '/get_backup?backup_name=as_binlog');
+      }
       await raw(emulator, 'GET', `/get_backup?backup_id=${id}`);
       await raw(emulator, 'GET', '/get_backup?backup_id=unknown');
       await raw(emulator, 'GET', '/get_backup?backup_name=sync_made');
@@ -162,5 +167,9 @@ describeWithShared('the swagger checker', () => {
     expect(drift({ ...create, body: { backup_name: 'b' }, contentType: 'text/plain' }).join()).toMatch(/content-type/);
     expect(drift({ path: '/api/v1/delete', method: 'DELETE', query: {}, response: { msg: 'success' } }).join()).toMatch(/required query parameter backup_name/);
     expect(drift({ status: 500, responseIsJson: false, response: '' }).join()).toMatch(/500 text/);
+    // `format` is a v0.6 request field: sent to a v0.5 server it is drift, to v0.6 it is the contract.
+    expect(drift({ ...create, body: { backup_name: 'b', format: 'snapshot' } }).join()).toMatch(/additional/);
+    expect(drift({ ...create, body: { backup_name: 'b', format: 'snapshot' }, generation: 'v0.6.0' })).toEqual([]);
+    expect(drift({ ...create, body: { backup_name: 'b', format: 'zip' }, generation: 'v0.6.0' }).join()).toMatch(/allowed values/);
   });
 });

@@ -2,9 +2,10 @@
 // the stages of core/backup/task.go and core/restore (their progress: progress.ts).
 // Tasks live in memory only (lost on restart); finished backups live in the "object storage" map.
 import { randomUUID } from 'node:crypto';
+import { answersBrief, hasSnapshotFeature, knowsFormat, type BackupFormat, type Generation } from './generations.ts';
 import { copyCollection, type MilvusCollection, type MilvusModel } from './milvus.ts';
 
-export type Generation = 'v0.5.9' | 'v0.5.16';
+export type { BackupFormat, Generation } from './generations.ts';
 
 /** Segments per collection in the emulated binlogs: copied one per step, so progress rises in steps. */
 export const SEGMENTS_PER_COLLECTION = 4;
@@ -28,6 +29,8 @@ export interface StoredBackup {
   databases: string[];
   size: number;
   metaSize: number;
+  /** BackupInfo.format (v0.6): "" binlogs, "snapshot" exported snapshot bundles. */
+  format: BackupFormat;
 }
 
 type CollStage = 'pending' | 'ddl' | 'ddlDone' | 'dmlPrepare' | 'dml' | 'dmlDone';
@@ -50,6 +53,9 @@ export interface BackupTask {
   /** null = every collection of every database. */
   filter: Map<string, string[] | '*'> | null;
   colls: BackupCollTask[];
+  /** CreateBackupRequest.format (v0.6), resolved against the Milvus version when the task starts. */
+  requestedFormat: 'auto' | 'binlog' | 'snapshot';
+  format: BackupFormat;
 }
 
 export interface RestoreCollTask {
@@ -73,6 +79,8 @@ export interface RestoreTask {
   skipCreate: boolean;
   /** metaOnly: create the targets, import nothing. */
   metaOnly: boolean;
+  /** The format of the backup being restored. */
+  format: BackupFormat;
   colls: RestoreCollTask[];
 }
 
@@ -96,14 +104,19 @@ export class TaskBoard {
     return [...this.backupTasks.values()].reverse().find((task) => task.name === name);
   }
 
-  startBackup(id: string, name: string, filter: Map<string, string[] | '*'> | null): BackupTask {
-    const task: BackupTask = { id, name, state: 'initial', errorMessage: '', startMs: Date.now(), endMs: null, filter, colls: [] };
+  startBackup(id: string, name: string, filter: Map<string, string[] | '*'> | null, requestedFormat: BackupTask['requestedFormat'] = 'auto'): BackupTask {
+    const task: BackupTask = { id, name, state: 'initial', errorMessage: '', startMs: Date.now(), endMs: null, filter, colls: [], requestedFormat, format: '' };
     this.backupTasks.set(id, task);
     this.#schedule(id, () => this.#stepBackup(task));
     return task;
   }
 
-  startRestore(id: string, colls: { source: MilvusCollection; target: NS }[], dropExisting: boolean, flags: { skipCreate?: boolean; metaOnly?: boolean } = {}): RestoreTask {
+  startRestore(
+    id: string,
+    colls: { source: MilvusCollection; target: NS }[],
+    dropExisting: boolean,
+    flags: { skipCreate?: boolean; metaOnly?: boolean; format?: BackupFormat } = {},
+  ): RestoreTask {
     const now = Date.now();
     const task: RestoreTask = {
       id,
@@ -114,6 +127,7 @@ export class TaskBoard {
       dropExisting,
       skipCreate: flags.skipCreate ?? false,
       metaOnly: flags.metaOnly ?? false,
+      format: flags.format ?? '',
       colls: colls.map((coll) => ({ ...coll, state: 0, errorMessage: '', startMs: now, endMs: null, importProgress: 0 })),
     };
     this.restoreTasks.set(id, task);
@@ -127,7 +141,7 @@ export class TaskBoard {
   }
 
   /** A backup written straight to storage, as `milvus-backup create` from the CLI does. */
-  store(name: string, collections: MilvusCollection[], id: string = randomUUID(), startMs: number = Date.now()): StoredBackup {
+  store(name: string, collections: MilvusCollection[], id: string = randomUUID(), startMs: number = Date.now(), format?: BackupFormat): StoredBackup {
     const now = Date.now();
     const backup: StoredBackup = {
       id,
@@ -140,6 +154,7 @@ export class TaskBoard {
       databases: [...new Set(collections.map((c) => c.db))],
       size: collections.reduce((sum, c) => sum + c.bytes, 0),
       metaSize: 1024 + collections.length * 768,
+      format: format ?? this.#autoFormat(),
     };
     this.storage.set(name, backup);
     return backup;
@@ -170,9 +185,12 @@ export class TaskBoard {
     if (task.state === 'initial') {
       if (this.storage.has(task.name)) {
         // v0.5.10+: prepare()'s error is only logged by the async goroutine; the task stays INITIAL forever.
-        if (this.options.generation === 'v0.5.16') return false;
+        if (answersBrief(this.options.generation)) return false;
         return this.#failBackup(task, `backup with name ${task.name} already exist`);
       }
+      const format = this.#resolveFormat(task.requestedFormat);
+      if (format === null) return this.#failBackup(task, 'backup: the snapshot format needs a milvus 3.0 or newer server');
+      task.format = format;
       task.state = 'database';
       return true;
     }
@@ -193,6 +211,7 @@ export class TaskBoard {
         task.colls.map((coll) => coll.snapshot!),
         task.id,
         task.startMs,
+        task.format,
       );
       task.state = 'success';
       task.endMs = Date.now();
@@ -234,6 +253,18 @@ export class TaskBoard {
     return selected;
   }
 
+  /** The format a backup made now is written in: v0.6's auto picks snapshots on Milvus 3.0+, older tools only write binlogs. */
+  #autoFormat(): BackupFormat {
+    return knowsFormat(this.options.generation) && hasSnapshotFeature(this.milvus.version) ? 'snapshot' : '';
+  }
+
+  /** core/backup/task.go resolveFormat (v0.6); null = snapshot asked of a pre-3.0 Milvus. */
+  #resolveFormat(requested: BackupTask['requestedFormat']): BackupFormat | null {
+    if (!knowsFormat(this.options.generation) || requested === 'binlog') return '';
+    if (requested === 'snapshot') return hasSnapshotFeature(this.milvus.version) ? 'snapshot' : null;
+    return this.#autoFormat();
+  }
+
   #failBackup(task: BackupTask, message: string): false {
     task.state = 'fail';
     task.errorMessage = message;
@@ -245,6 +276,11 @@ export class TaskBoard {
   #stepRestore(task: RestoreTask): boolean {
     if (task.state === 0) {
       task.state = 1;
+      // core/restore/task.go privateExecute (v0.6): checked once, before any collection is touched.
+      if (task.format === 'snapshot' && knowsFormat(this.options.generation) && !hasSnapshotFeature(this.milvus.version)) {
+        Object.assign(task, { state: 3, errorMessage: 'restore: a snapshot format backup needs a milvus 3.0 or newer server', endMs: Date.now() });
+        return false;
+      }
       for (const coll of task.colls) {
         const exists = this.milvus.has(coll.target.db, coll.target.name);
         if (task.skipCreate) {
@@ -272,7 +308,9 @@ export class TaskBoard {
     for (const coll of task.colls.filter((c) => c.state === 1)) {
       coll.importProgress = Math.min(100, coll.importProgress + 25);
       if (coll.importProgress === 100) {
-        if (!task.metaOnly) this.milvus.restore(coll.source, coll.target);
+        // A v0.5 tool reading a snapshot-format meta finds no partition/segment binlogs: nothing to import.
+        const binlogs = task.format === '' || knowsFormat(this.options.generation);
+        if (!task.metaOnly && binlogs) this.milvus.restore(coll.source, coll.target);
         Object.assign(coll, { state: 2, endMs: Date.now() });
       }
     }
