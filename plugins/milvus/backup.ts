@@ -7,6 +7,7 @@ import { BackupStateCode, canceledError, engineCode, engineMessage, type BackupS
 import { milvusBackupOptions } from './options.ts';
 import { dbCollections, displayName, parseNamespace, validateBackupName } from './names.ts';
 import { pause, percentReporter, type PercentReporter } from './progress.ts';
+import { detectServer, formatFields, formatOf, type ServerFacts } from './generations.ts';
 
 export interface PollOptions {
   pollIntervalMs: number;
@@ -15,10 +16,14 @@ export interface PollOptions {
 
 const ROWS_UNKNOWN = 'milvus-backup v0.5.10+ does not report row counts: document counts are unknown';
 
-/** CreateBackupRequest switches from the job's options: RBAC, and meta-only (both spellings: v0.5.9 and v0.5.10+). */
-function backupFlags(request: NativeBackupRequest): Partial<CreateBackupBody> {
+/** CreateBackupRequest switches from the job's options: RBAC, meta-only (both spellings: v0.5.9 and v0.5.10+), format (v0.6). */
+function backupFlags(request: NativeBackupRequest, server: ServerFacts): Partial<CreateBackupBody> {
   const options = milvusBackupOptions.parse(request.options ?? {});
-  return { ...(options.rbac ? { rbac: true } : {}), ...(options.metaOnly ? { meta_only: true, strategy: 'meta_only' as const } : {}) };
+  return {
+    ...(options.rbac ? { rbac: true } : {}),
+    ...(options.metaOnly ? { meta_only: true, strategy: 'meta_only' as const } : {}),
+    ...formatFields(server.tool, options.format),
+  };
 }
 
 export async function nativeBackup(
@@ -32,17 +37,16 @@ export async function nativeBackup(
   const selection = request.collections === null ? null : dbCollections(request.collections);
   if (ctx.signal.aborted) throw canceledError(ctx.signal);
   const report = percentReporter(ctx);
+  const server = await detectServer(client, ctx.signal);
+  const flags = backupFlags(request, server);
+  ctx.logger.info('milvus-backup server', { tool: server.tool, milvusVersion: server.milvusVersion });
 
   const earlier = await findEarlierRun(client, request, ctx);
   let final = earlier?.state === BackupStateCode.SUCCESS ? earlier : null;
   const running = earlier !== null && (earlier.state === BackupStateCode.INITIAL || earlier.state === BackupStateCode.EXECUTING);
   if (final === null && !running) {
     try {
-      await client.createBackup(
-        { backup_name: request.name, async: true, ...(selection === null ? {} : { db_collections: selection }), ...backupFlags(request) },
-        request.requestId,
-        ctx.signal,
-      );
+      await client.createBackup({ backup_name: request.name, async: true, ...(selection === null ? {} : { db_collections: selection }), ...flags }, request.requestId, ctx.signal);
     } catch (error) {
       throw refineCreateError(error, request.name);
     }
@@ -59,7 +63,8 @@ export async function nativeBackup(
     bytes: final.bytes,
     description: `milvus-backup backup "${request.name}" of ${collections.length} collection(s), kept in milvus-backup's object storage`,
   });
-  return { engineVersion: final.milvusVersion, collections, warnings, externalId: request.name };
+  const engineFormat = formatOf(server, final, milvusBackupOptions.parse(request.options ?? {}).format);
+  return { engineVersion: final.milvusVersion ?? server.milvusVersion, engineFormat, collections, warnings, externalId: request.name };
 }
 
 /**

@@ -1,6 +1,8 @@
 // The only file that speaks milvus-backup's REST API (`/api/v1`): one fetch per call, bound to the job's
-// signal plus a timeout; answers checked with zod and normalised across the two response generations
-// (≤ v0.5.9: full BackupInfo; v0.5.10+: BackupInfoBrief / BackupSummary); every failure a coded GatewayError.
+// signal plus a timeout; answers checked with zod and normalised across the response generations
+// (≤ v0.5.9: full BackupInfo; v0.5.10+ and v0.6: BackupInfoBrief / BackupSummary, v0.6 with `format`; what else
+// differs lives in generations.ts); every failure a coded GatewayError.
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { callEngine, timerMs } from '../../src/engines/engine-call.ts';
 import { GatewayError } from '../../src/errors.ts';
@@ -26,6 +28,8 @@ export interface BackupState {
   startedAt: string | null;
   bytes: number | null;
   milvusVersion: string | null;
+  /** BackupInfoBrief.format (v0.6, finished backups): "snapshot"; null when absent ("" = binlog is omitted). */
+  format: string | null;
   /** null when the answer does not list them (v0.5.10+ list, or a task still running). */
   collections: BackupCollection[] | null;
 }
@@ -48,6 +52,8 @@ export interface CreateBackupBody {
   /** v0.5.9's switch; deprecated in v0.5.10+ for `strategy: meta_only`, so both are sent. */
   meta_only?: boolean;
   strategy?: 'meta_only';
+  /** v0.6 only (generations.ts formatFields): pin the format instead of auto. */
+  format?: 'binlog' | 'snapshot';
 }
 
 export interface RestoreBody {
@@ -84,6 +90,7 @@ const rawBackup = z.object({
   start_time: count,
   size: count,
   milvus_version: z.string().optional(),
+  format: z.string().optional(),
   collection_backups: z.array(rawCollection).nullish(),
 });
 const rawRestore = z.object({
@@ -146,6 +153,17 @@ export class MilvusBackupClient {
       return answer.data ? toBackupState(answer.data) : null;
     } catch (error) {
       if (engineCode(error) === 3 && /task not found/i.test(engineMessage(error))) return null;
+      throw error;
+    }
+  }
+
+  /** How the server answers a task id it never had: v0.5.9 with `data: null` (true), v0.5.10+ with code 3 (false). */
+  async answersUnknownTaskWithNull(signal: AbortSignal): Promise<boolean> {
+    try {
+      await this.#json('get backup', 'GET', '/get_backup', { query: { backup_id: `gateway_probe_${randomUUID()}` } }, backupAnswer, signal);
+      return true;
+    } catch (error) {
+      if (engineCode(error) === 3) return false;
       throw error;
     }
   }
@@ -299,6 +317,7 @@ function toBackupState(raw: z.infer<typeof rawBackup>): BackupState {
     startedAt: startTime <= 0 ? null : new Date(startTime > 1e11 ? startTime : startTime * 1000).toISOString(),
     bytes: raw.size ?? null,
     milvusVersion: raw.milvus_version || null,
+    format: raw.format || null,
     collections: raw.collection_backups == null ? null : raw.collection_backups.map(toCollection),
   };
 }

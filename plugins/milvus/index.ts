@@ -60,7 +60,7 @@ export const milvusPlugin = {
       listCollections: (signal) => listCollections(client, signal),
       nativeBackup: (request, sink, ctx) => nativeBackup(client, poll, request, sink, ctx),
       nativeRestore: (request, backup, ctx) => nativeRestore(client, poll, request as MilvusRestoreRequest, backup, ctx),
-      restoreFacts: async (request, signal) => restoreFacts(await health(client, signal), request.atomic),
+      restoreFacts: (request, signal) => restoreFacts(client, request, signal),
       listServerBackups: (signal) => listServerBackups(client, signal),
       deleteServerBackup: (externalId, signal) => deleteServerBackup(client, externalId, signal),
     };

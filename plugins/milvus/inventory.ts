@@ -4,6 +4,7 @@ import type { EngineCollectionInfo, EngineHealth, ServerBackupInfo } from '../..
 import { GatewayError } from '../../src/errors.ts';
 import { engineCode, type BackupState, type MilvusBackupClient } from './client.ts';
 import { displayName } from './names.ts';
+import { milvusVersionOf } from './generations.ts';
 
 /** At most this many backups are read one by one (v0.5.10+ lists no collections) for listCollections. */
 const COLLECTION_SOURCES = 20;
@@ -83,6 +84,6 @@ export async function health(client: MilvusBackupClient, signal: AbortSignal): P
   } catch (error) {
     return { ok: false, version: null, message: `milvus-backup answers but its check failed: ${error instanceof Error ? error.message : String(error)}` };
   }
-  const version = /Milvus version:\s*(\S+)/.exec(report)?.[1] ?? null;
+  const version = milvusVersionOf(report);
   return { ok: true, version, message: version === null ? 'milvus-backup check passed but named no Milvus version' : null };
 }

@@ -21,6 +21,11 @@ export const milvusBackupOptions = z.strictObject({
   rbac: z.boolean().default(false),
   /** Only schemas and index definitions, no data (strategy meta_only). */
   metaOnly: z.boolean().default(false),
+  /**
+   * milvus-backup 0.6's backup format: auto (snapshot on Milvus 3.0+, binlog before), binlog (restorable into
+   * Milvus 2.x too) or snapshot (Milvus 3.0+ only). A v0.5 server writes binlogs only (snapshot → refused).
+   */
+  format: z.enum(['auto', 'binlog', 'snapshot']).default('auto'),
 });
 
 export const milvusRestoreOptions = z

@@ -2,7 +2,7 @@
 // collection suffix or a rename map, then get_restore polling. Existing target collections are dropped only
 // when the request asks for it; milvus-backup cannot cancel a restore, so a cancel only stops the watching.
 import { randomUUID } from 'node:crypto';
-import type { EngineHealth, JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle, RestoreFacts } from '../../src/engines/contract.ts';
+import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle, RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { restoreItems } from '../../src/plugin.ts';
 import type { PollOptions } from './backup.ts';
@@ -10,6 +10,7 @@ import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBo
 import { displayName, parseNamespace, restorePlan } from './names.ts';
 import { milvusRestoreOptions, type MilvusRestoreOptions } from './options.ts';
 import { pause, percentReporter } from './progress.ts';
+import { detectServer, formatRefusals } from './generations.ts';
 
 /** The restore request plus the opt-in the contract does not carry yet: replace existing target collections. */
 export type MilvusRestoreRequest = LogicalRestoreRequest & { dropExisting?: boolean };
@@ -34,6 +35,11 @@ export async function nativeRestore(
   const unknown = items.map((item) => item.source).filter((collection) => known.size > 0 && !known.has(collection));
   if (unknown.length > 0) throw new GatewayError('collection_not_found', `milvus-backup backup "${name}" has no collection ${unknown.join(', ')}`);
 
+  if (backup.engineFormat === 'snapshot') {
+    // The plan refused this already; checked again against the server as it is now (it may have been swapped).
+    const { refusals } = formatRefusals({ format: 'snapshot', milvusVersion: backup.engineVersion }, await detectServer(client, ctx.signal));
+    if (refusals.length > 0) throw new GatewayError('restore_refused', refusals.join('; '), { details: { engineFormat: 'snapshot' } });
+  }
   const restoreOptions = milvusRestoreOptions.parse(request.options ?? {});
   if (request.dropExisting === true && restoreOptions.skipCreateCollection) {
     throw new GatewayError('invalid_input', 'dropExisting and skipCreateCollection exclude each other: one drops the target collections, the other restores into them');
@@ -140,16 +146,29 @@ function restoreFailure(name: string, state: RestoreState): GatewayError {
 
 /**
  * Restore plan facts. milvus-backup cannot see live collections, so existence is unknown: a target that exists
- * makes milvus-backup refuse the restore, unless overwrite asks it to drop existing ones first.
+ * makes milvus-backup refuse the restore, unless overwrite asks it to drop existing ones first. The backup's
+ * format decides whether this server can take it at all (generations.ts formatRefusals).
  */
-export function restoreFacts(health: EngineHealth, atomic: boolean): RestoreFacts {
-  return {
-    engineVersion: health.version,
+export async function restoreFacts(client: MilvusBackupClient, request: RestoreFactsRequest, signal: AbortSignal): Promise<RestoreFacts> {
+  const facts: RestoreFacts = {
+    engineVersion: null,
     existing: null,
     conversions: [],
     refusals: [],
-    warnings: atomic ? [NOT_ATOMIC] : [],
+    warnings: request.atomic ? [NOT_ATOMIC] : [],
     canApply: false,
     atomicReplace: false,
   };
+  let server;
+  try {
+    server = await detectServer(client, signal);
+  } catch (error) {
+    if (signal.aborted) throw error;
+    facts.warnings.push(
+      `milvus-backup could not be asked what it runs (${error instanceof Error ? error.message : String(error)}): the backup format was not checked against the target`,
+    );
+    return facts;
+  }
+  const verdict = formatRefusals({ format: request.sourceEngineFormat ?? null, milvusVersion: request.sourceEngineVersion }, server);
+  return { ...facts, engineVersion: server.milvusVersion, refusals: verdict.refusals, warnings: [...facts.warnings, ...verdict.warnings] };
 }

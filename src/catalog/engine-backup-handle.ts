@@ -13,6 +13,7 @@ export async function engineSideHandle(prisma: PrismaClient, backup: Backup): Pr
   return {
     externalId: backup.externalId,
     engineVersion: backup.engineVersion,
+    engineFormat: backup.engineFormat,
     files: [],
     external: artifacts.map((artifact) => ({
       path: artifact.path,

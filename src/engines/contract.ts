@@ -103,6 +103,8 @@ export interface RestoreFactsRequest {
   strategy: 'LOGICAL' | 'NATIVE';
   /** The engine version recorded with the backup (null when unknown). */
   sourceEngineVersion: string | null;
+  /** The engine format recorded with a native backup (NativeBackupResult.engineFormat; null when unknown). */
+  sourceEngineFormat?: string | null;
   /** Collections of the backup being restored. */
   sources: string[];
   /** Target names, after renames. */
@@ -269,6 +271,11 @@ export interface NativeBackupResult {
   warnings: string[];
   /** The engine's own id of this backup (dump uid, snapshot path, milvus-backup name): used by restore, delete, sync. */
   externalId: string | null;
+  /**
+   * The engine's own format of this backup when it writes several (milvus-backup 0.6: "binlog" or "snapshot");
+   * recorded in the manifest and the catalog, and handed back to restoreFacts as `sourceEngineFormat`.
+   */
+  engineFormat?: string | null;
 }
 
 export interface NativeBackupCapability {
@@ -279,6 +286,8 @@ export interface NativeBackupCapability {
 export interface NativeBackupHandle {
   externalId: string | null;
   engineVersion: string | null;
+  /** NativeBackupResult.engineFormat as recorded (null when unknown). */
+  engineFormat?: string | null;
   files: import('../storage/archive-types.ts').ArchiveFile[];
   external: ExternalArtifact[];
   collections: NativeCollectionInfo[];

@@ -194,7 +194,14 @@ async function targetFacts(input: PlanInput, sources: string[], targets: string[
   const plugin = input.engine.plugin;
   if (instance.restoreFacts) {
     const restoreFacts = instance.restoreFacts.bind(instance);
-    const request = { strategy: input.backup.strategy, sourceEngineVersion: input.backup.engineVersion, sources, targets, atomic: input.atomic };
+    const request = {
+      strategy: input.backup.strategy,
+      sourceEngineVersion: input.backup.engineVersion,
+      sourceEngineFormat: input.backup.engineFormat,
+      sources,
+      targets,
+      atomic: input.atomic,
+    };
     return callPlugin(plugin, 'restoreFacts', signal, () => restoreFacts(request, signal));
   }
   const [health, live] = await Promise.all([instance.health(signal), callPlugin(plugin, 'listCollections', signal, () => instance.listCollections(signal))]);

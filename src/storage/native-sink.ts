@@ -21,6 +21,8 @@ const nativeManifestSchema = z.object({
   plugin: z.string().min(1),
   strategy: z.literal('NATIVE'),
   engineVersion: z.string().nullable(),
+  /** NativeBackupResult.engineFormat (absent in manifests written before it existed). */
+  engineFormat: z.string().nullable().optional(),
   externalId: z.string().nullable(),
   createdAt: z.string(),
   finishedAt: z.string(),
@@ -40,6 +42,7 @@ export interface NativeSinkSession extends NativeArtifactSink {
   finalize(meta: {
     plugin: string;
     engineVersion: string | null;
+    engineFormat?: string | null | undefined;
     externalId: string | null;
     collections: NativeCollectionInfo[];
     warnings: string[];
@@ -120,6 +123,7 @@ export async function openNativeBackup(options: { storage: StorageDriver; backup
     manifest,
     externalId: manifest.externalId,
     engineVersion: manifest.engineVersion,
+    engineFormat: manifest.engineFormat ?? null,
     files: manifest.files,
     external: manifest.external,
     collections: manifest.collections,

@@ -169,6 +169,7 @@ export async function runNativeBackup(
     const manifest = await sink.finalize({
       plugin: plugin.name,
       engineVersion: result.engineVersion,
+      engineFormat: result.engineFormat ?? null,
       externalId: result.externalId,
       collections: result.collections,
       warnings: result.warnings,
