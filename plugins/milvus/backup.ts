@@ -6,7 +6,7 @@ import { GatewayError } from '../../src/errors.ts';
 import { BackupStateCode, canceledError, engineCode, engineMessage, type BackupState, type CreateBackupBody, type MilvusBackupClient } from './client.ts';
 import { milvusBackupOptions } from './options.ts';
 import { dbCollections, displayName, parseNamespace, validateBackupName } from './names.ts';
-import { pause, percentReporter, type PercentReporter } from './progress.ts';
+import { isShutdown, pause, percentReporter, type PercentReporter } from './progress.ts';
 import { detectServer, formatFields, formatOf, type ServerFacts } from './generations.ts';
 
 export interface PollOptions {
@@ -36,7 +36,8 @@ export async function nativeBackup(
   validateBackupName(request.name);
   const selection = request.collections === null ? null : dbCollections(request.collections);
   if (ctx.signal.aborted) throw canceledError(ctx.signal);
-  const report = percentReporter(ctx);
+  // The task id is the job's request id: recorded with the progress, a restarted gateway follows the same task.
+  const report = percentReporter(ctx, request.requestId);
   const server = await detectServer(client, ctx.signal);
   const flags = backupFlags(request, server);
   ctx.logger.info('milvus-backup server', { tool: server.tool, milvusVersion: server.milvusVersion });
@@ -52,6 +53,7 @@ export async function nativeBackup(
     }
     ctx.logger.info('milvus-backup create accepted', { backup: request.name, requestId: request.requestId });
   }
+  report('initializing', 0, { message: `milvus-backup task ${request.requestId}` });
   final ??= await waitForBackup(client, options, request, ctx, report);
   report('complete', 100, { bytes: final.bytes });
 
@@ -101,6 +103,10 @@ async function waitForBackup(client: MilvusBackupClient, options: PollOptions, r
   let drain: AbortSignal | null = null;
   let initialPolls = 0;
   for (;;) {
+    if (drain === null && isShutdown(ctx.signal)) {
+      ctx.logger.info('gateway shutting down: the milvus-backup task goes on; the job is followed again after the restart', { requestId: request.requestId });
+      throw canceledError(ctx.signal);
+    }
     if (drain === null && ctx.signal.aborted) {
       ctx.logger.warn('cancel requested: milvus-backup cannot cancel, waiting for its task to end to delete the backup', { backup: request.name });
       drain = AbortSignal.timeout(options.taskTimeoutMs);

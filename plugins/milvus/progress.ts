@@ -2,10 +2,12 @@
 // per change; and the poll pause, which wakes early when the job is canceled.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobContext } from '../../src/engines/contract.ts';
+import { GatewayError } from '../../src/errors.ts';
 
 export type PercentReporter = (phase: string, percent: number, extra?: { bytes?: number | null; message?: string }) => void;
 
-export function percentReporter(ctx: JobContext): PercentReporter {
+/** `engineTask`: the milvus-backup task id every update records, so a job re-queued after a gateway restart follows it. */
+export function percentReporter(ctx: JobContext, engineTask?: string): PercentReporter {
   let lastPhase = '';
   let high = -1;
   return (phase, percent, extra = {}) => {
@@ -13,8 +15,13 @@ export function percentReporter(ctx: JobContext): PercentReporter {
     if (phase === lastPhase && completed === high) return;
     lastPhase = phase;
     high = completed;
-    ctx.progress({ phase, completed, total: 100, unit: 'percent', bytes: extra.bytes ?? null, message: extra.message ?? null });
+    ctx.progress({ phase, completed, total: 100, unit: 'percent', bytes: extra.bytes ?? null, message: extra.message ?? null, ...(engineTask ? { engineTask } : {}) });
   };
+}
+
+/** The gateway is shutting down (not a cancel): the milvus-backup task goes on, and the re-queued job follows it. */
+export function isShutdown(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof GatewayError && signal.reason.code === 'interrupted';
 }
 
 /** Waits `ms`, or less when `signal` fires; never throws. */

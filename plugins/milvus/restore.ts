@@ -9,7 +9,7 @@ import type { PollOptions } from './backup.ts';
 import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBody, type RestoreState } from './client.ts';
 import { displayName, parseNamespace, restorePlan } from './names.ts';
 import { milvusRestoreOptions, type MilvusRestoreOptions } from './options.ts';
-import { pause, percentReporter } from './progress.ts';
+import { pause, percentReporter, type PercentReporter } from './progress.ts';
 import { detectServer, formatRefusals } from './generations.ts';
 
 /** The restore request plus the opt-in the contract does not carry yet: replace existing target collections. */
@@ -48,7 +48,9 @@ export async function nativeRestore(
     items.map((item) => item.source),
     Object.fromEntries(items.map((item) => [item.source, item.target])),
   );
-  const taskId = `gateway_restore_${randomUUID().replaceAll('-', '')}`;
+  // A job re-queued after a gateway restart follows the restore task its first run started (JobContext.engineTask).
+  const resumed = ctx.engineTask?.startsWith('gateway_restore_') ? ctx.engineTask : null;
+  const taskId = resumed ?? `gateway_restore_${randomUUID().replaceAll('-', '')}`;
   const body: RestoreBody = {
     backup_name: name,
     async: true,
@@ -61,10 +63,14 @@ export async function nativeRestore(
     ...restoreFlags(restoreOptions),
   };
   if (ctx.signal.aborted) throw canceledError(ctx.signal);
-  await client.restore(body, ctx.signal);
-  ctx.logger.info('milvus-backup restore accepted', { backup: name, task: taskId });
+  const report = percentReporter(ctx, taskId);
+  if (resumed === null) {
+    await client.restore(body, ctx.signal);
+    ctx.logger.info('milvus-backup restore accepted', { backup: name, task: taskId });
+  } else ctx.logger.info('following the milvus-backup restore task this job started before the gateway restarted', { backup: name, task: taskId });
+  report('initializing', 0, { message: `milvus-backup restore task ${taskId}` });
 
-  const final = await waitForRestore(client, options, name, taskId, ctx);
+  const final = await waitForRestore(client, options, name, taskId, ctx, report);
   if (items.length === 0) {
     const targets = final.targets.map((target) => displayName(parseNamespace(target)));
     return {
@@ -97,8 +103,7 @@ function restoreFlags(options: MilvusRestoreOptions): Partial<RestoreBody> {
   };
 }
 
-async function waitForRestore(client: MilvusBackupClient, options: PollOptions, name: string, taskId: string, ctx: JobContext): Promise<RestoreState> {
-  const report = percentReporter(ctx);
+async function waitForRestore(client: MilvusBackupClient, options: PollOptions, name: string, taskId: string, ctx: JobContext, report: PercentReporter): Promise<RestoreState> {
   const deadline = Date.now() + options.taskTimeoutMs;
   for (;;) {
     let state: RestoreState | null;

@@ -23,6 +23,12 @@ export interface ProgressUpdate {
   unit: string;
   bytes?: number | null;
   message?: string | null;
+  /**
+   * The engine-side task this job follows (a milvus-backup request or restore id), for engines that keep running
+   * their task when the gateway stops. Persisted with the job's progress at once; a job interrupted by a gateway
+   * restart is queued again instead of failed, and its next run gets it back as `JobContext.engineTask`.
+   */
+  engineTask?: string | null;
 }
 
 export interface EngineHealth {
@@ -41,6 +47,8 @@ export interface JobContext {
   signal: AbortSignal;
   progress(update: ProgressUpdate): void;
   logger: Logger;
+  /** The engine task an earlier run of this job recorded (ProgressUpdate.engineTask): follow it, do not start another. */
+  engineTask?: string | null;
 }
 
 export interface LogicalBackupRequest {

@@ -11,7 +11,13 @@ import { failBackup } from './backup-failure.ts';
 import { callPlugin } from '../engines/plugin-call.ts';
 
 export async function runNativeBackupJob(
-  deps: { prisma: PrismaClient; storage: StorageDriver; engines?: { plugin(name: string): NamedPlugin } },
+  deps: {
+    prisma: PrismaClient;
+    storage: StorageDriver;
+    engines?: { plugin(name: string): NamedPlugin };
+    /** True when this run was interrupted but the job is queued again to follow its engine task: the backup stays PENDING. */
+    resumes?: () => boolean;
+  },
   job: Job,
   plugin: string,
   instance: EngineInstance,
@@ -35,6 +41,7 @@ export async function runNativeBackupJob(
     const manifest = await sink.finalize({ plugin, ...result, createdAt: startedAt, finishedAt: new Date().toISOString() });
     await recordNativeBackup(prisma, backup.id, manifest, sink.files());
   } catch (error) {
+    if (deps.resumes?.()) throw error;
     await failBackup(prisma, backup.id, () => sink.abort());
     throw error;
   }

@@ -9,6 +9,8 @@ export interface JobProgressState {
   bytes: number | null;
   message: string | null;
   updatedAt: string;
+  /** ProgressUpdate.engineTask: the engine-side task to follow again after a restart. */
+  engineTask?: string;
 }
 
 export const PUBLISH_INTERVAL_MS = 100;
@@ -29,6 +31,7 @@ export function readProgress(value: unknown): JobProgressState {
     bytes: v.bytes === null || v.bytes === undefined ? null : finiteOr(v.bytes, 0),
     message: typeof v.message === 'string' ? v.message : null,
     updatedAt: typeof v.updatedAt === 'string' ? v.updatedAt : new Date(0).toISOString(),
+    ...(typeof v.engineTask === 'string' && v.engineTask !== '' ? { engineTask: v.engineTask } : {}),
   };
 }
 
@@ -65,6 +68,8 @@ export class ProgressTracker {
 
   update(update: ProgressUpdate): void {
     const previousPhase = this.state.phase;
+    const previousTask = this.state.engineTask;
+    const engineTask = update.engineTask ?? previousTask;
     this.state = {
       phase: update.phase || previousPhase,
       completed: finiteOr(update.completed, this.state.completed),
@@ -73,6 +78,7 @@ export class ProgressTracker {
       bytes: update.bytes === undefined || update.bytes === null ? this.state.bytes : finiteOr(update.bytes, 0),
       message: update.message ?? null,
       updatedAt: new Date().toISOString(),
+      ...(engineTask ? { engineTask } : {}),
     };
     if (this.state.phase !== previousPhase) {
       this.sink.phaseChanged(this.state);
@@ -81,7 +87,8 @@ export class ProgressTracker {
       this.publishThrottled();
     }
     const now = Date.now();
-    if (now - this.lastPersist >= PERSIST_INTERVAL_MS) {
+    // A new engine task is written at once: a restart right after it must still find it.
+    if (now - this.lastPersist >= PERSIST_INTERVAL_MS || engineTask !== previousTask) {
       this.lastPersist = now;
       this.enqueuePersist();
     }

@@ -1,8 +1,11 @@
-// Jobs whose process died (or would not stop at shutdown): ended FAILED `interrupted`, their partial files removed.
+// Jobs whose process died (or would not stop at shutdown): ended FAILED `interrupted`, their partial files removed —
+// unless the job recorded an engine task that goes on without the gateway (progress `engineTask`, e.g. a
+// milvus-backup task): such a job is queued again and its next run follows that task.
 import type { Job, PrismaClient } from '../db/client.ts';
 import type { GatewayLogger } from '../log.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { DB_NOW } from './claim.ts';
+import { readProgress } from './progress.ts';
 import { ACTIVE_STATUSES } from '../db/job-status.ts';
 import type { JobBus } from './job-bus.ts';
 
@@ -25,6 +28,10 @@ export async function endInterruptedJobs(deps: RecoveryDeps & { everyRunningJob:
   const candidates = deps.everyRunningJob ? await prisma.job.findMany({ where: { status: { in: ['RUNNING', 'CANCELING'] } } }) : await expiredJobs(prisma);
   let ended = 0;
   for (const job of candidates) {
+    if (job.status === 'RUNNING' && readProgress(job.progress).engineTask) {
+      const requeued = await requeueJob(deps, job, job.leaseOwner, 'the gateway process running it stopped; the engine task goes on', !deps.everyRunningJob);
+      if (requeued) continue;
+    }
     const done = await endJob(deps, job, {
       expiredOnly: !deps.everyRunningJob,
       message: 'The gateway process running this job stopped before it finished',
@@ -69,6 +76,27 @@ async function expiredJobs(prisma: PrismaClient): Promise<Job[]> {
      WHERE "status" IN ('RUNNING'::"JobStatus", 'CANCELING'::"JobStatus") AND "leaseExpiresAt" < ${DB_NOW}`;
   if (rows.length === 0) return [];
   return prisma.job.findMany({ where: { id: { in: rows.map((row) => row.id) } } });
+}
+
+/**
+ * Puts a RUNNING job that follows an engine task back in the queue, keeping its progress (and so the task to
+ * follow), if it is still the same run of `owner`; false when it ended or changed hands meanwhile.
+ */
+export async function requeueJob(deps: Pick<RecoveryDeps, 'prisma' | 'bus' | 'logger'>, job: Job, owner: string | null, message: string, expiredOnly = false): Promise<boolean> {
+  const { prisma } = deps;
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+    UPDATE "Job"
+       SET "status" = 'QUEUED'::"JobStatus", "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+     WHERE "id" = ${job.id} AND "status" = 'RUNNING'::"JobStatus" AND "cancelRequested" = false
+       AND "leaseOwner" IS NOT DISTINCT FROM ${owner}
+       AND (${!expiredOnly} OR "leaseExpiresAt" < ${DB_NOW})
+     RETURNING "id"`;
+  if (rows.length === 0) return false;
+  await prisma.jobEvent.create({ data: { jobId: job.id, status: 'QUEUED', phase: 'requeued', message } });
+  deps.logger.warn('job queued again to follow its engine task', { jobId: job.id, kind: job.kind, engineTask: readProgress(job.progress).engineTask });
+  const fresh = await prisma.job.findUnique({ where: { id: job.id } });
+  if (fresh) deps.bus.publish(fresh);
+  return true;
 }
 
 /** Ends one job `interrupted` if it is still the same run; false when its owner finished or renewed it meanwhile. */

@@ -13,7 +13,7 @@ import { claimNextJob, heartbeatLeases, releaseJob } from './claim.ts';
 import type { JobBus } from './job-bus.ts';
 import { ProgressTracker, readProgress, type JobProgressState } from './progress.ts';
 import { completedProgress, jobTotals, PayloadCounter } from './final-progress.ts';
-import { endInterruptedJobs, endOwnJobs } from './recovery.ts';
+import { endInterruptedJobs, endOwnJobs, requeueJob } from './recovery.ts';
 import { runRestoreJob } from './restore-job.ts';
 
 export interface JobRunnerDeps {
@@ -177,11 +177,14 @@ export class JobRunner {
         tracker.update(update);
       },
       logger: log,
+      engineTask: readProgress(job.progress).engineTask ?? null,
     };
 
+    // Interrupted by this shutdown while following an engine task that goes on without us: queued again, not failed.
+    const resumes = (): boolean => this.draining && !entry.canceling && toGatewayError(controller.signal.reason).code === 'interrupted' && tracker.current.engineTask !== undefined;
     let outcome: { status: JobStatus; error: GatewayError | null; warnings: string[] };
     try {
-      const warnings = await this.dispatch(job, ctx);
+      const warnings = await this.dispatch(job, ctx, resumes);
       outcome = { status: 'SUCCEEDED', error: null, warnings };
     } catch (thrown) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : thrown;
@@ -193,6 +196,11 @@ export class JobRunner {
       clearTimeout(timeout);
     }
     await tracker.flush();
+    if (outcome.status !== 'SUCCEEDED' && controller.signal.aborted && resumes()) {
+      // The engine keeps running the task: the next process follows it (recovery.ts requeueJob).
+      const requeued = await requeueJob(this.deps, job, this.owner, 'the gateway shut down; the engine task goes on and the next start follows it');
+      if (requeued) return void log.info('job queued again to follow its engine task after the restart', { engineTask: tracker.current.engineTask });
+    }
     const ended = outcome.status === 'SUCCEEDED' ? completedProgress(tracker.current, await this.totalsOf(job, payload)) : tracker.current;
     job = await this.finish(job, ended, outcome);
     log.info('job ended', { status: outcome.status, code: outcome.error?.code });
@@ -203,13 +211,13 @@ export class JobRunner {
     }
   }
 
-  private async dispatch(job: Job, ctx: JobContext): Promise<string[]> {
+  private async dispatch(job: Job, ctx: JobContext, resumes: () => boolean): Promise<string[]> {
     const handler = this.deps.handlers?.[job.kind];
     if (handler) return handler(job, ctx);
     if (!job.engineId) throw new GatewayError('engine_not_found', 'The engine of this job was removed');
     const engine = await this.deps.engines.get(job.engineId);
     const instance = this.deps.engines.instance(engine);
-    const deps = { ...this.deps, storage: (await this.deps.storageFor?.(job)) ?? this.deps.storage, leaseOwner: this.owner };
+    const deps = { ...this.deps, storage: (await this.deps.storageFor?.(job)) ?? this.deps.storage, leaseOwner: this.owner, resumes };
     switch (job.kind) {
       case 'BACKUP':
         if (BackupJobInput.parse(job.input).strategy === 'NATIVE') await runNativeBackupJob(deps, job, engine.plugin, instance, ctx);
