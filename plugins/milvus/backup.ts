@@ -45,6 +45,9 @@ export async function nativeBackup(
   const earlier = await findEarlierRun(client, request, ctx);
   let final = earlier?.state === BackupStateCode.SUCCESS ? earlier : null;
   const running = earlier !== null && (earlier.state === BackupStateCode.INITIAL || earlier.state === BackupStateCode.EXECUTING);
+  // Stored before the create: a crash right after it still finds the task by the request id on the next run.
+  await ctx.recordEngineTask?.(request.requestId);
+  report('initializing', 0, { message: `milvus-backup task ${request.requestId}` });
   if (final === null && !running) {
     try {
       await client.createBackup({ backup_name: request.name, async: true, ...(selection === null ? {} : { db_collections: selection }), ...flags }, request.requestId, ctx.signal);
@@ -53,7 +56,6 @@ export async function nativeBackup(
     }
     ctx.logger.info('milvus-backup create accepted', { backup: request.name, requestId: request.requestId });
   }
-  report('initializing', 0, { message: `milvus-backup task ${request.requestId}` });
   final ??= await waitForBackup(client, options, request, ctx, report);
   report('complete', 100, { bytes: final.bytes });
 

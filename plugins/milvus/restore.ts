@@ -64,11 +64,13 @@ export async function nativeRestore(
   };
   if (ctx.signal.aborted) throw canceledError(ctx.signal);
   const report = percentReporter(ctx, taskId);
+  // Stored before the request, so a crash right after it still leaves the next run the task to follow.
+  await ctx.recordEngineTask?.(taskId);
+  report('initializing', 0, { message: `milvus-backup restore task ${taskId}` });
   if (resumed === null) {
     await client.restore(body, ctx.signal);
     ctx.logger.info('milvus-backup restore accepted', { backup: name, task: taskId });
   } else ctx.logger.info('following the milvus-backup restore task this job started before the gateway restarted', { backup: name, task: taskId });
-  report('initializing', 0, { message: `milvus-backup restore task ${taskId}` });
 
   const final = await waitForRestore(client, options, name, taskId, ctx, report);
   if (items.length === 0) {
@@ -116,7 +118,7 @@ async function waitForRestore(client: MilvusBackupClient, options: PollOptions, 
     if (state === null) {
       throw new GatewayError(
         'engine_error',
-        `milvus-backup no longer knows restore task ${taskId} of backup "${name}": the server probably restarted (its tasks live in memory); the restore may be partly applied`,
+        `milvus-backup no longer knows restore task ${taskId} of backup "${name}": the server probably restarted (its tasks live in memory), or the gateway stopped before the restore was sent; the restore may be partly applied`,
       );
     }
     if (state.state === BackupStateCode.SUCCESS) {

@@ -49,6 +49,11 @@ export interface JobContext {
   logger: Logger;
   /** The engine task an earlier run of this job recorded (ProgressUpdate.engineTask): follow it, do not start another. */
   engineTask?: string | null;
+  /**
+   * Records the engine task this job is about to start and resolves once it is stored with the job (call it
+   * before asking the engine, so even a crash right after the request leaves the next run the task to follow).
+   */
+  recordEngineTask?(task: string): Promise<void>;
 }
 
 export interface LogicalBackupRequest {

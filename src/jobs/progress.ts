@@ -94,6 +94,14 @@ export class ProgressTracker {
     }
   }
 
+  /** Sets the engine task to follow and resolves once it is written with the job's progress. */
+  async recordEngineTask(engineTask: string): Promise<void> {
+    this.state = { ...this.state, engineTask, updatedAt: new Date().toISOString() };
+    this.lastPersist = Date.now();
+    this.enqueuePersist();
+    await this.persisting;
+  }
+
   /** Writes the latest state and stops the trailing timer; call before the job's final status. */
   async flush(): Promise<void> {
     if (this.trailing) clearTimeout(this.trailing);

@@ -178,6 +178,7 @@ export class JobRunner {
       },
       logger: log,
       engineTask: readProgress(job.progress).engineTask ?? null,
+      recordEngineTask: (task) => tracker.recordEngineTask(task),
     };
 
     // Interrupted by this shutdown while following an engine task that goes on without us: queued again, not failed.
