@@ -57,6 +57,8 @@ describe('milvus-backup round trip in every generation', () => {
       const backup = await backUp(t, engineId, `films_${generation.replace(/\W/g, '')}`);
       // 0.6 on its default Milvus 3.0 writes snapshots (auto); a 0.5 tool only writes binlogs.
       expect(backup.engineFormat).toBe(generation === 'v0.6.0' ? 'snapshot' : 'binlog');
+      const shown = await t.gql(`query($id: ID!) { backup(id: $id) { engineFormat } }`, { id: backup.id });
+      expect(shown.data!.backup.engineFormat).toBe(backup.engineFormat);
       const plan = await t.gql(`mutation($i: StartRestoreInput!) { planRestore(input: $i) { ${PLAN} } }`, { i: restoreInput(backup.id, 'films_back') });
       expect(plan.data!.planRestore).toMatchObject({ verdict: 'OK', targetEngineVersion: emulator.milvus.version, refusals: [] });
       const job = await restore(t, backup.id, 'films_back');

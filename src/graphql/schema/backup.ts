@@ -80,6 +80,10 @@ BackupRef.implement({
     artifactCount: t.int({ description: 'How many files the backup has', resolve: (b, _args, ctx) => ctx.gateway.backups.artifactCount(b.id) }),
     location: t.exposeString('location'),
     engineVersion: t.exposeString('engineVersion', { nullable: true }),
+    engineFormat: t.exposeString('engineFormat', {
+      nullable: true,
+      description: "The engine's own format of a native backup when it writes several (milvus-backup 0.6: binlog or snapshot); null when unknown",
+    }),
     formatVersion: t.exposeInt('formatVersion'),
     labels: t.field({ type: 'JSON', nullable: true, resolve: (b) => b.labels }),
     warnings: t.stringList({ resolve: (b) => b.warnings }),
