@@ -47,7 +47,6 @@ export async function nativeBackup(
   const running = earlier !== null && (earlier.state === BackupStateCode.INITIAL || earlier.state === BackupStateCode.EXECUTING);
   // Stored before the create: a crash right after it still finds the task by the request id on the next run.
   await ctx.recordEngineTask?.(request.requestId);
-  report('initializing', 0, { message: `milvus-backup task ${request.requestId}` });
   if (final === null && !running) {
     try {
       await client.createBackup({ backup_name: request.name, async: true, ...(selection === null ? {} : { db_collections: selection }), ...flags }, request.requestId, ctx.signal);

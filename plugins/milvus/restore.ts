@@ -66,7 +66,6 @@ export async function nativeRestore(
   const report = percentReporter(ctx, taskId);
   // Stored before the request, so a crash right after it still leaves the next run the task to follow.
   await ctx.recordEngineTask?.(taskId);
-  report('initializing', 0, { message: `milvus-backup restore task ${taskId}` });
   if (resumed === null) {
     await client.restore(body, ctx.signal);
     ctx.logger.info('milvus-backup restore accepted', { backup: name, task: taskId });
