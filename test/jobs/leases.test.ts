@@ -96,5 +96,22 @@ for (const kind of DB_KINDS) {
       await releaseJob(db.prisma, 'stopping', late);
       expect(await db.prisma.job.findUniqueOrThrow({ where: { id: late } })).toMatchObject({ status: 'QUEUED', leaseOwner: null, startedAt: null });
     });
+
+    it("a dead replica's job that recorded an engine task is queued again to follow it; canceling or task-less ones end interrupted", async () => {
+      const expired = new Date(Date.now() - 5_000);
+      const running = (progress: object, status: 'RUNNING' | 'CANCELING' = 'RUNNING') => ({ status, leaseOwner: 'dead-replica', leaseExpiresAt: expired, progress });
+      const follows = await queueJob(db.prisma);
+      const canceling = await queueJob(db.prisma);
+      const plain = await queueJob(db.prisma);
+      await db.prisma.job.update({ where: { id: follows }, data: running({ phase: 'copying', completed: 40, total: 100, unit: 'percent', engineTask: 'task-1' }) });
+      await db.prisma.job.update({ where: { id: canceling }, data: running({ phase: 'copying', engineTask: 'task-2' }, 'CANCELING') });
+      await db.prisma.job.update({ where: { id: plain }, data: running({ phase: 'copying' }) });
+      expect(await endInterruptedJobs({ ...deps, everyRunningJob: false })).toBe(2);
+      const requeued = await db.prisma.job.findUniqueOrThrow({ where: { id: follows }, include: { events: true } });
+      expect(requeued).toMatchObject({ status: 'QUEUED', leaseOwner: null, leaseExpiresAt: null, errorCode: null });
+      expect(requeued.progress).toMatchObject({ completed: 40, engineTask: 'task-1' });
+      expect(requeued.events.map((e) => [e.status, e.phase])).toEqual([['QUEUED', 'requeued']]);
+      for (const id of [canceling, plain]) expect(await db.prisma.job.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'FAILED', errorCode: 'interrupted' });
+    });
   });
 }
