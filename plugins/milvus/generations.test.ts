@@ -3,6 +3,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { GENERATIONS, startMilvusBackupEmulator } from '../../test/emulators/milvus-backup/server.ts';
 import { MilvusBackupClient } from './client.ts';
+import { listServerBackups } from './inventory.ts';
 import { detectServer, formatFields, formatOf, formatRefusals, milvusHasSnapshots, type ServerFacts } from './generations.ts';
 
 const signal = () => AbortSignal.timeout(5000);
@@ -16,6 +17,16 @@ describe('milvus-backup generations', () => {
       const client = new MilvusBackupClient({ url: emulator.url, timeoutMs: 5000 });
       expect(await detectServer(client, signal())).toEqual({ tool: expected[generation], milvusVersion: 'v2.5.4' });
     }
+  });
+
+  it('catalog sync names the snapshot format where v0.6 tells it (backups its process made), else leaves it unknown', async () => {
+    const emulator = await startMilvusBackupEmulator({ generation: 'v0.6.0' });
+    onTestFinished(() => emulator.close());
+    await fetch(`${emulator.url}/api/v1/create`, { method: 'POST', body: JSON.stringify({ backup_name: 'served', async: false }) });
+    emulator.backups.create('from_cli', undefined, 'snapshot');
+    const client = new MilvusBackupClient({ url: emulator.url, timeoutMs: 5000 });
+    const found = await listServerBackups(client, signal());
+    expect(Object.fromEntries(found.map((b) => [b.name, b.engineFormat]))).toEqual({ served: 'snapshot', from_cli: null });
   });
 
   it('reads the Snapshot feature from the Milvus version as milvus-backup does (>= 3.0.0, unparsable = dev build)', () => {

@@ -27,6 +27,8 @@ export async function listServerBackups(client: MilvusBackupClient, signal: Abor
       collections: collections.map((c) => ({ name: displayName({ db: c.db, collection: c.collection }), documentCount: c.rows, bytes: c.bytes })),
       bytes: backup.bytes,
       engineVersion: backup.milvusVersion,
+      // Only v0.6 names the format (get_backup's brief, for backups its process made): snapshot is what matters.
+      engineFormat: (backup.format ?? detail?.format) === 'snapshot' ? 'snapshot' : null,
     });
   }
   return infos;

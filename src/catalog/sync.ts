@@ -48,6 +48,7 @@ export async function syncEngineBackups(deps: { prisma: PrismaClient; engines: E
         externalId: server.externalId,
         location: `engine:${engine.name}/${server.externalId}`,
         engineVersion: server.engineVersion,
+        engineFormat: server.engineFormat ?? null,
         sizeBytes: server.bytes === null ? null : BigInt(server.bytes),
         documentCount: sumCounts(server.collections),
         createdAt: server.createdAt ? new Date(server.createdAt) : new Date(),

@@ -320,6 +320,8 @@ export interface ServerBackupInfo {
   collections: NativeCollectionInfo[];
   bytes: number | null;
   engineVersion: string | null;
+  /** NativeBackupResult.engineFormat, when the engine tells it for a backup made outside the gateway. */
+  engineFormat?: string | null;
 }
 
 export interface ServerBackupsCapability {
