@@ -108,6 +108,13 @@ export interface RestoreFactsRequest {
   /** Target names, after renames. */
   targets: string[];
   atomic: boolean;
+  /** Each source with its target (after renames and suffix), when the planner knows them. */
+  items?: Array<{ source: string; target: string }>;
+  /**
+   * The backup's archive (logical backups in gateway storage), read only: lets a plugin list every conversion and
+   * loss a restore across engine versions makes. Absent when the planner cannot open it.
+   */
+  archive?: Pick<ArchiveReader, 'readExtra' | 'readCollectionSchema'>;
 }
 
 /** Small, typed facts a plugin contributes to a restore plan. */
