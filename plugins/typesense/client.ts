@@ -19,7 +19,8 @@ import { pathSegment } from '../../src/plugin.ts';
 import { GatewayError, type ErrorCode } from '../../src/errors.ts';
 
 export interface TypesenseConnection {
-  url: string;
+  /** Base URLs of the cluster's nodes (one or more); requests go to the first that answers, in order. */
+  nodes: string[];
   apiKey: string;
   timeoutMs: number;
   /** Retries of idempotent calls (default: DEFAULT_RETRY_POLICY). */
@@ -97,9 +98,26 @@ class RequestGuard {
 
 export class TypesenseClient {
   readonly #connection: TypesenseConnection;
+  /** The node requests go to; moves on to the next node when this one cannot be reached (like the official client). */
+  #current = 0;
 
   constructor(connection: TypesenseConnection) {
-    this.#connection = { ...connection, url: connection.url.replace(/\/+$/, ''), timeoutMs: timerMs(connection.timeoutMs) };
+    if (connection.nodes.length === 0) throw new GatewayError('invalid_engine_config', 'Typesense needs at least one node');
+    this.#connection = { ...connection, nodes: connection.nodes.map((url) => url.replace(/\/+$/, '')), timeoutMs: timerMs(connection.timeoutMs) };
+  }
+
+  /** Every configured node's base URL, in order. */
+  get nodes(): string[] {
+    return [...this.#connection.nodes];
+  }
+
+  /** A client bound to one node only (per-node health, snapshots): no failover to the others. */
+  forNode(url: string): TypesenseClient {
+    return new TypesenseClient({ ...this.#connection, nodes: [url] });
+  }
+
+  get #url(): string {
+    return this.#connection.nodes[this.#current]!;
   }
 
   health = (signal: AbortSignal) => this.call('health', signal, (sdk) => sdk.health.retrieve());
@@ -169,27 +187,36 @@ export class TypesenseClient {
    * Streams the export (JSONL, no trailing newline) as batches of parsed documents. `timeoutMs` is an idle
    * timeout: it restarts with every chunk, so a big export may take as long as it needs.
    */
-  async *exportDocuments(collection: string, batchSize: number, signal: AbortSignal): AsyncGenerator<Json[]> {
+  async *exportDocuments(collection: string, batchSize: number, signal: AbortSignal, onEmbeddedError: (line: string) => void = () => undefined): AsyncGenerator<Json[]> {
     // Retried like a read while nothing was handed on yet; after the first batch a restart would repeat documents.
+    // A node that cannot be reached at all hands over to the next one, like a read.
     const policy = this.#retry;
+    let switched = 0;
     for (let attempt = 1; ; attempt++) {
       let handedOn = false;
       try {
-        for await (const batch of this.#exportOnce(collection, batchSize, signal)) {
+        for await (const batch of this.#exportOnce(collection, batchSize, signal, onEmbeddedError)) {
           handedOn = true;
           yield batch;
         }
         return;
       } catch (error) {
-        if (handedOn || signal.aborted || attempt >= policy.attempts || !isTransientEngineError(error)) throw error;
-        await sleepOrCancel(backoffDelay(policy, attempt), signal);
+        if (handedOn || signal.aborted) throw error;
+        if (attempt < policy.attempts && isTransientEngineError(error)) {
+          await sleepOrCancel(backoffDelay(policy, attempt), signal);
+          continue;
+        }
+        const unreachable = error instanceof GatewayError && error.code === 'engine_unreachable';
+        if (!unreachable || ++switched >= this.#connection.nodes.length) throw error;
+        this.#current = (this.#current + 1) % this.#connection.nodes.length;
+        attempt = 0;
       }
     }
   }
 
-  async *#exportOnce(collection: string, batchSize: number, signal: AbortSignal): AsyncGenerator<Json[]> {
+  async *#exportOnce(collection: string, batchSize: number, signal: AbortSignal, onEmbeddedError: (line: string) => void): AsyncGenerator<Json[]> {
     const operation = `export ${collection}`;
-    const guard = new RequestGuard(this.#connection.url);
+    const guard = new RequestGuard(this.#url);
     let timer = setTimeout(() => guard.stop('expired'), this.#connection.timeoutMs);
     const onAbort = (): void => guard.stop('aborted');
     signal.addEventListener('abort', onAbort, { once: true });
@@ -209,7 +236,7 @@ export class TypesenseClient {
       for await (const chunk of stream) {
         const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
         rest = lines.pop() ?? '';
-        for (const line of lines) if (line.length > 0) batch.push(JSON.parse(line) as Json);
+        for (const line of lines) if (line.length > 0) pushExportLine(batch, line, onEmbeddedError);
         if (batch.length >= batchSize) {
           clearTimeout(timer); // the consumer's own pace is not the engine's silence
           yield batch;
@@ -218,7 +245,7 @@ export class TypesenseClient {
         arm();
       }
       rest += decoder.end();
-      if (rest.length > 0) batch.push(JSON.parse(rest) as Json);
+      if (rest.length > 0) pushExportLine(batch, rest, onEmbeddedError);
       if (guard.reason !== null) throw new Error(`export ${guard.reason}`);
       if (batch.length > 0) yield batch;
     } catch (error) {
@@ -233,7 +260,20 @@ export class TypesenseClient {
 
   /** An idempotent call (a read, a PUT upsert, a DELETE whose 404 is fine): retried on transient failures. */
   read<T>(operation: string, signal: AbortSignal, request: (sdk: Client) => Promise<T>): Promise<T> {
-    return callEngine({ idempotent: true, signal, policy: this.#retry }, () => this.call(operation, signal, request));
+    return this.#failover(signal, () => callEngine({ idempotent: true, signal, policy: this.#retry }, () => this.call(operation, signal, request)));
+  }
+
+  /** Runs `attempt` on the current node, then on each next one while nodes cannot be reached; the node that answered stays current. */
+  async #failover<T>(signal: AbortSignal, attempt: () => Promise<T>): Promise<T> {
+    for (let tried = 1; ; tried++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const unreachable = error instanceof GatewayError && error.code === 'engine_unreachable';
+        if (!unreachable || signal.aborted || tried >= this.#connection.nodes.length) throw error;
+        this.#current = (this.#current + 1) % this.#connection.nodes.length;
+      }
+    }
   }
 
   get #retry(): RetryPolicy {
@@ -244,7 +284,7 @@ export class TypesenseClient {
   async call<T>(operation: string, signal: AbortSignal, request: (sdk: Client) => Promise<T>, requestedTimeoutMs = this.#connection.timeoutMs): Promise<T> {
     throwIfCanceled(signal);
     const timeoutMs = timerMs(requestedTimeoutMs);
-    const guard = new RequestGuard(this.#connection.url);
+    const guard = new RequestGuard(this.#url);
     const timer = setTimeout(() => guard.stop('expired'), timeoutMs);
     const onAbort = (): void => guard.stop('aborted');
     signal.addEventListener('abort', onAbort, { once: true });
@@ -277,7 +317,7 @@ export class TypesenseClient {
   #sdk(guard: RequestGuard, timeoutMs = this.#connection.timeoutMs): Client {
     const agent = guard.agent;
     return new Client({
-      nodes: [{ url: this.#connection.url }],
+      nodes: [{ url: this.#url }],
       apiKey: this.#connection.apiKey,
       connectionTimeoutSeconds: timeoutMs / 1000,
       numRetries: 0,
@@ -288,6 +328,23 @@ export class TypesenseClient {
 }
 
 const EXPORT_SDK_TIMEOUT_MS = 24 * 3600_000;
+
+/**
+ * One export line: a document, or an error the engine wrote instead (`core_api.cpp` `get_export_documents`):
+ * v30 puts "Error while getting seq_id of `x`: …" in place of a document it could not read and goes on;
+ * before v30 the export ends with `{"message": …}`.
+ */
+function pushExportLine(batch: Json[], line: string, onEmbeddedError: (line: string) => void): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    parsed = undefined;
+  }
+  // Every exported document has its string id; `{"message": …}` is how a ≤ v29 export ends on such an error.
+  if (typeof parsed === 'object' && parsed !== null && typeof (parsed as Json)['id'] === 'string') batch.push(parsed as Json);
+  else onEmbeddedError(line);
+}
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EPIPE', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 
@@ -301,7 +358,8 @@ function mapError(operation: string, error: unknown, signal: AbortSignal, guard:
   }
   if (error instanceof Errors.TypesenseError && typeof error.httpStatus === 'number') {
     const status = error.httpStatus;
-    const engineMessage = /Server said: (.*)$/s.exec(error.message)?.[1] ?? null;
+    // Most errors are {"message": …}; a failed snapshot is {"success": false, "error": …}, which the SDK does not quote.
+    const engineMessage = /Server said: (.*)$/s.exec(error.message)?.[1] ?? bodyError(error.httpBody);
     const details = { status, engineMessage };
     const text = `Typesense ${operation}: HTTP ${status}${engineMessage === null ? '' : ` ${engineMessage}`}`;
     if (status === 401 || status === 403) return new GatewayError('engine_auth_failed', `${text} (check the engine's apiKey)`, { cause: error, details });
@@ -320,6 +378,17 @@ function mapError(operation: string, error: unknown, signal: AbortSignal, guard:
   }
   if (error instanceof GatewayError) return error;
   return new GatewayError('engine_error', `Typesense ${operation}: ${message}`, { cause: error });
+}
+
+function bodyError(body: unknown): string | null {
+  if (typeof body !== 'string') return null;
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    const error = typeof parsed === 'object' && parsed !== null ? (parsed as Json)['error'] : undefined;
+    return typeof error === 'string' ? error : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -29,6 +29,17 @@ export interface EngineHealth {
   ok: boolean;
   version: string | null;
   message: string | null;
+  /** Each node of a cluster (engines configured with several nodes); `ok` is then true only when all are. */
+  nodes?: EngineNodeHealth[];
+}
+
+/** One node's answer to a health check. */
+export interface EngineNodeHealth {
+  /** The node's base URL (no credentials). */
+  node: string;
+  ok: boolean;
+  version: string | null;
+  message: string | null;
 }
 
 export interface EngineCollectionInfo {

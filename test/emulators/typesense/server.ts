@@ -29,9 +29,11 @@ export interface TypesenseEmulatorOptions {
   snapshotDelayMs?: number;
   /** Engine-side refusal of some import lines (embedding provider errors, a full disk); null = none. */
   importFailure?: ImportFailureHook | null;
+  /** Awaited before each export batch is read (0 = the first): lets a test change the data while an export streams. */
+  beforeExportBatch?: ((collection: string, batch: number) => Promise<void> | void) | null;
 }
 
-type RuntimeOptions = Pick<TypesenseEmulatorOptions, 'exportDelayMs' | 'importDelayMs' | 'snapshotDelayMs' | 'importFailure'>;
+type RuntimeOptions = Pick<TypesenseEmulatorOptions, 'exportDelayMs' | 'importDelayMs' | 'snapshotDelayMs' | 'importFailure' | 'beforeExportBatch'>;
 
 export interface TypesenseEmulator {
   /** e.g. http://127.0.0.1:54321 */
@@ -81,6 +83,7 @@ export async function startTypesenseEmulator(options: TypesenseEmulatorOptions =
     importDelayMs: options.importDelayMs ?? 0,
     snapshotDelayMs: options.snapshotDelayMs ?? 0,
     importFailure: options.importFailure ?? null,
+    beforeExportBatch: options.beforeExportBatch ?? null,
   });
   const router = new Router();
   // Literal routes before parameterised ones, as Typesense registers them.
@@ -137,6 +140,7 @@ export async function startTypesenseEmulator(options: TypesenseEmulatorOptions =
         if (value !== undefined) state.settings[key] = value;
       }
       if (patch.importFailure !== undefined) state.settings.importFailure = patch.importFailure;
+      if (patch.beforeExportBatch !== undefined) state.settings.beforeExportBatch = patch.beforeExportBatch;
     },
   };
 }
