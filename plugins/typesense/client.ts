@@ -4,8 +4,8 @@
 
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequestArgs } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -181,7 +181,40 @@ export class TypesenseClient {
 
   /** POST /operations/snapshot: one attempt with its own long timeout (a retry would only hit the 409). */
   snapshot = (snapshotPath: string, timeoutMs: number, signal: AbortSignal) =>
-    this.call('snapshot', signal, (sdk) => sdk.operations.perform('snapshot', { snapshot_path: snapshotPath }) as Promise<Json>, timeoutMs);
+    this.call('snapshot', signal, (sdk) => this.#postRaw(sdk, `/operations/snapshot?snapshot_path=${encodeURIComponent(snapshotPath)}`), timeoutMs);
+
+  /**
+   * A POST answered as the engine wrote it: a failed snapshot is `{"success": false, "error": …}`, whose
+   * `error` the SDK drops (it quotes `message` only). Goes through the request's own agent like SDK calls.
+   */
+  #postRaw(sdk: Client, pathAndQuery: string): Promise<Json> {
+    const url = new URL(`${this.#url}${pathAndQuery}`);
+    const agent = sdk.configuration.httpsAgent ?? sdk.configuration.httpAgent;
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<Json>((resolve, reject) => {
+      const req = send(url, { method: 'POST', agent, headers: { 'x-typesense-api-key': this.#connection.apiKey, 'content-length': '0' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: Json = {};
+          try {
+            const parsed = JSON.parse(text) as unknown;
+            if (typeof parsed === 'object' && parsed !== null) body = parsed as Json;
+          } catch {
+            body = { message: text };
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve(body);
+          const said = typeof body['message'] === 'string' ? body['message'] : typeof body['error'] === 'string' ? body['error'] : '';
+          reject(new Errors.TypesenseError(`Request failed with HTTP code ${status}${said === '' ? '' : ` | Server said: ${said}`}`, undefined, status));
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
 
   /**
    * Streams the export (JSONL, no trailing newline) as batches of parsed documents. `timeoutMs` is an idle
@@ -358,8 +391,7 @@ function mapError(operation: string, error: unknown, signal: AbortSignal, guard:
   }
   if (error instanceof Errors.TypesenseError && typeof error.httpStatus === 'number') {
     const status = error.httpStatus;
-    // Most errors are {"message": …}; a failed snapshot is {"success": false, "error": …}, which the SDK does not quote.
-    const engineMessage = /Server said: (.*)$/s.exec(error.message)?.[1] ?? bodyError(error.httpBody);
+    const engineMessage = /Server said: (.*)$/s.exec(error.message)?.[1] ?? null;
     const details = { status, engineMessage };
     const text = `Typesense ${operation}: HTTP ${status}${engineMessage === null ? '' : ` ${engineMessage}`}`;
     if (status === 401 || status === 403) return new GatewayError('engine_auth_failed', `${text} (check the engine's apiKey)`, { cause: error, details });
@@ -378,17 +410,6 @@ function mapError(operation: string, error: unknown, signal: AbortSignal, guard:
   }
   if (error instanceof GatewayError) return error;
   return new GatewayError('engine_error', `Typesense ${operation}: ${message}`, { cause: error });
-}
-
-function bodyError(body: unknown): string | null {
-  if (typeof body !== 'string') return null;
-  try {
-    const parsed = JSON.parse(body) as unknown;
-    const error = typeof parsed === 'object' && parsed !== null ? (parsed as Json)['error'] : undefined;
-    return typeof error === 'string' ? error : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
