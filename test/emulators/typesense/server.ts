@@ -75,7 +75,14 @@ async function send(res: ServerResponse, response: EmulatorResponse): Promise<vo
   res.end();
 }
 
+/** The versions whose differences the emulator knows (README: "Versions"). */
+export const TYPESENSE_VERSIONS = { oldest: 27, newest: 30 } as const;
+
 export async function startTypesenseEmulator(options: TypesenseEmulatorOptions = {}): Promise<TypesenseEmulator> {
+  const major = Number.parseInt(options.version ?? '29.0', 10);
+  if (!(major >= TYPESENSE_VERSIONS.oldest && major <= TYPESENSE_VERSIONS.newest)) {
+    throw new Error(`TYPESENSE_VERSION ${options.version}: the emulator follows Typesense ${TYPESENSE_VERSIONS.oldest}–${TYPESENSE_VERSIONS.newest} (e.g. 29.0, 30.1)`);
+  }
   const state = new TypesenseState({
     adminKey: options.apiKey ?? 'xyz',
     version: options.version ?? '29.0',
