@@ -13,13 +13,22 @@ describe('typesense emulator: TYPESENSE_VERSION gates routes and shapes', () => 
     expect((await raw('GET', '/debug')).json).toMatchObject({ version });
     await raw('POST', '/collections', { body: JSON.stringify(booksSchema) });
     const synonyms = await raw('GET', '/collections/books/synonyms');
-    const sets = await raw('GET', '/synonym_sets');
-    const curations = await raw('GET', '/curation_sets');
+    const sets = await raw('GET', '/synonym_sets', v30(version) ? { spec: '/synonym_sets' } : {});
+    const curations = await raw('GET', '/curation_sets', v30(version) ? { spec: '/curation_sets' } : {});
     if (v30(version)) {
       expect([synonyms.status, sets.status, curations.status]).toEqual([404, 200, 200]);
       const summary = (await raw('GET', '/collections/books', { spec: '/collections/{collectionName}' })).json;
       expect(summary).toMatchObject({ synonym_sets: [], curation_sets: [] });
-      const set = await raw('PUT', '/synonym_sets/books_synonyms_index', { body: JSON.stringify({ items: [{ id: 'tv', synonyms: ['tv', 'telly'] }] }) });
+      const set = await raw('PUT', '/synonym_sets/books_synonyms_index', {
+        body: JSON.stringify({ items: [{ id: 'tv', synonyms: ['tv', 'telly'] }] }),
+        spec: '/synonym_sets/{synonymSetName}',
+      });
+      const curation = { id: 'promo', rule: { query: 'sale', match: 'exact' }, includes: [{ id: '1', position: 1 }] };
+      const cur = await raw('PUT', '/curation_sets/books_curations_index', { body: JSON.stringify({ items: [curation] }), spec: '/curation_sets/{curationSetName}' });
+      expect(cur.status).toBe(200);
+      expect((await raw('GET', '/curation_sets/books_curations_index/items', { spec: '/curation_sets/{curationSetName}/items' })).json).toEqual([
+        expect.objectContaining(curation),
+      ]);
       expect(set.json).toEqual({ name: 'books_synonyms_index', items: [{ id: 'tv', root: '', synonyms: ['tv', 'telly'] }] });
       const attached = await raw('PATCH', '/collections/books', { body: JSON.stringify({ synonym_sets: ['books_synonyms_index'] }) });
       expect(attached.status).toBe(200);
@@ -39,8 +48,9 @@ describe('typesense emulator: TYPESENSE_VERSION gates routes and shapes', () => 
           type: 'counter',
           params: { source: { collections: ['books'], events: [{ type: 'click', name: 'c', weight: 1 }] }, destination: { collection: 'books', counter_field: 'points' } },
         };
-    expect((await raw('PUT', '/analytics/rules/clicks', { body: JSON.stringify(rule) })).status).toBe(200);
-    const listed = (await raw('GET', '/analytics/rules')).json;
+    const spec = v30(version) ? { spec: '/analytics/rules/{ruleName}' } : {};
+    expect((await raw('PUT', '/analytics/rules/clicks', { body: JSON.stringify(rule), ...spec })).status).toBe(200);
+    const listed = (await raw('GET', '/analytics/rules', v30(version) ? { spec: '/analytics/rules' } : {})).json;
     expect(listed).toEqual(v30(version) ? [{ ...rule, name: 'clicks' }] : { rules: [{ ...rule, name: 'clicks' }] });
   });
 
