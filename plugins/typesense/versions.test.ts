@@ -33,6 +33,17 @@ const isV30 = (version: string): boolean => Number.parseInt(version, 10) >= 30;
 async function seed(engine: EmulatedEngine, version: string): Promise<void> {
   const { sdk } = engine;
   const api = sdk.apiCall;
+  // Where the popular queries go: v30 refuses a rule whose collections do not exist.
+  await engine.seedCollection(
+    {
+      name: 'top_queries',
+      fields: [
+        { name: 'q', type: 'string' },
+        { name: 'count', type: 'int32' },
+      ],
+    },
+    [],
+  );
   if (isV30(version)) {
     await sdk.synonymSets('books-syn').upsert({ items: SYNONYMS } as never);
     await sdk.curationSets('books-cur').upsert({ items: OVERRIDES } as never);
@@ -68,6 +79,7 @@ async function state(engine: EmulatedEngine, version: string): Promise<Json> {
 async function wipe(engine: EmulatedEngine, version: string): Promise<void> {
   const api = engine.sdk.apiCall;
   await engine.sdk.collections('books').delete();
+  await engine.sdk.collections('top_queries').delete();
   if (isV30(version)) {
     await api.delete('/synonym_sets/books-syn');
     await api.delete('/curation_sets/books-cur');
@@ -109,7 +121,7 @@ describe('typesense round trip on every emulated version', () => {
       await wipe(engine, version);
       const facts = await plan(engine, temp, backup.backupId, version);
       expect(facts.conversions).toEqual([]);
-      await runRestore(instance, temp.storage, backup.backupId, { collections: ['books'], rename: {}, atomic: true });
+      await runRestore(instance, temp.storage, backup.backupId, { collections: ['books', 'top_queries'], rename: {}, atomic: true });
       expect(await state(engine, version)).toEqual(before);
     } finally {
       await engine.stop();
@@ -146,7 +158,7 @@ describe('typesense restores across the v30 line', () => {
     ]);
     expect(facts.warnings).toEqual([]);
 
-    const result = await runRestore(pluginFor(v30.config), temp.storage, backup.backupId, { collections: ['books'], rename: {}, atomic: true });
+    const result = await runRestore(pluginFor(v30.config), temp.storage, backup.backupId, { collections: ['books', 'top_queries'], rename: {}, atomic: true });
     expect(result.warnings.filter((warning) => warning.startsWith('not restored'))).toEqual([]);
     const restored = await state(v30, '30.0');
     expect(restored['documents']).toEqual(source['documents']);
@@ -160,7 +172,7 @@ describe('typesense restores across the v30 line', () => {
   });
 
   it('30 → 29: the sets a collection references become its own synonyms and overrides; an unattached set is a listed loss', async () => {
-    await v30.sdk.apiCall.delete('/collections/books').catch(() => undefined);
+    for (const name of ['books', 'top_queries']) await v30.sdk.apiCall.delete(`/collections/${name}`);
     for (const path of ['/synonym_sets/books_synonyms_index', '/curation_sets/books_curations_index', '/analytics/rules/top']) await v30.sdk.apiCall.delete(path);
     await seed(v30, '30.0');
     await v30.sdk.synonymSets('orphan').upsert({ items: [{ id: 'x', synonyms: ['a', 'b'] }] } as never);
@@ -177,7 +189,7 @@ describe('typesense restores across the v30 line', () => {
     ]);
     expect(facts.warnings).toEqual(['lost: synonym sets orphan: attached to no restored collection, v29 has no global sets']);
 
-    const result = await runRestore(pluginFor(v29.config), temp.storage, backup.backupId, { collections: ['books'], rename: {}, atomic: true });
+    const result = await runRestore(pluginFor(v29.config), temp.storage, backup.backupId, { collections: ['books', 'top_queries'], rename: {}, atomic: true });
     expect(result.warnings).toContain('not restored: synonym sets orphan: attached to no restored collection, v29 has no global sets');
     const restored = await state(v29, '29.0');
     const sets = (await v30.sdk.apiCall.get('/synonym_sets')) as Array<{ name: string; items: Json[] }>;

@@ -42,6 +42,7 @@ describe('typesense emulator: TYPESENSE_VERSION gates routes and shapes', () => 
 
   it.each(VERSIONS)('%s: analytics rules listed as {rules} before v30, as a bare array from v30', async (version) => {
     const { raw } = await startTestEmulator({ version });
+    await raw('POST', '/collections', { body: JSON.stringify(booksSchema) });
     const rule = v30(version)
       ? { type: 'counter', collection: 'books', event_type: 'click', params: { destination_collection: 'books', counter_field: 'points', weight: 1 } }
       : {
@@ -52,6 +53,14 @@ describe('typesense emulator: TYPESENSE_VERSION gates routes and shapes', () => 
     expect((await raw('PUT', '/analytics/rules/clicks', { body: JSON.stringify(rule), ...spec })).status).toBe(200);
     const listed = (await raw('GET', '/analytics/rules', v30(version) ? { spec: '/analytics/rules' } : {})).json;
     expect(listed).toEqual(v30(version) ? [{ ...rule, name: 'clicks' }] : { rules: [{ ...rule, name: 'clicks' }] });
+    if (!v30(version)) return;
+    // v30 holds a new rule to one existing collection and an event type that fits its type.
+    const refused = async (body: object) => (await raw('PUT', '/analytics/rules/other', { body: JSON.stringify(body) })).json;
+    expect(await refused({ ...rule, collection: 'nope' })).toEqual({ message: 'Collection nope does not exist' });
+    expect(await refused({ ...rule, event_type: 'search' })).toEqual({ message: 'Event type or type is invalid (or) combination of both is invalid' });
+    expect(await refused({ type: 'popular_queries', collection: 'books', event_type: 'search', params: { destination_collection: 'nope' } })).toEqual({
+      message: 'Destination collection does not exist',
+    });
   });
 
   it.each(VERSIONS)('%s: a document deleted while an export with exclude_fields streams', async (version) => {
