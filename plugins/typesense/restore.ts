@@ -13,7 +13,7 @@ import type { Json, TypesenseClient } from './client.ts';
 import { fillCollection, importFailure, type FillContext, type FillReport, type RestoreProgress } from './fill.ts';
 import { convertSatellites, type ConversionReport } from './v30.ts';
 import { archivedAliases, readSatellites, restoreGlobals, restoreSets, type SatelliteContext, type Satellites } from './satellites.ts';
-import { aliasList, collectionList, collectionSchemaFile, collectionSummary, createBody, majorVersion, parseResponse, type Alias } from './schema.ts';
+import { aliasList, collectionList, collectionSchemaFile, collectionSummary, createBody, majorVersion, namedSetList, parseResponse, type Alias } from './schema.ts';
 
 /** Copies made by gateway versions before job-named ones: still recognised as the gateway's own. */
 const OLD_STAGING = /__restore_[0-9a-f]{8}$/;
@@ -201,7 +201,9 @@ export async function restoreFacts(client: TypesenseClient, request: RestoreFact
   const crossing = source !== null && target !== null && source >= 30 !== target >= 30;
   if (crossing && request.strategy === 'LOGICAL') {
     const line = `Typesense ${request.sourceEngineVersion} → ${engineVersion}`;
-    const report = request.archive === undefined ? null : await plannedConversions(request, request.archive, target >= 30);
+    const planned = request.archive === undefined ? null : await plannedConversions(request, request.archive, target >= 30);
+    const report = planned?.report ?? null;
+    if (planned !== null && target >= 30) warnings.push(...(await replacedSets(client, planned.satellites, signal)));
     if (report === null) {
       conversions.push(
         target >= 30
@@ -223,7 +225,11 @@ export async function restoreFacts(client: TypesenseClient, request: RestoreFact
 }
 
 /** The conversion a restore would make, run on the archive's schemas and satellites without touching the engine. */
-async function plannedConversions(request: RestoreFactsRequest, archive: NonNullable<RestoreFactsRequest['archive']>, targetV30: boolean): Promise<ConversionReport | null> {
+async function plannedConversions(
+  request: RestoreFactsRequest,
+  archive: NonNullable<RestoreFactsRequest['archive']>,
+  targetV30: boolean,
+): Promise<{ report: ConversionReport; satellites: Satellites } | null> {
   try {
     const pairs = request.items ?? request.sources.map((source) => ({ source, target: source }));
     const items = [];
@@ -231,10 +237,30 @@ async function plannedConversions(request: RestoreFactsRequest, archive: NonNull
       const file = collectionSchemaFile.safeParse(await archive.readCollectionSchema(source));
       items.push({ source, target, body: file.success ? (structuredClone(file.data.schema) as Json) : {} });
     }
-    return convertSatellites(await readSatellites(archive), items, targetV30).report;
+    return convertSatellites(await readSatellites(archive), items, targetV30);
   } catch {
     return null;
   }
+}
+
+/** Sets the restore upserts that already exist on the target (the upgrade would have kept them; a restore replaces them). */
+async function replacedSets(client: TypesenseClient, satellites: Satellites, signal: AbortSignal): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const kind of ['synonym_sets', 'curation_sets'] as const) {
+    const wanted = (kind === 'synonym_sets' ? satellites.synonym_sets?.synonym_sets : satellites.curation_sets?.curation_sets) ?? [];
+    if (wanted.length === 0) continue;
+    const live = await (kind === 'synonym_sets' ? client.listSynonymSets(signal) : client.listCurationSets(signal)).then(
+      (raw) => new Set(parseResponse(namedSetList, raw, kind).map((set) => set.name)),
+      () => null,
+    );
+    if (live === null) continue; // not listable with this key: nothing to say
+    for (const set of wanted.filter((candidate) => live.has(candidate.name))) {
+      warnings.push(
+        `${kind === 'synonym_sets' ? 'synonym set' : 'curation set'} ${set.name} exists on the target: replaced by the backup's (${Array.isArray(set['items']) ? set['items'].length : 0} item(s))`,
+      );
+    }
+  }
+  return warnings;
 }
 
 /** Working copies a killed restore left: job-named live copies no alias points at (and none is a target itself). */
