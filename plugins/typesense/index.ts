@@ -22,10 +22,10 @@ const nodeShape = z.strictObject({
 const configShape = {
   /** Base URL of one Typesense node, e.g. http://localhost:8108 (or `nodes`). */
   url: z.url({ protocol: /^https?$/ }).optional(),
-  /** Every node of a cluster, like the official client: requests go to the first that answers; health and snapshots cover each. */
-  nodes: z.array(nodeShape).min(1).max(32).optional(),
   /** The admin key (`--api-key`) or a key with the actions the gateway needs. */
   apiKey: z.string().min(1),
+  /** Every node of a cluster, like the official client: requests go to the first that answers; health and snapshots cover each. */
+  nodes: z.array(nodeShape).min(1).max(32).optional(),
   /** Timeout of one ordinary request; for exports, the longest silence between two chunks. */
   timeoutMs: z.number().int().positive().default(30_000),
   /** Timeout of one import batch (imports are synchronous and may embed documents). */
@@ -55,8 +55,8 @@ export const typesenseConfig = z
     error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown Typesense config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined),
   })
   .refine((config) => (config.url === undefined) !== (config.nodes === undefined), {
-    message: 'give either url (one node) or nodes (a cluster), not both',
-    path: ['nodes'],
+    message: 'give url (one node) or nodes (a cluster): exactly one of them',
+    path: ['url'],
   })
   .refine((config) => config.snapshotDir === undefined || config.snapshotPath !== undefined, {
     message: 'snapshotDir is the gateway-side path of snapshotPath: set snapshotPath too',
