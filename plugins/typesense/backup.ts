@@ -14,7 +14,12 @@ export interface TransferOptions {
   importTimeoutMs: number;
   importAction: 'create' | 'upsert';
   modelApiKeys: Record<string, string>;
+  /** An export that skipped documents it could not read (v30 writes an error line instead): fail the backup, or keep it with a warning. */
+  onExportError: 'fail' | 'warn';
 }
+
+/** Error lines quoted in a warning or an error, at most. */
+const FIRST_EXPORT_ERRORS = 5;
 
 export async function readEngineVersion(client: TypesenseClient, signal: AbortSignal): Promise<string | null> {
   return parseResponse(debugInfo, await client.debug(signal), 'debug').version ?? null;
@@ -57,19 +62,38 @@ export async function logicalBackup(
     }
     await archive.writeCollectionSchema(summary.name, file);
     const sink = archive.openDocuments(summary.name);
-    for await (const batch of client.exportDocuments(summary.name, options.batchSize, signal)) {
+    const embedded: string[] = [];
+    let exported = 0;
+    for await (const batch of client.exportDocuments(summary.name, options.batchSize, signal, (line) => embedded.push(line))) {
       throwIfCanceled(signal);
       await sink.write(batch);
       completed += batch.length;
+      exported += batch.length;
       report(`collection ${summary.name}`);
     }
     await sink.close();
+    if (embedded.length > 0) warnings.push(exportErrors(summary.name, exported, embedded, options.onExportError));
   }
 
   ctx.progress({ phase: 'satellites', completed: 0, total: null, unit: 'items', message: 'aliases, synonyms, overrides, stopwords, presets, keys' });
   const v30 = (majorVersion(engineVersion) ?? 0) >= 30;
   await backupSatellites({ client, signal, warnings, v30 }, archive, collections, request.collections === null);
   return { engineVersion, warnings };
+}
+
+/**
+ * A v30 export goes on past a document it cannot read and writes an error line in its place: the backup is
+ * short by that many documents. Never silent: the job fails (`onExportError: fail`, the default) or warns.
+ */
+function exportErrors(collection: string, exported: number, embedded: string[], policy: TransferOptions['onExportError']): string {
+  const first = embedded.slice(0, FIRST_EXPORT_ERRORS).map((line) => line.slice(0, 300));
+  const message = `collection ${collection}: the export skipped ${embedded.length} document(s) it could not read (${exported} exported); first errors: ${first.join(' | ')}`;
+  if (policy === 'fail') {
+    throw new GatewayError('engine_error', `Typesense ${message}. Set onExportError: "warn" to keep such a backup`, {
+      details: { collection, skipped: embedded.length, exported, firstErrors: first },
+    });
+  }
+  return `${message}; the backup misses them`;
 }
 
 /** Every collection, or the selected ones; an unknown name fails before anything is written. */

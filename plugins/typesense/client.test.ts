@@ -79,7 +79,7 @@ describe('typesense client: unreachable, silent and canceled requests', () => {
     const engine = await startEngine();
     try {
       await engine.seedCollection({ ...defaultSchema, name: 'paced' }, makeDocuments(250));
-      const client = new TypesenseClient({ url: engine.url, apiKey: API_KEY, timeoutMs: 150 });
+      const client = new TypesenseClient({ nodes: [engine.url], apiKey: API_KEY, timeoutMs: 150 });
       let count = 0;
       for await (const batch of client.exportDocuments('paced', 100, AbortSignal.timeout(10_000))) {
         count += batch.length;

@@ -4,8 +4,8 @@
 
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequestArgs } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,7 +19,8 @@ import { pathSegment } from '../../src/plugin.ts';
 import { GatewayError, type ErrorCode } from '../../src/errors.ts';
 
 export interface TypesenseConnection {
-  url: string;
+  /** Base URLs of the cluster's nodes (one or more); requests go to the first that answers, in order. */
+  nodes: string[];
   apiKey: string;
   timeoutMs: number;
   /** Retries of idempotent calls (default: DEFAULT_RETRY_POLICY). */
@@ -97,9 +98,26 @@ class RequestGuard {
 
 export class TypesenseClient {
   readonly #connection: TypesenseConnection;
+  /** The node requests go to; moves on to the next node when this one cannot be reached (like the official client). */
+  #current = 0;
 
   constructor(connection: TypesenseConnection) {
-    this.#connection = { ...connection, url: connection.url.replace(/\/+$/, ''), timeoutMs: timerMs(connection.timeoutMs) };
+    if (connection.nodes.length === 0) throw new GatewayError('invalid_engine_config', 'Typesense needs at least one node');
+    this.#connection = { ...connection, nodes: connection.nodes.map((url) => url.replace(/\/+$/, '')), timeoutMs: timerMs(connection.timeoutMs) };
+  }
+
+  /** Every configured node's base URL, in order. */
+  get nodes(): string[] {
+    return [...this.#connection.nodes];
+  }
+
+  /** A client bound to one node only (per-node health, snapshots): no failover to the others. */
+  forNode(url: string): TypesenseClient {
+    return new TypesenseClient({ ...this.#connection, nodes: [url] });
+  }
+
+  get #url(): string {
+    return this.#connection.nodes[this.#current]!;
   }
 
   health = (signal: AbortSignal) => this.call('health', signal, (sdk) => sdk.health.retrieve());
@@ -163,33 +181,75 @@ export class TypesenseClient {
 
   /** POST /operations/snapshot: one attempt with its own long timeout (a retry would only hit the 409). */
   snapshot = (snapshotPath: string, timeoutMs: number, signal: AbortSignal) =>
-    this.call('snapshot', signal, (sdk) => sdk.operations.perform('snapshot', { snapshot_path: snapshotPath }) as Promise<Json>, timeoutMs);
+    this.call('snapshot', signal, (sdk) => this.#postRaw(sdk, `/operations/snapshot?snapshot_path=${encodeURIComponent(snapshotPath)}`), timeoutMs);
+
+  /**
+   * A POST answered as the engine wrote it: a failed snapshot is `{"success": false, "error": …}`, whose
+   * `error` the SDK drops (it quotes `message` only). Goes through the request's own agent like SDK calls.
+   */
+  #postRaw(sdk: Client, pathAndQuery: string): Promise<Json> {
+    const url = new URL(`${this.#url}${pathAndQuery}`);
+    const agent = sdk.configuration.httpsAgent ?? sdk.configuration.httpAgent;
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<Json>((resolve, reject) => {
+      const req = send(url, { method: 'POST', agent, headers: { 'x-typesense-api-key': this.#connection.apiKey, 'content-length': '0' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: Json = {};
+          try {
+            const parsed = JSON.parse(text) as unknown;
+            if (typeof parsed === 'object' && parsed !== null) body = parsed as Json;
+          } catch {
+            body = { message: text };
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve(body);
+          const said = typeof body['message'] === 'string' ? body['message'] : typeof body['error'] === 'string' ? body['error'] : '';
+          reject(new Errors.TypesenseError(`Request failed with HTTP code ${status}${said === '' ? '' : ` | Server said: ${said}`}`, undefined, status));
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
 
   /**
    * Streams the export (JSONL, no trailing newline) as batches of parsed documents. `timeoutMs` is an idle
    * timeout: it restarts with every chunk, so a big export may take as long as it needs.
    */
-  async *exportDocuments(collection: string, batchSize: number, signal: AbortSignal): AsyncGenerator<Json[]> {
+  async *exportDocuments(collection: string, batchSize: number, signal: AbortSignal, onEmbeddedError: (line: string) => void = () => undefined): AsyncGenerator<Json[]> {
     // Retried like a read while nothing was handed on yet; after the first batch a restart would repeat documents.
+    // A node that cannot be reached at all hands over to the next one, like a read.
     const policy = this.#retry;
+    let switched = 0;
     for (let attempt = 1; ; attempt++) {
       let handedOn = false;
       try {
-        for await (const batch of this.#exportOnce(collection, batchSize, signal)) {
+        for await (const batch of this.#exportOnce(collection, batchSize, signal, onEmbeddedError)) {
           handedOn = true;
           yield batch;
         }
         return;
       } catch (error) {
-        if (handedOn || signal.aborted || attempt >= policy.attempts || !isTransientEngineError(error)) throw error;
-        await sleepOrCancel(backoffDelay(policy, attempt), signal);
+        if (handedOn || signal.aborted) throw error;
+        if (attempt < policy.attempts && isTransientEngineError(error)) {
+          await sleepOrCancel(backoffDelay(policy, attempt), signal);
+          continue;
+        }
+        const unreachable = error instanceof GatewayError && error.code === 'engine_unreachable';
+        if (!unreachable || ++switched >= this.#connection.nodes.length) throw error;
+        this.#current = (this.#current + 1) % this.#connection.nodes.length;
+        attempt = 0;
       }
     }
   }
 
-  async *#exportOnce(collection: string, batchSize: number, signal: AbortSignal): AsyncGenerator<Json[]> {
+  async *#exportOnce(collection: string, batchSize: number, signal: AbortSignal, onEmbeddedError: (line: string) => void): AsyncGenerator<Json[]> {
     const operation = `export ${collection}`;
-    const guard = new RequestGuard(this.#connection.url);
+    const guard = new RequestGuard(this.#url);
     let timer = setTimeout(() => guard.stop('expired'), this.#connection.timeoutMs);
     const onAbort = (): void => guard.stop('aborted');
     signal.addEventListener('abort', onAbort, { once: true });
@@ -209,7 +269,7 @@ export class TypesenseClient {
       for await (const chunk of stream) {
         const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
         rest = lines.pop() ?? '';
-        for (const line of lines) if (line.length > 0) batch.push(JSON.parse(line) as Json);
+        for (const line of lines) if (line.length > 0) pushExportLine(batch, line, onEmbeddedError);
         if (batch.length >= batchSize) {
           clearTimeout(timer); // the consumer's own pace is not the engine's silence
           yield batch;
@@ -218,7 +278,7 @@ export class TypesenseClient {
         arm();
       }
       rest += decoder.end();
-      if (rest.length > 0) batch.push(JSON.parse(rest) as Json);
+      if (rest.length > 0) pushExportLine(batch, rest, onEmbeddedError);
       if (guard.reason !== null) throw new Error(`export ${guard.reason}`);
       if (batch.length > 0) yield batch;
     } catch (error) {
@@ -233,7 +293,20 @@ export class TypesenseClient {
 
   /** An idempotent call (a read, a PUT upsert, a DELETE whose 404 is fine): retried on transient failures. */
   read<T>(operation: string, signal: AbortSignal, request: (sdk: Client) => Promise<T>): Promise<T> {
-    return callEngine({ idempotent: true, signal, policy: this.#retry }, () => this.call(operation, signal, request));
+    return this.#failover(signal, () => callEngine({ idempotent: true, signal, policy: this.#retry }, () => this.call(operation, signal, request)));
+  }
+
+  /** Runs `attempt` on the current node, then on each next one while nodes cannot be reached; the node that answered stays current. */
+  async #failover<T>(signal: AbortSignal, attempt: () => Promise<T>): Promise<T> {
+    for (let tried = 1; ; tried++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const unreachable = error instanceof GatewayError && error.code === 'engine_unreachable';
+        if (!unreachable || signal.aborted || tried >= this.#connection.nodes.length) throw error;
+        this.#current = (this.#current + 1) % this.#connection.nodes.length;
+      }
+    }
   }
 
   get #retry(): RetryPolicy {
@@ -244,7 +317,7 @@ export class TypesenseClient {
   async call<T>(operation: string, signal: AbortSignal, request: (sdk: Client) => Promise<T>, requestedTimeoutMs = this.#connection.timeoutMs): Promise<T> {
     throwIfCanceled(signal);
     const timeoutMs = timerMs(requestedTimeoutMs);
-    const guard = new RequestGuard(this.#connection.url);
+    const guard = new RequestGuard(this.#url);
     const timer = setTimeout(() => guard.stop('expired'), timeoutMs);
     const onAbort = (): void => guard.stop('aborted');
     signal.addEventListener('abort', onAbort, { once: true });
@@ -277,7 +350,7 @@ export class TypesenseClient {
   #sdk(guard: RequestGuard, timeoutMs = this.#connection.timeoutMs): Client {
     const agent = guard.agent;
     return new Client({
-      nodes: [{ url: this.#connection.url }],
+      nodes: [{ url: this.#url }],
       apiKey: this.#connection.apiKey,
       connectionTimeoutSeconds: timeoutMs / 1000,
       numRetries: 0,
@@ -288,6 +361,23 @@ export class TypesenseClient {
 }
 
 const EXPORT_SDK_TIMEOUT_MS = 24 * 3600_000;
+
+/**
+ * One export line: a document, or an error the engine wrote instead (`core_api.cpp` `get_export_documents`):
+ * v30 puts "Error while getting seq_id of `x`: …" in place of a document it could not read and goes on;
+ * before v30 the export ends with `{"message": …}`.
+ */
+function pushExportLine(batch: Json[], line: string, onEmbeddedError: (line: string) => void): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    parsed = undefined;
+  }
+  // Every exported document has its string id; `{"message": …}` is how a ≤ v29 export ends on such an error.
+  if (typeof parsed === 'object' && parsed !== null && typeof (parsed as Json)['id'] === 'string') batch.push(parsed as Json);
+  else onEmbeddedError(line);
+}
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EPIPE', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 

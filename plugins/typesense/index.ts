@@ -7,11 +7,25 @@ import { listStaging, logicalRestore, restoreFacts } from './restore.ts';
 import { nativeBackup } from './snapshot.ts';
 import { validateCollectionName } from './names.ts';
 
+/** One node as the official client takes it (`nodes: [{host, port, protocol}]`). */
+const nodeShape = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65_535),
+  protocol: z.enum(['http', 'https']),
+  /** A path prefix when Typesense sits behind a proxy, e.g. "/typesense". */
+  path: z
+    .string()
+    .regex(/^(\/[^/?#]+)*\/?$/)
+    .optional(),
+});
+
 const configShape = {
-  /** Base URL of one Typesense node, e.g. http://localhost:8108. */
-  url: z.url({ protocol: /^https?$/ }),
+  /** Base URL of one Typesense node, e.g. http://localhost:8108 (or `nodes`). */
+  url: z.url({ protocol: /^https?$/ }).optional(),
   /** The admin key (`--api-key`) or a key with the actions the gateway needs. */
   apiKey: z.string().min(1),
+  /** Every node of a cluster, like the official client: requests go to the first that answers; health and snapshots cover each. */
+  nodes: z.array(nodeShape).min(1).max(32).optional(),
   /** Timeout of one ordinary request; for exports, the longest silence between two chunks. */
   timeoutMs: z.number().int().positive().default(30_000),
   /** Timeout of one import batch (imports are synchronous and may embed documents). */
@@ -22,10 +36,14 @@ const configShape = {
   snapshotPath: z.string().min(1).optional(),
   /** The same directory as the gateway sees it (a mount); set to copy snapshots into gateway storage. */
   snapshotDir: z.string().min(1).optional(),
+  /** The node a native backup snapshots (`host:port` or its URL); default: each node in turn, one artifact per node. */
+  snapshotNode: z.string().min(1).optional(),
   /** Documents per import request during a restore, and per archive write during a backup. */
   batchSize: z.number().int().min(1).max(100_000).default(1000),
   /** `create` fails on documents whose id already exists in the target; `upsert` replaces them. */
   importAction: z.enum(['create', 'upsert']).default('create'),
+  /** An export that skipped documents it could not read (v30 error lines): `fail` the backup (default) or keep it with a `warn`ing. */
+  onExportError: z.enum(['fail', 'warn']).default('fail'),
   /** API keys of remote embedding models by model name (e.g. "openai/text-embedding-3-small"): Typesense masks them, so a restore needs them re-supplied. */
   modelApiKeys: z.record(z.string(), z.string().min(1)).optional(),
 };
@@ -36,9 +54,17 @@ export const typesenseConfig = z
   .strictObject(configShape, {
     error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown Typesense config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined),
   })
+  .refine((config) => (config.url === undefined) !== (config.nodes === undefined), {
+    message: 'give url (one node) or nodes (a cluster): exactly one of them',
+    path: ['url'],
+  })
   .refine((config) => config.snapshotDir === undefined || config.snapshotPath !== undefined, {
     message: 'snapshotDir is the gateway-side path of snapshotPath: set snapshotPath too',
     path: ['snapshotDir'],
+  })
+  .refine((config) => config.snapshotNode === undefined || findNode(nodeUrls(config), config.snapshotNode) !== null, {
+    message: 'snapshotNode names none of the nodes (give host:port or the node URL)',
+    path: ['snapshotNode'],
   });
 
 export type TypesenseConfig = z.infer<typeof typesenseConfig>;
@@ -52,14 +78,20 @@ export const typesensePlugin = {
   secretKeys: ['apiKey', 'modelApiKeys'],
   capabilities: ['logicalBackup', 'logicalRestore', 'nativeBackup'],
   create(config: TypesenseConfig, _ctx: PluginCreateContext): EngineInstance {
-    const client = new TypesenseClient({ url: config.url, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+    const client = new TypesenseClient({ nodes: nodeUrls(config), apiKey: config.apiKey, timeoutMs: config.timeoutMs });
     const transfer = {
       batchSize: config.batchSize,
       importTimeoutMs: config.importTimeoutMs,
       importAction: config.importAction,
       modelApiKeys: config.modelApiKeys ?? {},
+      onExportError: config.onExportError,
     };
-    const snapshot = { snapshotPath: config.snapshotPath, snapshotDir: config.snapshotDir, snapshotTimeoutMs: config.snapshotTimeoutMs };
+    const snapshot = {
+      snapshotPath: config.snapshotPath,
+      snapshotDir: config.snapshotDir,
+      snapshotTimeoutMs: config.snapshotTimeoutMs,
+      nodes: config.snapshotNode === undefined ? client.nodes : [findNode(client.nodes, config.snapshotNode)!],
+    };
     return {
       health: (signal) => health(client, signal),
       async listCollections(signal) {
@@ -78,8 +110,16 @@ export const typesensePlugin = {
   validateCollectionName,
 } satisfies EnginePlugin<typeof typesenseConfig>;
 
-/** Never throws: an unreachable engine or a refused key is a health state, not an error. */
+/** Never throws: an unreachable engine or a refused key is a health state, not an error. Every node is asked. */
 async function health(client: TypesenseClient, signal: AbortSignal): Promise<EngineHealth> {
+  const nodes = await Promise.all(client.nodes.map(async (url) => ({ node: url, ...(await nodeHealth(client.forNode(url), signal)) })));
+  if (nodes.length === 1) return { ok: nodes[0]!.ok, version: nodes[0]!.version, message: nodes[0]!.message, nodes };
+  const down = nodes.filter((node) => !node.ok);
+  const message = down.length === 0 ? null : `${down.length} of ${nodes.length} node(s) not healthy: ${down.map((node) => `${node.node}: ${node.message}`).join('; ')}`;
+  return { ok: down.length === 0, version: nodes.find((node) => node.version !== null)?.version ?? null, message, nodes };
+}
+
+async function nodeHealth(client: TypesenseClient, signal: AbortSignal): Promise<Omit<EngineHealth, 'nodes'>> {
   try {
     const { ok } = (await client.health(signal)) as { ok?: unknown };
     if (ok !== true) return { ok: false, version: null, message: 'Typesense /health answered ok: false' };
@@ -88,4 +128,19 @@ async function health(client: TypesenseClient, signal: AbortSignal): Promise<Eng
   } catch (error) {
     return { ok: false, version: null, message: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** The nodes' base URLs: `url`, or each of `nodes` as the official client builds it. */
+export function nodeUrls(config: { url?: string | undefined; nodes?: Array<z.infer<typeof nodeShape>> | undefined }): string[] {
+  if (config.nodes === undefined) return config.url === undefined ? [] : [config.url.replace(/\/+$/, '')];
+  return config.nodes.map((node) => {
+    const host = node.host.includes(':') && !node.host.startsWith('[') ? `[${node.host}]` : node.host;
+    return `${node.protocol}://${host}:${node.port}${(node.path ?? '').replace(/\/+$/, '')}`;
+  });
+}
+
+/** The node `name` designates: its URL, or `host:port`. */
+function findNode(urls: string[], name: string): string | null {
+  const wanted = name.replace(/\/+$/, '');
+  return urls.find((url) => url === wanted || new URL(url).host === wanted) ?? null;
 }

@@ -11,8 +11,9 @@ import { GatewayError } from '../../src/errors.ts';
 import { readEngineVersion, type TransferOptions } from './backup.ts';
 import type { Json, TypesenseClient } from './client.ts';
 import { fillCollection, importFailure, type FillContext, type FillReport, type RestoreProgress } from './fill.ts';
+import { convertSatellites, type ConversionReport } from './v30.ts';
 import { archivedAliases, readSatellites, restoreGlobals, restoreSets, type SatelliteContext, type Satellites } from './satellites.ts';
-import { aliasList, collectionList, collectionSchemaFile, collectionSummary, createBody, majorVersion, parseResponse, type Alias } from './schema.ts';
+import { aliasList, collectionList, collectionSchemaFile, collectionSummary, createBody, majorVersion, namedSetList, parseResponse, type Alias } from './schema.ts';
 
 /** Copies made by gateway versions before job-named ones: still recognised as the gateway's own. */
 const OLD_STAGING = /__restore_[0-9a-f]{8}$/;
@@ -43,9 +44,11 @@ export async function logicalRestore(
   }
   const warnings: string[] = [];
   const v30 = (majorVersion(await readEngineVersion(client, signal)) ?? 0) >= 30;
-  const satellites = await readSatellites(archive);
   const liveAliases = parseResponse(aliasList, await client.listAliases(signal), 'aliases').aliases;
   const items = await planRestore(client, options, request, archive, liveAliases, v30, signal);
+  // Across the v30 line, synonyms/overrides ⇄ sets and analytics rules are reshaped (v30.ts); what cannot be is a warning.
+  const { satellites, report } = convertSatellites(await readSatellites(archive), items, v30);
+  warnings.push(...report.losses.map((loss) => `not restored: ${loss}`));
 
   const progress: RestoreProgress = restoreProgress(
     ctx,
@@ -97,7 +100,8 @@ async function planRestore(
     const file = collectionSchemaFile.safeParse(await archive.readCollectionSchema(source));
     if (!file.success) throw new GatewayError('archive_invalid', `Schema of ${source} is not a Typesense collection schema: ${file.error.message}`);
     // Throws before anything is touched when a masked credential was not re-supplied.
-    const body = createBody(file.data, target, options.modelApiKeys, v30);
+    // The set references stay in the body: below v30 the conversion (v30.ts) turns them into synonyms/overrides.
+    const body = createBody(file.data, target, options.modelApiKeys);
     const summary = await client.getCollection(target, signal);
     const isCollection = summary !== null && parseResponse(collectionSummary, summary, 'collection').name === target;
     const aliased = liveAliases.find((alias) => alias.name === target)?.collection_name;
@@ -178,7 +182,10 @@ function dropQuietly(client: TypesenseClient, ctx: JobContext, collections: stri
   return dropEach(ctx, collections, (name, signal) => client.dropCollection(name, signal));
 }
 
-/** Restore plan facts: targets answering to their name (collections and aliases) and version compatibility. */
+/**
+ * Restore plan facts: targets answering to their name (collections and aliases), version compatibility, and
+ * across the v30 line every conversion and loss (read from the archive when the planner could open it).
+ */
 export async function restoreFacts(client: TypesenseClient, request: RestoreFactsRequest, signal: AbortSignal): Promise<RestoreFacts> {
   const engineVersion = await readEngineVersion(client, signal);
   const aliases = parseResponse(aliasList, await client.listAliases(signal), 'aliases').aliases;
@@ -189,19 +196,71 @@ export async function restoreFacts(client: TypesenseClient, request: RestoreFact
     if (summary !== null) existing.push({ name, documentCount: parseResponse(collectionSummary, summary, 'collection').num_documents ?? null });
   }
   const [source, target] = [majorOf(request.sourceEngineVersion), majorOf(engineVersion)];
-  const refusals: string[] = [];
   const conversions: string[] = [];
   const warnings: string[] = [];
-  if (source !== null && target !== null && source >= 30 && target < 30) {
-    refusals.push(`the backup comes from Typesense ${request.sourceEngineVersion} (synonym and curation sets); the target's ${engineVersion} has neither`);
-  } else if (source !== null && target !== null && source < 30 && target >= 30) {
-    conversions.push(
-      `Typesense ${request.sourceEngineVersion} → ${engineVersion}: per-collection synonyms and overrides are not restored (v30 keeps them in sets); schemas are recreated in the v30 form`,
-    );
+  const crossing = source !== null && target !== null && source >= 30 !== target >= 30;
+  if (crossing && request.strategy === 'LOGICAL') {
+    const line = `Typesense ${request.sourceEngineVersion} → ${engineVersion}`;
+    const planned = request.archive === undefined ? null : await plannedConversions(request, request.archive, target >= 30);
+    const report = planned?.report ?? null;
+    if (planned !== null && target >= 30) warnings.push(...(await replacedSets(client, planned.satellites, signal)));
+    if (report === null) {
+      conversions.push(
+        target >= 30
+          ? `${line}: per-collection synonyms and overrides become synonym/curation sets <collection>_synonyms_index / _curations_index attached to their collection; analytics rules take the v30 shape`
+          : `${line}: the synonym/curation sets each collection references become its own synonyms and overrides; analytics rules take the v1 shape; sets no restored collection references are lost`,
+      );
+      warnings.push('the backup archive could not be read while planning: the conversions are listed by kind, not item by item');
+    } else {
+      conversions.push(
+        `${line}: ${report.conversions.length === 0 ? 'nothing to convert (no synonyms, overrides, sets or analytics rules)' : 'converted as listed'}`,
+        ...report.conversions,
+      );
+      warnings.push(...report.losses.map((loss) => `lost: ${loss}`));
+    }
   } else if ((compareVersions(request.sourceEngineVersion, engineVersion) ?? 0) > 0) {
     warnings.push(`the backup comes from Typesense ${request.sourceEngineVersion}, newer than the target's ${engineVersion}`);
   }
-  return { engineVersion, existing, conversions, refusals, warnings, canApply: false, atomicReplace: true };
+  return { engineVersion, existing, conversions, refusals: [], warnings, canApply: false, atomicReplace: true };
+}
+
+/** The conversion a restore would make, run on the archive's schemas and satellites without touching the engine. */
+async function plannedConversions(
+  request: RestoreFactsRequest,
+  archive: NonNullable<RestoreFactsRequest['archive']>,
+  targetV30: boolean,
+): Promise<{ report: ConversionReport; satellites: Satellites } | null> {
+  try {
+    const pairs = request.items ?? request.sources.map((source) => ({ source, target: source }));
+    const items = [];
+    for (const { source, target } of pairs) {
+      const file = collectionSchemaFile.safeParse(await archive.readCollectionSchema(source));
+      items.push({ source, target, body: file.success ? (structuredClone(file.data.schema) as Json) : {} });
+    }
+    return convertSatellites(await readSatellites(archive), items, targetV30);
+  } catch {
+    return null;
+  }
+}
+
+/** Sets the restore upserts that already exist on the target (the upgrade would have kept them; a restore replaces them). */
+async function replacedSets(client: TypesenseClient, satellites: Satellites, signal: AbortSignal): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const kind of ['synonym_sets', 'curation_sets'] as const) {
+    const wanted = (kind === 'synonym_sets' ? satellites.synonym_sets?.synonym_sets : satellites.curation_sets?.curation_sets) ?? [];
+    if (wanted.length === 0) continue;
+    const live = await (kind === 'synonym_sets' ? client.listSynonymSets(signal) : client.listCurationSets(signal)).then(
+      (raw) => new Set(parseResponse(namedSetList, raw, kind).map((set) => set.name)),
+      () => null,
+    );
+    if (live === null) continue; // not listable with this key: nothing to say
+    for (const set of wanted.filter((candidate) => live.has(candidate.name))) {
+      warnings.push(
+        `${kind === 'synonym_sets' ? 'synonym set' : 'curation set'} ${set.name} exists on the target: replaced by the backup's (${Array.isArray(set['items']) ? set['items'].length : 0} item(s))`,
+      );
+    }
+  }
+  return warnings;
 }
 
 /** Working copies a killed restore left: job-named live copies no alias points at (and none is a target itself). */

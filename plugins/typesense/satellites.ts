@@ -99,7 +99,7 @@ export async function backupSatellites(ctx: SatelliteContext, archive: ArchiveWr
   }
 }
 
-export async function readSatellites(archive: ArchiveReader): Promise<Satellites> {
+export async function readSatellites(archive: Pick<ArchiveReader, 'readExtra'>): Promise<Satellites> {
   const read = async <K extends keyof typeof satellitesFile>(name: K): Promise<Satellites[K]> => {
     const raw = await archive.readExtra(name);
     return raw === undefined ? undefined : parseResponse(satellitesFile[name] as unknown as z.ZodType<NonNullable<Satellites[K]>>, raw, `archived ${name}`);

@@ -74,14 +74,10 @@ export function schemaForBackup(summary: CollectionSummary): CollectionSchemaFil
  * The body of `POST /collections` for a restore under `name`. Removed credentials come back from
  * `modelApiKeys` (by model name); `api_key` is the only one that can be re-supplied this way.
  */
-export function createBody(file: CollectionSchemaFile, name: string, modelApiKeys: Record<string, string>, supportsSets: boolean): Json {
+export function createBody(file: CollectionSchemaFile, name: string, modelApiKeys: Record<string, string>): Json {
   const body = structuredClone(file.schema) as Json & { fields: Json[] };
   body['name'] = name;
   for (const key of SERVER_ONLY_KEYS) delete body[key];
-  if (!supportsSets) {
-    delete body['synonym_sets'];
-    delete body['curation_sets'];
-  }
   for (const secret of file.secretsRemoved ?? []) {
     const config = modelConfigOf(body.fields.find((field) => field['name'] === secret.field));
     const value = modelApiKeys[secret.model];

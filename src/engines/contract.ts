@@ -35,6 +35,17 @@ export interface EngineHealth {
   ok: boolean;
   version: string | null;
   message: string | null;
+  /** Each node of a cluster (engines configured with several nodes); `ok` is then true only when all are. */
+  nodes?: EngineNodeHealth[];
+}
+
+/** One node's answer to a health check. */
+export interface EngineNodeHealth {
+  /** The node's base URL (no credentials). */
+  node: string;
+  ok: boolean;
+  version: string | null;
+  message: string | null;
 }
 
 export interface EngineCollectionInfo {
@@ -123,6 +134,13 @@ export interface RestoreFactsRequest {
   /** Target names, after renames. */
   targets: string[];
   atomic: boolean;
+  /** Each source with its target (after renames and suffix), when the planner knows them. */
+  items?: Array<{ source: string; target: string }>;
+  /**
+   * The backup's archive (logical backups in gateway storage), read only: lets a plugin list every conversion and
+   * loss a restore across engine versions makes. Absent when the planner cannot open it.
+   */
+  archive?: Pick<ArchiveReader, 'readExtra' | 'readCollectionSchema'>;
 }
 
 /** Small, typed facts a plugin contributes to a restore plan. */

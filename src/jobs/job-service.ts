@@ -9,6 +9,8 @@ import { checkCollectionName, checkCollectionNames, validateCollectionName, vali
 import type { Capability } from '../engines/contract.ts';
 import { parsePluginOptions } from '../engines/plugin-options.ts';
 import { GatewayError } from '../errors.ts';
+import { openArchiveReader } from '../storage/archive-reader.ts';
+import type { ArchiveReader } from '../storage/archive-types.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { ACTIVE_STATUSES, isTerminal } from '../db/job-status.ts';
 import type { JobBus } from './job-bus.ts';
@@ -181,7 +183,19 @@ export class JobService {
       signal,
       checkName: (name, where) => checkCollectionName(plugin, name, where),
       unlisted,
+      openArchive: () => this.openPlanArchive(backup),
     });
+  }
+
+  /** The backup's archive for the plan's facts (only its small files are read); null when it is not ours to open. */
+  private async openPlanArchive(backup: Backup): Promise<ArchiveReader | null> {
+    if (backup.strategy !== 'LOGICAL' || backup.origin === 'ENGINE') return null;
+    try {
+      const storage = backup.storageId && this.deps.storages ? (await this.deps.storages.target(backup.storageId)).driver : this.deps.storage;
+      return await openArchiveReader({ storage, backupId: backup.id });
+    } catch {
+      return null; // unreadable here (credentials, another location): the plugin plans from versions alone
+    }
   }
 
   async startRestore(request: StartRestoreRequest, actor: string): Promise<Job> {

@@ -3,7 +3,8 @@
 // it is by startRestore. Nothing here writes anything.
 import { z } from 'zod';
 import type { Backup, Engine } from '../db/client.ts';
-import type { EngineInstance, PlannedRestoreItem, RestoreFacts } from '../engines/contract.ts';
+import type { EngineInstance, PlannedRestoreItem, RestoreFacts, RestoreFactsRequest } from '../engines/contract.ts';
+import type { ArchiveReader } from '../storage/archive-types.ts';
 import { isStagingName, stagingName } from '../engines/restore-kit.ts';
 import { GatewayError, type ErrorCode } from '../errors.ts';
 import { callPlugin } from '../engines/plugin-call.ts';
@@ -64,6 +65,8 @@ export interface PlanInput {
   unlisted?: boolean;
   /** The engine's name rule: every target (after renames and suffix) passes it before the engine is asked. */
   checkName: (name: string, where: string) => void;
+  /** Opens the backup's archive for the plugin to read (logical backups); null when it cannot be opened. */
+  openArchive?: () => Promise<ArchiveReader | null>;
 }
 
 /** Rough rates for estimatedSeconds: an order of magnitude for people, never a promise. */
@@ -81,7 +84,8 @@ export async function computeRestorePlan(input: PlanInput): Promise<RestorePlan>
 
   const targets = resolveTargets(selection, input.rename, input.suffix, refuse);
   for (const target of targets.values()) input.checkName(target, 'restore target');
-  const facts = await targetFacts(input, selection, [...targets.values()]);
+  const items = selection.map((source) => ({ source, target: targets.get(source) ?? source }));
+  const facts = await targetFacts(input, selection, [...targets.values()], items);
   refusals.push(...facts.refusals.map((message) => ({ code: 'restore_refused', message, collections: [] })));
   const warnings = [...facts.warnings];
   if (input.unlisted)
@@ -189,18 +193,21 @@ function resolveTargets(
 }
 
 /** The plugin's facts; plugins without restoreFacts get them from health and listCollections. */
-async function targetFacts(input: PlanInput, sources: string[], targets: string[]): Promise<RestoreFacts> {
+async function targetFacts(input: PlanInput, sources: string[], targets: string[], items?: RestoreFactsRequest['items']): Promise<RestoreFacts> {
   const { instance, signal } = input;
   const plugin = input.engine.plugin;
   if (instance.restoreFacts) {
     const restoreFacts = instance.restoreFacts.bind(instance);
-    const request = {
+    const archive = (await input.openArchive?.()) ?? undefined;
+    const request: RestoreFactsRequest = {
       strategy: input.backup.strategy,
       sourceEngineVersion: input.backup.engineVersion,
       sourceEngineFormat: input.backup.engineFormat,
       sources,
       targets,
       atomic: input.atomic,
+      ...(items === undefined ? {} : { items }),
+      ...(archive === undefined ? {} : { archive }),
     };
     return callPlugin(plugin, 'restoreFacts', signal, () => restoreFacts(request, signal));
   }

@@ -31,8 +31,8 @@ const EMULATORS: readonly EmulatorEntry[] = [
     name: 'typesense',
     portEnv: 'TYPESENSE_PORT',
     defaultPort: 8108,
-    // like Typesense: an admin key is always required (--api-key); TYPESENSE_API_KEY, default xyz
-    start: (port) => startTypesenseEmulator({ port, apiKey: process.env.TYPESENSE_API_KEY || 'xyz' }),
+    // like Typesense: an admin key is always required (--api-key); TYPESENSE_API_KEY, default xyz; TYPESENSE_VERSION 27–30, default 29.0
+    start: (port) => startTypesenseEmulator({ port, apiKey: process.env.TYPESENSE_API_KEY || 'xyz', version: process.env.TYPESENSE_VERSION || undefined }),
   },
   {
     name: 'magnetodb',

@@ -27,7 +27,7 @@ describe('plugin clients encode every path segment', () => {
   const paths = (proxy: FaultProxy) => proxy.log.map((entry) => `${entry.method} ${entry.path.split('?')[0]}`);
 
   it('Typesense: collection names in paths, overrides included', async () => {
-    const client = new TypesenseClient({ url: typesenseProxy.url, apiKey: typesense.apiKey, timeoutMs: 5_000 });
+    const client = new TypesenseClient({ nodes: [typesenseProxy.url], apiKey: typesense.apiKey, timeoutMs: 5_000 });
     const signal = AbortSignal.timeout(10_000);
     typesenseProxy.log.length = 0;
     await client.listOverrides('movies?x=1', signal).catch(() => null);

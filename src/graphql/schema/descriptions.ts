@@ -24,6 +24,7 @@ export const API_DESCRIPTIONS: Record<string, string> = {
   DamagedFile: 'One file found missing or wrong',
   EngineCollection: 'A collection (index) as the engine lists it now',
   EngineHealth: "The engine's answer to a health check, asked once per engine per request",
+  EngineNodeHealth: "One node's answer to the engine's health check",
   GatewayDumpTable: 'One table in a gateway dump and its row count',
   ImportBackupInput: 'A backup file on the gateway host to catalog',
   Job: 'A backup, restore, verify or delete run in the background',

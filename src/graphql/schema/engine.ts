@@ -1,5 +1,5 @@
 import type { Engine } from '../../db/client.ts';
-import type { EngineCollectionInfo, EngineHealth } from '../../engines/contract.ts';
+import type { EngineCollectionInfo, EngineHealth, EngineNodeHealth } from '../../engines/contract.ts';
 import { toGatewayError } from '../../errors.ts';
 import type { StagingLeftover } from '../../jobs/staging-cleanup.ts';
 import { builder } from '../builder.ts';
@@ -8,11 +8,27 @@ import { actorOf, memoized } from '../context.ts';
 /** Engine calls made while answering a query get this long. */
 const QUERY_ENGINE_TIMEOUT_MS = 10_000;
 
+const EngineNodeHealthRef = builder.objectRef<EngineNodeHealth>('EngineNodeHealth').implement({
+  fields: (t) => ({
+    node: t.exposeString('node', { description: "The node's base URL, as configured" }),
+    ok: t.exposeBoolean('ok', { description: 'The node answered its health check and the configured key works on it' }),
+    version: t.exposeString('version', { nullable: true, description: 'The version the node reports; null when it did not answer' }),
+    message: t.exposeString('message', { nullable: true, description: 'Why the node is not healthy; null when it is' }),
+  }),
+});
+
 const EngineHealthRef = builder.objectRef<EngineHealth>('EngineHealth').implement({
   fields: (t) => ({
     ok: t.exposeBoolean('ok'),
     version: t.exposeString('version', { nullable: true }),
     message: t.exposeString('message', { nullable: true }),
+    nodes: t.field({
+      type: [EngineNodeHealthRef],
+      nullable: true,
+      description:
+        'Each node of an engine configured with several (a cluster); ok above is true only when every node is. Null for single-node engines of plugins that do not report nodes',
+      resolve: (health) => health.nodes ?? null,
+    }),
   }),
 });
 

@@ -109,8 +109,12 @@ describe('typesense emulator: resources', () => {
     await v29.client.analyticsV1.rules().upsert('top', rule as never);
     expect((await v29.raw('GET', '/analytics/rules', { spec: '/analytics/rules' })).json).toEqual({ rules: [{ name: 'top', ...rule }] });
     const v30 = await startTestEmulator({ version: '30.0' });
-    await v30.raw('PUT', '/analytics/rules/top', { body: JSON.stringify(rule) });
-    expect((await v30.raw('GET', '/analytics/rules')).json).toEqual([{ name: 'top', ...rule }]);
+    // v30 refuses the v1 shape (no collection, no event type); its own shape needs both collections to exist.
+    expect((await v30.raw('PUT', '/analytics/rules/top', { body: JSON.stringify(rule) })).json).toEqual({ message: 'Event type is required when creating a new analytics rule' });
+    for (const name of ['books', 'top']) await v30.raw('POST', '/collections', { body: JSON.stringify({ ...booksSchema, name }) });
+    const rule30 = { type: 'popular_queries', collection: 'books', event_type: 'search', params: { destination_collection: 'top', limit: 10 } };
+    await v30.raw('PUT', '/analytics/rules/top', { body: JSON.stringify(rule30) });
+    expect((await v30.raw('GET', '/analytics/rules', { spec: '/analytics/rules' })).json).toEqual([{ name: 'top', ...rule30 }]);
   });
 
   it('v30: synonym and curation sets replace the per-collection routes', async () => {

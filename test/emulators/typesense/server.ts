@@ -29,9 +29,11 @@ export interface TypesenseEmulatorOptions {
   snapshotDelayMs?: number;
   /** Engine-side refusal of some import lines (embedding provider errors, a full disk); null = none. */
   importFailure?: ImportFailureHook | null;
+  /** Awaited before each export batch is read (0 = the first): lets a test change the data while an export streams. */
+  beforeExportBatch?: ((collection: string, batch: number) => Promise<void> | void) | null;
 }
 
-type RuntimeOptions = Pick<TypesenseEmulatorOptions, 'exportDelayMs' | 'importDelayMs' | 'snapshotDelayMs' | 'importFailure'>;
+type RuntimeOptions = Pick<TypesenseEmulatorOptions, 'exportDelayMs' | 'importDelayMs' | 'snapshotDelayMs' | 'importFailure' | 'beforeExportBatch'>;
 
 export interface TypesenseEmulator {
   /** e.g. http://127.0.0.1:54321 */
@@ -73,7 +75,14 @@ async function send(res: ServerResponse, response: EmulatorResponse): Promise<vo
   res.end();
 }
 
+/** The versions whose differences the emulator knows (README: "Versions"). */
+export const TYPESENSE_VERSIONS = { oldest: 27, newest: 30 } as const;
+
 export async function startTypesenseEmulator(options: TypesenseEmulatorOptions = {}): Promise<TypesenseEmulator> {
+  const major = Number.parseInt(options.version ?? '29.0', 10);
+  if (!(major >= TYPESENSE_VERSIONS.oldest && major <= TYPESENSE_VERSIONS.newest)) {
+    throw new Error(`TYPESENSE_VERSION ${options.version}: the emulator follows Typesense ${TYPESENSE_VERSIONS.oldest}–${TYPESENSE_VERSIONS.newest} (e.g. 29.0, 30.1)`);
+  }
   const state = new TypesenseState({
     adminKey: options.apiKey ?? 'xyz',
     version: options.version ?? '29.0',
@@ -81,6 +90,7 @@ export async function startTypesenseEmulator(options: TypesenseEmulatorOptions =
     importDelayMs: options.importDelayMs ?? 0,
     snapshotDelayMs: options.snapshotDelayMs ?? 0,
     importFailure: options.importFailure ?? null,
+    beforeExportBatch: options.beforeExportBatch ?? null,
   });
   const router = new Router();
   // Literal routes before parameterised ones, as Typesense registers them.
@@ -137,6 +147,7 @@ export async function startTypesenseEmulator(options: TypesenseEmulatorOptions =
         if (value !== undefined) state.settings[key] = value;
       }
       if (patch.importFailure !== undefined) state.settings.importFailure = patch.importFailure;
+      if (patch.beforeExportBatch !== undefined) state.settings.beforeExportBatch = patch.beforeExportBatch;
     },
   };
 }

@@ -17,6 +17,8 @@ export interface EmulatorSettings {
    * a full disk ("Could not write to on-disk storage.", 500) — answered like any failed import line.
    */
   importFailure: ImportFailureHook | null;
+  /** Test hook awaited before each export batch (the collection's name, the batch's index). */
+  beforeExportBatch: ((collection: string, batch: number) => Promise<void> | void) | null;
 }
 
 export interface StoredCollection {

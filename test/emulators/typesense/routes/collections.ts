@@ -71,6 +71,13 @@ export function collectionRoutes(state: TypesenseState): Route[] {
           collection.schema.metadata = body['metadata'];
         }
         if (Array.isArray(body['fields'])) alterFields(collection, body['fields']);
+        // v30 `update_synonym_sets` / `update_curation_sets`: the attached sets are replaced as given.
+        for (const key of ['synonym_sets', 'curation_sets'] as const) {
+          if (!(key in body)) continue;
+          const names = body[key];
+          if (!Array.isArray(names) || names.some((name) => typeof name !== 'string')) throw new TypesenseError(400, `The \`${key}\` value should be an array of strings.`);
+          collection.schema[key] = names as string[];
+        }
         state.writes++;
         return json(200, body);
       },
@@ -101,7 +108,10 @@ export function collectionRoutes(state: TypesenseState): Route[] {
         const batchSize = /^\d+$/.test(req.query.get('batch_size') ?? '') ? Math.max(1, Number(req.query.get('batch_size'))) : 100;
         const project = (document: Record<string, unknown>): Record<string, unknown> =>
           Object.fromEntries(Object.entries(document).filter(([key]) => (include.length === 0 || include.includes(key)) && !exclude.has(key)));
-        return { status: 200, chunks: exportChunks(state, [...collection.documents.values()].map(project), batchSize) };
+        // The scan reads a snapshot; with include/exclude fields each document's id is looked up live as well.
+        const pruned = include.length > 0 || exclude.size > 0;
+        const live = pruned ? (document: Record<string, unknown>) => collection.documents.has(String(document['id'])) : null;
+        return { status: 200, chunks: exportChunks(state, collection.schema.name, [...collection.documents.values()], batchSize, project, live) };
       },
     },
     {
@@ -153,18 +163,55 @@ export function collectionRoutes(state: TypesenseState): Route[] {
         return json(200, sortKeys(document));
       },
     },
+    {
+      method: 'DELETE',
+      pattern: '/collections/:collection/documents/:id',
+      action: 'documents:delete',
+      handler: (_req, { collection: name, id }) => {
+        // `del_remove_document`: answers the document it removed.
+        const collection = state.collection(name!);
+        const document = collection.documents.get(id!);
+        if (document === undefined) throw new TypesenseError(404, 'Could not find a document with id: ' + id);
+        collection.documents.delete(id!);
+        state.writes++;
+        return json(200, sortKeys(document));
+      },
+    },
   ];
 }
 
-/** Batches of JSON lines joined by "\n", with no newline after the last document. */
-async function* exportChunks(state: TypesenseState, documents: Record<string, unknown>[], batchSize: number): AsyncGenerator<string> {
+/**
+ * Batches of JSON lines joined by "\n", with no newline after the last document. `live` (include/exclude
+ * fields given) looks each id up outside the scan's snapshot, as `get_export_documents` does; a document
+ * deleted meanwhile is "Not found.": from v30 an error line in its place and the export goes on, before v30
+ * the export ends there with `{"message": "Not found."}` as its last chunk (typesense/typesense c79fdbca).
+ */
+async function* exportChunks(
+  state: TypesenseState,
+  name: string,
+  documents: Record<string, unknown>[],
+  batchSize: number,
+  project: (document: Record<string, unknown>) => Record<string, unknown>,
+  live: ((document: Record<string, unknown>) => boolean) | null,
+): AsyncGenerator<string> {
   for (let start = 0; start < documents.length; start += batchSize) {
     if (state.settings.exportDelayMs > 0) await sleep(state.settings.exportDelayMs);
-    const lines = documents
-      .slice(start, start + batchSize)
-      .map(dump)
-      .join('\n');
-    yield start === 0 ? lines : '\n' + lines;
+    await state.settings.beforeExportBatch?.(name, start / batchSize);
+    const lines: string[] = [];
+    for (const document of documents.slice(start, start + batchSize)) {
+      if (live === null || live(document)) {
+        lines.push(dump(project(document)));
+        continue;
+      }
+      const error = `Error while getting seq_id of \`${String(document['id'])}\`: Not found.`;
+      if (state.major >= 30) {
+        lines.push(error);
+        continue;
+      }
+      yield (start === 0 ? '' : '\n') + lines.map((line) => `${line}\n`).join('') + '{"message": "Not found."}';
+      return;
+    }
+    yield start === 0 ? lines.join('\n') : '\n' + lines.join('\n');
   }
 }
 

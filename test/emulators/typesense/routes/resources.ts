@@ -235,6 +235,7 @@ export function globalRoutes(state: TypesenseState): Route[] {
 /** Rule definitions only (the collected events live in the analytics store). ≤ v29 lists `{rules}`, v30 a bare array. */
 function analyticsRoutes(state: TypesenseState): Route[] {
   const upsert = (name: string, body: Record<string, unknown>) => {
+    if (state.major >= 30 && !state.analyticsRules.has(name)) validateV30Rule(state, body);
     if (typeof body['type'] !== 'string') throw new TypesenseError(400, 'Request payload contains invalid type.');
     if (!isObject(body['params'])) throw new TypesenseError(400, 'Bad or missing params.');
     const rule = sortKeys({ ...body, name }) as Record<string, unknown>;
@@ -280,4 +281,38 @@ function analyticsRoutes(state: TypesenseState): Route[] {
       },
     },
   ];
+}
+
+const SEARCH_TYPES = ['log', 'nohits_queries', 'popular_queries'];
+const DOC_EVENTS = ['click', 'conversion', 'visit', 'custom'];
+
+/**
+ * A new v30 rule (`analytics_manager.cpp` `create_rule`, `search_analytics.cpp` / `doc_analytics.cpp`
+ * `create_rule`): one collection and event type per rule, both collections must exist.
+ */
+function validateV30Rule(state: TypesenseState, body: Record<string, unknown>): void {
+  const { event_type: eventType, type, collection } = body;
+  if (typeof eventType !== 'string') throw new TypesenseError(400, 'Event type is required when creating a new analytics rule');
+  if (typeof type !== 'string') throw new TypesenseError(400, 'Type is required when creating a new analytics rule');
+  if (typeof collection !== 'string') throw new TypesenseError(400, 'Collection is required when creating a new analytics rule');
+  if (state.resolve(collection) === undefined) throw new TypesenseError(400, `Collection ${collection} does not exist`);
+  if ('rule_tag' in body && typeof body['rule_tag'] !== 'string') throw new TypesenseError(400, 'Rule tag should be a string');
+  const search = eventType === 'search' && SEARCH_TYPES.includes(type);
+  const doc = DOC_EVENTS.includes(eventType) && (type === 'counter' || type === 'log');
+  if (!search && !doc) throw new TypesenseError(400, 'Event type or type is invalid (or) combination of both is invalid');
+  const params = isObject(body['params']) ? body['params'] : {};
+  const destination = params['destination_collection'];
+  if (type === 'popular_queries' || type === 'nohits_queries') {
+    if (typeof destination !== 'string' || destination === '') {
+      throw new TypesenseError(400, 'Destination collection is required when creating a no hit queries or popular queries type rule');
+    }
+  }
+  if (type === 'counter') {
+    if (typeof params['counter_field'] !== 'string' || params['counter_field'] === '') throw new TypesenseError(400, 'Counter field is required when creating a counter type rule');
+    const weight = params['weight'];
+    if (typeof weight !== 'number' || !Number.isInteger(weight) || weight <= 0) throw new TypesenseError(400, 'Weight should be a number greater than 0');
+  }
+  if (typeof destination === 'string' && destination !== '' && state.resolve(destination) === undefined) {
+    throw new TypesenseError(400, 'Destination collection does not exist');
+  }
 }
