@@ -1,6 +1,7 @@
 // The plugin contract: what an engine plugin is, and the narrow context the core hands it.
 import type { z } from 'zod';
 import type { ArchiveReader, ArchiveWriter } from '../storage/archive-types.ts';
+import type { UpgradeCapability } from './upgrade-contract.ts';
 
 export const PLUGIN_API_VERSION = 1 as const;
 
@@ -170,7 +171,8 @@ export interface EngineInstance
     Partial<NativeRestoreCapability>,
     Partial<ServerBackupsCapability>,
     Partial<RestoreFactsCapability>,
-    Partial<StagingCapability> {
+    Partial<StagingCapability>,
+    Partial<UpgradeCapability> {
   health(signal: AbortSignal): Promise<EngineHealth>;
   listCollections(signal: AbortSignal): Promise<EngineCollectionInfo[]>;
   close?(): Promise<void>;

@@ -40,8 +40,8 @@ export interface MeilisearchEmulatorOptions {
 /** Test controls of the dumpless upgrade (upgrade.ts). */
 export interface MeilisearchEmulatorUpgrade {
   readonly controls: UpgradeControls;
-  /** The instance restarts on the current binary with its database at `from` (existing indexes included). */
-  begin(from: string): void;
+  /** The instance restarts on the current binary (or on `binaryVersion`) with its database at `from` (existing indexes included). */
+  begin(from: string, binaryVersion?: string): void;
   /** A process restart, on the same binary or on `version`: a failed upgrade is retried. */
   restart(version?: string): void;
 }

@@ -59,11 +59,12 @@ export class EmulatorUpgrade {
   }
 
   /**
-   * The instance (re)starts on the current binary with a database at `from`: every existing index is
+   * The instance (re)starts on the current binary (or on `binaryVersion`) with a database at `from`: every existing index is
    * at `from`, the task queue is moved to the binary's version and an `upgradeDatabase` task is
    * registered, as `upgrade_index_scheduler` does.
    */
-  begin(from: string): void {
+  begin(from: string, binaryVersion?: string): void {
+    if (binaryVersion !== undefined) this.engine.options.version = binaryVersion;
     for (const name of this.engine.indexes.names()) this.versions.set(this.engine.indexes.get(name)!, { current: from, previous: null });
     this.schedulerVersion = this.binaryVersion;
     this.down = null;
