@@ -6,7 +6,7 @@
 // the upgrade instead.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineCollectionInfo, JobContext } from '../../src/engines/contract.ts';
-import type { EngineUpgradeProgress, EngineUpgradeStatus, UpgradeRollbackResult } from '../../src/engines/upgrade-contract.ts';
+import type { EngineUpgradeProgress, EngineUpgradeStatus, UpgradeRollbackResult } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/plugin.ts';
 import { canceledError, type MeilisearchClient, type TaskState } from './client.ts';
 
