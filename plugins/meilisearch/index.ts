@@ -64,6 +64,7 @@ export const meilisearchPlugin = {
       nativeRestore: (request, backup, ctx) => nativeRestore(client, options, request, backup, ctx),
       restoreFacts: (request, signal) => restoreFacts(client, request, signal),
       upgradeStatus: (signal) => upgradeStatus(client, signal),
+      nativeCopyUnavailable: () => (config.dumpsDir === undefined ? 'no dumpsDir configured: the gateway cannot copy the dump' : null),
       rollbackUpgrade: (ctx) => rollbackUpgrade(client, ctx),
       listStaging: async (prefix, signal) => (await client.listIndexes(signal)).map((index) => index.uid).filter((uid) => uid.startsWith(prefix)),
       async dropCollection(name, signal) {

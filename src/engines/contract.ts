@@ -1,7 +1,7 @@
 // The plugin contract: what an engine plugin is, and the narrow context the core hands it.
 import type { z } from 'zod';
 import type { ArchiveReader, ArchiveWriter } from '../storage/archive-types.ts';
-import type { UpgradeCapability } from './upgrade-contract.ts';
+import type { SafetyCopyCapability, UpgradeCapability } from './upgrade-contract.ts';
 
 export const PLUGIN_API_VERSION = 1 as const;
 
@@ -172,7 +172,8 @@ export interface EngineInstance
     Partial<ServerBackupsCapability>,
     Partial<RestoreFactsCapability>,
     Partial<StagingCapability>,
-    Partial<UpgradeCapability> {
+    Partial<UpgradeCapability>,
+    Partial<SafetyCopyCapability> {
   health(signal: AbortSignal): Promise<EngineHealth>;
   listCollections(signal: AbortSignal): Promise<EngineCollectionInfo[]>;
   close?(): Promise<void>;

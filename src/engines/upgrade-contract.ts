@@ -40,6 +40,12 @@ export interface UpgradeRollbackResult {
   collections: EngineCollectionInfo[];
 }
 
+/** What prepareEngineUpgrade asks of any plugin with native backups. */
+export interface SafetyCopyCapability {
+  /** null when a native backup can be taken as configured; else why not (e.g. "no dumpsDir configured"). */
+  nativeCopyUnavailable(): string | null;
+}
+
 export interface UpgradeCapability {
   upgradeStatus(signal: AbortSignal): Promise<EngineUpgradeStatus>;
   /**

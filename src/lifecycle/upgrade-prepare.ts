@@ -48,6 +48,7 @@ const bare = (version: string): string => version.trim().replace(/^v/, '');
 /** What each kind of copy restores into, per engine; logical copies go through the restore plan's conversions. */
 function restoresInto(plugin: string, strategy: 'LOGICAL' | 'NATIVE', from: string, to: string): string {
   if (plugin === 'meilisearch' && strategy === 'NATIVE') return `Meilisearch v${from} and newer, v${to} included (a dump imports into the same or a later version)`;
+  if (plugin === 'typesense' && strategy === 'NATIVE') return `Typesense v${from} only (a data-directory snapshot: start v${from} on it)`;
   if (plugin === 'typesense' && (majorOf(from) ?? 0) < 30 && (majorOf(to) ?? 0) >= 30) {
     return `Typesense v${from} as it was, and v${to}: restore … --plan shows the v29→v30 synonym and curation conversions`;
   }
@@ -79,15 +80,20 @@ export async function prepareEngineUpgrade(deps: UpgradePrepareDeps, engineId: s
   if (!VERSION_PATTERN.test(targetVersion.trim())) throw new GatewayError('invalid_input', 'targetVersion must look like 1.16.0 or v30.0');
   const engine = await deps.engines.get(engineId);
   const plugin = deps.engines.plugin(engine.plugin);
-  const health = await deps.engines.instance(engine).health(AbortSignal.timeout(HEALTH_TIMEOUT_MS));
+  const instance = deps.engines.instance(engine);
+  const health = await instance.health(AbortSignal.timeout(HEALTH_TIMEOUT_MS));
   if (!health.ok || health.version === null) {
     throw new GatewayError('engine_unreachable', `Engine "${engine.name}" must answer with its version before an upgrade: ${health.message ?? 'no version reported'}`);
   }
   const [from, to] = [bare(health.version), bare(targetVersion)];
   if ((compareVersions(to, from) ?? 1) <= 0) throw new GatewayError('invalid_input', `targetVersion v${to} is not newer than the engine's v${from}`);
 
-  const strategies = (['NATIVE', 'LOGICAL'] as const).filter((s) => plugin.capabilities.includes(s === 'NATIVE' ? 'nativeBackup' : 'logicalBackup'));
-  if (strategies.length === 0) throw new GatewayError('capability_not_supported', `The ${plugin.name} plugin takes no backups`);
+  const notes: string[] = [];
+  // a native copy where the plugin has one and it is configured (a Meilisearch dump, a Typesense snapshot)
+  const nativeUnavailable = plugin.capabilities.includes('nativeBackup') ? (instance.nativeCopyUnavailable?.() ?? null) : 'the plugin has no native backups';
+  if (nativeUnavailable !== null) notes.push(`no native copy: ${nativeUnavailable}`);
+  const strategies = (['NATIVE', 'LOGICAL'] as const).filter((s) => (s === 'NATIVE' ? nativeUnavailable === null : plugin.capabilities.includes('logicalBackup')));
+  if (strategies.length === 0) throw new GatewayError('capability_not_supported', `The ${plugin.name} plugin can take no safety copy here: ${nativeUnavailable}`);
   const label = `${from}→${to}`;
   const stem = `${engine.name}_pre_upgrade_${from}_${to}`.replace(/[^A-Za-z0-9_]/g, '_');
   const copies: UpgradeSafetyCopy[] = [];
@@ -103,8 +109,7 @@ export async function prepareEngineUpgrade(deps: UpgradePrepareDeps, engineId: s
     const backup = await deps.backups.setPinned(backupId, true, actor);
     copies.push({ backup, strategy, backupJobId: backupJob.id, verifyJobId: verifyJob.id, restoresInto: restoresInto(plugin.name, strategy, from, to) });
   }
-  const notes: string[] = [];
   if (plugin.name === 'meilisearch') notes.push('no snapshot taken: the plugin takes none, and a Meilisearch snapshot restores only into the same version');
-  if (plugin.name === 'typesense') notes.push('Typesense asks self-hosters to snapshot the data directory before v30 as well; the logical copy carries every satellite');
+  if (plugin.name === 'typesense') notes.push('the logical copy carries every satellite (aliases, synonyms, overrides, stopwords, presets, keys)');
   return { engineId: engine.id, from, to, label: `${PRE_UPGRADE_LABEL}:${label}`, copies, notes };
 }
