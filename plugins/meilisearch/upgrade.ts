@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineCollectionInfo, JobContext } from '../../src/engines/contract.ts';
 import type { EngineUpgradeProgress, EngineUpgradeStatus, UpgradeRollbackResult } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/plugin.ts';
-import { canceledError, type MeilisearchClient, type TaskState } from './client.ts';
+import { canceledError, engineStatus, isEngineCode, type MeilisearchClient, type TaskState } from './client.ts';
 
 const POLL_MS = 100;
 const bare = (version: unknown): string | null => (typeof version === 'string' ? version.replace(/^v/, '') : null);
@@ -29,8 +29,18 @@ async function pendingCancelation(client: MeilisearchClient, upgradeUid: number,
   return uid !== undefined && uid > upgradeUid ? client.getTask(uid, signal) : null;
 }
 
+/** Newest upgradeDatabase task; none before v1.13, whose task filter rejects the type (and before v0.25, no /tasks). */
+async function newestUpgradeTask(client: MeilisearchClient, signal: AbortSignal): Promise<number | undefined> {
+  try {
+    return (await client.taskUids({ types: ['upgradeDatabase'], limit: 1 }, signal))[0];
+  } catch (error) {
+    if (isEngineCode(error, 'invalid_task_types') || engineStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
 export async function upgradeStatus(client: MeilisearchClient, signal: AbortSignal): Promise<EngineUpgradeStatus> {
-  const [uid] = await client.taskUids({ types: ['upgradeDatabase'], limit: 1 }, signal);
+  const uid = await newestUpgradeTask(client, signal);
   if (uid === undefined) return none;
   const task = await client.getTask(uid, signal);
   const base = { from: bare(task.details?.upgradeFrom), to: bare(task.details?.upgradeTo), taskUid: task.uid };

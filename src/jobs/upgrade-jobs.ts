@@ -141,7 +141,11 @@ async function engineOf(deps: UpgradeJobRunDeps, job: Job): Promise<{ engine: En
 export async function runUpgradeWatchJob(deps: UpgradeJobRunDeps, job: Job, ctx: JobContext): Promise<string[]> {
   const { engine, instance } = await engineOf(deps, job);
   for (;;) {
-    const status = await callPlugin(engine.plugin, 'upgradeStatus', ctx.signal, () => instance.upgradeStatus!(ctx.signal));
+    const status = await watchedStatus(engine, instance, ctx);
+    if (status === null) {
+      await pause(deps.pollMs ?? WATCH_POLL_MS, ctx.signal);
+      continue;
+    }
     const label = `v${status.from ?? '?'} → v${status.to ?? '?'}`;
     if (status.state === 'NONE') return [`upgrade ${label} succeeded`];
     if (status.state === 'ROLLED_BACK') return [`upgrade ${label} was rolled back`];
@@ -159,10 +163,25 @@ export async function runUpgradeWatchJob(deps: UpgradeJobRunDeps, job: Job, ctx:
       unit: 'indexes',
       message: status.error ?? `upgrade ${label} ${status.state}${progress?.percentage == null ? '' : ` (${progress.percentage.toFixed(1)} %)`}`,
     });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, deps.pollMs ?? WATCH_POLL_MS);
-      ctx.signal.addEventListener('abort', () => (clearTimeout(timer), reject(ctx.signal.reason as Error)), { once: true });
-    });
+    await pause(deps.pollMs ?? WATCH_POLL_MS, ctx.signal);
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason as Error)), { once: true });
+  });
+}
+
+/** The upgrade state, or null while the engine does not answer: upgrades come with restarts, which the watch rides out. */
+async function watchedStatus(engine: Engine, instance: EngineInstance, ctx: JobContext): Promise<EngineUpgradeStatus | null> {
+  try {
+    return await callPlugin(engine.plugin, 'upgradeStatus', ctx.signal, () => instance.upgradeStatus!(ctx.signal));
+  } catch (error) {
+    if (ctx.signal.aborted || !(error instanceof GatewayError) || (error.code !== 'engine_unreachable' && error.code !== 'engine_timeout')) throw error;
+    ctx.progress({ phase: 'engine not answering', completed: 0, total: null, unit: 'indexes', message: `${error.message} (restarting?)` });
+    return null;
   }
 }
 
