@@ -87,7 +87,7 @@ async function countsOf(emulator: MeilisearchEmulator): Promise<Record<string, n
 describe('Meilisearch engine upgrades through GraphQL', () => {
   it('follows a running upgrade live with an UPGRADE_WATCH job and refuses backups with engine_upgrading', async () => {
     const { emulator, engineId } = await engineOn('1.16.0', 'meili-live');
-    emulator.setOptions({ taskDelayMs: 1_500 });
+    emulator.setOptions({ taskDelayMs: 3_000 });
     emulator.upgrade.begin('1.15.0');
     const upgrade = await untilState(engineId, 'PROCESSING');
     expect(upgrade).toMatchObject({ from: '1.15.0', to: '1.16.0', job: { kind: 'UPGRADE_WATCH' } });
@@ -96,8 +96,20 @@ describe('Meilisearch engine upgrades through GraphQL', () => {
     expect(refused.errors?.[0]?.extensions?.code).toBe('engine_upgrading');
     expect(refused.errors?.[0]?.message).toMatch(/PROCESSING upgrade v1\.15\.0 → v1\.16\.0/);
 
-    const updates = await follow(upgrade.job.id);
+    // jobEvents of the engine, as the dashboard follows it: the watch job's progress live, then its end
+    const updates: Array<Record<string, any>> = [];
+    const query = `subscription($e: ID!) { jobEvents(engineId: $e) { id kind status progress { phase completed total message } } }`;
+    for await (const message of t.subscribe(query, { e: engineId })) {
+      const job = message.data!.jobEvents;
+      if (job.id !== upgrade.job.id) continue;
+      updates.push(job);
+      if (['SUCCEEDED', 'FAILED', 'CANCELED'].includes(job.status)) break;
+    }
     emulator.setOptions({ taskDelayMs: 0 });
+    expect(
+      updates.some((u) => u.status === 'RUNNING' && /^Upgrading index `(books|movies)`$/.test(u.progress.phase)),
+      JSON.stringify(updates),
+    ).toBe(true);
     expect(updates.at(-1)).toMatchObject({ kind: 'UPGRADE_WATCH', status: 'SUCCEEDED', progress: { message: 'upgrade v1.15.0 → v1.16.0 succeeded' } });
     const phases = (await eventsOf(upgrade.job.id)).map((e) => e.phase);
     expect(
