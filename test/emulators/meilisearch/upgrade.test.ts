@@ -31,6 +31,17 @@ const tasksOf = async (t: TestEmulator, query: string): Promise<TaskBody[]> => (
 const task = async (t: TestEmulator, uid: number): Promise<TaskBody> => (await t.raw('GET', `/tasks/${uid}`)).body as TaskBody;
 
 describe('meilisearch emulator: dumpless upgrade', () => {
+  it('started with upgradeFrom (MEILISEARCH_UPGRADE_FROM), registers and runs the upgrade task first', async () => {
+    const t = await startTestEmulator({ version: '1.16.0', upgradeFrom: '1.14.2' });
+    const created = await t.client.createIndex('later');
+    await t.client.tasks.waitForTask(created.taskUid);
+    const [upgrade] = await tasksOf(t, 'types=upgradeDatabase');
+    expect(upgrade).toMatchObject({ uid: 0, status: 'succeeded', details: { upgradeFrom: 'v1.14.2', upgradeTo: 'v1.16.0' } });
+    expect(((await t.raw('GET', '/batches/0')).body as { batchStrategy: string }).batchStrategy).toBe(
+      'stopped after the last task of type `upgradeDatabase` because they cannot be batched with tasks of any other type.',
+    );
+  });
+
   it('processes the upgradeDatabase task first, index by index, with batch progress', async () => {
     const t = await seeded();
     t.emulator.setOptions({ taskDelayMs: 400 });
