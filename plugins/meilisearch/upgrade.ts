@@ -23,10 +23,27 @@ async function progressOf(client: MeilisearchClient, task: TaskState, signal: Ab
   return { step: step.currentStep, completed: step.finished, total: step.total, percentage: batch.percentage };
 }
 
-/** The newest cancelation registered after the upgrade task that has not ended: it is rolling the upgrade back. */
+/** Whether a cancelation's filter (`details.originalFilter`) can match the upgrade task; other criteria are assumed to. */
+function cancelsUpgrade(cancelation: TaskState, upgradeUid: number): boolean {
+  const filter = new URLSearchParams(String(cancelation.details?.originalFilter ?? '').replace(/^\?/, ''));
+  const listed = (name: string, value: string): boolean => {
+    const raw = filter.get(name);
+    return raw === null || raw === '*' || raw.split(',').includes(value);
+  };
+  // an index filter never matches an instance-wide task such as the upgrade
+  const indexUids = filter.get('indexUids');
+  return (indexUids === null || indexUids === '*') && listed('uids', String(upgradeUid)) && listed('types', 'upgradeDatabase');
+}
+
+/** A cancelation registered after the upgrade task, not ended yet, that matches it: it is rolling the upgrade back. */
 async function pendingCancelation(client: MeilisearchClient, upgradeUid: number, signal: AbortSignal): Promise<TaskState | null> {
-  const [uid] = await client.taskUids({ types: ['taskCancelation'], statuses: ['enqueued', 'processing'], limit: 1 }, signal);
-  return uid !== undefined && uid > upgradeUid ? client.getTask(uid, signal) : null;
+  const uids = await client.taskUids({ types: ['taskCancelation'], statuses: ['enqueued', 'processing'], limit: 20 }, signal);
+  for (const uid of uids) {
+    if (uid <= upgradeUid) break;
+    const task = await client.getTask(uid, signal);
+    if (cancelsUpgrade(task, upgradeUid)) return task;
+  }
+  return null;
 }
 
 /** Newest upgradeDatabase task; none before v1.13, whose task filter rejects the type (and before v0.25, no /tasks). */
