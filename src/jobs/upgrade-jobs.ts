@@ -19,6 +19,9 @@ const WATCH_POLL_MS = 250;
 /** A watch or rollback outlives any upgrade the gateway should still be following. */
 const UPGRADE_JOB_TIMEOUT_MS = 24 * 3600_000;
 
+/** Who starts a watch job: the gateway itself, when it first sees the upgrade. */
+export const WATCH_ACTOR = 'system:upgrade-watch';
+
 export const UPGRADE_KINDS: Job['kind'][] = ['UPGRADE_WATCH', 'UPGRADE_ROLLBACK'];
 
 export interface UpgradeJobsDeps {
@@ -56,9 +59,12 @@ export class UpgradeJobs {
     const running = await this.activeJob(engine.id);
     const status = await this.status(engine).catch(() => null);
     const upgrading = status !== null && UPGRADE_RUNNING_STATES.includes(status.state);
-    if (!upgrading && !running) return;
-    const watch = running ?? (status ? await this.ensureWatch(engine, status, 'system') : null);
-    const what = status && upgrading ? `${status.state} upgrade v${status.from ?? '?'} → v${status.to ?? '?'}` : `${running!.kind} job`;
+    // a watch job about to notice the upgrade has ended does not hold the engine; a rollback does, and so does
+    // any upgrade job when the engine cannot tell
+    const holding = running && (running.kind === 'UPGRADE_ROLLBACK' || status === null) ? running : null;
+    if (!upgrading && !holding) return;
+    const watch = running ?? (status ? await this.ensureWatch(engine, status, WATCH_ACTOR) : null);
+    const what = status && upgrading ? `${status.state} upgrade v${status.from ?? '?'} → v${status.to ?? '?'}` : `${holding!.kind} job`;
     throw new GatewayError('engine_upgrading', `Engine "${engine.name}" is upgrading (${what}); backups and restores wait until it has ended`, {
       details: { jobId: watch?.id ?? null, state: status?.state ?? null },
     });

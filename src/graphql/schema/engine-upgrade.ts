@@ -2,6 +2,7 @@
 import type { EngineUpgradeProgress, EngineUpgradeStatus } from '../../engines/upgrade-contract.ts';
 import { ENGINE_UPGRADE_STATES } from '../../engines/upgrade-contract.ts';
 import type { UpgradePreparation, UpgradeSafetyCopy } from '../../lifecycle/upgrade-prepare.ts';
+import { WATCH_ACTOR } from '../../jobs/upgrade-jobs.ts';
 import { toGatewayError } from '../../errors.ts';
 import { builder } from '../builder.ts';
 import { actorOf, memoized } from '../context.ts';
@@ -52,7 +53,7 @@ builder.objectFields(EngineRef, (t) => ({
         }
         if (status === null) return null;
         // a running upgrade gets its watch job (events, webhooks, a place in the catalog) the first time it is seen
-        await ctx.gateway.upgrades.ensureWatch(engine, status, 'system:upgrade-watch');
+        await ctx.gateway.upgrades.ensureWatch(engine, status, WATCH_ACTOR);
         return { ...status, engineId: engine.id };
       }),
   }),
