@@ -38,6 +38,10 @@ export const ERROR_CATALOGUE = {
   file_not_found: { type: 'invalid_request', status: 404 },
   invalid_backup_file: { type: 'invalid_request', status: 400 },
   backup_missing: { type: 'invalid_request', status: 410 },
+  // engine upgrades (issue 18)
+  engine_upgrading: { type: 'invalid_request', status: 409 },
+  no_engine_upgrade: { type: 'invalid_request', status: 409 },
+  upgrade_rollback_impossible: { type: 'engine', status: 409 },
   // request limits (issue 8)
   request_too_large: { type: 'invalid_request', status: 413 },
   query_too_complex: { type: 'invalid_request', status: 400 },

@@ -22,6 +22,8 @@ import type { EnginePlugin } from './engines/contract.ts';
 import { loadExternalPlugins } from './engines/external-plugins.ts';
 import { JobBus } from './jobs/job-bus.ts';
 import { JobService } from './jobs/job-service.ts';
+import { prepareEngineUpgrade, type UpgradePreparation } from './lifecycle/upgrade-prepare.ts';
+import { UpgradeJobs, runUpgradeRollbackJob, runUpgradeWatchJob } from './jobs/upgrade-jobs.ts';
 import { endInterruptedJobs, failStrandedBackups } from './jobs/recovery.ts';
 import { StagingJanitor } from './jobs/staging-cleanup.ts';
 import { JobRunner } from './jobs/runner.ts';
@@ -49,6 +51,8 @@ export interface Gateway {
   engines: EngineService;
   backups: BackupService;
   jobs: JobService;
+  /** Engine upgrades: state, watch and rollback jobs, the engine_upgrading refusal (jobs/upgrade-jobs.ts). */
+  upgrades: UpgradeJobs;
   runner: JobRunner;
   bus: JobBus;
   apiKeys: ApiKeyService;
@@ -64,6 +68,8 @@ export interface Gateway {
   reconcileStorage(storageId: string, options: { deleteOrphans: boolean }, actor: string): Promise<ReconcileResult>;
   /** Deletes a backup as an inline DELETE job (jobs/delete-now.ts): events, subscriptions and webhooks like any job. */
   deleteBackup(backupId: string, actor: string, options?: { sealedCredentials?: string | null }): Promise<Backup>;
+  /** The verified, pinned safety copy before an engine upgrade (lifecycle/upgrade-prepare.ts). */
+  prepareEngineUpgrade(engineId: string, targetVersion: string, actor: string): Promise<UpgradePreparation>;
   /** Prometheus metrics served at /metrics. */
   metrics: GatewayMetrics;
   /** Stops the runner (aborting jobs after `graceMs`), closes engines and the database. */
@@ -150,6 +156,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   // Jobs enqueue work for the runner, and the runner applies retention (which enqueues jobs) after each backup:
   // the service reaches the runner through a link filled in once the runner exists.
   const runnerLink = new RunnerLink();
+  const upgrades = new UpgradeJobs({ prisma, engines, bus, audit, onEnqueued: () => runnerLink.wake() });
   const jobs = new JobService({
     prisma,
     engines,
@@ -157,6 +164,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     storages,
     bus,
     audit,
+    upgrades,
     defaultTimeoutMs: config.jobTimeoutMs,
     onEnqueued: (job) => {
       // Logged in the request's scope: this line ties the request id to the job id its job lines carry.
@@ -189,6 +197,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     handlers: {
       VERIFY: (job, ctx) => runVerifyJob({ prisma, storages, engines, onDamaged }, job, ctx),
       DELETE: (job, ctx) => runDeleteJob({ backups }, job, ctx),
+      UPGRADE_WATCH: (job, ctx) => runUpgradeWatchJob({ prisma, engines }, job, ctx),
+      UPGRADE_ROLLBACK: (job, ctx) => runUpgradeRollbackJob({ prisma, engines }, job, ctx),
     },
     storageFor: (job) => storages.forJob(job),
   });
@@ -224,6 +234,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     engines,
     backups,
     jobs,
+    upgrades,
     runner,
     bus,
     apiKeys,
@@ -233,6 +244,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     retention,
     staging,
     webhooks,
+    prepareEngineUpgrade: (engineId, targetVersion, actor) => prepareEngineUpgrade({ prisma, engines, jobs, backups }, engineId, targetVersion, actor),
     deleteBackup: (backupId, actor, deleteOptions) => deleteBackupAsJob({ prisma, backups, bus, audit }, backupId, actor, deleteOptions),
     reconcileStorage: (storageId, reconcileOptions, actor) => reconcileStorage({ prisma, storages, audit, onDamaged }, storageId, reconcileOptions, actor),
     metrics,

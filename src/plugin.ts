@@ -2,6 +2,7 @@
 // writes, the one error class with its codes, and the gateway's own zod — a plugin builds its config schema
 // with the zod the gateway validates it with.
 export * from './engines/contract.ts';
+export * from './engines/upgrade-contract.ts';
 export * from './engines/restore-kit.ts';
 export * from './storage/archive-types.ts';
 export { nameRule, pathSegment, type NameRule } from './engines/names.ts';

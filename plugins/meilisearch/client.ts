@@ -41,6 +41,8 @@ export interface EngineTask {
 export interface TaskState extends EngineTask {
   batchUid: number | null;
   details: Record<string, unknown> | null;
+  /** The cancelation task that canceled it. */
+  canceledBy: number | null;
 }
 
 export interface BatchProgress {
@@ -218,7 +220,12 @@ export class MeilisearchClient {
 
   async getTask(taskUid: number, signal: AbortSignal): Promise<TaskState> {
     const task = await this.#read('get task', signal, (sdk) => sdk.tasks.getTask(taskUid));
-    return { ...toEngineTask(task), batchUid: task.batchUid ?? null, details: (task.details as Record<string, unknown> | undefined) ?? null };
+    return {
+      ...toEngineTask(task),
+      batchUid: task.batchUid ?? null,
+      details: (task.details as Record<string, unknown> | undefined) ?? null,
+      canceledBy: task.canceledBy ?? null,
+    };
   }
 
   /** Uids of the tasks matching the filter, newest first (first page only: callers ask for few). */

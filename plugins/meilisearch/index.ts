@@ -9,6 +9,7 @@ import { nativeBackup } from './native-backup.ts';
 import { inspectDumpFile, nativeRestore } from './native-restore.ts';
 import { validateIndexUid } from './names.ts';
 import { restoreFacts } from './versions.ts';
+import { rollbackUpgrade, upgradeStatus } from './upgrade.ts';
 
 const configShape = {
   /** Base URL of the Meilisearch server, e.g. http://localhost:7700. */
@@ -62,6 +63,9 @@ export const meilisearchPlugin = {
       nativeBackup: (request, sink, ctx) => nativeBackup(client, native, request, sink, ctx),
       nativeRestore: (request, backup, ctx) => nativeRestore(client, options, request, backup, ctx),
       restoreFacts: (request, signal) => restoreFacts(client, request, signal),
+      upgradeStatus: (signal) => upgradeStatus(client, signal),
+      nativeCopyUnavailable: () => (config.dumpsDir === undefined ? 'no dumpsDir configured: the gateway cannot copy the dump' : null),
+      rollbackUpgrade: (ctx) => rollbackUpgrade(client, ctx),
       listStaging: async (prefix, signal) => (await client.listIndexes(signal)).map((index) => index.uid).filter((uid) => uid.startsWith(prefix)),
       async dropCollection(name, signal) {
         const task = await client.waitForTask(await client.deleteIndex(name, signal), { signal, timeoutMs: options.taskTimeoutMs });

@@ -102,6 +102,7 @@ export const typesensePlugin = {
       restoreFacts: (request, signal) => restoreFacts(client, request, signal),
       listStaging: (prefix, signal) => listStaging(client, prefix, signal),
       nativeBackup: (request, sink, ctx) => nativeBackup(client, snapshot, request, sink, ctx),
+      nativeCopyUnavailable: () => (config.snapshotPath === undefined ? 'no snapshotPath configured for snapshots' : null),
       async dropCollection(name, signal) {
         await client.dropCollection(name, signal);
       },

@@ -6,6 +6,7 @@ import { checkCommands } from './commands/check.ts';
 import { completionCommands } from './commands/completion.ts';
 import { dumpCommands } from './commands/dump.ts';
 import { engineCommands } from './commands/engines.ts';
+import { engineUpgradeCommands } from './commands/engine-upgrade.ts';
 import { jobCommands } from './commands/jobs.ts';
 import { keyCommands } from './commands/keys.ts';
 import { restoreCommands } from './commands/restore.ts';
@@ -17,6 +18,7 @@ import { versionCommands } from './commands/version.ts';
 export const COMMANDS: readonly Command[] = [
   ...serveCommands,
   ...engineCommands,
+  ...engineUpgradeCommands,
   ...backupCommands,
   ...restoreCommands,
   backupDownloadCommand,
@@ -31,7 +33,7 @@ export const COMMANDS: readonly Command[] = [
 
 /** Commands of two words (`backup create`) sit in a group named by the first; its one-line summary. */
 export const GROUPS: Record<string, string> = {
-  engines: 'Registered engines: list, add, remove',
+  engines: 'Registered engines: list, add, remove, upgrade-prepare, upgrade-status, upgrade-rollback',
   backup: 'Backups: create, list, get, delete, download',
   jobs: 'Jobs: list, get, cancel, wait',
   keys: 'API keys: create, revoke, list',

@@ -1,6 +1,7 @@
 // The plugin contract: what an engine plugin is, and the narrow context the core hands it.
 import type { z } from 'zod';
 import type { ArchiveReader, ArchiveWriter } from '../storage/archive-types.ts';
+import type { SafetyCopyCapability, UpgradeCapability } from './upgrade-contract.ts';
 
 export const PLUGIN_API_VERSION = 1 as const;
 
@@ -203,7 +204,9 @@ export interface EngineInstance
     Partial<NativeRestoreCapability>,
     Partial<ServerBackupsCapability>,
     Partial<RestoreFactsCapability>,
-    Partial<StagingCapability> {
+    Partial<StagingCapability>,
+    Partial<UpgradeCapability>,
+    Partial<SafetyCopyCapability> {
   health(signal: AbortSignal): Promise<EngineHealth>;
   listCollections(signal: AbortSignal): Promise<EngineCollectionInfo[]>;
   close?(): Promise<void>;

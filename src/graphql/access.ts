@@ -34,6 +34,9 @@ export const MUTATION_SCOPES: Record<string, Scope> = {
   createApiKey: 'ADMIN',
   revokeApiKey: 'ADMIN',
   createGatewayDump: 'ADMIN',
+  // engine upgrades (issue 18): the safety copy is backups; the rollback changes the engine's data
+  prepareEngineUpgrade: 'OPERATOR',
+  rollbackEngineUpgrade: 'ADMIN',
 };
 
 /** Admin-only queries (they reveal who can do what). */

@@ -47,6 +47,8 @@ export interface JobServiceDeps {
   /** Tells the local runner there is work, or that a running job must stop. */
   onEnqueued(job: Job): void;
   onCancelRequested(jobId: string): void;
+  /** Refuses jobs on an engine whose database is being upgraded (`engine_upgrading`, upgrade-jobs.ts). */
+  upgrades?: { refuseWhileUpgrading(engine: Engine): Promise<void> };
 }
 
 export class JobService {
@@ -343,6 +345,7 @@ export class JobService {
    * target collections (`table_locked`, the analogue of MagnetoDB's 423); any other running job holds the engine.
    */
   private async enqueueExclusive(engine: Engine, touches: string[] | null, create: (tx: Prisma.TransactionClient) => Promise<Job>): Promise<Job> {
+    await this.deps.upgrades?.refuseWhileUpgrading(engine);
     return this.deps.prisma.$transaction(async (tx) => {
       // The engine row lock serialises concurrent starts, across replicas too.
       await tx.$queryRaw`SELECT id FROM "Engine" WHERE id = ${engine.id} FOR UPDATE`;

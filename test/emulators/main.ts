@@ -25,7 +25,13 @@ const EMULATORS: readonly EmulatorEntry[] = [
     portEnv: 'MEILISEARCH_PORT',
     defaultPort: 7700,
     // like Meilisearch itself: no MEILI_MASTER_KEY means an open instance
-    start: (port) => startMeilisearchEmulator({ port, masterKey: process.env.MEILI_MASTER_KEY || undefined, dumpsDir: process.env.MEILI_DUMP_DIR || undefined }),
+    start: (port) =>
+      startMeilisearchEmulator({
+        port,
+        masterKey: process.env.MEILI_MASTER_KEY || undefined,
+        dumpsDir: process.env.MEILI_DUMP_DIR || undefined,
+        upgradeFrom: process.env.MEILISEARCH_UPGRADE_FROM || undefined,
+      }),
   },
   {
     name: 'typesense',

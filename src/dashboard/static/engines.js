@@ -50,10 +50,16 @@ export class EnginesView {
 
   async loadCollections(engine, body) {
     try {
-      const data = await gql('query($id: ID!) { engine(id: $id) { collections { name documentCount locked lockedBy } } }', { id: engine.id });
+      const data = await gql('query($id: ID!) { engine(id: $id) { collections { name documentCount locked lockedBy } upgrade { state from to progress { step } } } }', { id: engine.id });
       const collections = data.engine?.collections ?? [];
       this.collections.set(engine.id, collections);
       this.renderCollections(body, collections);
+      // An in-place upgrade (its UPGRADE_WATCH job shows the progress in Jobs); backups and restores wait for it.
+      const upgrade = data.engine?.upgrade;
+      if (upgrade && !['NONE', 'ROLLED_BACK'].includes(upgrade.state)) {
+        const step = upgrade.progress ? ` · ${upgrade.progress.step}` : '';
+        body.prepend(h('p', { class: 'job-error', dataset: { testid: 'upgrade' } }, `Upgrade v${upgrade.from} → v${upgrade.to}: ${upgrade.state}${step} — backups and restores wait`));
+      }
     } catch (error) {
       this.collections.set(engine.id, []);
       clear(body, h('p', { class: 'job-error' }, `Collections unavailable: [${error.code}] ${error.message}`));

@@ -45,7 +45,7 @@ class JobRow {
     this.el.dataset.status = job.status;
     clear(
       this.title,
-      h('span', { class: 'kind' }, `${job.kind.charAt(0)}${job.kind.slice(1).toLowerCase()}`, job.engine ? ` · ${job.engine.name}` : ''),
+      h('span', { class: 'kind' }, `${job.kind.charAt(0)}${job.kind.slice(1).toLowerCase().replace(/_/g, ' ')}`, job.engine ? ` · ${job.engine.name}` : ''),
       h('span', { class: 'muted mono', title: job.id }, shortId(job.id), ' · ', formatTime(job.createdAt)),
     );
     this.status.textContent = job.status;

@@ -17,5 +17,6 @@ import './schedule.ts';
 import './webhook.ts';
 import './gateway-dump.ts';
 import './gateway-info.ts';
+import './engine-upgrade.ts';
 
 export const schema = lexicographicSortSchema(describeSchema(builder.toSchema()));

@@ -54,6 +54,8 @@ export interface Batch {
   fraction: number;
   /** Measured processing time in milliseconds (sub-millisecond precision) once finished. */
   durationMs?: number;
+  /** Inner steps set by the batch itself (upgrade.ts: upgrade and rollback per index) instead of the kind's. */
+  progressSteps?: ProgressStep[];
 }
 
 /** `Progress::as_progress_view`: percentage = Σ finished_i / (total_1 × … × total_i) × 100. */
@@ -63,7 +65,7 @@ export function progressView(batch: Batch): { steps: ProgressStep[]; percentage:
   const current = Math.min(inner.length - 1, Math.floor(batch.fraction * inner.length));
   const steps: ProgressStep[] = [
     { currentStep: 'processing tasks', finished: 0, total: 2 },
-    { currentStep: inner[current] ?? 'processing tasks', finished: current, total: inner.length },
+    ...(batch.progressSteps ?? [{ currentStep: inner[current] ?? 'processing tasks', finished: current, total: inner.length }]),
   ];
   let percentage = 0;
   let factor = 1;

@@ -9,7 +9,7 @@ import { applySettingsPatch, settingsDetails } from './settings.ts';
 import type { IndexState, IndexStore } from './state.ts';
 import type { Details, TaskContent } from './tasks.ts';
 
-type IndexContent = Exclude<TaskContent, { type: 'indexSwap' | 'taskCancelation' | 'taskDeletion' | 'dumpCreation' | 'snapshotCreation' }>;
+type IndexContent = Exclude<TaskContent, { type: 'indexSwap' | 'taskCancelation' | 'taskDeletion' | 'dumpCreation' | 'snapshotCreation' | 'upgradeDatabase' }>;
 
 function existing(indexes: IndexStore, uid: string): IndexState {
   const index = indexes.get(uid);

@@ -8,6 +8,7 @@ import type { Batch } from './batches.ts';
 import { MeiliError } from './errors.ts';
 import { runIndexTask, runSwap } from './operations.ts';
 import type { IndexStore } from './state.ts';
+import type { EmulatorUpgrade } from './upgrade.ts';
 import { failedDetails, indexesOf, type IndexSwap, type Task, type TaskQueue, type TaskType } from './tasks.ts';
 
 export interface SchedulerTiming {
@@ -28,6 +29,8 @@ export class Scheduler {
   private closed = false;
   /** Writes the dump file of a dumpCreation task being processed (dumps.ts); a throw fails the task. */
   onDumpCreation: ((dumpUid: string, task: Task, startedAt: Date) => void) | null = null;
+  /** Dumpless upgrade and its rollback (upgrade.ts). */
+  upgrade: EmulatorUpgrade | null = null;
 
   constructor(
     private readonly queue: TaskQueue,
@@ -61,7 +64,7 @@ export class Scheduler {
   private async loop(): Promise<void> {
     try {
       for (;;) {
-        if (this.closed) return;
+        if (this.closed || this.upgrade?.down) return;
         const next = this.pickNext();
         if (!next) return;
         await this.processBatch(next.tasks, next.strategy);
@@ -74,7 +77,7 @@ export class Scheduler {
 
   private pickNext(): { tasks: Task[]; strategy: string } | null {
     const enqueued = this.queue.enqueued();
-    if (enqueued.length === 0) return null;
+    if (enqueued.length === 0 && !this.upgrade?.pendingTasks().length) return null;
     const ofType = (type: TaskType) => enqueued.filter((t) => t.content.type === type);
     const single = (task: Task) => ({
       tasks: [task],
@@ -87,6 +90,9 @@ export class Scheduler {
 
     const cancelations = ofType('taskCancelation');
     if (cancelations.length > 0) return single(cancelations[cancelations.length - 1]!);
+    // upgrade.ts: every enqueued or failed upgrade task, before anything else
+    const upgrades = this.upgrade?.pendingTasks() ?? [];
+    if (upgrades.length > 0) return all(upgrades, 'upgradeDatabase');
     const deletions = ofType('taskDeletion');
     if (deletions.length > 0) return all(deletions, 'taskDeletion');
     const snapshots = ofType('snapshotCreation');
@@ -114,7 +120,16 @@ export class Scheduler {
     }
 
     // a cancelation is not delayed: the engine processes it right away
-    const aborted = first.content.type !== 'taskCancelation' && !(await this.wait(batch, abort.signal));
+    let aborted: boolean;
+    let failure: MeiliError | null = null;
+    try {
+      if (first.content.type === 'upgradeDatabase' && this.upgrade) aborted = !(await this.upgrade.process(batch, abort.signal));
+      else if (first.content.type === 'taskCancelation') aborted = (await this.upgrade?.beforeCancelation(first, batch, abort.signal), false);
+      else aborted = !(await this.wait(batch, abort.signal));
+    } catch (error) {
+      if (!(error instanceof MeiliError)) throw error;
+      [aborted, failure] = [false, error];
+    }
     this.current = null;
     if (aborted) {
       // The engine drops the aborted batch unwritten: the tasks are enqueued again and the batch uid
@@ -129,7 +144,9 @@ export class Scheduler {
     }
 
     // iterate a copy: a cancelation appends the tasks it cancels to this batch
-    for (const task of [...tasks]) this.run(task, batch);
+    if (failure) for (const task of tasks) this.fail(task, failure);
+    else for (const task of [...tasks]) this.run(task, batch);
+    if (first.content.type !== 'taskCancelation') this.upgrade?.indexWritten(tasks.flatMap((t) => indexesOf(t.content)));
     batch.finishedAt = new Date();
     batch.durationMs = performance.now() - clock;
     for (const task of batch.tasks) {
@@ -161,19 +178,24 @@ export class Scheduler {
     return !signal.aborted;
   }
 
+  private fail(task: Task, failure: MeiliError): void {
+    task.status = 'failed';
+    task.error = failure.toBody();
+    task.details = failedDetails(task);
+  }
+
   private run(task: Task, batch: Batch): void {
     try {
       task.details = this.execute(task, batch);
       task.status = 'succeeded';
+      task.error = null;
     } catch (error) {
       // an emulator bug must not stop the queue: the engine reports a crash as an internal task error
       const failure =
         error instanceof MeiliError
           ? error
           : new MeiliError('internal', `An unexpected crash occurred when processing the task: ${error instanceof Error ? error.message : String(error)}`);
-      task.status = 'failed';
-      task.error = failure.toBody();
-      task.details = failedDetails(task);
+      this.fail(task, failure);
     }
     // the update file is deleted once processed
     if (task.content.type === 'documentAdditionOrUpdate') task.content.documents = null;
@@ -193,6 +215,8 @@ export class Scheduler {
       }
       case 'snapshotCreation':
         return null;
+      case 'upgradeDatabase':
+        return task.details;
       case 'indexSwap':
         runSwap(this.indexes, content.swaps);
         this.renameInPastTasks(task.uid, content.swaps);

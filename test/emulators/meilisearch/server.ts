@@ -16,6 +16,7 @@ import { instanceRoutes } from './routes/instance.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { EmulatorUpgrade, type UpgradeControls } from './upgrade.ts';
 
 export interface MeilisearchEmulatorOptions {
   /** 0 or undefined = a random free port. */
@@ -32,6 +33,17 @@ export interface MeilisearchEmulatorOptions {
   documentsDelayMs?: number;
   /** Where `POST /dumps` writes `<dumpUid>.dump` (--dump-dir). Default: a temp dir removed on close. */
   dumpsDir?: string;
+  /** Database version the instance starts on (MEILISEARCH_UPGRADE_FROM): an upgradeDatabase task runs first. */
+  upgradeFrom?: string;
+}
+
+/** Test controls of the dumpless upgrade (upgrade.ts). */
+export interface MeilisearchEmulatorUpgrade {
+  readonly controls: UpgradeControls;
+  /** The instance restarts on the current binary (or on `binaryVersion`) with its database at `from` (existing indexes included). */
+  begin(from: string, binaryVersion?: string): void;
+  /** A process restart, on the same binary or on `version`: a failed upgrade is retried. */
+  restart(version?: string): void;
 }
 
 export interface MeilisearchEmulator {
@@ -39,6 +51,7 @@ export interface MeilisearchEmulator {
   url: string;
   /** The dumps folder in use. */
   dumpsDir: string;
+  upgrade: MeilisearchEmulatorUpgrade;
   close(): Promise<void>;
   /** Changes the delays at run time. */
   setOptions(patch: Partial<Pick<MeilisearchEmulatorOptions, 'taskDelayMs' | 'documentsDelayMs'>>): void;
@@ -85,6 +98,9 @@ export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptio
   const dumpsDir = options.dumpsDir ?? mkdtempSync(join(tmpdir(), 'meilisearch-emulator-dumps-'));
   const dumps = new EmulatorDumps(engine, dumpsDir);
   engine.scheduler.onDumpCreation = (uid, task, startedAt) => dumps.write(uid, task, startedAt);
+  const upgrade = new EmulatorUpgrade(engine);
+  engine.scheduler.upgrade = upgrade;
+  if (options.upgradeFrom !== undefined) upgrade.begin(options.upgradeFrom);
   const router = new Router();
   router.add(instanceRoutes(engine));
   router.add(dumpRoutes(engine, dumps));
@@ -140,6 +156,7 @@ export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptio
   return {
     url: `http://${host}:${address.port}`,
     dumpsDir,
+    upgrade,
     async close() {
       engine.scheduler.close();
       server.closeAllConnections();

@@ -47,7 +47,9 @@ export type TaskContent =
   | { type: 'taskCancelation'; matched: number[]; query: string }
   | { type: 'taskDeletion'; matched: number[]; query: string }
   | { type: 'dumpCreation' }
-  | { type: 'snapshotCreation' };
+  | { type: 'snapshotCreation' }
+  // dumpless upgrade (upgrade.ts): `from` is the database version before the upgrade
+  | { type: 'upgradeDatabase'; from: string };
 
 export type Details = Record<string, unknown>;
 
