@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { AuditLog } from './catalog/audit.ts';
 import { BackupService } from './catalog/backups.ts';
+import { CatalogReports } from './catalog/reports.ts';
 import { EngineService } from './catalog/engines.ts';
 import { hasServerBackups, syncEngineBackups } from './catalog/sync.ts';
 import { loadAgeIdentities } from './catalog/storage-location.ts';
@@ -48,6 +49,8 @@ export interface Gateway {
   audit: AuditLog;
   engines: EngineService;
   backups: BackupService;
+  /** Read-only views for people: protection per engine, the searchable catalog. */
+  reports: CatalogReports;
   jobs: JobService;
   runner: JobRunner;
   bus: JobBus;
@@ -223,6 +226,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     audit,
     engines,
     backups,
+    reports: new CatalogReports(prisma),
     jobs,
     runner,
     bus,

@@ -17,5 +17,7 @@ import './schedule.ts';
 import './webhook.ts';
 import './gateway-dump.ts';
 import './gateway-info.ts';
+import './protection.ts';
+import './backup-search.ts';
 
 export const schema = lexicographicSortSchema(describeSchema(builder.toSchema()));
