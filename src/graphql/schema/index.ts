@@ -19,5 +19,7 @@ import './gateway-dump.ts';
 import './gateway-info.ts';
 import './protection.ts';
 import './backup-search.ts';
+import './engine-connection.ts';
+import './schedule-preview.ts';
 
 export const schema = lexicographicSortSchema(describeSchema(builder.toSchema()));
