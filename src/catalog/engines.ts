@@ -132,14 +132,20 @@ export class EngineService {
     return merged;
   }
 
-  /** Asks a config's health without registering it: the "Test connection" of the engine form. */
+  /**
+   * Tries a config without registering it: the "Test connection" of the engine form. Health alone is not enough
+   * (Meilisearch answers /health without a key), so the collections are listed too, which needs the credentials.
+   */
   async testConnection(pluginName: string, rawConfig: unknown, signal: AbortSignal): Promise<EngineHealth> {
     const plugin = this.plugin(pluginName);
     const config = parsePluginConfig(plugin, rawConfig);
     this.rememberSecrets(config, plugin);
     const instance = scrubbingInstance(plugin.create(config, { logger: this.deps.logger.child({ plugin: plugin.name, engine: '(connection test)' }) }), engineSecretValues(config, plugin.secretKeys));
     try {
-      return await instance.health(signal);
+      const health = await instance.health(signal);
+      if (!health.ok) return health;
+      await instance.listCollections(signal);
+      return health;
     } catch (error) {
       return { ok: false, version: null, message: toGatewayError(error, 'engine_unreachable').message };
     } finally {

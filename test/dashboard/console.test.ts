@@ -25,6 +25,8 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
   let problems: string[];
 
   const view = async (name: string) => {
+    // A dialog a failed step left open would cover the page.
+    await page.evaluate(() => document.querySelectorAll('dialog[open]').forEach((d) => (d as HTMLDialogElement).close()));
     await page.click(`[data-nav=${name}]`);
     await page.locator(`body[data-view=${name}]`).waitFor({ state: 'attached' });
   };

@@ -68,5 +68,10 @@ export function formatAge(seconds) {
 /** A time in a given IANA zone, with the zone's name: schedule slots read in their own zone. */
 export function formatTimeIn(iso, timeZone) {
   if (!iso) return '–';
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone, timeZoneName: 'short' });
+  const options = { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+  try {
+    return new Date(iso).toLocaleString(undefined, { ...options, timeZone });
+  } catch {
+    return new Date(iso).toLocaleString(undefined, options); // a zone this browser does not know: its own
+  }
 }

@@ -169,7 +169,7 @@ export class SchedulesView {
       clear(runs, h('strong', null, `Next runs (${input.timezone}):`), h('ol', null, previewSchedule.map((r) => h('li', { dataset: { testid: 'next-run' } }, formatTimeIn(r, input.timezone)))));
       runs.dataset.state = 'ok';
     } catch (error) {
-      clear(runs, h('span', { class: 'job-error' }, `[${error.code}] ${error.message}`));
+      clear(runs, h('span', { class: 'job-error' }, `[${error.code ?? 'internal'}] ${error.message}`));
       runs.dataset.state = 'error';
     }
     if (!input.retention || !input.engineId) {
@@ -192,7 +192,7 @@ export class SchedulesView {
         drop.length > 10 ? h('p', { class: 'muted' }, `… and ${drop.length - 10} more`) : null,
       );
     } catch (error) {
-      clear(retention, h('span', { class: 'job-error' }, `[${error.code}] ${error.message}`));
+      clear(retention, h('span', { class: 'job-error' }, `[${error.code ?? 'internal'}] ${error.message}`));
     }
   }
 }

@@ -36,7 +36,7 @@ const ReconfigureEngineInput = builder.inputType('ReconfigureEngineInput', {
 builder.mutationFields((t) => ({
   testEngineConnection: t.field({
     type: ConnectionTestRef,
-    description: 'Checks a config against the engine without saving anything: the health check an engine gets once registered',
+    description: 'Checks a config against the engine without saving anything: its health check, then a listing of its collections (which needs the credentials)',
     args: { input: t.arg({ type: TestEngineConnectionInput, required: true, description: 'The config to try' }) },
     resolve: async (_root, { input }, ctx) => {
       const config = input.engineId ? await ctx.gateway.engines.withStoredSecrets(String(input.engineId), asObject(input.config)) : input.config;
