@@ -174,7 +174,7 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
     await t.gateway.prisma.backup.updateMany({ data: { completedAt: new Date() } });
     await page.click('#refresh-overview');
     await expect.poll(() => row.getAttribute('data-state')).toBe('PROTECTED');
-    await screenshot(page, 'console-overview');
+    await screenshot(page, 'console-overview', { fullPage: false });
   });
 
   it('pages through 500 backups with a filter, a label search and a sort', async () => {
@@ -216,7 +216,7 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
     await expect.poll(() => label.getAttribute('data-total')).toBe('100');
     await page.selectOption('[data-testid=catalog-sort]', 'LARGEST');
     await expect.poll(() => page.locator('[data-testid=backup] .name').first().textContent()).toBe('bulk-099');
-    await screenshot(page, 'console-catalog');
+    await screenshot(page, 'console-catalog', { fullPage: false });
     await page.fill('[data-testid=catalog-search]', '');
     await page.selectOption('[data-testid=catalog-sort]', 'NEWEST');
     await expect.poll(() => label.getAttribute('data-total')).toBe('501');
@@ -239,7 +239,7 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
     expect(await page.isDisabled('[data-testid=start-restore]')).toBe(true);
     await page.fill('[data-testid=restore-confirm-name]', 'meil');
     expect(await page.isDisabled('[data-testid=start-restore]')).toBe(true);
-    await screenshot(page, 'console-restore');
+    await screenshot(page, 'console-restore', { fullPage: false });
     await page.fill('[data-testid=restore-confirm-name]', 'meili');
     expect(await page.isEnabled('[data-testid=start-restore]')).toBe(true);
     await page.click('[data-testid=start-restore]');

@@ -25,7 +25,8 @@ export function barChart({ title, points, cls, format, testid }) {
   const max = Math.max(1, ...values);
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
-  const step = plotW / Math.max(points.length, 1);
+  // At least 12 slots: a lone backup is a bar, not a wall.
+  const step = plotW / Math.max(points.length, 12);
   const bars = points.map((p, i) => {
     const height = p.value === null ? 0 : Math.max(1, (p.value / max) * plotH);
     return s(
