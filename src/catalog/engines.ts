@@ -140,7 +140,10 @@ export class EngineService {
     const plugin = this.plugin(pluginName);
     const config = parsePluginConfig(plugin, rawConfig);
     this.rememberSecrets(config, plugin);
-    const instance = scrubbingInstance(plugin.create(config, { logger: this.deps.logger.child({ plugin: plugin.name, engine: '(connection test)' }) }), engineSecretValues(config, plugin.secretKeys));
+    const instance = scrubbingInstance(
+      plugin.create(config, { logger: this.deps.logger.child({ plugin: plugin.name, engine: '(connection test)' }) }),
+      engineSecretValues(config, plugin.secretKeys),
+    );
     try {
       const health = await instance.health(signal);
       if (!health.ok) return health;

@@ -216,6 +216,7 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
     await expect.poll(() => label.getAttribute('data-total')).toBe('100');
     await page.selectOption('[data-testid=catalog-sort]', 'LARGEST');
     await expect.poll(() => page.locator('[data-testid=backup] .name').first().textContent()).toBe('bulk-099');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'console-catalog', { fullPage: false });
     await page.fill('[data-testid=catalog-search]', '');
     await page.selectOption('[data-testid=catalog-sort]', 'NEWEST');
