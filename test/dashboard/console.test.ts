@@ -3,6 +3,8 @@
 // retention dry run, a backup that turns the protection overview green, 500 backups paged with a filter, a
 // restore through the wizard that refuses an overwrite until the engine name is typed, and a VIEWER key that
 // sees no write control. Each view's screenshot lands in test-output/ (`npm run screenshots` keeps three).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Meilisearch } from 'meilisearch';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -261,6 +263,33 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
     expect(key.length).toBeGreaterThan(20);
     await page.click('#form-dialog .actions button.secondary');
     await expect.poll(() => page.locator('[data-testid=api-key][data-key-name=read-only]').count()).toBe(1);
+
+    // A webhook added through the form, and "Send test": a real receiver gets the signed test event and the
+    // delivery log shows it DELIVERED.
+    const received: Array<{ body: string; signature: string | undefined }> = [];
+    const receiver: Server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({ body, signature: request.headers['x-gateway-signature'] as string | undefined });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      await page.click('#add-webhook');
+      await page.fill('#form-dialog [name=url]', `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`);
+      await page.fill('#form-dialog [name=secret]', 'webhook-secret-0123456789');
+      await page.click('#form-dialog .actions button:not(.secondary)');
+      const webhook = page.locator('[data-testid=webhook]');
+      await expect.poll(() => webhook.count()).toBe(1);
+      await webhook.locator('[data-testid=send-test]').click();
+      await expect.poll(() => webhook.locator('[data-testid=delivery][data-event="webhook.test"]').getAttribute('data-status'), { timeout: 15_000 }).toBe('DELIVERED');
+      expect(JSON.parse(received[0]!.body)).toMatchObject({ event: 'webhook.test' });
+      expect(received[0]!.signature).toMatch(/^sha256=[0-9a-f]{64}$/);
+    } finally {
+      receiver.close();
+    }
     await screenshot(page, 'console-settings');
 
     const viewer = await browser.newContext({ viewport: { width: 1440, height: 900 } });

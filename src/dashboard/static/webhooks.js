@@ -1,5 +1,6 @@
 // Webhooks (ADMIN): each with its events and its delivery log (status, attempts, HTTP code, error), an "Add"
-// form, and "Delete".
+// form, "Send test" (sendTestWebhook: one signed webhook.test delivery, then the log shows how it went) and
+// "Delete".
 import { clear, h } from './dom.js';
 import { guarded } from './errors.js';
 import { field, openForm } from './form-dialog.js';
@@ -30,14 +31,17 @@ export class WebhooksView {
   item(w) {
     return h(
       'details',
-      { class: 'backup', dataset: { testid: 'webhook' } },
+      { class: 'backup', open: this.opened?.has(w.id), dataset: { testid: 'webhook', webhookId: w.id } },
       h(
         'summary',
         { class: 'webhook-summary' },
         h('span', { class: 'name mono' }, w.url),
         h('span', { class: 'muted' }, w.events.join(', ').toLowerCase()),
         h('span', null, w.enabled ? 'enabled' : 'disabled'),
-        h('button', { type: 'button', class: 'danger small', 'data-needs': 'ADMIN', onclick: (e) => (e.preventDefault(), void this.remove(w)) }, 'Delete'),
+        h('span', { class: 'actions' },
+          h('button', { type: 'button', class: 'secondary small', 'data-needs': 'ADMIN', dataset: { testid: 'send-test' }, onclick: (e) => (e.preventDefault(), void this.sendTest(w)) }, 'Send test'),
+          h('button', { type: 'button', class: 'danger small', 'data-needs': 'ADMIN', onclick: (e) => (e.preventDefault(), void this.remove(w)) }, 'Delete'),
+        ),
       ),
       w.deliveries.length === 0
         ? h('p', { class: 'muted' }, 'No deliveries yet.')
@@ -51,7 +55,7 @@ export class WebhooksView {
               w.deliveries.map((d) =>
                 h(
                   'tr',
-                  { dataset: { testid: 'delivery' } },
+                  { dataset: { testid: 'delivery', status: d.status, event: d.event } },
                   h('td', null, d.event),
                   h('td', null, h('span', { class: 'status', dataset: { status: d.status === 'DELIVERED' ? 'SUCCEEDED' : d.status } }, d.status)),
                   h('td', { class: 'num' }, String(d.attempts)),
@@ -64,6 +68,20 @@ export class WebhooksView {
             ),
           ),
     );
+  }
+
+  /** Queues the test delivery, then follows the log until it is no longer pending (about 10 s at most). */
+  async sendTest(w) {
+    await guarded('Send a test event', async () => {
+      await gql('mutation($id: ID!) { sendTestWebhook(id: $id) }', { id: w.id });
+      this.opened = new Set([w.id]);
+      for (let i = 0; i < 20; i++) {
+        await this.load();
+        const pending = this.root.querySelector(`[data-webhook-id="${w.id}"] [data-testid=delivery][data-status=PENDING], [data-webhook-id="${w.id}"] [data-testid=delivery][data-status=SENDING]`);
+        if (!pending) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    });
   }
 
   async remove(w) {

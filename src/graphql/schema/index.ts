@@ -21,5 +21,6 @@ import './protection.ts';
 import './backup-search.ts';
 import './engine-connection.ts';
 import './schedule-preview.ts';
+import './webhook-test.ts';
 
 export const schema = lexicographicSortSchema(describeSchema(builder.toSchema()));
