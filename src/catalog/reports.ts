@@ -1,6 +1,6 @@
 // Read-only views over the catalog for people: protection per engine and the searchable backup list.
 // The GraphQL layer asks these (resolvers never hold Prisma queries).
-import type { PrismaClient } from '../db/client.ts';
+import type { Job, PrismaClient } from '../db/client.ts';
 import { searchBackups, type BackupSearchFilter, type BackupSort } from './backup-search.ts';
 import { readProtectionStatus, type ProtectionStatus } from './protection.ts';
 
@@ -9,6 +9,11 @@ export class CatalogReports {
 
   protection(now = new Date()): Promise<ProtectionStatus> {
     return readProtectionStatus(this.prisma, now);
+  }
+
+  /** The VERIFY jobs of a backup, newest first: its verification history (outcome, when, the error code). */
+  verificationsOf(backupId: string, take: number): Promise<Job[]> {
+    return this.prisma.job.findMany({ where: { backupId, kind: 'VERIFY' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take });
   }
 
   searchBackups(query: { filter?: BackupSearchFilter | null; sort: BackupSort; first: number; offset: number; maxPage: number }) {

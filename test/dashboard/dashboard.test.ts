@@ -153,6 +153,8 @@ describeWith(CHROMIUM_BROWSER)('web dashboard in Chromium, auth on', () => {
       await expect.poll(() => page.locator('[data-testid=job]').first().textContent()).toContain('Verify');
       await page.locator('[data-testid=job][data-status=SUCCEEDED]').first().waitFor();
       await expect.poll(() => item.locator('[data-testid=verify-status]').textContent(), { timeout: 15_000 }).toMatch(/^verified /);
+      // The opened backup's verification history lists that run.
+      await expect.poll(() => item.locator('[data-testid=verification][data-status=SUCCEEDED]').count(), { timeout: 15_000 }).toBe(1);
     }
     expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
   });

@@ -12,7 +12,8 @@ const PAGE_SIZE = 25;
 const BACKUP_FIELDS = `id name status strategy type origin plugin sizeBytes documentCount createdAt completedAt verifiedAt warnings labels
   engine { id name }
   collections { name documentCount bytes }`;
-const ARTIFACT_FIELDS = 'artifactCount parent { id name createdAt } artifacts { path bytes sha256 collection external location }';
+const ARTIFACT_FIELDS = `artifactCount parent { id name createdAt } artifacts { path bytes sha256 collection external location }
+  verifications(first: 10) { id status createdAt finishedAt error { code message } }`;
 
 export class CatalogView {
   constructor(root, { onRestore, onJobStarted, features, filters, pager }) {
@@ -173,6 +174,7 @@ export class CatalogView {
       clear(
         files,
         h('h4', null, `Files (${data.backup?.artifactCount ?? artifacts.length})`),
+        verificationHistory(data.backup?.verifications ?? []),
         parent ? h('p', { class: 'muted', dataset: { testid: 'chain-parent' } }, `Builds on ${parent.name} (${shortId(parent.id)}, ${formatTime(parent.createdAt)})`) : null,
         h(
           'table',
@@ -240,4 +242,27 @@ export class CatalogView {
       await this.load();
     });
   }
+}
+
+/** The backup's VERIFY jobs, newest first: when each ran and how it ended. */
+function verificationHistory(jobs) {
+  if (jobs.length === 0) return h('p', { class: 'muted', dataset: { testid: 'verifications' } }, 'Verification history: never verified.');
+  return h(
+    'div',
+    { dataset: { testid: 'verifications' } },
+    h('h4', null, 'Verification history'),
+    h(
+      'ul',
+      { class: 'timeline' },
+      jobs.map((j) =>
+        h(
+          'li',
+          { dataset: { testid: 'verification', status: j.status } },
+          h('span', { class: 'muted' }, formatTime(j.finishedAt ?? j.createdAt)),
+          h('span', { class: 'status', dataset: { status: j.status } }, j.status),
+          h('span', { class: j.error ? 'job-error' : null }, j.error ? `[${j.error.code}] ${j.error.message}` : ''),
+        ),
+      ),
+    ),
+  );
 }

@@ -22,5 +22,6 @@ import './backup-search.ts';
 import './engine-connection.ts';
 import './schedule-preview.ts';
 import './webhook-test.ts';
+import './backup-detail.ts';
 
 export const schema = lexicographicSortSchema(describeSchema(builder.toSchema()));
