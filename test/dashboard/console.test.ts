@@ -234,6 +234,14 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
     await item.locator('[data-testid=restore-button]').click();
     await page.locator('#restore-dialog[open]').waitFor();
     await page.locator('[data-testid=restore-plan][data-verdict=REFUSED]').waitFor();
+    // A suffix restores beside the live collections: nothing is replaced, no confirmation is asked.
+    await page.fill('[data-testid=restore-suffix]', '_copy');
+    await page.locator('[data-testid=restore-plan][data-verdict=OK]').waitFor();
+    expect(await page.locator('[data-testid=plan-row][data-action=REPLACE]').count()).toBe(0);
+    expect(await page.locator('[data-testid=restore-plan]').textContent()).toContain('movies_copy');
+    expect(await page.isHidden('#restore-confirm')).toBe(true);
+    await page.fill('[data-testid=restore-suffix]', '');
+    await page.locator('[data-testid=restore-plan][data-verdict=REFUSED]').waitFor();
     await page.check('#restore-overwrite');
     await page.locator('[data-testid=restore-plan][data-verdict=OK]').waitFor();
     expect(await page.locator('[data-testid=plan-row][data-action=REPLACE]').count()).toBe(2);
@@ -250,6 +258,15 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
     const row = page.locator('[data-testid=job]').first();
     expect(await row.textContent()).toContain('Restore');
     await expect.poll(() => row.getAttribute('data-status'), { timeout: 30_000 }).toBe('SUCCEEDED');
+
+    // The job history finds it by kind, and its detail shows the events.
+    await view('jobs');
+    await page.selectOption('[data-testid=jobs-kind]', 'RESTORE');
+    await expect.poll(() => page.locator('[data-testid=jobs-page]').getAttribute('data-total')).toBe('1');
+    await page.locator('[data-testid=job-history-row]').first().click();
+    await page.locator('#detail-dialog[open] [data-testid=job-events] li').first().waitFor();
+    expect(await page.locator('#detail-dialog [data-testid=job-events]').textContent()).toContain('SUCCEEDED');
+    await screenshot(page, 'console-job-detail');
     expect(problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
   });
 
@@ -300,7 +317,7 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
     await viewerPage.click('[data-testid=use-key]');
     await viewerPage.locator('body[data-ready=true]').waitFor();
     expect(await viewerPage.locator('[data-testid=scope]').textContent()).toBe('viewer');
-    for (const name of ['overview', 'engines', 'schedules', 'catalog', 'settings']) {
+    for (const name of ['overview', 'engines', 'schedules', 'catalog', 'jobs', 'settings']) {
       await viewerPage.click(`[data-nav=${name}]`);
       await viewerPage.locator(`body[data-view=${name}]`).waitFor({ state: 'attached' });
       await viewerPage.waitForTimeout(300); // the view's list renders after its query

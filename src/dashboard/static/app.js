@@ -1,11 +1,12 @@
 // The dashboard's entry: asks for an API key when the gateway wants one, learns the key's scope, then shows one
-// view at a time (#overview, #engines, #schedules, #catalog, #settings) beside the live jobs.
+// view at a time (#overview, #engines, #schedules, #catalog, #jobs, #settings) beside the live jobs.
 import { CatalogView } from './catalog.js';
 import { BackupDialog, RestoreDialog } from './dialogs.js';
 import { openEngineForm } from './engine-form.js';
 import { EnginesView } from './engines.js';
 import { guarded, showError } from './errors.js';
 import { apiKey, AUTH_CODES, gql, mutationNames } from './graphql.js';
+import { JobHistoryView } from './job-history.js';
 import { JobsView } from './jobs.js';
 import { KeysView } from './keys.js';
 import { ProtectionView } from './protection.js';
@@ -15,7 +16,7 @@ import { StoragesView } from './storages.js';
 import { WebhooksView } from './webhooks.js';
 
 const $ = (id) => document.getElementById(id);
-const VIEWS = ['overview', 'engines', 'schedules', 'catalog', 'settings'];
+const VIEWS = ['overview', 'engines', 'schedules', 'catalog', 'jobs', 'settings'];
 
 /** Resolves once the gateway accepts this tab's key (or needs none). */
 async function authenticate() {
@@ -91,6 +92,7 @@ async function start() {
   const afterEngineChange = async () => {
     await Promise.all([guarded('Refresh engines', () => engines.load()), guarded('Refresh protection', () => protection.load())]);
     catalog.setEngines(engines.engines);
+    history.setEngines(engines.engines);
   };
   const engines = new EnginesView($('engines'), {
     onBackup: (engine, collections, plugin) => backupDialog.open(engine, collections, plugin),
@@ -111,6 +113,7 @@ async function start() {
     pager: { prev: $('catalog-prev'), next: $('catalog-next'), label: $('catalog-page') },
   });
   const schedules = new SchedulesView($('schedules'), { engines: () => engines.engines, onChanged: () => void guarded('Refresh protection', () => protection.load()) });
+  const history = new JobHistoryView($('job-history'), { filters: $('job-filters'), pager: { prev: $('jobs-prev'), next: $('jobs-next'), label: $('jobs-page') } });
   const storages = new StoragesView($('storages'));
   const keys = new KeysView($('keys'));
   const webhooks = new WebhooksView($('webhooks'));
@@ -130,6 +133,7 @@ async function start() {
     engines: () => guarded('Load engines', () => engines.load()),
     schedules: () => guarded('Load schedules', () => schedules.load()),
     catalog: () => guarded('Load the catalog', () => catalog.load()),
+    jobs: () => guarded('Load the job history', () => history.load()),
     settings: () => Promise.all([guarded('Load storage', () => storages.load()), guarded('Load keys', () => keys.load()), guarded('Load webhooks', () => webhooks.load())]),
   };
   const show = async () => {
@@ -147,6 +151,7 @@ async function start() {
   jobs.startFeed();
   await Promise.all([loaders.engines(), guarded('Load jobs', () => jobs.load()), loaders.overview()]);
   catalog.setEngines(engines.engines);
+  history.setEngines(engines.engines);
   await show();
   document.body.dataset.ready = 'true';
 }
