@@ -137,6 +137,16 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
     expect(await row.textContent()).toContain('keep last 2');
     const schedules = await t.gql('{ schedules { cron timezone retention { keepLast } } }');
     expect(schedules.data!.schedules).toEqual([{ cron: '0 3 * * *', timezone: 'Europe/Paris', retention: { keepLast: 2 } }]);
+
+    // Edit: the form comes back filled in; a new keepLast is saved.
+    await row.locator('[data-testid=edit-schedule]').click();
+    await page.locator('#form-dialog[open]').waitFor();
+    expect(await page.inputValue('[data-testid=schedule-timezone]')).toBe('Europe/Paris');
+    expect(await page.inputValue('[data-testid=retention-keepLast]')).toBe('2');
+    await page.fill('[data-testid=retention-keepLast]', '3');
+    await page.click('[data-testid=create-schedule]');
+    await page.locator('#form-dialog:not([open])').waitFor({ state: 'attached' });
+    await expect.poll(() => row.textContent()).toContain('keep last 3');
   });
 
   it('runs a backup and watches the protection overview turn green, with its charts', async () => {

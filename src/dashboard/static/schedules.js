@@ -49,6 +49,7 @@ export class SchedulesView {
       { type: 'button', class: 'secondary small', 'data-needs': 'OPERATOR', onclick: () => this.act(`Pause ${s.name}`, 'mutation($id: ID!, $p: Boolean) { pauseSchedule(id: $id, paused: $p) { id } }', { id: s.id, p: !s.paused }) },
       s.paused ? 'Resume' : 'Pause',
     );
+    const edit = h('button', { type: 'button', class: 'secondary small', 'data-needs': 'OPERATOR', dataset: { testid: 'edit-schedule' }, onclick: () => this.openCreate(s) }, 'Edit');
     const remove = h(
       'button',
       {
@@ -68,7 +69,7 @@ export class SchedulesView {
       h('td', { dataset: { testid: 'schedule-next-runs' } }, s.nextRuns.length === 0 ? h('span', { class: 'muted' }, s.pausedReason ?? 'paused') : s.nextRuns.map((r) => h('div', null, formatTimeIn(r, s.timezone)))),
       h('td', null, policyText(s.retention)),
       h('td', null, s.lastRunAt ? formatTime(s.lastRunAt) : h('span', { class: 'muted' }, 'not yet'), s.lastError ? h('div', { class: 'job-error' }, s.lastError) : null),
-      h('td', null, h('span', { class: 'actions' }, pause, remove)),
+      h('td', null, h('span', { class: 'actions' }, edit, pause, remove)),
     );
   }
 
@@ -80,32 +81,37 @@ export class SchedulesView {
     });
   }
 
-  /** The create form; its preview follows the fields as they are typed. */
-  openCreate() {
+  /** The create form, or the edit form of `schedule`; its preview follows the fields as they are typed. */
+  openCreate(schedule) {
     const engines = this.engines();
     const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC'];
     const runs = h('div', { class: 'preview', dataset: { testid: 'next-runs-preview' } }, 'Next runs: type a cron pattern.');
     const retention = h('div', { class: 'preview', dataset: { testid: 'retention-preview' } }, 'Retention: give a policy to see what it would delete now.');
     const body = [
-      h('label', null, 'Engine *', h('select', { name: 'engineId', dataset: { testid: 'schedule-engine' } }, engines.map((e) => h('option', { value: e.id }, e.name)))),
-      field('Name', { name: 'name', placeholder: 'default: engine and cron', autocomplete: 'off' }),
+      h(
+        'label',
+        null,
+        'Engine *',
+        h('select', { name: 'engineId', disabled: Boolean(schedule), dataset: { testid: 'schedule-engine' } }, engines.map((e) => h('option', { value: e.id, selected: e.id === schedule?.engine?.id }, e.name))),
+      ),
+      field('Name', { name: 'name', placeholder: 'default: engine and cron', autocomplete: 'off', value: schedule?.name ?? '' }),
       h(
         'div',
         { class: 'grid2' },
-        field('Cron * (5 fields, or 6 with seconds)', { name: 'cron', value: '0 3 * * *', dataset: { testid: 'schedule-cron' }, autocomplete: 'off' }),
+        field('Cron * (5 fields, or 6 with seconds)', { name: 'cron', value: schedule?.cron ?? '0 3 * * *', dataset: { testid: 'schedule-cron' }, autocomplete: 'off' }),
         h(
           'label',
           null,
           'Time zone',
-          h('input', { name: 'timezone', value: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', list: 'time-zones', dataset: { testid: 'schedule-timezone' } }),
+          h('input', { name: 'timezone', value: schedule?.timezone ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'), list: 'time-zones', dataset: { testid: 'schedule-timezone' } }),
           h('datalist', { id: 'time-zones' }, zones.map((z) => h('option', { value: z }))),
         ),
       ),
       h(
         'div',
         { class: 'grid2' },
-        h('label', null, 'Strategy', h('select', { name: 'strategy' }, h('option', { value: 'LOGICAL' }, 'Logical'), h('option', { value: 'NATIVE' }, 'Native'))),
-        h('label', null, 'Type', h('select', { name: 'type' }, h('option', { value: 'FULL' }, 'Full'), h('option', { value: 'INCREMENTAL' }, 'Incremental'))),
+        h('label', null, 'Strategy', h('select', { name: 'strategy' }, ['LOGICAL', 'NATIVE'].map((v) => h('option', { value: v, selected: schedule?.strategy === v }, v.charAt(0) + v.slice(1).toLowerCase())))),
+        h('label', null, 'Type', h('select', { name: 'type' }, ['FULL', 'INCREMENTAL'].map((v) => h('option', { value: v, selected: schedule?.type === v }, v.charAt(0) + v.slice(1).toLowerCase())))),
       ),
       runs,
       h(
@@ -115,8 +121,8 @@ export class SchedulesView {
         h(
           'div',
           { class: 'grid2' },
-          KEEP.map((k) => field(k, { name: k, type: 'number', min: '1', step: '1', dataset: { testid: `retention-${k}` } })),
-          field('maxAgeDays', { name: 'maxAgeDays', type: 'number', min: '0', step: 'any' }),
+          KEEP.map((k) => field(k, { name: k, type: 'number', min: '1', step: '1', value: schedule?.retention?.[k] ?? '', dataset: { testid: `retention-${k}` } })),
+          field('maxAgeDays', { name: 'maxAgeDays', type: 'number', min: '0', step: 'any', value: schedule?.retention?.maxAgeDays ?? '' }),
         ),
       ),
       retention,
@@ -135,17 +141,26 @@ export class SchedulesView {
         ...(Object.keys(policy).length > 0 ? { retention: policy } : {}),
       };
     };
+    const save = async (f) => {
+      const input = read(f);
+      if (!schedule) return gql('mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id } }', { i: input });
+      const { engineId: _engine, retention, ...rest } = input;
+      return gql('mutation($id: ID!, $i: UpdateScheduleInput!) { updateSchedule(id: $id, input: $i) { id } }', {
+        id: schedule.id,
+        i: { ...rest, ...(retention ? { retention } : { clearRetention: true }) },
+      });
+    };
     const form = openForm({
-      title: 'New schedule',
+      title: schedule ? `Edit schedule ${schedule.name}` : 'New schedule',
       testid: 'schedule-form',
       body,
       actions: [
         {
-          label: 'Create schedule',
+          label: schedule ? 'Save schedule' : 'Create schedule',
           testid: 'create-schedule',
           kind: 'primary',
           run: async (f) => {
-            await gql('mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id } }', { i: read(f) });
+            await save(f);
             await this.load();
             this.onChanged?.();
             return true;
