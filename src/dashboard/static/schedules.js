@@ -144,7 +144,10 @@ export class SchedulesView {
     const save = async (f) => {
       const input = read(f);
       if (!schedule) return gql('mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id } }', { i: input });
-      const { engineId: _engine, retention, ...rest } = input;
+      const { engineId: _engine, retention, name, ...rest } = input;
+      // The name goes only when changed: a default name the gateway made ("meili 0 3 * * *") fails its own name
+      // rule on update.
+      if (name && name !== schedule.name) rest.name = name;
       return gql('mutation($id: ID!, $i: UpdateScheduleInput!) { updateSchedule(id: $id, input: $i) { id } }', {
         id: schedule.id,
         i: { ...rest, ...(retention ? { retention } : { clearRetention: true }) },
