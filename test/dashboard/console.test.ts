@@ -170,6 +170,17 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
     expect(await page.locator('[data-testid=job-timeline] rect').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('[data-testid=job-timeline] svg').getAttribute('aria-label')).toMatch(/1 jobs, 0 failed/);
 
+    // The engine's own retention: a dry run as it is typed (one backup, kept as the newest), then saved.
+    await view('engines');
+    await page.locator('[data-testid=engine][data-engine-name=meili] [data-testid=engine-retention]').click();
+    await page.locator('#form-dialog[open]').waitFor();
+    await page.fill('[data-testid=engine-retention-keepLast]', '1');
+    await expect.poll(() => page.locator('[data-testid=engine-retention-preview]').textContent()).toMatch(/keeps 1, deletes 0/);
+    await page.click('[data-testid=save-retention]');
+    await page.locator('#form-dialog:not([open])').waitFor({ state: 'attached' });
+    expect((await t.gql('{ engines { retention { keepLast } } }')).data!.engines[0].retention).toEqual({ keepLast: 1 });
+    await view('overview');
+
     // The job detail: its events timeline.
     await page.locator('[data-testid=job] [data-testid=job-title]').first().click();
     await page.locator('#detail-dialog[open] [data-testid=job-events] li').first().waitFor();
@@ -321,6 +332,7 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
 
     const viewer = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const viewerPage = await viewer.newPage();
+    const viewerProblems = recordPageProblems(viewerPage);
     await viewerPage.goto(`${server.url}/`);
     await viewerPage.locator('#key-dialog[open]').waitFor();
     await viewerPage.fill('#api-key', key);
@@ -339,5 +351,6 @@ describeWith(CHROMIUM_BROWSER)('backup console in Chromium', () => {
     expect(await viewerPage.locator('#view-settings').textContent()).toContain('Only an ADMIN key can see API keys.');
     await screenshot(viewerPage, 'console-viewer');
     await viewer.close();
+    expect([...problems, ...viewerProblems].filter((p) => p.startsWith('pageerror'))).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { JobHistoryView } from './job-history.js';
 import { JobsView } from './jobs.js';
 import { KeysView } from './keys.js';
 import { ProtectionView } from './protection.js';
+import { openRetention } from './retention-dialog.js';
 import { SchedulesView } from './schedules.js';
 import { loadScope } from './scope.js';
 import { StoragesView } from './storages.js';
@@ -96,6 +97,7 @@ async function start() {
   };
   const engines = new EnginesView($('engines'), {
     onBackup: (engine, collections, plugin) => backupDialog.open(engine, collections, plugin),
+    onRetention: (engine) => void guarded('Retention', () => openRetention(engine, { onChanged: () => void guarded('Refresh the catalog', () => catalog.load()) })),
     onEdit: (engine) => void guarded('Edit engine', () => openEngineForm({ plugins: [...engines.plugins.values()], engine, onSaved: afterEngineChange })),
     onRemove: async (engine) => {
       if (!window.confirm(`Remove engine "${engine.name}"? Its backups stay in the catalog.`)) return;

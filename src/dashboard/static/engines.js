@@ -5,8 +5,9 @@ import { formatCount } from './format.js';
 import { gql } from './graphql.js';
 
 export class EnginesView {
-  constructor(root, { onBackup, onEdit, onRemove }) {
+  constructor(root, { onBackup, onEdit, onRemove, onRetention }) {
     this.root = root;
+    this.onRetention = onRetention;
     this.onBackup = onBackup;
     this.onEdit = onEdit;
     this.onRemove = onRemove;
@@ -61,6 +62,7 @@ export class EnginesView {
         'div',
         { class: 'actions' },
         reason,
+        h('button', { type: 'button', class: 'secondary', 'data-needs': 'OPERATOR', dataset: { testid: 'engine-retention' }, onclick: () => this.onRetention(engine) }, 'Retention'),
         h('button', { type: 'button', class: 'secondary', 'data-needs': 'ADMIN', dataset: { testid: 'edit-engine' }, onclick: () => this.onEdit(engine) }, 'Edit'),
         h('button', { type: 'button', class: 'danger', 'data-needs': 'ADMIN', dataset: { testid: 'remove-engine' }, onclick: () => this.onRemove(engine) }, 'Remove'),
         backupButton,

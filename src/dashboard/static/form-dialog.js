@@ -36,6 +36,9 @@ export function openForm({ title, testid, body, actions }) {
   );
   clear($('form-actions'), h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Close'), buttons);
   form.onsubmit = (event) => event.preventDefault();
+  // The dialog is shared: the previous form's live previews must not follow this one's typing.
+  form.oninput = null;
+  form.onchange = null;
   if (!dialog.open) dialog.showModal();
   return form;
 }

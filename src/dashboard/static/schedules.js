@@ -128,7 +128,7 @@ export class SchedulesView {
       retention,
     ];
     const read = (form) => {
-      const value = (name) => form.querySelector(`[name="${name}"]`).value.trim();
+      const value = (name) => form.querySelector(`[name="${name}"]`)?.value.trim() ?? '';
       const policy = {};
       for (const k of [...KEEP, 'maxAgeDays']) if (value(k) !== '') policy[k] = Number(value(k));
       return {
@@ -174,7 +174,8 @@ export class SchedulesView {
     let timer;
     const preview = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => void this.preview(read(form), runs, retention), 250);
+      // The shared dialog may hold another form by then: preview only while this one is shown.
+      timer = setTimeout(() => runs.isConnected && void this.preview(read(form), runs, retention), 250);
     };
     form.oninput = preview;
     form.onchange = preview;
