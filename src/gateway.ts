@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { AuditLog } from './catalog/audit.ts';
 import { BackupService } from './catalog/backups.ts';
+import { CatalogReports } from './catalog/reports.ts';
 import { EngineService } from './catalog/engines.ts';
 import { hasServerBackups, syncEngineBackups } from './catalog/sync.ts';
 import { loadAgeIdentities } from './catalog/storage-location.ts';
@@ -50,6 +51,8 @@ export interface Gateway {
   audit: AuditLog;
   engines: EngineService;
   backups: BackupService;
+  /** Read-only views for people: protection per engine, the searchable catalog. */
+  reports: CatalogReports;
   jobs: JobService;
   /** Engine upgrades: state, watch and rollback jobs, the engine_upgrading refusal (jobs/upgrade-jobs.ts). */
   upgrades: UpgradeJobs;
@@ -233,6 +236,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     audit,
     engines,
     backups,
+    reports: new CatalogReports(prisma),
     jobs,
     upgrades,
     runner,

@@ -1,9 +1,9 @@
 // Registered engines: validated config, secrets sealed at rest, one live plugin instance per engine.
 import type { Engine, PrismaClient } from '../db/client.ts';
-import type { EngineInstance, EnginePlugin } from '../engines/contract.ts';
-import { parsePluginConfig, redactedConfig, splitSecrets } from '../engines/plugin-config.ts';
+import type { EngineHealth, EngineInstance, EnginePlugin } from '../engines/contract.ts';
+import { parsePluginConfig, REDACTED_SECRET, redactedConfig, splitSecrets } from '../engines/plugin-config.ts';
 import { engineSecretValues, scrubbingInstance } from '../engines/secret-scrub.ts';
-import { GatewayError } from '../errors.ts';
+import { GatewayError, toGatewayError } from '../errors.ts';
 import { ACTIVE_STATUSES } from '../db/job-status.ts';
 import type { GatewayLogger, Redactor } from '../log.ts';
 import type { SecretBox } from '../secret-box.ts';
@@ -115,6 +115,45 @@ export class EngineService {
     );
     this.instances.set(engine.id, { updatedAt: engine.updatedAt.getTime(), instance });
     return instance;
+  }
+
+  /**
+   * A config from a form that never saw the stored secrets (they are write-only): each secret key left out, empty
+   * or still the redaction marker takes the engine's stored value. Other keys are taken as given.
+   */
+  async withStoredSecrets(id: string, config: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const engine = await this.get(id);
+    const stored = engine.secrets ? (this.deps.secretBox.open(engine.secrets) as Record<string, unknown>) : {};
+    const merged = { ...config };
+    for (const [key, value] of Object.entries(stored)) {
+      const given = merged[key];
+      if (given === undefined || given === null || given === '' || given === REDACTED_SECRET) merged[key] = value;
+    }
+    return merged;
+  }
+
+  /**
+   * Tries a config without registering it: the "Test connection" of the engine form. Health alone is not enough
+   * (Meilisearch answers /health without a key), so the collections are listed too, which needs the credentials.
+   */
+  async testConnection(pluginName: string, rawConfig: unknown, signal: AbortSignal): Promise<EngineHealth> {
+    const plugin = this.plugin(pluginName);
+    const config = parsePluginConfig(plugin, rawConfig);
+    this.rememberSecrets(config, plugin);
+    const instance = scrubbingInstance(
+      plugin.create(config, { logger: this.deps.logger.child({ plugin: plugin.name, engine: '(connection test)' }) }),
+      engineSecretValues(config, plugin.secretKeys),
+    );
+    try {
+      const health = await instance.health(signal);
+      if (!health.ok) return health;
+      await instance.listCollections(signal);
+      return health;
+    } catch (error) {
+      return { ok: false, version: null, message: toGatewayError(error, 'engine_unreachable').message };
+    } finally {
+      await instance.close?.();
+    }
   }
 
   /** Registers every stored secret with the log redactor (called at start). */

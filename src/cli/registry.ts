@@ -13,6 +13,7 @@ import { restoreCommands } from './commands/restore.ts';
 import { backupDownloadCommand } from './commands/backup-download.ts';
 import { restoreSnapshotCommand } from './commands/restore-snapshot.ts';
 import { serveCommands } from './commands/serve.ts';
+import { statusCommands } from './commands/status.ts';
 import { versionCommands } from './commands/version.ts';
 
 export const COMMANDS: readonly Command[] = [
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   ...keyCommands,
   ...dumpCommands,
   ...checkCommands,
+  ...statusCommands,
   ...versionCommands,
   ...completionCommands,
 ];

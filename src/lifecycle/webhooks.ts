@@ -2,7 +2,7 @@
 // `X-Gateway-Signature: sha256=<HMAC-SHA256 of the body with the webhook's secret>`. Deliveries are rows: one per
 // webhook and occurrence (a unique key, so replicas that all see an event create it once), claimed with
 // FOR UPDATE SKIP LOCKED, retried with exponential backoff, every attempt logged.
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Backup, Job, PrismaClient, Webhook, WebhookAttempt, WebhookDelivery } from '../db/client.ts';
 import type { AuditLog } from '../catalog/audit.ts';
 import { isUuid } from '../catalog/engines.ts';
@@ -100,6 +100,26 @@ export class WebhookService {
     await this.deps.prisma.webhook.delete({ where: { id } });
     await this.deps.audit.record(actor, 'webhook.delete', 'webhook', id, { url: webhook.url });
     return true;
+  }
+
+  /**
+   * "Send test": one delivery of a `webhook.test` event to this webhook only, through the same signed, retried
+   * path as real events, so its delivery log shows whether the receiver answers. Returns the delivery's id.
+   */
+  async sendTest(id: string, actor: string): Promise<string> {
+    const webhook = await this.get(id);
+    const createdAt = new Date().toISOString();
+    const delivery = await this.deps.prisma.webhookDelivery.create({
+      data: {
+        webhookId: webhook.id,
+        event: 'webhook.test',
+        eventKey: `test:${randomUUID()}`,
+        payload: { event: 'webhook.test', createdAt, webhook: { id: webhook.id }, message: `A test event sent by ${actor}` },
+      },
+    });
+    await this.deps.audit.record(actor, 'webhook.test', 'webhook', webhook.id, { url: webhook.url });
+    this.wake();
+    return delivery.id;
   }
 
   attemptsOf(deliveryId: string): Promise<WebhookAttempt[]> {

@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Job, PrismaClient } from '../db/client.ts';
 import type { JobBus } from '../jobs/job-bus.ts';
 import { readProgress } from '../jobs/progress.ts';
+import { registerProtectionGauges } from './protection-metrics.ts';
 
 const PREFIX = 'backup_gateway_';
 
@@ -39,6 +40,7 @@ export class GatewayMetrics {
     this.documents = new Counter({ name: `${PREFIX}documents_moved_total`, help: 'Documents copied by jobs this process ended', labelNames: ['kind'], registers });
     this.failures = new Counter({ name: `${PREFIX}job_failures_total`, help: 'Jobs this process ended FAILED, by error code', labelNames: ['kind', 'code'], registers });
     this.catalogGauges(registers);
+    registerProtectionGauges(sources.prisma, registers);
   }
 
   /** Called by the runner when this process has ended a job (any status). */

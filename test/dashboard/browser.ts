@@ -16,8 +16,8 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A full-page screenshot in test-output/, named after the test; returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** A screenshot in test-output/ (the full page unless asked for the viewport), named after the test; returns its path. */
+export async function screenshot(page: Page, name: string, { fullPage = true }: { fullPage?: boolean } = {}): Promise<string> {
   await mkdir(TEST_OUTPUT, { recursive: true });
   const file = path.join(
     TEST_OUTPUT,
@@ -26,7 +26,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
       .replace(/^-|-$/g, '')
       .toLowerCase()}.png`,
   );
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 

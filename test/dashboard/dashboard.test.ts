@@ -101,6 +101,7 @@ describeWith(CHROMIUM_BROWSER)('web dashboard in Chromium, auth on', () => {
   it('starts a backup from the page and watches its progress bar reach 100 %', async () => {
     emulator.setOptions({ documentsDelayMs: 40 });
     await recordProgressBars(page);
+    await page.click('[data-nav=engines]');
     const engine = page.locator('[data-testid=engine][data-engine-name=meili]');
     await engine.locator('[data-testid=backup-button]').click();
     await page.locator('#backup-dialog[open]').waitFor();
@@ -133,6 +134,7 @@ describeWith(CHROMIUM_BROWSER)('web dashboard in Chromium, auth on', () => {
     const job = await waitForJob(t, jobId);
     const info = await t.gql(`query($id: ID!) { job(id: $id) { backup { id } } }`, { id: job.id });
     backupId = info.data!.job.backup.id;
+    await page.click('[data-nav=catalog]');
     const item = page.locator(`[data-testid=backup][data-backup-id="${backupId}"]`);
     await expect.poll(() => item.getAttribute('data-status')).toBe('COMPLETE');
     await item.locator('summary').click();
@@ -151,6 +153,8 @@ describeWith(CHROMIUM_BROWSER)('web dashboard in Chromium, auth on', () => {
       await expect.poll(() => page.locator('[data-testid=job]').first().textContent()).toContain('Verify');
       await page.locator('[data-testid=job][data-status=SUCCEEDED]').first().waitFor();
       await expect.poll(() => item.locator('[data-testid=verify-status]').textContent(), { timeout: 15_000 }).toMatch(/^verified /);
+      // The opened backup's verification history lists that run.
+      await expect.poll(() => item.locator('[data-testid=verification][data-status=SUCCEEDED]').count(), { timeout: 15_000 }).toBe(1);
     }
     expect(await page.locator('[data-testid=error]').allTextContents()).toEqual([]);
   });
@@ -171,6 +175,9 @@ describeWith(CHROMIUM_BROWSER)('web dashboard in Chromium, auth on', () => {
     expect(await page.isDisabled('[data-testid=start-restore]')).toBe(true);
     await page.check('#restore-overwrite');
     await page.locator('[data-testid=restore-plan][data-verdict=OK]').waitFor();
+    // It replaces live data: Start waits for the engine name, typed.
+    expect(await page.isDisabled('[data-testid=start-restore]')).toBe(true);
+    await page.fill('[data-testid=restore-confirm-name]', 'meili');
     expect(await page.isEnabled('[data-testid=start-restore]')).toBe(true);
     await page.click('[data-testid=start-restore]');
     await page.locator('#restore-dialog:not([open])').waitFor({ state: 'attached' });
@@ -181,10 +188,11 @@ describeWith(CHROMIUM_BROWSER)('web dashboard in Chromium, auth on', () => {
     await expect.poll(() => row.getAttribute('data-status'), { timeout: 15_000 }).toBe('RUNNING');
     await expect.poll(() => row.locator('[data-testid=job-line]').textContent(), { timeout: 15_000 }).toMatch(/documents/);
 
-    // A backup of the collection being restored is refused (MAINTENANCE lock): the panel shows the code.
+    // A backup of the collection being restored is refused (MAINTENANCE lock): the open form shows the code.
+    await page.click('[data-nav=engines]');
     await page.locator('[data-testid=engine][data-engine-name=meili] [data-testid=backup-button]').click();
     await page.click('[data-testid=start-backup]');
-    const error = page.locator('[data-testid=error][data-code=table_locked]');
+    const error = page.locator('#backup-dialog [data-testid=error][data-code=table_locked]');
     await error.waitFor();
     expect(await error.textContent()).toMatch(/table_locked.*"movies".*being restored/s);
     expect(await page.locator('#backup-dialog').getAttribute('open')).not.toBeNull();

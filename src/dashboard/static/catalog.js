@@ -1,37 +1,98 @@
-// The catalog: every backup with its status, per-collection counts and sizes, files, verify status;
-// "Restore", "Verify" (when the gateway offers verifyBackup) and "Delete".
+// The catalog: backups searched, filtered, sorted and paged on the server (searchBackups), each with its status,
+// per-collection counts and sizes; opened, its files with full sha256, labels, chain parent and a download of
+// native artifacts; "Restore", "Verify" (when the gateway offers verifyBackup) and "Delete".
 import { clear, h } from './dom.js';
 import { guarded } from './errors.js';
 import { formatBytes, formatCount, formatTime, shortId } from './format.js';
-import { gql } from './graphql.js';
+import { apiKey, GatewayError, gql } from './graphql.js';
 import { JOB_FIELDS } from './jobs.js';
 
 // The list stays within the gateway's query cost limit (page size × fields); files load when a row opens.
-const PAGE_SIZE = 40;
-const BACKUP_FIELDS = `id name status strategy type origin plugin sizeBytes documentCount createdAt completedAt verifiedAt warnings
+const PAGE_SIZE = 25;
+const BACKUP_FIELDS = `id name status strategy type origin plugin sizeBytes documentCount createdAt completedAt verifiedAt warnings labels
   engine { id name }
   collections { name documentCount bytes }`;
-const ARTIFACT_FIELDS = 'artifacts { path bytes sha256 collection external location }';
+const ARTIFACT_FIELDS = `artifactCount parent { id name createdAt } artifacts { path bytes sha256 collection external location }
+  verifications(first: 10) { id status createdAt finishedAt error { code message } }`;
 
 export class CatalogView {
-  constructor(root, { onRestore, onJobStarted, features }) {
+  constructor(root, { onRestore, onJobStarted, features, filters, pager }) {
     this.root = root;
     this.onRestore = onRestore;
     this.onJobStarted = onJobStarted;
     this.features = features;
+    this.filters = filters;
+    this.pager = pager;
     this.backups = [];
+    this.page = 1;
+    let typing;
+    // A changed filter starts again at page 1; typing waits for a pause.
+    filters.addEventListener('input', () => {
+      clearTimeout(typing);
+      typing = setTimeout(() => this.reload(), 300);
+    });
+    filters.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.reload();
+    });
+    pager.prev.addEventListener('click', () => this.go(this.page - 1));
+    pager.next.addEventListener('click', () => this.go(this.page + 1));
+  }
+
+  /** Engines for the engine filter, keeping the current choice. */
+  setEngines(engines) {
+    const select = this.filters.querySelector('[name="engineId"]');
+    const chosen = select.value;
+    clear(select, h('option', { value: '' }, 'Every engine'), engines.map((e) => h('option', { value: e.id, selected: e.id === chosen }, e.name)));
+  }
+
+  reload() {
+    this.page = 1;
+    void guarded('Search the catalog', () => this.load());
+  }
+
+  go(page) {
+    this.page = Math.max(1, page);
+    void guarded('Page the catalog', () => this.load());
+  }
+
+  query() {
+    const value = (name) => this.filters.querySelector(`[name="${name}"]`).value.trim();
+    // Dates are the browser's days: from its midnight to the next one.
+    const day = (text, plus) => (text ? new Date(new Date(`${text}T00:00:00`).getTime() + plus).toISOString() : undefined);
+    const filter = {
+      ...(value('text') ? { text: value('text') } : {}),
+      ...(value('engineId') ? { engineId: value('engineId') } : {}),
+      ...(value('status') ? { status: [value('status')] } : {}),
+      ...(value('strategy') ? { strategy: value('strategy') } : {}),
+      ...(value('from') ? { createdAfter: day(value('from'), 0) } : {}),
+      ...(value('to') ? { createdBefore: day(value('to'), 86_400_000) } : {}),
+    };
+    return { filter, sort: value('sort') || 'NEWEST' };
   }
 
   async load() {
-    const data = await gql(`query { backups(first: ${PAGE_SIZE}) { totalCount nodes { ${BACKUP_FIELDS} } } }`);
-    this.backups = data.backups.nodes;
+    const { filter, sort } = this.query();
+    const variables = { f: filter, s: sort, o: (this.page - 1) * PAGE_SIZE };
+    const data = await gql(
+      `query($f: BackupSearchInput, $s: BackupSort, $o: Int) { searchBackups(filter: $f, sort: $s, first: ${PAGE_SIZE}, offset: $o) { totalCount pageInfo { hasNextPage } nodes { ${BACKUP_FIELDS} } } }`,
+      variables,
+    );
+    const result = data.searchBackups;
+    const pages = Math.max(1, Math.ceil(result.totalCount / PAGE_SIZE));
+    if (this.page > pages && result.totalCount > 0) return this.go(pages);
+    this.backups = result.nodes;
+    this.pager.prev.disabled = this.page <= 1;
+    this.pager.next.disabled = !result.pageInfo.hasNextPage;
+    this.pager.label.textContent = `Page ${this.page} of ${pages} · ${result.totalCount.toLocaleString('en-US')} backups`;
+    this.pager.label.dataset.total = String(result.totalCount);
+    this.pager.label.dataset.page = String(this.page);
     const open = new Set([...this.root.querySelectorAll('details[open]')].map((d) => d.dataset.backupId));
     if (this.backups.length === 0) {
-      clear(this.root, h('p', { class: 'muted' }, 'No backups yet.'));
+      clear(this.root, h('p', { class: 'muted' }, Object.keys(filter).length > 0 ? 'No backup matches.' : 'No backups yet.'));
       return;
     }
-    const more = data.backups.totalCount > this.backups.length ? h('p', { class: 'muted' }, `Showing the newest ${this.backups.length} of ${data.backups.totalCount}.`) : null;
-    clear(this.root, this.backups.map((b) => this.item(b, open.has(b.id))), more);
+    clear(this.root, this.backups.map((b) => this.item(b, open.has(b.id))));
   }
 
   item(backup, open) {
@@ -43,12 +104,12 @@ export class CatalogView {
     const actions = h(
       'span',
       { class: 'actions' },
-      h('button', { type: 'button', class: 'small', disabled: !restorable, dataset: { testid: 'restore-button' }, onclick: (e) => this.stopThen(e, () => this.onRestore(backup)) }, 'Restore'),
+      h('button', { type: 'button', class: 'small', 'data-needs': 'OPERATOR', disabled: !restorable, dataset: { testid: 'restore-button' }, onclick: (e) => this.stopThen(e, () => this.onRestore(backup)) }, 'Restore'),
       this.features.has('verifyBackup') && restorable
-        ? h('button', { type: 'button', class: 'secondary small', dataset: { testid: 'verify-button' }, onclick: (e) => this.stopThen(e, () => this.verify(backup)) }, 'Verify')
+        ? h('button', { type: 'button', class: 'secondary small', 'data-needs': 'OPERATOR', dataset: { testid: 'verify-button' }, onclick: (e) => this.stopThen(e, () => this.verify(backup)) }, 'Verify')
         : null,
       backup.status !== 'DELETED'
-        ? h('button', { type: 'button', class: 'danger small', onclick: (e) => this.stopThen(e, () => this.remove(backup)) }, 'Delete')
+        ? h('button', { type: 'button', class: 'danger small', 'data-needs': 'OPERATOR', onclick: (e) => this.stopThen(e, () => this.remove(backup)) }, 'Delete')
         : null,
     );
     const details = h(
@@ -88,6 +149,9 @@ export class CatalogView {
         ),
         files,
         backup.warnings.length > 0 ? h('ul', { class: 'warnings' }, backup.warnings.map((w) => h('li', null, w))) : null,
+        backup.labels && Object.keys(backup.labels).length > 0
+          ? h('p', { class: 'labels' }, 'Labels: ', Object.entries(backup.labels).map(([k, v]) => h('span', { class: 'chip', dataset: { testid: 'label' } }, `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)))
+          : null,
         h('p', { class: 'muted mono' }, `id ${backup.id} · origin ${backup.origin.toLowerCase()} · completed ${formatTime(backup.completedAt)}`),
       ),
     );
@@ -106,13 +170,16 @@ export class CatalogView {
     try {
       const data = await gql(`query($id: ID!) { backup(id: $id) { ${ARTIFACT_FIELDS} } }`, { id });
       const artifacts = data.backup?.artifacts ?? [];
+      const parent = data.backup?.parent;
       clear(
         files,
-        h('h4', null, `Files (${artifacts.length})`),
+        h('h4', null, `Files (${data.backup?.artifactCount ?? artifacts.length})`),
+        verificationHistory(data.backup?.verifications ?? []),
+        parent ? h('p', { class: 'muted', dataset: { testid: 'chain-parent' } }, `Builds on ${parent.name} (${shortId(parent.id)}, ${formatTime(parent.createdAt)})`) : null,
         h(
           'table',
           null,
-          h('thead', null, h('tr', null, h('th', null, 'Path'), h('th', { class: 'num' }, 'Size'), h('th', null, 'sha256'))),
+          h('thead', null, h('tr', null, h('th', null, 'Path'), h('th', { class: 'num' }, 'Size'), h('th', null, 'sha256'), h('th', null, ''))),
           h(
             'tbody',
             null,
@@ -122,7 +189,8 @@ export class CatalogView {
                 { dataset: { testid: 'artifact' } },
                 h('td', { class: 'mono' }, a.path),
                 h('td', { class: 'num' }, formatBytes(a.bytes)),
-                h('td', { class: 'mono', title: a.sha256 || a.location || '' }, a.external ? `external: ${a.location ?? '?'}` : a.sha256.slice(0, 12)),
+                h('td', { class: 'mono sha', title: a.sha256 || a.location || '' }, a.external ? `external: ${a.location ?? '?'}` : a.sha256),
+                h('td', null, !a.external && a.path.startsWith('native/') ? h('button', { type: 'button', class: 'secondary small', onclick: () => void this.download(id, a.path) }, 'Download') : null),
               ),
             ),
           ),
@@ -131,6 +199,26 @@ export class CatalogView {
     } catch (error) {
       clear(files, h('h4', null, 'Files'), h('p', { class: 'job-error' }, `[${error.code}] ${error.message}`));
     }
+  }
+
+  /** A native artifact through GET /backups/<id>/artifacts/<path>, with this tab's key (a plain link has none). */
+  async download(id, artifactPath) {
+    await guarded(`Download ${artifactPath}`, async () => {
+      const key = apiKey.get();
+      const response = await fetch(`/backups/${encodeURIComponent(id)}/artifacts/${artifactPath.split('/').map(encodeURIComponent).join('/')}`, {
+        headers: key ? { authorization: `Bearer ${key}` } : {},
+      });
+      if (!response.ok) {
+        const body = await response.json().catch(() => null);
+        throw new GatewayError(body?.code ?? body?.errors?.[0]?.extensions?.code ?? 'internal', body?.message ?? body?.errors?.[0]?.message ?? `HTTP ${response.status}`);
+      }
+      const url = URL.createObjectURL(await response.blob());
+      const link = h('a', { href: url, download: artifactPath.split('/').at(-1) });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    });
   }
 
   /** Buttons sit inside <summary>: a click must not also fold the row. */
@@ -154,4 +242,27 @@ export class CatalogView {
       await this.load();
     });
   }
+}
+
+/** The backup's VERIFY jobs, newest first: when each ran and how it ended. */
+function verificationHistory(jobs) {
+  if (jobs.length === 0) return h('p', { class: 'muted', dataset: { testid: 'verifications' } }, 'Verification history: never verified.');
+  return h(
+    'div',
+    { dataset: { testid: 'verifications' } },
+    h('h4', null, 'Verification history'),
+    h(
+      'ul',
+      { class: 'timeline' },
+      jobs.map((j) =>
+        h(
+          'li',
+          { dataset: { testid: 'verification', status: j.status } },
+          h('span', { class: 'muted' }, formatTime(j.finishedAt ?? j.createdAt)),
+          h('span', { class: 'status', dataset: { status: j.status } }, j.status),
+          h('span', { class: j.error ? 'job-error' : null }, j.error ? `[${j.error.code}] ${j.error.message}` : ''),
+        ),
+      ),
+    ),
+  );
 }

@@ -28,7 +28,8 @@ export function formatDuration(ms) {
 export function formatTime(iso) {
   if (!iso) return '–';
   const date = new Date(iso);
-  return date.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
+  // With the time zone: "03:00" alone is ambiguous between the browser, the gateway and a schedule's zone.
+  return date.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'long' });
 }
 
 export function shortId(id) {
@@ -53,5 +54,24 @@ export class EtaEstimator {
     const elapsed = now - first.at;
     const rate = (completed - first.completed) / elapsed;
     return rate > 0 && elapsed >= 500 ? (total - completed) / rate : null;
+  }
+}
+
+/** "3 h 5 min ago" / "in 2 days": an age or a wait in words. */
+export function formatAge(seconds) {
+  if (seconds === null || seconds === undefined) return '–';
+  const s = Math.abs(seconds);
+  const text = s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : s < 172800 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86400).toFixed(1)} days`;
+  return text;
+}
+
+/** A time in a given IANA zone, with the zone's name: schedule slots read in their own zone. */
+export function formatTimeIn(iso, timeZone) {
+  if (!iso) return '–';
+  const options = { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+  try {
+    return new Date(iso).toLocaleString(undefined, { ...options, timeZone });
+  } catch {
+    return new Date(iso).toLocaleString(undefined, options); // a zone this browser does not know: its own
   }
 }

@@ -4,6 +4,7 @@ import { clear, h } from './dom.js';
 import { guarded } from './errors.js';
 import { EtaEstimator, formatBytes, formatCount, formatDuration, formatTime, shortId } from './format.js';
 import { gql, subscribe } from './graphql.js';
+import { openJobDetail } from './job-detail.js';
 
 export const JOB_FIELDS = `id kind status createdAt startedAt finishedAt createdBy
   engine { id name } backup { id name }
@@ -23,8 +24,8 @@ class JobRow {
     this.status = h('span', { class: 'status', dataset: { testid: 'job-status' } });
     this.line = h('div', { class: 'job-line', dataset: { testid: 'job-line' } });
     this.errorLine = h('div', { class: 'job-error', hidden: true });
-    this.title = h('div', { class: 'job-title' });
-    this.cancel = h('button', { type: 'button', class: 'danger small', dataset: { testid: 'cancel-job' }, onclick: () => onCancel(this.job) }, 'Cancel');
+    this.title = h('div', { class: 'job-title clickable', title: 'Details and events', dataset: { testid: 'job-title' }, onclick: () => void openJobDetail(this.job.id) });
+    this.cancel = h('button', { type: 'button', class: 'danger small', 'data-needs': 'OPERATOR', dataset: { testid: 'cancel-job' }, onclick: () => onCancel(this.job) }, 'Cancel');
     this.el = h(
       'div',
       { class: 'job', dataset: { testid: 'job', jobId: job.id } },

@@ -18,5 +18,11 @@ import './webhook.ts';
 import './gateway-dump.ts';
 import './gateway-info.ts';
 import './engine-upgrade.ts';
+import './protection.ts';
+import './backup-search.ts';
+import './engine-connection.ts';
+import './schedule-preview.ts';
+import './webhook-test.ts';
+import './backup-detail.ts';
 
 export const schema = lexicographicSortSchema(describeSchema(builder.toSchema()));

@@ -1,0 +1,57 @@
+// The protection gauges of /metrics: the same answer as the protectionStatus query (src/catalog/protection.ts),
+// read once per scrape however many gauges ask for it.
+import { Gauge, type Registry } from 'prom-client';
+import { readProtectionStatus, type ProtectionStatus } from '../catalog/protection.ts';
+import type { PrismaClient } from '../db/client.ts';
+
+const PREFIX = 'backup_gateway_';
+/** Gauges collected in one scrape share one read; a later scrape reads afresh. */
+const SHARED_READ_MS = 1000;
+
+export function registerProtectionGauges(prisma: PrismaClient, registers: Registry[]): void {
+  let last: { at: number; status: Promise<ProtectionStatus> } | undefined;
+  const read = (): Promise<ProtectionStatus> => {
+    const now = Date.now();
+    if (!last || now - last.at > SHARED_READ_MS) last = { at: now, status: readProtectionStatus(prisma) };
+    return last.status;
+  };
+  new Gauge({
+    name: `${PREFIX}protection_outside_rpo`,
+    help: 'Engines whose newest backup is older than their RPO (0 = every scheduled engine is protected)',
+    registers,
+    async collect() {
+      const status = await read();
+      this.set(status.engines.filter((e) => e.state === 'OUTSIDE_RPO').length);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}engine_protected`,
+    help: 'Per engine: 1 when within its RPO (PROTECTED), 0 when OUTSIDE_RPO, PENDING or UNSCHEDULED; the state label says which',
+    labelNames: ['engine', 'state'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const engine of (await read()).engines) this.set({ engine: engine.engineName, state: engine.state }, engine.state === 'PROTECTED' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}engine_backup_age_seconds`,
+    help: 'Per engine: seconds since its newest COMPLETE backup finished (absent when there is none)',
+    labelNames: ['engine'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const engine of (await read()).engines) if (engine.ageSeconds !== null) this.set({ engine: engine.engineName }, engine.ageSeconds);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}engine_rpo_seconds`,
+    help: 'Per engine: its RPO, the longest gap between slots of its most frequent active schedule (absent when unscheduled)',
+    labelNames: ['engine'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const engine of (await read()).engines) if (engine.rpoSeconds !== null) this.set({ engine: engine.engineName }, engine.rpoSeconds);
+    },
+  });
+}
