@@ -3,8 +3,7 @@
 // every failure turned into a coded GatewayError (the token never appears in a message).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { callEngine, timerMs } from '../../src/engines/engine-call.ts';
-import { pathSegment } from '../../src/plugin.ts';
+import { callEngine, pathSegment, timerMs } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MagnetoDbConnection {

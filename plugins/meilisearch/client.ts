@@ -3,8 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Meilisearch, MeilisearchApiError, MeilisearchRequestError, type Config, type IndexSwap, type Settings, type Task } from 'meilisearch';
 import { z } from 'zod';
-import { callEngine, timerMs, type RetryPolicy } from '../../src/engines/engine-call.ts';
-import { pathSegment } from '../../src/plugin.ts';
+import { callEngine, pathSegment, type RetryPolicy, timerMs } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MeilisearchConnection {

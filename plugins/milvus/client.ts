@@ -2,7 +2,7 @@
 // signal plus a timeout; answers checked with zod and normalised across the two response generations
 // (≤ v0.5.9: full BackupInfo; v0.5.10+: BackupInfoBrief / BackupSummary); every failure a coded GatewayError.
 import { z } from 'zod';
-import { callEngine, timerMs } from '../../src/engines/engine-call.ts';
+import { callEngine, timerMs } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export const BackupStateCode = { INITIAL: 0, EXECUTING: 1, SUCCESS: 2, FAIL: 3, TIMEOUT: 4 } as const;

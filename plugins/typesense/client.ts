@@ -14,8 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { Client, Errors, type ConfigurationOptions } from 'typesense';
-import { backoffDelay, callEngine, DEFAULT_RETRY_POLICY, isTransientEngineError, timerMs, type RetryPolicy } from '../../src/engines/engine-call.ts';
-import { pathSegment } from '../../src/plugin.ts';
+import { backoffDelay, callEngine, DEFAULT_RETRY_POLICY, isTransientEngineError, pathSegment, type RetryPolicy, timerMs } from '../../src/plugin.ts';
 import { GatewayError, type ErrorCode } from '../../src/errors.ts';
 
 export interface TypesenseConnection {
