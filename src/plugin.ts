@@ -3,6 +3,7 @@
 // with the zod the gateway validates it with.
 export * from './engines/contract.ts';
 export * from './engines/restore-kit.ts';
+export * from './engines/transfer-kit.ts';
 // Engine calls: bounded retries with backoff for idempotent requests, timers a Node timeout can hold.
 export { backoffDelay, callEngine, DEFAULT_RETRY_POLICY, isTransientEngineError, MAX_TIMER_MS, timerMs, type EngineCallOptions, type RetryPolicy } from './engines/engine-call.ts';
 export * from './storage/archive-types.ts';

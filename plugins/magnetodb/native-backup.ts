@@ -4,7 +4,7 @@
 // management restore call records a RESTORING row just as uselessly.
 import { Readable } from 'node:stream';
 import type { JobContext, NativeArtifactSink, NativeBackupRequest, NativeBackupResult } from '../../src/engines/contract.ts';
-import { GatewayError } from '../../src/errors.ts';
+import { failIfMissing } from '../../src/plugin.ts';
 import { throwIfCanceled, type MagnetoDbClient, type ManagementBackup } from './client.ts';
 
 /** The strategy object sent with each management backup; MagnetoDB stores and echoes it. */
@@ -61,8 +61,6 @@ async function selectTables(client: MagnetoDbClient, selected: string[] | null, 
   const tables = [...new Set(selected)];
   const missing: string[] = [];
   for (const name of tables) if ((await client.findTable(name, signal)) === null) missing.push(name);
-  if (missing.length > 0) {
-    throw new GatewayError('collection_not_found', `MagnetoDB table(s) not found: ${missing.join(', ')}`, { details: { collections: missing } });
-  }
+  failIfMissing(missing, 'MagnetoDB table(s)');
   return tables;
 }

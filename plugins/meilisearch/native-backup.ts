@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobContext, NativeArtifactSink, NativeBackupRequest, NativeBackupResult, NativeCollectionInfo } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
+import { selectNamed } from '../../src/plugin.ts';
 import { canceledError, engineStatus, isEngineCode, throwIfCanceled, type MeilisearchClient } from './client.ts';
 import { readDumpSummary } from './dump/reader.ts';
 import { parseVersion } from './dump/settings.ts';
@@ -67,9 +68,7 @@ function isBefore(version: string | null, major: number, minor: number): boolean
 /** A dump is always whole: a selection is only checked, and the backup says it holds everything. */
 async function checkSelection(client: MeilisearchClient, selected: string[] | null, signal: AbortSignal, warnings: string[]): Promise<void> {
   if (selected === null) return;
-  const existing = new Set((await client.listIndexes(signal)).map((index) => index.uid));
-  const missing = selected.filter((uid) => !existing.has(uid));
-  if (missing.length > 0) throw new GatewayError('collection_not_found', `Meilisearch index(es) not found: ${missing.join(', ')}`, { details: { collections: missing } });
+  selectNamed(await client.listIndexes(signal), selected, (index) => index.uid, 'Meilisearch index(es)');
   warnings.push('a Meilisearch dump always contains every index (and keys, tasks, instance settings): the file holds more than the selected indexes');
 }
 

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineHealth, JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle, RestoreFacts } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { restoreItems } from '../../src/plugin.ts';
+import { failIfMissing, restoreItems } from '../../src/plugin.ts';
 import type { PollOptions } from './backup.ts';
 import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBody, type RestoreState } from './client.ts';
 import { displayName, parseNamespace, restorePlan } from './names.ts';
@@ -31,8 +31,10 @@ export async function nativeRestore(
   if (name === undefined) throw new GatewayError('backup_not_found', 'this native backup names no milvus-backup backup');
   const known = new Map(backup.collections.map((collection) => [collection.name, collection]));
   const items = restoreItems(request);
-  const unknown = items.map((item) => item.source).filter((collection) => known.size > 0 && !known.has(collection));
-  if (unknown.length > 0) throw new GatewayError('collection_not_found', `milvus-backup backup "${name}" has no collection ${unknown.join(', ')}`);
+  failIfMissing(
+    items.map((item) => item.source).filter((collection) => known.size > 0 && !known.has(collection)),
+    `milvus-backup backup "${name}": collection(s)`,
+  );
 
   const restoreOptions = milvusRestoreOptions.parse(request.options ?? {});
   if (request.dropExisting === true && restoreOptions.skipCreateCollection) {

@@ -1,0 +1,114 @@
+// The backup and restore plumbing every plugin shares, written once beside restore-kit.ts: selecting
+// collections by name, document progress with a running total, reading pages ahead, and the archived schema of
+// each planned restore item. Plugins import it through src/plugin.ts.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { GatewayError } from '../errors.ts';
+import type { ArchiveReader } from '../storage/archive-types.ts';
+import type { JobContext, LogicalRestoreRequest, PlannedRestoreItem } from './contract.ts';
+import { restoreItems } from './restore-kit.ts';
+
+/**
+ * Every item, or the selected ones in selection order (duplicates once); an unknown name fails with
+ * `collection_not_found` before anything is written. `what` names the kind: "Typesense collection(s)".
+ */
+export function selectNamed<T>(all: readonly T[], selected: readonly string[] | null, nameOf: (item: T) => string, what: string): T[] {
+  if (selected === null) return [...all];
+  const byName = new Map(all.map((item) => [nameOf(item), item]));
+  failIfMissing(
+    selected.filter((name) => !byName.has(name)),
+    what,
+  );
+  return [...new Set(selected)].map((name) => byName.get(name)!);
+}
+
+/** `collection_not_found` naming every missing collection (`what`: "MagnetoDB table(s)"), when there is any. */
+export function failIfMissing(missing: readonly string[], what: string): void {
+  if (missing.length > 0) throw new GatewayError('collection_not_found', `${what} not found: ${missing.join(', ')}`, { details: { collections: [...missing] } });
+}
+
+/** The sum of a count over items; an unknown count (null) adds nothing. */
+export function totalOf<T>(items: readonly T[], count: (item: T) => number | null | undefined): number {
+  return items.reduce((sum, item) => sum + (count(item) ?? 0), 0);
+}
+
+export interface TransferProgress {
+  completed: number;
+  /** Reports the running count against the total (never below what is done), with the bytes written so far. */
+  report(phase: string, message?: string | null): void;
+  /** Work found on the way (a collection read again): the total grows, progress never goes back. */
+  grow(count: number): void;
+}
+
+/** Progress of a transfer counted in documents (or items): one definition for every plugin's backup. */
+export function transferProgress(ctx: JobContext, total: number | null, options: { unit?: string; bytes?: () => number | null } = {}): TransferProgress {
+  let planned = total;
+  const progress: TransferProgress = {
+    completed: 0,
+    report(phase, message) {
+      const bytes = options.bytes?.() ?? null;
+      ctx.progress({
+        phase,
+        completed: progress.completed,
+        total: planned === null ? null : Math.max(planned, progress.completed),
+        unit: options.unit ?? 'documents',
+        ...(bytes === null ? {} : { bytes }),
+        message: message ?? null,
+      });
+    },
+    grow(count) {
+      if (planned !== null) planned += count;
+    },
+  };
+  return progress;
+}
+
+/**
+ * Pages of a paged read, the next one requested while the caller handles the current one (engine and disk
+ * work at once). `after(page, cursor)` gives the cursor of the next page, or undefined after the last.
+ */
+export async function* readAhead<C, P>(first: C, fetch: (cursor: C) => Promise<P>, after: (page: P, cursor: C) => C | undefined): AsyncGenerator<P> {
+  const start = (cursor: C): Promise<P> => {
+    const pending = fetch(cursor);
+    pending.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
+    return pending;
+  };
+  let cursor: C | undefined = first;
+  let next = start(first);
+  while (cursor !== undefined) {
+    const page = await next;
+    cursor = after(page, cursor);
+    if (cursor !== undefined) next = start(cursor);
+    yield page;
+  }
+}
+
+/** A planned restore item with its archived schema and the documents it is expected to bring (the progress total). */
+export interface ArchivedRestoreItem<S> extends PlannedRestoreItem {
+  schema: S;
+  backupDocuments: number;
+}
+
+/**
+ * The items to restore with their archived schemas, parsed with the plugin's zod schema: a collection the archive
+ * lacks is `collection_not_found`, a schema file of another shape `archive_invalid` (`what`: "Typesense collection
+ * schema"), both before anything is touched.
+ */
+export async function archivedItems<S>(request: LogicalRestoreRequest, archive: ArchiveReader, schema: z.ZodType<S>, what: string): Promise<ArchivedRestoreItem<S>[]> {
+  const items: ArchivedRestoreItem<S>[] = [];
+  for (const item of restoreItems(request)) {
+    const entry = archive.manifest.collections.find((collection) => collection.name === item.source);
+    if (entry === undefined) {
+      throw new GatewayError('collection_not_found', `Collection ${item.source} is not in backup ${archive.manifest.backupId}`, { details: { collections: [item.source] } });
+    }
+    const parsed = schema.safeParse(await archive.readCollectionSchema(item.source));
+    if (!parsed.success) throw new GatewayError('archive_invalid', `Schema of ${item.source} is not a ${what}: ${z.prettifyError(parsed.error)}`);
+    items.push({ ...item, schema: parsed.data, backupDocuments: item.backupDocuments ?? entry.documentCount });
+  }
+  return items;
+}
+
+/** The restore's job id (a fresh one for a caller without a job, kept on the request): names its copies. */
+export function restoreJobId(request: LogicalRestoreRequest): string {
+  return request.jobId ?? (request.jobId = randomUUID());
+}
