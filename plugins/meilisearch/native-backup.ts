@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobContext, NativeArtifactSink, NativeBackupRequest, NativeBackupResult, NativeCollectionInfo } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { selectNamed } from '../../src/plugin.ts';
+import { percentProgress, selectNamed } from '../../src/plugin.ts';
 import { canceledError, engineStatus, isEngineCode, throwIfCanceled, type MeilisearchClient } from './client.ts';
 import { readDumpSummary } from './dump/reader.ts';
 import { parseVersion } from './dump/settings.ts';
@@ -101,13 +101,8 @@ async function taskDump(client: MeilisearchClient, options: NativeOptions, versi
 
 async function followDumpTask(client: MeilisearchClient, options: NativeOptions, taskUid: number, batches: boolean, ctx: JobContext): Promise<string> {
   const deadline = Date.now() + options.taskTimeoutMs;
-  let last = '';
-  const report = (phase: string, completed: number, message: string) => {
-    const key = `${phase}|${completed}`;
-    if (key === last) return;
-    last = key;
-    ctx.progress({ phase, completed, total: 100, unit: 'percent', message });
-  };
+  const percent = percentProgress(ctx);
+  const report = (phase: string, completed: number, message: string) => percent(phase, completed, { message });
   for (let interval = POLL_MS.first; ; interval = Math.min(interval * 2, POLL_MS.max)) {
     const task = await client.getTask(taskUid, ctx.signal);
     if (task.status === 'succeeded') {
@@ -187,7 +182,7 @@ async function legacyDump(client: MeilisearchClient, options: NativeOptions, ctx
     }
     dump = await client.legacyDumpStatus(dump.uid, signal);
   }
-  ctx.progress({ phase: 'dump created', completed: 100, total: 100, unit: 'percent', message: `dump ${dump.uid}` });
+  percentProgress(ctx)('dump created', 100, { message: `dump ${dump.uid}` });
   return dump.uid;
 }
 

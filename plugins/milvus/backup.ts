@@ -6,7 +6,8 @@ import { GatewayError } from '../../src/errors.ts';
 import { BackupStateCode, canceledError, engineCode, engineMessage, type BackupState, type CreateBackupBody, type MilvusBackupClient } from './client.ts';
 import { milvusBackupOptions } from './options.ts';
 import { dbCollections, displayName, parseNamespace, validateBackupName } from './names.ts';
-import { pause, percentReporter, type PercentReporter } from './progress.ts';
+import { pause } from './progress.ts';
+import { percentProgress, type PercentReporter } from '../../src/plugin.ts';
 
 export interface PollOptions {
   pollIntervalMs: number;
@@ -31,7 +32,7 @@ export async function nativeBackup(
   validateBackupName(request.name);
   const selection = request.collections === null ? null : dbCollections(request.collections);
   if (ctx.signal.aborted) throw canceledError(ctx.signal);
-  const report = percentReporter(ctx);
+  const report = percentProgress(ctx);
 
   const earlier = await findEarlierRun(client, request, ctx);
   let final = earlier?.state === BackupStateCode.SUCCESS ? earlier : null;

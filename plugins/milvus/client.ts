@@ -2,7 +2,7 @@
 // signal plus a timeout; answers checked with zod and normalised across the two response generations
 // (≤ v0.5.9: full BackupInfo; v0.5.10+: BackupInfoBrief / BackupSummary); every failure a coded GatewayError.
 import { z } from 'zod';
-import { callEngine, timerMs } from '../../src/plugin.ts';
+import { callEngine, timerMs, totalOf } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export const BackupStateCode = { INITIAL: 0, EXECUTING: 1, SUCCESS: 2, FAIL: 3, TIMEOUT: 4 } as const;
@@ -304,7 +304,7 @@ function toBackupState(raw: z.infer<typeof rawBackup>): BackupState {
 }
 
 function toCollection(raw: z.infer<typeof rawCollection>): BackupCollection {
-  const partitions = raw.partition_backups;
-  const rows = partitions == null ? null : partitions.flatMap((p) => p.segment_backups ?? []).reduce((sum, s) => sum + (s.num_of_rows ?? 0), 0);
+  const segments = raw.partition_backups?.flatMap((p) => p.segment_backups ?? []);
+  const rows = segments === undefined ? null : totalOf(segments, (segment) => segment.num_of_rows);
   return { db: raw.db_name || 'default', collection: raw.collection_name ?? '', bytes: raw.size ?? null, rows };
 }

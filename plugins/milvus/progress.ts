@@ -1,21 +1,5 @@
-// Job progress from milvus-backup's `progress` (0–100): numbers in percent, never going down, one update
-// per change; and the poll pause, which wakes early when the job is canceled.
+// The poll pause of milvus-backup tasks, which wakes early when the job is canceled.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobContext } from '../../src/engines/contract.ts';
-
-export type PercentReporter = (phase: string, percent: number, extra?: { bytes?: number | null; message?: string }) => void;
-
-export function percentReporter(ctx: JobContext): PercentReporter {
-  let lastPhase = '';
-  let high = -1;
-  return (phase, percent, extra = {}) => {
-    const completed = Math.max(high, Math.min(100, Math.max(0, Math.trunc(percent))));
-    if (phase === lastPhase && completed === high) return;
-    lastPhase = phase;
-    high = completed;
-    ctx.progress({ phase, completed, total: 100, unit: 'percent', bytes: extra.bytes ?? null, message: extra.message ?? null });
-  };
-}
 
 /** Waits `ms`, or less when `signal` fires; never throws. */
 export async function pause(ms: number, signal: AbortSignal | null): Promise<void> {

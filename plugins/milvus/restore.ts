@@ -4,12 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineHealth, JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle, RestoreFacts } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { failIfMissing, restoreItems } from '../../src/plugin.ts';
+import { failIfMissing, percentProgress, restoreItems } from '../../src/plugin.ts';
 import type { PollOptions } from './backup.ts';
 import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBody, type RestoreState } from './client.ts';
 import { displayName, parseNamespace, restorePlan } from './names.ts';
 import { milvusRestoreOptions, type MilvusRestoreOptions } from './options.ts';
-import { pause, percentReporter } from './progress.ts';
+import { pause } from './progress.ts';
 
 /** The restore request plus the opt-in the contract does not carry yet: replace existing target collections. */
 export type MilvusRestoreRequest = LogicalRestoreRequest & { dropExisting?: boolean };
@@ -94,7 +94,7 @@ function restoreFlags(options: MilvusRestoreOptions): Partial<RestoreBody> {
 }
 
 async function waitForRestore(client: MilvusBackupClient, options: PollOptions, name: string, taskId: string, ctx: JobContext): Promise<RestoreState> {
-  const report = percentReporter(ctx);
+  const report = percentProgress(ctx);
   const deadline = Date.now() + options.taskTimeoutMs;
   for (;;) {
     let state: RestoreState | null;

@@ -63,6 +63,21 @@ export function transferProgress(ctx: JobContext, total: number | null, options:
   return progress;
 }
 
+export type PercentReporter = (phase: string, percent: number, extra?: { bytes?: number | null; message?: string | null }) => void;
+
+/** Progress in percent of an engine-side task: never going down, one update per change of phase or percent. */
+export function percentProgress(ctx: JobContext): PercentReporter {
+  let lastPhase = '';
+  let high = -1;
+  return (phase, percent, extra = {}) => {
+    const completed = Math.max(high, Math.min(100, Math.max(0, Math.trunc(percent))));
+    if (phase === lastPhase && completed === high) return;
+    lastPhase = phase;
+    high = completed;
+    ctx.progress({ phase, completed, total: 100, unit: 'percent', bytes: extra.bytes ?? null, message: extra.message ?? null });
+  };
+}
+
 /**
  * Pages of a paged read, the next one requested while the caller handles the current one (engine and disk
  * work at once). `after(page, cursor)` gives the cursor of the next page, or undefined after the last.
