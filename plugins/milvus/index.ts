@@ -1,7 +1,7 @@
 // The Milvus plugin: drives milvus-backup (the tool Milvus users run to back up into object storage) over its
 // REST API. Backups stay in milvus-backup's storage and are cataloged as external artifacts.
 import { z } from 'zod';
-import { validateBackupName, validateCollectionName } from './names.ts';
+import { expandSelection, validateBackupName, validateCollectionName } from './names.ts';
 import type { EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
 import { nativeBackup } from './backup.ts';
 import { deleteServerBackup, health, listCollections, listServerBackups } from './inventory.ts';
@@ -52,6 +52,7 @@ export const milvusPlugin = {
   restoresUnlistedBackups: true,
   checkNativeBackupName: validateBackupName,
   validateCollectionName,
+  expandSelection,
   create(config: MilvusConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new MilvusBackupClient({ url: config.url, timeoutMs: config.timeoutMs });
     const poll = { pollIntervalMs: config.pollIntervalMs, taskTimeoutMs: config.taskTimeoutMs };

@@ -7,7 +7,7 @@ import { GatewayError } from '../../src/errors.ts';
 import { failIfMissing, percentProgress, restoreItems } from '../../src/plugin.ts';
 import type { PollOptions } from './backup.ts';
 import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBody, type RestoreState } from './client.ts';
-import { displayName, parseNamespace, restorePlan } from './names.ts';
+import { dbCollections, displayName, isWholeDatabase, parseNamespace, restorePlan } from './names.ts';
 import { milvusRestoreOptions, type MilvusRestoreOptions } from './options.ts';
 import { pause } from './progress.ts';
 
@@ -31,8 +31,10 @@ export async function nativeRestore(
   if (name === undefined) throw new GatewayError('backup_not_found', 'this native backup names no milvus-backup backup');
   const known = new Map(backup.collections.map((collection) => [collection.name, collection]));
   const items = restoreItems(request);
+  // `db.*` (a backup whose catalog lists nothing, else the core restores the listed members) goes as a whole database.
+  const wholeDatabases = items.filter((item) => isWholeDatabase(item.source)).map((item) => item.source);
   failIfMissing(
-    items.map((item) => item.source).filter((collection) => known.size > 0 && !known.has(collection)),
+    items.map((item) => item.source).filter((collection) => known.size > 0 && !known.has(collection) && !isWholeDatabase(collection)),
     `milvus-backup backup "${name}": collection(s)`,
   );
 
@@ -50,7 +52,7 @@ export async function nativeRestore(
     async: true,
     id: taskId,
     // No selection (a backup made outside the gateway whose collections were never listed): all of it.
-    ...(plan.collectionNames.length === 0 ? {} : { collection_names: plan.collectionNames }),
+    ...(plan.collectionNames.length === 0 ? {} : wholeDatabases.length > 0 ? { db_collections: dbCollections(plan.collectionNames) } : { collection_names: plan.collectionNames }),
     ...(plan.suffix === null ? {} : { collection_suffix: plan.suffix }),
     ...(plan.renames === null ? {} : { collection_renames: plan.renames }),
     ...(request.dropExisting === true ? { dropExistCollection: true } : {}),
@@ -61,12 +63,13 @@ export async function nativeRestore(
   ctx.logger.info('milvus-backup restore accepted', { backup: name, task: taskId });
 
   const final = await waitForRestore(client, options, name, taskId, ctx);
-  if (items.length === 0) {
+  if (items.length === 0 || wholeDatabases.length > 0) {
     const targets = final.targets.map((target) => displayName(parseNamespace(target)));
+    const what = items.length === 0 ? 'every collection' : `every collection of ${wholeDatabases.join(', ')}`;
     return {
       collections: targets.map((target) => ({ source: target, target, documentCount: 0 })),
       warnings: [
-        `restored every collection of milvus-backup backup "${name}" (made outside the gateway; its collections were not listed): ${targets.join(', ') || 'none reported'}`,
+        `restored ${what} of milvus-backup backup "${name}" (made outside the gateway; its collections were not listed): ${targets.join(', ') || 'none reported'}`,
         ROWS_UNKNOWN,
       ],
     };

@@ -181,6 +181,16 @@ export class JobService {
       signal,
       checkName: (name, where) => checkCollectionName(plugin, name, where),
       unlisted,
+      ...(plugin.expandSelection
+        ? {
+            expand: (entry: string, renameTo: string | null) =>
+              plugin.expandSelection!(
+                entry,
+                renameTo,
+                catalog.map((c) => c.name),
+              ),
+          }
+        : {}),
     });
   }
 
