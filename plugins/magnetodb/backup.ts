@@ -95,6 +95,19 @@ function incrementalFilters(tables: TableDescription[], options: TransferOptions
   return filters;
 }
 
+/** The named tables, each once; `collection_not_found` naming every missing one, before anything is written. */
+export async function existingTables(client: MagnetoDbClient, names: readonly string[], signal: AbortSignal): Promise<TableDescription[]> {
+  const tables: TableDescription[] = [];
+  const missing: string[] = [];
+  for (const name of new Set(names)) {
+    const table = await client.findTable(name, signal);
+    if (table === null) missing.push(name);
+    else tables.push(table);
+  }
+  failIfMissing(missing, 'MagnetoDB table(s)');
+  return tables;
+}
+
 /**
  * Every ACTIVE table, or the selected ones; an unknown name fails before anything is written.
  * Tables still being created or deleted hold nothing to back up (and cannot be scanned).
@@ -110,14 +123,7 @@ async function selectTables(client: MagnetoDbClient, selected: string[] | null, 
     }
     return tables;
   }
-  const tables: TableDescription[] = [];
-  const missing: string[] = [];
-  for (const name of new Set(selected)) {
-    const table = await client.findTable(name, signal);
-    if (table === null) missing.push(name);
-    else tables.push(table);
-  }
-  failIfMissing(missing, 'MagnetoDB table(s)');
+  const tables = await existingTables(client, selected, signal);
   const inactive = tables.filter((table) => table.table_status !== 'ACTIVE');
   if (inactive.length > 0) {
     const states = inactive.map((table) => `${table.table_name} is ${table.table_status}`).join(', ');

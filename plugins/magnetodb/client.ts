@@ -1,9 +1,10 @@
 // The only file that speaks to MagnetoDB: its OpenStack REST API (data API v1 and /healthcheck) over fetch,
 // every request bound to the job's AbortSignal plus a per-request timeout, every answer checked with zod,
 // every failure turned into a coded GatewayError (the token never appears in a message).
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { callEngine, pathSegment, timerMs } from '../../src/plugin.ts';
+import { callEngine, canceledError, pathSegment, sleepOrCancel, throwIfCanceled, timerMs } from '../../src/plugin.ts';
+/** Cancel and status helpers of the kit, for this plugin's other files. */
+export { canceledError, engineStatus, sleepOrCancel, throwIfCanceled } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MagnetoDbConnection {
@@ -80,33 +81,10 @@ const managementBackupList = z.object({ backups: z.array(managementBackup), last
 const LIST_PAGE = 100;
 const COUNT_PAGE = 10_000;
 
-/** The error a plugin throws when its job's signal fired: the core's own reason when it gave a coded one. */
-export function canceledError(signal: AbortSignal): GatewayError {
-  if (signal.reason instanceof GatewayError) return signal.reason;
-  return new GatewayError('job_canceled', 'Operation canceled', { cause: signal.reason });
-}
-
-export function throwIfCanceled(signal: AbortSignal): void {
-  if (signal.aborted) throw canceledError(signal);
-}
-
-export async function sleepOrCancel(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch {
-    throw canceledError(signal);
-  }
-}
-
 /** MagnetoDB's exception class name (`TableNotExistsException`, `ResourceInUseException`, …) of a failed call. */
 export function engineType(error: unknown): string | null {
   const type = error instanceof GatewayError ? error.details?.['engineType'] : undefined;
   return typeof type === 'string' ? type : null;
-}
-
-export function engineStatus(error: unknown): number | null {
-  const status = error instanceof GatewayError ? error.details?.['status'] : undefined;
-  return typeof status === 'number' ? status : null;
 }
 
 export class MagnetoDbClient {

@@ -2,7 +2,7 @@
 // read over the API and streamed page by page into the portable archive.
 import type { ArchiveWriter } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalBackupRequest, LogicalBackupResult } from '../../src/engines/contract.ts';
-import { readAhead, selectNamed, totalOf, transferProgress } from '../../src/plugin.ts';
+import { isRecord, readAhead, selectNamed, totalOf, transferProgress } from '../../src/plugin.ts';
 import { engineStatus, throwIfCanceled, type MeilisearchClient } from './client.ts';
 import { readVersion, supportsRetrieveVectors } from './versions.ts';
 import { describeChange, indexChange, markIndex } from './changes.ts';
@@ -166,8 +166,4 @@ async function backupKeys(client: MeilisearchClient, archive: ArchiveWriter, sig
     if (status !== 401 && status !== 403) throw error;
     warnings.push(`API keys metadata not backed up: the engine refused to list keys (${(error as Error).message})`);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

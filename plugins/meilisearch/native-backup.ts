@@ -5,10 +5,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobContext, NativeArtifactSink, NativeBackupRequest, NativeBackupResult, NativeCollectionInfo } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { percentProgress, selectNamed } from '../../src/plugin.ts';
+import { percentProgress, selectNamed, sleepOrCancel } from '../../src/plugin.ts';
 import { canceledError, engineStatus, isEngineCode, throwIfCanceled, type MeilisearchClient } from './client.ts';
 import { readDumpSummary } from './dump/reader.ts';
 import { parseVersion } from './dump/settings.ts';
@@ -126,7 +125,7 @@ async function followDumpTask(client: MeilisearchClient, options: NativeOptions,
     if (Date.now() + interval > deadline) {
       throw new GatewayError('engine_timeout', `Meilisearch dump task ${taskUid} still ${task.status} after ${options.taskTimeoutMs} ms`, { details: { taskUid } });
     }
-    await pause(interval, ctx.signal);
+    await sleepOrCancel(interval, ctx.signal);
   }
 }
 
@@ -174,7 +173,7 @@ async function legacyDump(client: MeilisearchClient, options: NativeOptions, ctx
     }
     if (Date.now() + interval > deadline) throw new GatewayError('engine_timeout', `Meilisearch dump ${dump.uid} still in progress after ${options.taskTimeoutMs} ms`);
     try {
-      await pause(interval, signal);
+      await sleepOrCancel(interval, signal);
     } catch (error) {
       // Servers before v0.28 cannot stop a dump: it finishes on the server side.
       ctx.logger.warn('canceled; Meilisearch before v0.28 cannot cancel a dump, it completes on the server', { dumpUid: dump.uid });
@@ -184,14 +183,6 @@ async function legacyDump(client: MeilisearchClient, options: NativeOptions, ctx
   }
   percentProgress(ctx)('dump created', 100, { message: `dump ${dump.uid}` });
   return dump.uid;
-}
-
-async function pause(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch {
-    throw canceledError(signal);
-  }
 }
 
 async function copyDump(path: string, fileName: string, sink: NativeArtifactSink, ctx: JobContext): Promise<void> {
@@ -232,7 +223,7 @@ async function waitForFile(path: string, signal: AbortSignal): Promise<number> {
     if (Date.now() > deadline) {
       throw new GatewayError('file_not_found', `The dump finished but ${path} does not exist: is dumpsDir the server's dumps folder (--dump-dir)?`, { details: { path } });
     }
-    await pause(100, signal);
+    await sleepOrCancel(100, signal);
   }
 }
 

@@ -6,8 +6,7 @@ import { GatewayError } from '../../src/errors.ts';
 import { BackupStateCode, canceledError, engineCode, engineMessage, type BackupState, type CreateBackupBody, type MilvusBackupClient } from './client.ts';
 import { milvusBackupOptions } from './options.ts';
 import { dbCollections, displayName, parseNamespace, validateBackupName } from './names.ts';
-import { pause } from './progress.ts';
-import { percentProgress, type PercentReporter } from '../../src/plugin.ts';
+import { pause, percentProgress, type PercentReporter } from '../../src/plugin.ts';
 
 export interface PollOptions {
   pollIntervalMs: number;

@@ -2,7 +2,9 @@
 // signal plus a timeout; answers checked with zod and normalised across the two response generations
 // (≤ v0.5.9: full BackupInfo; v0.5.10+: BackupInfoBrief / BackupSummary); every failure a coded GatewayError.
 import { z } from 'zod';
-import { callEngine, timerMs, totalOf } from '../../src/plugin.ts';
+import { callEngine, canceledError, timerMs, totalOf } from '../../src/plugin.ts';
+/** The kit's cancel error, for this plugin's other files. */
+export { canceledError } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export const BackupStateCode = { INITIAL: 0, EXECUTING: 1, SUCCESS: 2, FAIL: 3, TIMEOUT: 4 } as const;
@@ -96,12 +98,6 @@ const rawRestore = z.object({
 const backupAnswer = envelope.extend({ data: rawBackup.nullish() });
 const listAnswer = envelope.extend({ data: z.array(rawBackup).nullish() });
 const restoreAnswer = envelope.extend({ data: rawRestore.nullish() });
-
-/** The error a plugin throws when its job's signal fired: the core's own reason when it gave a coded one. */
-export function canceledError(signal: AbortSignal): GatewayError {
-  if (signal.reason instanceof GatewayError) return signal.reason;
-  return new GatewayError('job_canceled', 'Operation canceled', { cause: signal.reason });
-}
 
 export function engineCode(error: unknown): number | null {
   const code = error instanceof GatewayError ? error.details?.['engineCode'] : undefined;

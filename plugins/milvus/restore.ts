@@ -4,12 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineHealth, JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle, RestoreFacts } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { failIfMissing, percentProgress, restoreItems } from '../../src/plugin.ts';
+import { failIfMissing, pause, percentProgress, restoreItems } from '../../src/plugin.ts';
 import type { PollOptions } from './backup.ts';
 import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBody, type RestoreState } from './client.ts';
 import { dbCollections, displayName, isWholeDatabase, parseNamespace, restorePlan } from './names.ts';
 import { milvusRestoreOptions, type MilvusRestoreOptions } from './options.ts';
-import { pause } from './progress.ts';
 
 /** The restore request plus the opt-in the contract does not carry yet: replace existing target collections. */
 export type MilvusRestoreRequest = LogicalRestoreRequest & { dropExisting?: boolean };

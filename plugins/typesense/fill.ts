@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { totalOf } from '../../src/plugin.ts';
+import { type DocumentProgress, totalOf } from '../../src/plugin.ts';
 import { throwIfCanceled, type Json, type TypesenseClient } from './client.ts';
 import type { TransferOptions } from './backup.ts';
 import { restoreCurations, type SatelliteContext, type Satellites } from './satellites.ts';
@@ -30,10 +30,8 @@ export interface FillReport {
   firstErrors: ImportFailure[];
 }
 
-export interface RestoreProgress {
-  completed: number;
-  report(phase: string, message: string): void;
-}
+/** The kit's restore progress (restoreProgress): running count against the planned total. */
+export type RestoreProgress = DocumentProgress;
 
 export interface FillContext {
   client: TypesenseClient;

@@ -2,11 +2,51 @@
 // collections by name, document progress with a running total, reading pages ahead, and the archived schema of
 // each planned restore item. Plugins import it through src/plugin.ts.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
 import type { ArchiveReader } from '../storage/archive-types.ts';
-import type { JobContext, LogicalRestoreRequest, PlannedRestoreItem } from './contract.ts';
+import type { EngineHealth, JobContext, LogicalRestoreRequest, PlannedRestoreItem } from './contract.ts';
 import { restoreItems } from './restore-kit.ts';
+
+/** A plugin's config schema: strict, an unknown key answered with the valid ones (`engine`: "Typesense"). */
+export function strictConfig<S extends z.ZodRawShape>(shape: S, engine: string) {
+  const valid = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown ${engine} config key(s): ${issue.keys.join(', ')}. Valid keys: ${valid}` : undefined),
+  });
+}
+
+/** The error a plugin throws when its job's signal fired: the core's own reason when it gave a coded one. */
+export function canceledError(signal: AbortSignal): GatewayError {
+  if (signal.reason instanceof GatewayError) return signal.reason;
+  return new GatewayError('job_canceled', 'Operation canceled', { cause: signal.reason });
+}
+
+export function throwIfCanceled(signal: AbortSignal): void {
+  if (signal.aborted) throw canceledError(signal);
+}
+
+/** Waits `ms`; the job's cancel ends the wait with its canceledError. */
+export async function sleepOrCancel(ms: number, signal: AbortSignal): Promise<void> {
+  await pause(ms, signal);
+  throwIfCanceled(signal);
+}
+
+/** Waits `ms`, or less when `signal` fires; never throws (the caller looks at the signal). */
+export async function pause(ms: number, signal: AbortSignal | null): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal === null ? {} : { signal });
+  } catch {
+    // woken by the signal
+  }
+}
+
+/** The HTTP status a plugin client recorded on a failed engine call (`details.status`), or null. */
+export function engineStatus(error: unknown): number | null {
+  const status = error instanceof GatewayError ? error.details?.['status'] : undefined;
+  return typeof status === 'number' ? status : null;
+}
 
 /**
  * Every item, or the selected ones in selection order (duplicates once); an unknown name fails with
@@ -25,6 +65,19 @@ export function selectNamed<T>(all: readonly T[], selected: readonly string[] | 
 /** `collection_not_found` naming every missing collection (`what`: "MagnetoDB table(s)"), when there is any. */
 export function failIfMissing(missing: readonly string[], what: string): void {
   if (missing.length > 0) throw new GatewayError('collection_not_found', `${what} not found: ${missing.join(', ')}`, { details: { collections: [...missing] } });
+}
+
+/** An engine's health from `check`: a failure is a down engine with its message (after `prefix`), never an error. */
+export async function probeHealth(check: () => Promise<EngineHealth>, prefix = ''): Promise<EngineHealth> {
+  try {
+    return await check();
+  } catch (error) {
+    return { ok: false, version: null, message: `${prefix}${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The sum of a count over items; an unknown count (null) adds nothing. */

@@ -53,6 +53,12 @@ const RULES: Rule[] = [
     example: "ctx.progress({ phase, completed, total: 100, unit: 'percent', message });",
   },
   { what: 'rolls back on its own fresh signal', pattern: /catch\s*\(\s*cleanupError/, use: 'withRollback, dropEach', example: '} catch (cleanupError) {' },
+  {
+    what: 'defines a cancel, wait, health or config helper the kit has',
+    pattern: /\bfunction (?:canceledError|throwIfCanceled|sleepOrCancel|pause|engineStatus|isRecord|probeHealth|selectNamed)\b|strictObject\(configShape/,
+    use: 'canceledError, throwIfCanceled, sleepOrCancel, pause, engineStatus, isRecord, probeHealth, strictConfig',
+    example: 'export async function sleepOrCancel(ms: number, signal: AbortSignal): Promise<void> {',
+  },
 ];
 
 function pluginSources(): string[] {

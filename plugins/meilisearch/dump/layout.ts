@@ -18,6 +18,7 @@ import { inputLimits, limitExceeded } from '../../../src/plugin.ts';
 import { countLines, readSmallJson, readSmallJsonl, readText } from './jsonl.ts';
 import { invalidDump, type TarEntry } from './tar.ts';
 import { validateIndexUid } from '../names.ts';
+import type { KeyMetadata } from '../client.ts';
 
 export type DumpVersion = 'V1' | 'V2' | 'V3' | 'V4' | 'V5' | 'V6';
 
@@ -50,14 +51,8 @@ export interface DumpSummary {
   instance: { experimentalFeatures: Record<string, unknown> | null; network: Record<string, unknown> | null; webhooks: Record<string, unknown> | null };
 }
 
-export interface DumpKey {
-  uid: string;
-  name: string | null;
-  description: string | null;
-  actions: string[];
-  indexes: string[];
-  expiresAt: string | null;
-}
+/** A key as the dump describes it (metadata only, the same shape the API lists). */
+export type DumpKey = KeyMetadata;
 
 /** A key line of `keys` (v4, v5) or `keys.jsonl` (v6): metadata only (the dump stores no key values). */
 const keyLineSchema = z.looseObject({
