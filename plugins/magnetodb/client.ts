@@ -2,7 +2,7 @@
 // every request bound to the job's AbortSignal plus a per-request timeout, every answer checked with zod,
 // every failure turned into a coded GatewayError (the token never appears in a message).
 import { z } from 'zod';
-import { callEngine, canceledError, pathSegment, sleepOrCancel, throwIfCanceled, timerMs } from '../../src/plugin.ts';
+import { callEngine, fetchEngine, parseEngineJson, pathSegment, sleepOrCancel, timerMs } from '../../src/plugin.ts';
 /** Cancel and status helpers of the kit, for this plugin's other files. */
 export { canceledError, engineStatus, sleepOrCancel, throwIfCanceled } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
@@ -257,40 +257,10 @@ export class MagnetoDbClient {
   }
 
   async #requestOnce<T>(operation: string, method: string, path: string, schema: z.ZodType<T>, signal: AbortSignal, body?: unknown): Promise<T> {
-    throwIfCanceled(signal);
-    const timeout = AbortSignal.timeout(this.#connection.timeoutMs);
-    let status: number;
-    let text: string;
-    try {
-      const response = await fetch(`${this.#base}${path}`, {
-        method,
-        headers: {
-          'x-auth-token': this.#connection.token,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.any([signal, timeout]),
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (error) {
-      if (signal.aborted) throw canceledError(signal);
-      if (timeout.aborted) throw new GatewayError('engine_timeout', `MagnetoDB ${operation} timed out after ${this.#connection.timeoutMs} ms`, { cause: error });
-      throw new GatewayError('engine_unreachable', `MagnetoDB ${operation}: ${transportReason(error)}`, { cause: error });
-    }
-    if (status < 200 || status > 299) throw httpError(operation, status, text);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new GatewayError('engine_error', `MagnetoDB ${operation}: the answer is not JSON (${text.slice(0, 120)})`, { details: { status } });
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      throw new GatewayError('engine_error', `MagnetoDB ${operation}: unexpected answer: ${z.prettifyError(parsed.error)}`, { details: { status } });
-    }
-    return parsed.data;
+    const headers = { 'x-auth-token': this.#connection.token };
+    const answer = await fetchEngine(`MagnetoDB ${operation}`, `${this.#base}${path}`, { method, headers, body }, signal, this.#connection.timeoutMs);
+    if (answer.status < 200 || answer.status > 299) throw httpError(operation, answer.status, answer.text);
+    return parseEngineJson(`MagnetoDB ${operation}`, answer, schema);
   }
 }
 
@@ -314,10 +284,4 @@ function httpError(operation: string, status: number, text: string): GatewayErro
     return new GatewayError('collection_not_found', `MagnetoDB ${operation}: ${engineMessage}`, { details });
   }
   return new GatewayError('engine_error', `MagnetoDB ${operation} failed (${status} ${engineTypeName ?? 'error'}): ${engineMessage}`, { details });
-}
-
-/** fetch wraps the socket error (ECONNREFUSED, …) one level deeper. */
-function transportReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
 }

@@ -42,6 +42,50 @@ export async function pause(ms: number, signal: AbortSignal | null): Promise<voi
   }
 }
 
+/**
+ * One HTTP exchange with an engine (`what`: "MagnetoDB scan"), bound by the job's signal and `timeoutMs`; a JSON
+ * body is sent as such. Transport failures are coded: the job's cancel, `engine_timeout`, `engine_unreachable`.
+ */
+export async function fetchEngine(
+  what: string,
+  url: string,
+  request: { method: string; headers?: Record<string, string>; body?: unknown },
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
+  throwIfCanceled(signal);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const json: Record<string, string> = request.body === undefined ? {} : { 'content-type': 'application/json' };
+  try {
+    const response = await fetch(url, {
+      method: request.method,
+      headers: { accept: 'application/json', ...json, ...request.headers },
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      signal: AbortSignal.any([signal, timeout]),
+    });
+    return { status: response.status, text: await response.text() };
+  } catch (error) {
+    if (signal.aborted) throw canceledError(signal);
+    if (timeout.aborted) throw new GatewayError('engine_timeout', `${what} timed out after ${timeoutMs} ms`, { cause: error });
+    // fetch wraps the socket error (ECONNREFUSED, …) one level deeper.
+    const inner = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    throw new GatewayError('engine_unreachable', `${what}: ${error instanceof Error ? error.message : String(error)}${inner}`, { cause: error });
+  }
+}
+
+/** An engine's answer as JSON of the expected shape; anything else is `engine_error` with the HTTP status. */
+export function parseEngineJson<S extends z.ZodType>(what: string, answer: { status: number; text: string }, schema: S): z.infer<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(answer.text);
+  } catch {
+    throw new GatewayError('engine_error', `${what}: the answer is not JSON (${answer.text.slice(0, 200)})`, { details: { status: answer.status } });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new GatewayError('engine_error', `${what}: unexpected answer: ${z.prettifyError(parsed.error)}`, { details: { status: answer.status } });
+  return parsed.data;
+}
+
 /** The HTTP status a plugin client recorded on a failed engine call (`details.status`), or null. */
 export function engineStatus(error: unknown): number | null {
   const status = error instanceof GatewayError ? error.details?.['status'] : undefined;
