@@ -4,6 +4,7 @@
 import type { ArchiveWriter } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalBackupRequest, LogicalBackupResult } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
+import { failIfMissing, readAhead, transferProgress } from '../../src/plugin.ts';
 import { throwIfCanceled, type MagnetoDbClient, type ScanPage, type TableDescription, type TypedItem } from './client.ts';
 import { changeFilter, resolveChangeTracking, type ChangeFilter, type UpdatedAtSetting } from './incremental.ts';
 import { schemaFromDescription } from './table-schema.ts';
@@ -48,10 +49,8 @@ export async function logicalBackup(
     }
   }
 
-  let completed = 0;
-  const report = (message: string): void =>
-    ctx.progress({ phase: 'items', completed, total: total === null ? null : Math.max(total, completed), unit: 'items', bytes: archive.bytesWritten, message });
-  report(`${tables.length} table(s) to back up`);
+  const progress = transferProgress(ctx, total, { unit: 'items', bytes: () => archive.bytesWritten });
+  progress.report('items', `${tables.length} table(s) to back up`);
 
   for (const table of tables) {
     throwIfCanceled(signal);
@@ -59,22 +58,17 @@ export async function logicalBackup(
     await archive.writeCollectionSchema(name, schemaFromDescription(table));
     const sink = archive.openDocuments(name);
     const filter = changes.get(name)?.filter ?? null;
-    const fetchAfter = (start: TypedItem | null): Promise<ScanPage> => {
-      // A filtered page may come back short or empty with a marker: MagnetoDB filters the `limit` items it read.
-      const pending = client.scan(name, { limit: options.pageSize, exclusiveStartKey: start, filter }, signal);
-      pending.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
-      return pending;
-    };
-    // The next page is read while the current one is compressed and written.
-    let next = fetchAfter(null);
-    for (;;) {
+    // A filtered page may come back short or empty with a marker: MagnetoDB filters the `limit` items it read.
+    const pages = readAhead<TypedItem | null, ScanPage>(
+      null,
+      (start) => client.scan(name, { limit: options.pageSize, exclusiveStartKey: start, filter }, signal),
+      (page) => page.lastEvaluatedKey ?? undefined,
+    );
+    for await (const page of pages) {
       throwIfCanceled(signal);
-      const page = await next;
-      if (page.lastEvaluatedKey !== null) next = fetchAfter(page.lastEvaluatedKey);
       if (page.items.length > 0) await sink.write(page.items);
-      completed += page.items.length;
-      report(`table ${name}`);
-      if (page.lastEvaluatedKey === null) break;
+      progress.completed += page.items.length;
+      progress.report('items', `table ${name}`);
     }
     await sink.close();
   }
@@ -101,6 +95,19 @@ function incrementalFilters(tables: TableDescription[], options: TransferOptions
   return filters;
 }
 
+/** The named tables, each once; `collection_not_found` naming every missing one, before anything is written. */
+export async function existingTables(client: MagnetoDbClient, names: readonly string[], signal: AbortSignal): Promise<TableDescription[]> {
+  const tables: TableDescription[] = [];
+  const missing: string[] = [];
+  for (const name of new Set(names)) {
+    const table = await client.findTable(name, signal);
+    if (table === null) missing.push(name);
+    else tables.push(table);
+  }
+  failIfMissing(missing, 'MagnetoDB table(s)');
+  return tables;
+}
+
 /**
  * Every ACTIVE table, or the selected ones; an unknown name fails before anything is written.
  * Tables still being created or deleted hold nothing to back up (and cannot be scanned).
@@ -116,16 +123,7 @@ async function selectTables(client: MagnetoDbClient, selected: string[] | null, 
     }
     return tables;
   }
-  const tables: TableDescription[] = [];
-  const missing: string[] = [];
-  for (const name of new Set(selected)) {
-    const table = await client.findTable(name, signal);
-    if (table === null) missing.push(name);
-    else tables.push(table);
-  }
-  if (missing.length > 0) {
-    throw new GatewayError('collection_not_found', `MagnetoDB table(s) not found: ${missing.join(', ')}`, { details: { collections: missing } });
-  }
+  const tables = await existingTables(client, selected, signal);
   const inactive = tables.filter((table) => table.table_status !== 'ACTIVE');
   if (inactive.length > 0) {
     const states = inactive.map((table) => `${table.table_name} is ${table.table_status}`).join(', ');

@@ -1,10 +1,10 @@
 // The only file that speaks to MagnetoDB: its OpenStack REST API (data API v1 and /healthcheck) over fetch,
 // every request bound to the job's AbortSignal plus a per-request timeout, every answer checked with zod,
 // every failure turned into a coded GatewayError (the token never appears in a message).
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { callEngine, timerMs } from '../../src/engines/engine-call.ts';
-import { pathSegment } from '../../src/plugin.ts';
+import { callEngine, fetchEngine, parseEngineJson, pathSegment, sleepOrCancel, timerMs } from '../../src/plugin.ts';
+/** Cancel and status helpers of the kit, for this plugin's other files. */
+export { canceledError, engineStatus, sleepOrCancel, throwIfCanceled } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MagnetoDbConnection {
@@ -81,33 +81,10 @@ const managementBackupList = z.object({ backups: z.array(managementBackup), last
 const LIST_PAGE = 100;
 const COUNT_PAGE = 10_000;
 
-/** The error a plugin throws when its job's signal fired: the core's own reason when it gave a coded one. */
-export function canceledError(signal: AbortSignal): GatewayError {
-  if (signal.reason instanceof GatewayError) return signal.reason;
-  return new GatewayError('job_canceled', 'Operation canceled', { cause: signal.reason });
-}
-
-export function throwIfCanceled(signal: AbortSignal): void {
-  if (signal.aborted) throw canceledError(signal);
-}
-
-export async function sleepOrCancel(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch {
-    throw canceledError(signal);
-  }
-}
-
 /** MagnetoDB's exception class name (`TableNotExistsException`, `ResourceInUseException`, …) of a failed call. */
 export function engineType(error: unknown): string | null {
   const type = error instanceof GatewayError ? error.details?.['engineType'] : undefined;
   return typeof type === 'string' ? type : null;
-}
-
-export function engineStatus(error: unknown): number | null {
-  const status = error instanceof GatewayError ? error.details?.['status'] : undefined;
-  return typeof status === 'number' ? status : null;
 }
 
 export class MagnetoDbClient {
@@ -280,40 +257,10 @@ export class MagnetoDbClient {
   }
 
   async #requestOnce<T>(operation: string, method: string, path: string, schema: z.ZodType<T>, signal: AbortSignal, body?: unknown): Promise<T> {
-    throwIfCanceled(signal);
-    const timeout = AbortSignal.timeout(this.#connection.timeoutMs);
-    let status: number;
-    let text: string;
-    try {
-      const response = await fetch(`${this.#base}${path}`, {
-        method,
-        headers: {
-          'x-auth-token': this.#connection.token,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.any([signal, timeout]),
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (error) {
-      if (signal.aborted) throw canceledError(signal);
-      if (timeout.aborted) throw new GatewayError('engine_timeout', `MagnetoDB ${operation} timed out after ${this.#connection.timeoutMs} ms`, { cause: error });
-      throw new GatewayError('engine_unreachable', `MagnetoDB ${operation}: ${transportReason(error)}`, { cause: error });
-    }
-    if (status < 200 || status > 299) throw httpError(operation, status, text);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new GatewayError('engine_error', `MagnetoDB ${operation}: the answer is not JSON (${text.slice(0, 120)})`, { details: { status } });
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      throw new GatewayError('engine_error', `MagnetoDB ${operation}: unexpected answer: ${z.prettifyError(parsed.error)}`, { details: { status } });
-    }
-    return parsed.data;
+    const headers = { 'x-auth-token': this.#connection.token };
+    const answer = await fetchEngine(`MagnetoDB ${operation}`, `${this.#base}${path}`, { method, headers, body }, signal, this.#connection.timeoutMs);
+    if (answer.status < 200 || answer.status > 299) throw httpError(operation, answer.status, answer.text);
+    return parseEngineJson(`MagnetoDB ${operation}`, answer, schema);
   }
 }
 
@@ -337,10 +284,4 @@ function httpError(operation: string, status: number, text: string): GatewayErro
     return new GatewayError('collection_not_found', `MagnetoDB ${operation}: ${engineMessage}`, { details });
   }
   return new GatewayError('engine_error', `MagnetoDB ${operation} failed (${status} ${engineTypeName ?? 'error'}): ${engineMessage}`, { details });
-}
-
-/** fetch wraps the socket error (ECONNREFUSED, …) one level deeper. */
-function transportReason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
 }

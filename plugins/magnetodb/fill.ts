@@ -6,16 +6,15 @@
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
+import type { DocumentProgress } from '../../src/plugin.ts';
 import { engineStatus, sleepOrCancel, throwIfCanceled, typedItem, type MagnetoDbClient, type TypedItem } from './client.ts';
 import type { TransferOptions } from './backup.ts';
 
 const WRITES_IN_FLIGHT = 4;
 const MAX_BACKOFF_MS = 5000;
 
-export interface RestoreProgress {
-  completed: number;
-  report(phase: string, message: string): void;
-}
+/** The kit's restore progress (restoreProgress): running count against the planned total. */
+export type RestoreProgress = DocumentProgress;
 
 export interface FillContext {
   client: MagnetoDbClient;

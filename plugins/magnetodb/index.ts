@@ -1,5 +1,6 @@
 // The MagnetoDB plugin: config schema, capabilities, and the live instance the core drives.
 import { z } from 'zod';
+import { probeHealth, strictConfig } from '../../src/plugin.ts';
 import type { EngineCollectionInfo, EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { engineType, MagnetoDbClient } from './client.ts';
@@ -42,11 +43,7 @@ const configShape = {
   incrementalOverlapMs: z.number().int().min(0).max(86_400_000).default(0),
 };
 
-const validKeys = Object.keys(configShape).join(', ');
-
-export const magnetodbConfig = z.strictObject(configShape, {
-  error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown MagnetoDB config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined),
-});
+export const magnetodbConfig = strictConfig(configShape, 'MagnetoDB');
 
 export type MagnetoDbConfig = z.infer<typeof magnetodbConfig>;
 
@@ -85,20 +82,13 @@ export const magnetodbPlugin = {
 
 /** Never throws: an unreachable engine or a refused token is a health state, not an error. */
 async function health(client: MagnetoDbClient, signal: AbortSignal): Promise<EngineHealth> {
-  const down = (error: unknown): EngineHealth => ({ ok: false, version: null, message: error instanceof Error ? error.message : String(error) });
-  try {
+  return probeHealth(async () => {
     const status = await client.healthcheck(signal);
     if (status['API'] !== 'OK') return { ok: false, version: null, message: `MagnetoDB healthcheck: ${JSON.stringify(status)}` };
-  } catch (error) {
-    return down(error);
-  }
-  try {
     // /healthcheck takes no token: one table listing proves the token and the project.
     await client.listTablesPage(1, null, signal);
-  } catch (error) {
-    return down(error);
-  }
-  return { ok: true, version: MAGNETODB_API_VERSION, message: null };
+    return { ok: true, version: MAGNETODB_API_VERSION, message: null };
+  });
 }
 
 async function listCollections(client: MagnetoDbClient, options: TransferOptions, signal: AbortSignal): Promise<EngineCollectionInfo[]> {

@@ -4,7 +4,7 @@
 // management restore call records a RESTORING row just as uselessly.
 import { Readable } from 'node:stream';
 import type { JobContext, NativeArtifactSink, NativeBackupRequest, NativeBackupResult } from '../../src/engines/contract.ts';
-import { GatewayError } from '../../src/errors.ts';
+import { existingTables } from './backup.ts';
 import { throwIfCanceled, type MagnetoDbClient, type ManagementBackup } from './client.ts';
 
 /** The strategy object sent with each management backup; MagnetoDB stores and echoes it. */
@@ -58,11 +58,5 @@ export async function nativeBackup(client: MagnetoDbClient, request: NativeBacku
  */
 async function selectTables(client: MagnetoDbClient, selected: string[] | null, signal: AbortSignal): Promise<string[]> {
   if (selected === null) return client.listTableNames(signal);
-  const tables = [...new Set(selected)];
-  const missing: string[] = [];
-  for (const name of tables) if ((await client.findTable(name, signal)) === null) missing.push(name);
-  if (missing.length > 0) {
-    throw new GatewayError('collection_not_found', `MagnetoDB table(s) not found: ${missing.join(', ')}`, { details: { collections: missing } });
-  }
-  return tables;
+  return (await existingTables(client, selected, signal)).map((table) => table.table_name);
 }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
-import { dropEach, restoreItems, restoreProgress, withRollback } from '../../src/plugin.ts';
+import { archivedItems, dropEach, restoreProgress, totalOf, withRollback } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { throwIfCanceled, type MagnetoDbClient } from './client.ts';
 import type { TransferOptions } from './backup.ts';
@@ -34,7 +34,7 @@ export async function logicalRestore(
   const plans = await planRestore(request, archive);
   const progress: RestoreProgress = restoreProgress(
     ctx,
-    plans.reduce((sum, plan) => sum + plan.expected, 0),
+    totalOf(plans, (plan) => plan.expected),
     'items',
   );
   progress.report('tables', `restoring ${plans.length} table(s)`);
@@ -95,17 +95,11 @@ export async function logicalRestore(
 
 async function planRestore(request: LogicalRestoreRequest, archive: ArchiveReader): Promise<RestorePlan[]> {
   const plans: RestorePlan[] = [];
-  for (const { source, target, backupDocuments } of restoreItems(request)) {
-    const entry = archive.manifest.collections.find((collection) => collection.name === source);
-    if (entry === undefined) throw new GatewayError('collection_not_found', `Table ${source} is not in backup ${archive.manifest.backupId}`);
-    const parsed = tableSchemaFile.safeParse(await archive.readCollectionSchema(source));
-    if (!parsed.success) {
-      throw new GatewayError('archive_invalid', `Schema of ${source} is not a MagnetoDB table schema: ${z.prettifyError(parsed.error)}`);
-    }
+  for (const { source, target, backupDocuments, schema } of await archivedItems(request, archive, tableSchemaFile, 'MagnetoDB table schema')) {
     if (!TABLE_NAME.test(target)) {
       throw new GatewayError('invalid_name', `"${target.slice(0, 64)}" is not a MagnetoDB table name: 3–255 characters of letters, digits, "_", "." and "-"`);
     }
-    plans.push({ source, target, schema: parsed.data, exists: false, documentCount: 0, expected: backupDocuments ?? entry.documentCount });
+    plans.push({ source, target, schema, exists: false, documentCount: 0, expected: backupDocuments });
   }
   return plans;
 }

@@ -2,8 +2,8 @@
 // read over the API and streamed page by page into the portable archive.
 import type { ArchiveWriter } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalBackupRequest, LogicalBackupResult } from '../../src/engines/contract.ts';
-import { GatewayError } from '../../src/errors.ts';
-import { engineStatus, throwIfCanceled, type IndexInfo, type MeilisearchClient } from './client.ts';
+import { isRecord, readAhead, selectNamed, totalOf, transferProgress } from '../../src/plugin.ts';
+import { engineStatus, throwIfCanceled, type MeilisearchClient } from './client.ts';
 import { readVersion, supportsRetrieveVectors } from './versions.ts';
 import { describeChange, indexChange, markIndex } from './changes.ts';
 
@@ -35,16 +35,17 @@ export async function logicalBackup(
   const { signal } = ctx;
   const warnings: string[] = [];
   const engineVersion = await readVersion(client, signal, warnings);
-  const indexes = await selectIndexes(client, request.collections, signal);
-
-  let total = 0;
-  for (const index of indexes) total += await client.documentCount(index.uid, signal);
+  const indexes = selectNamed(await client.listIndexes(signal), request.collections, (index) => index.uid, 'Meilisearch index(es)');
+  const counts = [];
+  for (const index of indexes) counts.push(await client.documentCount(index.uid, signal));
 
   const vectors = { retrieve: true, certain: supportsRetrieveVectors(engineVersion) };
-  let completed = 0;
-  const report = (message: string): void =>
-    ctx.progress({ phase: 'documents', completed, total: Math.max(total, completed), unit: 'documents', bytes: archive.bytesWritten, message });
-  report(`${indexes.length} index(es) to back up`);
+  const progress = transferProgress(
+    ctx,
+    totalOf(counts, (count) => count),
+    { bytes: () => archive.bytesWritten },
+  );
+  progress.report('documents', `${indexes.length} index(es) to back up`);
 
   for (const index of indexes) {
     throwIfCanceled(signal);
@@ -60,8 +61,8 @@ export async function logicalBackup(
     for (let attempt = 1; ; attempt++) {
       const mark = await markIndex(client, index.uid, signal);
       const read = await readDocuments(client, options, archive, index.uid, vectors, ctx, warnings, (count) => {
-        completed += count;
-        report(`index ${index.uid}`);
+        progress.completed += count;
+        progress.report('documents', `index ${index.uid}`);
       });
       const change = await indexChange(client, index.uid, mark, read, signal);
       if (!change.changed) break;
@@ -73,8 +74,8 @@ export async function logicalBackup(
       ctx.logger.info('index changed during backup; reading it again', { index: index.uid, ...change, attempt });
       await archive.discardDocuments(index.uid);
       // Progress never goes back: the documents to read again are added to the total instead.
-      total += change.documentsAfter;
-      report(`index ${index.uid} changed while read (${change.writeTasks ?? 'unknown'} write task(s)); reading it again`);
+      progress.grow(change.documentsAfter);
+      progress.report('documents', `index ${index.uid} changed while read (${change.writeTasks ?? 'unknown'} write task(s)); reading it again`);
     }
   }
 
@@ -95,38 +96,20 @@ async function readDocuments(
 ): Promise<number> {
   const { signal } = ctx;
   const sink = archive.openDocuments(uid);
-  const fetchFrom = (offset: number) => {
-    const pending = fetchPage(client, uid, offset, options.pageSize, vectors, signal, warnings);
-    pending.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
-    return pending;
-  };
-  // The next page is read while the current one is compressed and written: engine and disk work at once.
-  let next = fetchFrom(0);
-  let offset = 0;
-  for (;;) {
+  let read = 0;
+  const pages = readAhead(
+    0,
+    (offset) => fetchPage(client, uid, offset, options.pageSize, vectors, signal, warnings),
+    (page, offset) => (page.length >= options.pageSize ? offset + page.length : undefined),
+  );
+  for await (const page of pages) {
     throwIfCanceled(signal);
-    const page = await next;
-    offset += page.length;
-    const more = page.length >= options.pageSize;
-    if (more) next = fetchFrom(offset);
+    read += page.length;
     if (page.length > 0) await sink.write(page);
     onPage(page.length);
-    if (!more) break;
   }
   await sink.close();
-  return offset;
-}
-
-/** Every index, or the selected ones; an unknown name fails before anything is written. */
-async function selectIndexes(client: MeilisearchClient, selected: string[] | null, signal: AbortSignal): Promise<IndexInfo[]> {
-  const all = await client.listIndexes(signal);
-  if (selected === null) return all;
-  const byUid = new Map(all.map((index) => [index.uid, index]));
-  const missing = selected.filter((uid) => !byUid.has(uid));
-  if (missing.length > 0) {
-    throw new GatewayError('collection_not_found', `Meilisearch index(es) not found: ${missing.join(', ')}`, { details: { collections: missing } });
-  }
-  return [...new Set(selected)].map((uid) => byUid.get(uid)!);
+  return read;
 }
 
 async function fetchPage(
@@ -183,8 +166,4 @@ async function backupKeys(client: MeilisearchClient, archive: ArchiveWriter, sig
     if (status !== 401 && status !== 403) throw error;
     warnings.push(`API keys metadata not backed up: the engine refused to list keys (${(error as Error).message})`);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

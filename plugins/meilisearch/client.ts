@@ -1,10 +1,10 @@
 // The only file that speaks to Meilisearch: wraps the official client, binds every request to the
 // job's AbortSignal plus a per-request timeout, and turns every failure into a coded GatewayError.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Meilisearch, MeilisearchApiError, MeilisearchRequestError, type Config, type IndexSwap, type Settings, type Task } from 'meilisearch';
 import { z } from 'zod';
-import { callEngine, timerMs, type RetryPolicy } from '../../src/engines/engine-call.ts';
-import { pathSegment } from '../../src/plugin.ts';
+import { callEngine, canceledError, pathSegment, type RetryPolicy, sleepOrCancel, throwIfCanceled, timerMs } from '../../src/plugin.ts';
+/** Cancel and status helpers of the kit, for this plugin's other files. */
+export { canceledError, engineStatus, throwIfCanceled } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export interface MeilisearchConnection {
@@ -65,23 +65,8 @@ export interface WaitOptions {
 
 const LIST_PAGE = 100;
 
-/** The error a plugin throws when its job's signal fired: the core's own reason when it gave a coded one. */
-export function canceledError(signal: AbortSignal): GatewayError {
-  if (signal.reason instanceof GatewayError) return signal.reason;
-  return new GatewayError('job_canceled', 'Operation canceled', { cause: signal.reason });
-}
-
-export function throwIfCanceled(signal: AbortSignal): void {
-  if (signal.aborted) throw canceledError(signal);
-}
-
 export function isEngineCode(error: unknown, ...codes: string[]): boolean {
   return error instanceof GatewayError && codes.includes(String(error.details?.['engineCode']));
-}
-
-export function engineStatus(error: unknown): number | null {
-  const status = error instanceof GatewayError ? error.details?.['status'] : undefined;
-  return typeof status === 'number' ? status : null;
 }
 
 /**
@@ -284,11 +269,7 @@ export class MeilisearchClient {
           details: { taskUid },
         });
       }
-      try {
-        await sleep(interval, undefined, { signal: options.signal });
-      } catch {
-        throw canceledError(options.signal);
-      }
+      await sleepOrCancel(interval, options.signal);
     }
   }
 

@@ -2,6 +2,7 @@
 // small pipeline of engine tasks (a few batches enqueued ahead while earlier ones index).
 import type { JobContext } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
+import type { DocumentProgress } from '../../src/plugin.ts';
 import { isEngineCode, throwIfCanceled, type MeilisearchClient } from './client.ts';
 import type { TransferOptions } from './backup.ts';
 
@@ -15,10 +16,8 @@ export interface FillTarget {
   settings: Record<string, unknown>;
 }
 
-export interface RestoreProgress {
-  completed: number;
-  report(phase: string, message: string): void;
-}
+/** The kit's restore progress (restoreProgress): running count against the planned total. */
+export type RestoreProgress = DocumentProgress;
 
 export interface FillContext {
   client: MeilisearchClient;

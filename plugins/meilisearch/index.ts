@@ -1,5 +1,6 @@
 // The Meilisearch plugin: config schema, capabilities, and the live instance the core drives.
 import { z } from 'zod';
+import { probeHealth, strictConfig } from '../../src/plugin.ts';
 import type { EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
 import { MeilisearchClient } from './client.ts';
 import { logicalBackup } from './backup.ts';
@@ -28,11 +29,7 @@ const configShape = {
   dumpsDir: z.string().min(1).optional(),
 };
 
-const validKeys = Object.keys(configShape).join(', ');
-
-export const meilisearchConfig = z.strictObject(configShape, {
-  error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown Meilisearch config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined),
-});
+export const meilisearchConfig = strictConfig(configShape, 'Meilisearch');
 
 export type MeilisearchConfig = z.infer<typeof meilisearchConfig>;
 
@@ -79,17 +76,11 @@ export const meilisearchPlugin = {
 
 /** Never throws: an unreachable engine is a health state, not an error. */
 async function health(client: MeilisearchClient, signal: AbortSignal): Promise<EngineHealth> {
-  let status: string;
-  try {
-    status = await client.health(signal);
-  } catch (error) {
-    return { ok: false, version: null, message: error instanceof Error ? error.message : String(error) };
-  }
-  if (status !== 'available') return { ok: false, version: null, message: `Meilisearch status: ${status}` };
-  try {
-    return { ok: true, version: await client.version(signal), message: null };
-  } catch (error) {
+  return probeHealth(async () => {
+    const status = await client.health(signal);
+    if (status !== 'available') return { ok: false, version: null, message: `Meilisearch status: ${status}` };
     // A key without the `version` action still proves the engine is up.
-    return { ok: true, version: null, message: `version unavailable: ${error instanceof Error ? error.message : String(error)}` };
-  }
+    const version = await probeHealth(async () => ({ ok: true, version: await client.version(signal), message: null }), 'version unavailable: ');
+    return { ...version, ok: true };
+  });
 }

@@ -5,9 +5,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobContext, NativeArtifactSink, NativeBackupRequest, NativeBackupResult, NativeCollectionInfo } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
+import { percentProgress, selectNamed, sleepOrCancel } from '../../src/plugin.ts';
 import { canceledError, engineStatus, isEngineCode, throwIfCanceled, type MeilisearchClient } from './client.ts';
 import { readDumpSummary } from './dump/reader.ts';
 import { parseVersion } from './dump/settings.ts';
@@ -67,9 +67,7 @@ function isBefore(version: string | null, major: number, minor: number): boolean
 /** A dump is always whole: a selection is only checked, and the backup says it holds everything. */
 async function checkSelection(client: MeilisearchClient, selected: string[] | null, signal: AbortSignal, warnings: string[]): Promise<void> {
   if (selected === null) return;
-  const existing = new Set((await client.listIndexes(signal)).map((index) => index.uid));
-  const missing = selected.filter((uid) => !existing.has(uid));
-  if (missing.length > 0) throw new GatewayError('collection_not_found', `Meilisearch index(es) not found: ${missing.join(', ')}`, { details: { collections: missing } });
+  selectNamed(await client.listIndexes(signal), selected, (index) => index.uid, 'Meilisearch index(es)');
   warnings.push('a Meilisearch dump always contains every index (and keys, tasks, instance settings): the file holds more than the selected indexes');
 }
 
@@ -102,13 +100,8 @@ async function taskDump(client: MeilisearchClient, options: NativeOptions, versi
 
 async function followDumpTask(client: MeilisearchClient, options: NativeOptions, taskUid: number, batches: boolean, ctx: JobContext): Promise<string> {
   const deadline = Date.now() + options.taskTimeoutMs;
-  let last = '';
-  const report = (phase: string, completed: number, message: string) => {
-    const key = `${phase}|${completed}`;
-    if (key === last) return;
-    last = key;
-    ctx.progress({ phase, completed, total: 100, unit: 'percent', message });
-  };
+  const percent = percentProgress(ctx);
+  const report = (phase: string, completed: number, message: string) => percent(phase, completed, { message });
   for (let interval = POLL_MS.first; ; interval = Math.min(interval * 2, POLL_MS.max)) {
     const task = await client.getTask(taskUid, ctx.signal);
     if (task.status === 'succeeded') {
@@ -132,7 +125,7 @@ async function followDumpTask(client: MeilisearchClient, options: NativeOptions,
     if (Date.now() + interval > deadline) {
       throw new GatewayError('engine_timeout', `Meilisearch dump task ${taskUid} still ${task.status} after ${options.taskTimeoutMs} ms`, { details: { taskUid } });
     }
-    await pause(interval, ctx.signal);
+    await sleepOrCancel(interval, ctx.signal);
   }
 }
 
@@ -180,7 +173,7 @@ async function legacyDump(client: MeilisearchClient, options: NativeOptions, ctx
     }
     if (Date.now() + interval > deadline) throw new GatewayError('engine_timeout', `Meilisearch dump ${dump.uid} still in progress after ${options.taskTimeoutMs} ms`);
     try {
-      await pause(interval, signal);
+      await sleepOrCancel(interval, signal);
     } catch (error) {
       // Servers before v0.28 cannot stop a dump: it finishes on the server side.
       ctx.logger.warn('canceled; Meilisearch before v0.28 cannot cancel a dump, it completes on the server', { dumpUid: dump.uid });
@@ -188,16 +181,8 @@ async function legacyDump(client: MeilisearchClient, options: NativeOptions, ctx
     }
     dump = await client.legacyDumpStatus(dump.uid, signal);
   }
-  ctx.progress({ phase: 'dump created', completed: 100, total: 100, unit: 'percent', message: `dump ${dump.uid}` });
+  percentProgress(ctx)('dump created', 100, { message: `dump ${dump.uid}` });
   return dump.uid;
-}
-
-async function pause(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch {
-    throw canceledError(signal);
-  }
 }
 
 async function copyDump(path: string, fileName: string, sink: NativeArtifactSink, ctx: JobContext): Promise<void> {
@@ -238,7 +223,7 @@ async function waitForFile(path: string, signal: AbortSignal): Promise<number> {
     if (Date.now() > deadline) {
       throw new GatewayError('file_not_found', `The dump finished but ${path} does not exist: is dumpsDir the server's dumps folder (--dump-dir)?`, { details: { path } });
     }
-    await pause(100, signal);
+    await sleepOrCancel(100, signal);
   }
 }
 

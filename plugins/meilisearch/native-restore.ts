@@ -1,7 +1,8 @@
 // Native restore = the copied `.dump` replayed over the API into a running Meilisearch, no restart: per
 // index the settings (converted from the dump's format for the target's version), then the documents, with
-// the same atomic staging + swap and rollback as the logical restore. Keys, tasks and instance-wide
-// settings of the dump are not restored this way (that needs `--import-dump`).
+// the same atomic staging + swap and rollback as the logical restore; then the dump's API keys with their uid
+// (restore-keys.ts). Tasks and instance-wide settings (network, webhooks, experimental features) are listed as
+// skipped with the reason (`--import-dump` restores them).
 import type { InspectedBackupFile, JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { restoreItems as restoreItems_ } from '../../src/plugin.ts';
@@ -11,6 +12,7 @@ import { readDumpSummary, visitDumpDocuments, type DumpSource, type DumpSummary 
 import { settingsForTarget } from './dump/settings.ts';
 import { fillIndex } from './fill.ts';
 import { restoreItems, type RestoreItem } from './restore.ts';
+import { restoreDumpInstance, skippedInstanceSettings, wantsKeys } from './restore-keys.ts';
 import { readVersion } from './versions.ts';
 
 export async function nativeRestore(
@@ -34,11 +36,9 @@ export async function nativeRestore(
   const warnings: string[] = [];
   const engineVersion = await readVersion(client, ctx.signal, warnings);
   const items = planDumpRestore(summary, request, engineVersion, warnings);
-  if (summary.keysCount > 0 || summary.tasksCount > 0) {
-    warnings.push(`the dump's ${summary.keysCount} API key(s), ${summary.tasksCount} task(s) and instance settings are not restored over the API; only indexes are`);
-  }
+  if (summary.tasksCount > 0) warnings.push(`the dump's ${summary.tasksCount} task(s) are history of the source: not restored`);
 
-  return restoreItems({ client, options, ctx, engineVersion, warnings }, items, request, async (fill, indexOf, mode, enqueued) => {
+  const restored = await restoreItems({ client, options, ctx, engineVersion, warnings }, items, request, async (fill, indexOf, mode, enqueued) => {
     const bySource = new Map(items.map((item) => [item.source, item]));
     const visited = await visitDumpDocuments(source, summary, [...bySource.keys()], { batchSize: options.batchSize, signal: ctx.signal }, async (index, batches) => {
       const item = bySource.get(index.uid)!;
@@ -49,6 +49,11 @@ export async function nativeRestore(
       if (!visited.has(item.source)) item.documentCount = await fillIndex(fill, item, indexOf(item), mode, enqueued, []);
     }
   });
+  // Instance-level, after the indexes are in place, as a logical restore does: keys (same uid → same value under
+  // the same master key); network, webhooks and experimental features are listed as skipped with the reason.
+  if (wantsKeys(request.options)) restored.warnings.push(...(await restoreDumpInstance(client, summary, ctx.signal)));
+  else restored.warnings.push(...skippedInstanceSettings(summary.instance));
+  return restored;
 }
 
 function planDumpRestore(summary: DumpSummary, request: LogicalRestoreRequest, engineVersion: string | null, warnings: string[]): RestoreItem[] {
@@ -65,11 +70,12 @@ function planDumpRestore(summary: DumpSummary, request: LogicalRestoreRequest, e
 export async function inspectDumpFile(file: string, signal: AbortSignal): Promise<InspectedBackupFile> {
   const summary = await readDumpSummary(file, signal);
   const version = summary.dumpVersion.slice(1);
-  const warnings = [`holds ${summary.keysCount} API key(s) and ${summary.tasksCount} task(s); a restore over the API restores the indexes only`];
+  const warnings = [`holds ${summary.keysCount} API key(s) and ${summary.tasksCount} task(s); a restore recreates the indexes and the keys with a uid, not the tasks`];
   if (summary.dumpVersion !== 'V6') {
     warnings.push(`dump format v${version} (Meilisearch ${summary.dbVersion ?? 'unknown'}): settings are converted to the target's format on restore`);
   }
   if (summary.dumpDate === null) warnings.push('this dump format records no creation date');
+  warnings.push(...skippedInstanceSettings(summary.instance));
   return {
     engineVersion: summary.dbVersion,
     format: `meilisearch dump v${version}`,

@@ -1,10 +1,12 @@
 // API keys of a logical archive (extras/keys: metadata, never secrets) recreated with their uid. Meilisearch
 // derives a key's value as HMAC-SHA256(master key, uid): under the same master key the recreated key answers with
 // its old value, so applications keep working. Each key that cannot be recreated is said, with the reason.
+// A dump's keys are recreated the same way; its instance-level settings are listed as skipped, with the reason.
 import { z } from 'zod';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { isEngineCode, throwIfCanceled, type KeyMetadata, type MeilisearchClient } from './client.ts';
+import type { DumpSummary } from './dump/reader.ts';
 
 const archivedKeys = z.object({
   keys: z.array(
@@ -62,4 +64,39 @@ export async function recreateKeys(client: MeilisearchClient, keys: KeyMetadata[
     warnings.unshift(`${created} of ${keys.length} API key(s) recreated with their uid: their values are the old ones only if the target runs with the same master key`);
   }
   return warnings;
+}
+
+/** A dump's keys recreated like an archive's; keys without uid (v4) and instance-level settings said, with the reason. */
+export async function restoreDumpInstance(client: MeilisearchClient, summary: DumpSummary, signal: AbortSignal): Promise<string[]> {
+  const warnings = summary.keys.length > 0 ? await recreateKeys(client, summary.keys, signal) : [];
+  if (summary.keysWithoutUid > 0) {
+    warnings.push(
+      `${summary.keysWithoutUid} API key(s) of this dump (format ${summary.dumpVersion}) not recreated: they have no uid (before Meilisearch 0.28 key values were random), so no key could get its old value`,
+    );
+  }
+  return [...warnings, ...skippedInstanceSettings(summary.instance)];
+}
+
+/** Instance-level settings of a dump, each with why the restore leaves the target's own as they are. */
+export function skippedInstanceSettings(instance: DumpSummary['instance']): string[] {
+  const skipped: string[] = [];
+  const enabled = Object.entries(instance.experimentalFeatures ?? {}).filter(([, value]) => value === true);
+  if (enabled.length > 0) {
+    skipped.push(
+      `experimental features enabled in the dump (${enabled.map(([name]) => name).join(', ')}) not applied: they are switches of the whole target instance, left as they are (PATCH /experimental-features sets them)`,
+    );
+  }
+  const remotes = Object.keys((instance.network?.['remotes'] as Record<string, unknown> | undefined) ?? {});
+  if (instance.network?.['self'] != null || remotes.length > 0) {
+    skipped.push(
+      `network settings of the dump (self ${JSON.stringify(instance.network?.['self'] ?? null)}, ${remotes.length} remote(s)) not applied: they describe the source's cluster (PATCH /network sets them when the target joins it)`,
+    );
+  }
+  const webhooks = Object.keys((instance.webhooks?.['webhooks'] as Record<string, unknown> | undefined) ?? {});
+  if (webhooks.length > 0) {
+    skipped.push(
+      `${webhooks.length} webhook(s) of the dump not applied: they would send the target's task notifications to the source's receivers, with their authorization headers (POST /webhooks registers them)`,
+    );
+  }
+  return skipped;
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult } from '../../src/engines/contract.ts';
-import { plannedTotal, restoreItems as plannedItems, restoreProgress, stagingOf } from '../../src/plugin.ts';
+import { archivedItems, restoreProgress, stagingOf, totalOf } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { readVersion, supportsIndexRename } from './versions.ts';
 import { fillIndex, waitSucceeded, type FillContext, type FillTarget, type RestoreProgress } from './fill.ts';
@@ -71,7 +71,10 @@ export async function logicalRestore(
 export async function restoreItems(run: RestoreRun, items: RestoreItem[], request: LogicalRestoreRequest, fillItems: FillItems): Promise<LogicalRestoreResult> {
   const { client, options, ctx, warnings } = run;
   const renameSupported = supportsIndexRename(run.engineVersion);
-  const progress: RestoreProgress = restoreProgress(ctx, plannedTotal(items.map((item) => ({ backupDocuments: item.expectedDocuments }))));
+  const progress: RestoreProgress = restoreProgress(
+    ctx,
+    totalOf(items, (item) => item.expectedDocuments),
+  );
   const fill: FillContext = { client, options, ctx, progress, warnings };
 
   if (!request.atomic) {
@@ -114,25 +117,11 @@ export async function restoreItems(run: RestoreRun, items: RestoreItem[], reques
 /** The plan's items with their archived schema (primary key, settings). */
 async function readItems(request: LogicalRestoreRequest, archive: ArchiveReader, warnings: string[]): Promise<RestoreItem[]> {
   const items: RestoreItem[] = [];
-  for (const planned of plannedItems(request)) {
-    const { source, target } = planned;
-    const entry = archive.manifest.collections.find((collection) => collection.name === source);
-    if (entry === undefined) throw new GatewayError('collection_not_found', `Collection ${source} is not in backup ${archive.manifest.backupId}`);
-    const parsed = indexSchemaFile.safeParse(await archive.readCollectionSchema(source));
-    if (!parsed.success) {
-      throw new GatewayError('archive_invalid', `Schema of ${source} is not a Meilisearch index schema: ${z.prettifyError(parsed.error)}`);
-    }
-    for (const path of parsed.data.secretsRemoved ?? []) {
+  for (const { source, target, staging, backupDocuments, schema } of await archivedItems(request, archive, indexSchemaFile, 'Meilisearch index schema')) {
+    for (const path of schema.secretsRemoved ?? []) {
       warnings.push(`index ${target}: ${path} was not in the backup (masked by Meilisearch); set it again on the index`);
     }
-    items.push({
-      source,
-      target,
-      staging: planned.staging ?? undefined,
-      expectedDocuments: planned.backupDocuments ?? entry.documentCount,
-      primaryKey: parsed.data.primaryKey,
-      settings: parsed.data.settings,
-    });
+    items.push({ source, target, staging: staging ?? undefined, expectedDocuments: backupDocuments, primaryKey: schema.primaryKey, settings: schema.settings });
   }
   return items;
 }

@@ -52,5 +52,10 @@ export async function restoreFacts(client: MeilisearchClient, request: RestoreFa
   if (request.strategy === 'NATIVE' && source !== null && source < 1) {
     conversions.push(`settings of a Meilisearch ${request.sourceEngineVersion} dump are converted to the target's format (ranking rules, faceting)`);
   }
+  if (request.strategy === 'NATIVE') {
+    warnings.push(
+      "the dump's API keys with a uid are recreated (same master key → same values; each key that cannot be is named); its tasks, network, webhooks and experimental features are skipped, each named with the reason",
+    );
+  }
   return { engineVersion, existing, conversions, refusals, warnings, canApply: false, atomicReplace: true };
 }

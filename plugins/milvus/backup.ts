@@ -6,7 +6,7 @@ import { GatewayError } from '../../src/errors.ts';
 import { BackupStateCode, canceledError, engineCode, engineMessage, type BackupState, type CreateBackupBody, type MilvusBackupClient } from './client.ts';
 import { milvusBackupOptions } from './options.ts';
 import { dbCollections, displayName, parseNamespace, validateBackupName } from './names.ts';
-import { isShutdown, pause, percentReporter, type PercentReporter } from './progress.ts';
+import { isShutdown, pause, percentProgress, type PercentReporter } from '../../src/plugin.ts';
 import { detectServer, formatFields, formatOf, type ServerFacts } from './generations.ts';
 
 export interface PollOptions {
@@ -37,7 +37,7 @@ export async function nativeBackup(
   const selection = request.collections === null ? null : dbCollections(request.collections);
   if (ctx.signal.aborted) throw canceledError(ctx.signal);
   // The task id is the job's request id: recorded with the progress, a restarted gateway follows the same task.
-  const report = percentReporter(ctx, request.requestId);
+  const report = percentProgress(ctx, request.requestId);
   const server = await detectServer(client, ctx.signal);
   const flags = backupFlags(request, server);
   ctx.logger.info('milvus-backup server', { tool: server.tool, milvusVersion: server.milvusVersion });

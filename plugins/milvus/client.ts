@@ -4,7 +4,9 @@
 // differs lives in generations.ts); every failure a coded GatewayError.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { callEngine, timerMs } from '../../src/engines/engine-call.ts';
+import { callEngine, fetchEngine, parseEngineJson, timerMs, totalOf } from '../../src/plugin.ts';
+/** The kit's cancel error, for this plugin's other files. */
+export { canceledError } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 
 export const BackupStateCode = { INITIAL: 0, EXECUTING: 1, SUCCESS: 2, FAIL: 3, TIMEOUT: 4 } as const;
@@ -103,12 +105,6 @@ const rawRestore = z.object({
 const backupAnswer = envelope.extend({ data: rawBackup.nullish() });
 const listAnswer = envelope.extend({ data: z.array(rawBackup).nullish() });
 const restoreAnswer = envelope.extend({ data: rawRestore.nullish() });
-
-/** The error a plugin throws when its job's signal fired: the core's own reason when it gave a coded one. */
-export function canceledError(signal: AbortSignal): GatewayError {
-  if (signal.reason instanceof GatewayError) return signal.reason;
-  return new GatewayError('job_canceled', 'Operation canceled', { cause: signal.reason });
-}
 
 export function engineCode(error: unknown): number | null {
   const code = error instanceof GatewayError ? error.details?.['engineCode'] : undefined;
@@ -218,21 +214,12 @@ export class MilvusBackupClient {
     schema: T,
     signal: AbortSignal,
   ): Promise<z.infer<T>> {
-    const { status, text } = await this.#send(operation, method, path, request, signal);
-    if (status !== 200) throw httpError(operation, status, text);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new GatewayError('engine_error', `milvus-backup ${operation}: answer is not JSON: ${text.slice(0, 200)}`, { details: { status } });
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      throw new GatewayError('engine_error', `milvus-backup ${operation}: unexpected answer: ${z.prettifyError(parsed.error)}`, { details: { status } });
-    }
-    const code = parsed.data.code ?? 0;
-    if (code !== 0) throw codedError(operation, code, parsed.data.msg ?? '');
-    return parsed.data;
+    const answer = await this.#send(operation, method, path, request, signal);
+    if (answer.status !== 200) throw httpError(operation, answer.status, answer.text);
+    const parsed = parseEngineJson(`milvus-backup ${operation}`, answer, schema);
+    const code = parsed.code ?? 0;
+    if (code !== 0) throw codedError(operation, code, parsed.msg ?? '');
+    return parsed;
   }
 
   /** GETs other than the health probes are retried on transient failures; everything else is sent once. */
@@ -259,28 +246,9 @@ export class MilvusBackupClient {
     request: { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> },
     signal: AbortSignal,
   ): Promise<{ status: number; text: string }> {
-    if (signal.aborted) throw canceledError(signal);
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
     const query = request.query === undefined ? '' : `?${new URLSearchParams(request.query).toString()}`;
-    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
-    if (request.body !== undefined) headers['content-type'] = 'application/json';
-    try {
-      const response = await fetch(`${this.#base}${path}${query}`, {
-        method,
-        headers,
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-        signal: AbortSignal.any([signal, timeout]),
-      });
-      return { status: response.status, text: await response.text() };
-    } catch (error) {
-      if (signal.aborted) throw canceledError(signal);
-      if (timeout.aborted) {
-        throw new GatewayError('engine_timeout', `milvus-backup ${operation} timed out after ${this.#timeoutMs} ms`, { cause: error });
-      }
-      const inner = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-      const message = error instanceof Error ? error.message : String(error);
-      throw new GatewayError('engine_unreachable', `milvus-backup ${operation}: ${message}${inner} at ${this.#base}`, { cause: error });
-    }
+    const url = `${this.#base}${path}${query}`;
+    return fetchEngine(`milvus-backup ${operation} at ${this.#base}`, url, { method, ...request }, signal, this.#timeoutMs);
   }
 }
 
@@ -323,7 +291,7 @@ function toBackupState(raw: z.infer<typeof rawBackup>): BackupState {
 }
 
 function toCollection(raw: z.infer<typeof rawCollection>): BackupCollection {
-  const partitions = raw.partition_backups;
-  const rows = partitions == null ? null : partitions.flatMap((p) => p.segment_backups ?? []).reduce((sum, s) => sum + (s.num_of_rows ?? 0), 0);
+  const segments = raw.partition_backups?.flatMap((p) => p.segment_backups ?? []);
+  const rows = segments === undefined ? null : totalOf(segments, (segment) => segment.num_of_rows);
   return { db: raw.db_name || 'default', collection: raw.collection_name ?? '', bytes: raw.size ?? null, rows };
 }

@@ -1,7 +1,8 @@
 // The Milvus plugin: drives milvus-backup (the tool Milvus users run to back up into object storage) over its
 // REST API. Backups stay in milvus-backup's storage and are cataloged as external artifacts.
 import { z } from 'zod';
-import { validateBackupName, validateCollectionName } from './names.ts';
+import { strictConfig } from '../../src/plugin.ts';
+import { expandSelection, validateBackupName, validateCollectionName } from './names.ts';
 import type { EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
 import { nativeBackup } from './backup.ts';
 import { deleteServerBackup, health, listCollections, listServerBackups } from './inventory.ts';
@@ -24,11 +25,7 @@ const configShape = {
     .default(6 * 3600_000),
 };
 
-const validKeys = Object.keys(configShape).join(', ');
-
-export const milvusConfig = z.strictObject(configShape, {
-  error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown Milvus config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined),
-});
+export const milvusConfig = strictConfig(configShape, 'Milvus');
 
 export type MilvusConfig = z.infer<typeof milvusConfig>;
 
@@ -52,6 +49,7 @@ export const milvusPlugin = {
   restoresUnlistedBackups: true,
   checkNativeBackupName: validateBackupName,
   validateCollectionName,
+  expandSelection,
   create(config: MilvusConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new MilvusBackupClient({ url: config.url, timeoutMs: config.timeoutMs });
     const poll = { pollIntervalMs: config.pollIntervalMs, taskTimeoutMs: config.taskTimeoutMs };

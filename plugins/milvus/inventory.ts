@@ -2,6 +2,7 @@
 // collections, the collections those backups hold.
 import type { EngineCollectionInfo, EngineHealth, ServerBackupInfo } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
+import { probeHealth } from '../../src/plugin.ts';
 import { engineCode, type BackupState, type MilvusBackupClient } from './client.ts';
 import { displayName } from './names.ts';
 import { milvusVersionOf } from './generations.ts';
@@ -75,17 +76,11 @@ export async function listCollections(client: MilvusBackupClient, signal: AbortS
 
 /** Never throws: `hello` says the server is up, `check` that it reaches Milvus and both storages (and the version). */
 export async function health(client: MilvusBackupClient, signal: AbortSignal): Promise<EngineHealth> {
-  try {
+  return probeHealth(async () => {
     await client.hello(signal);
-  } catch (error) {
-    return { ok: false, version: null, message: error instanceof Error ? error.message : String(error) };
-  }
-  let report: string;
-  try {
-    report = await client.check(signal);
-  } catch (error) {
-    return { ok: false, version: null, message: `milvus-backup answers but its check failed: ${error instanceof Error ? error.message : String(error)}` };
-  }
-  const version = milvusVersionOf(report);
-  return { ok: true, version, message: version === null ? 'milvus-backup check passed but named no Milvus version' : null };
+    return probeHealth(async () => {
+      const version = milvusVersionOf(await client.check(signal));
+      return { ok: true, version, message: version === null ? 'milvus-backup check passed but named no Milvus version' : null };
+    }, 'milvus-backup answers but its check failed: ');
+  });
 }

@@ -80,6 +80,26 @@ export function dbCollections(names: readonly string[]): string {
   return JSON.stringify(byDb);
 }
 
+export function isWholeDatabase(name: string): boolean {
+  return WHOLE_DATABASE_PATTERN.test(name);
+}
+
+/**
+ * expandSelection: `db.*` stands for every cataloged collection of database `db`; a rename to `db2.*` moves them
+ * into database `db2` under their own names (milvus-backup's `db1.*` → `db2.*` rule). Other names stand for themselves.
+ */
+export function expandSelection(entry: string, renameTo: string | null, catalog: readonly string[]): Array<{ source: string; target: string }> | null {
+  if (!isWholeDatabase(entry)) return null;
+  if (renameTo !== null && !isWholeDatabase(renameTo)) {
+    throw new GatewayError('invalid_input', `"${entry}" selects a whole database: rename it to another "database.*", not to "${renameTo.slice(0, 64)}"`);
+  }
+  const [db, targetDb] = [entry.slice(0, -2), (renameTo ?? entry).slice(0, -2)];
+  return catalog
+    .map((name) => ({ name, ns: parseNamespace(name) }))
+    .filter(({ ns }) => ns.db === db)
+    .map(({ name, ns }) => ({ source: name, target: displayName({ db: targetDb, collection: ns.collection }) }));
+}
+
 export interface RestorePlan {
   /** Source collections as `db.coll`. */
   collectionNames: string[];

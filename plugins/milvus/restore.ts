@@ -4,12 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle, RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { restoreItems } from '../../src/plugin.ts';
+import { failIfMissing, pause, percentProgress, restoreItems } from '../../src/plugin.ts';
 import type { PollOptions } from './backup.ts';
 import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBody, type RestoreState } from './client.ts';
-import { displayName, parseNamespace, restorePlan } from './names.ts';
+import { dbCollections, displayName, isWholeDatabase, parseNamespace, restorePlan } from './names.ts';
 import { milvusRestoreOptions, type MilvusRestoreOptions } from './options.ts';
-import { pause, percentReporter, type PercentReporter } from './progress.ts';
 import { detectServer, formatRefusals } from './generations.ts';
 
 /** The restore request plus the opt-in the contract does not carry yet: replace existing target collections. */
@@ -32,8 +31,12 @@ export async function nativeRestore(
   if (name === undefined) throw new GatewayError('backup_not_found', 'this native backup names no milvus-backup backup');
   const known = new Map(backup.collections.map((collection) => [collection.name, collection]));
   const items = restoreItems(request);
-  const unknown = items.map((item) => item.source).filter((collection) => known.size > 0 && !known.has(collection));
-  if (unknown.length > 0) throw new GatewayError('collection_not_found', `milvus-backup backup "${name}" has no collection ${unknown.join(', ')}`);
+  // `db.*` (a backup whose catalog lists nothing, else the core restores the listed members) goes as a whole database.
+  const wholeDatabases = items.filter((item) => isWholeDatabase(item.source)).map((item) => item.source);
+  failIfMissing(
+    items.map((item) => item.source).filter((collection) => known.size > 0 && !known.has(collection) && !isWholeDatabase(collection)),
+    `milvus-backup backup "${name}": collection(s)`,
+  );
 
   if (backup.engineFormat === 'snapshot') {
     // The plan refused this already; checked again against the server as it is now (it may have been swapped).
@@ -56,14 +59,14 @@ export async function nativeRestore(
     async: true,
     id: taskId,
     // No selection (a backup made outside the gateway whose collections were never listed): all of it.
-    ...(plan.collectionNames.length === 0 ? {} : { collection_names: plan.collectionNames }),
+    ...(plan.collectionNames.length === 0 ? {} : wholeDatabases.length > 0 ? { db_collections: dbCollections(plan.collectionNames) } : { collection_names: plan.collectionNames }),
     ...(plan.suffix === null ? {} : { collection_suffix: plan.suffix }),
     ...(plan.renames === null ? {} : { collection_renames: plan.renames }),
     ...(request.dropExisting === true ? { dropExistCollection: true } : {}),
     ...restoreFlags(restoreOptions),
   };
   if (ctx.signal.aborted) throw canceledError(ctx.signal);
-  const report = percentReporter(ctx, taskId);
+  const report = percentProgress(ctx, taskId);
   // Stored before the request, so a crash right after it still leaves the next run the task to follow.
   await ctx.recordEngineTask?.(taskId);
   if (resumed === null) {
@@ -72,12 +75,13 @@ export async function nativeRestore(
   } else ctx.logger.info('following the milvus-backup restore task this job started before the gateway restarted', { backup: name, task: taskId });
 
   const final = await waitForRestore(client, options, name, taskId, ctx, report);
-  if (items.length === 0) {
+  if (items.length === 0 || wholeDatabases.length > 0) {
     const targets = final.targets.map((target) => displayName(parseNamespace(target)));
+    const what = items.length === 0 ? 'every collection' : `every collection of ${wholeDatabases.join(', ')}`;
     return {
       collections: targets.map((target) => ({ source: target, target, documentCount: 0 })),
       warnings: [
-        `restored every collection of milvus-backup backup "${name}" (made outside the gateway; its collections were not listed): ${targets.join(', ') || 'none reported'}`,
+        `restored ${what} of milvus-backup backup "${name}" (made outside the gateway; its collections were not listed): ${targets.join(', ') || 'none reported'}`,
         ROWS_UNKNOWN,
       ],
     };

@@ -4,6 +4,7 @@
 import type { ArchiveWriter } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalBackupRequest, LogicalBackupResult } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
+import { selectNamed, totalOf, transferProgress } from '../../src/plugin.ts';
 import { throwIfCanceled, type TypesenseClient } from './client.ts';
 import { backupSatellites } from './satellites.ts';
 import { collectionList, debugInfo, majorVersion, parseResponse, schemaForBackup, type CollectionSummary } from './schema.ts';
@@ -43,13 +44,13 @@ export async function logicalBackup(
   }
   const warnings: string[] = [];
   const engineVersion = await readEngineVersion(client, signal);
-  const collections = selectCollections(await listSummaries(client, signal), request.collections);
-  const total = collections.reduce((sum, collection) => sum + (collection.num_documents ?? 0), 0);
-
-  let completed = 0;
-  const report = (message: string): void =>
-    ctx.progress({ phase: 'documents', completed, total: Math.max(total, completed), unit: 'documents', bytes: archive.bytesWritten, message });
-  report(`${collections.length} collection(s) to back up`);
+  const collections = selectNamed(await listSummaries(client, signal), request.collections, (collection) => collection.name, 'Typesense collection(s)');
+  const progress = transferProgress(
+    ctx,
+    totalOf(collections, (collection) => collection.num_documents),
+    { bytes: () => archive.bytesWritten },
+  );
+  progress.report('documents', `${collections.length} collection(s) to back up`);
 
   for (const summary of collections) {
     throwIfCanceled(signal);
@@ -67,9 +68,9 @@ export async function logicalBackup(
     for await (const batch of client.exportDocuments(summary.name, options.batchSize, signal, (line) => embedded.push(line))) {
       throwIfCanceled(signal);
       await sink.write(batch);
-      completed += batch.length;
+      progress.completed += batch.length;
       exported += batch.length;
-      report(`collection ${summary.name}`);
+      progress.report('documents', `collection ${summary.name}`);
     }
     await sink.close();
     if (embedded.length > 0) warnings.push(exportErrors(summary.name, exported, embedded, options.onExportError));
@@ -96,13 +97,3 @@ function exportErrors(collection: string, exported: number, embedded: string[], 
   return `${message}; the backup misses them`;
 }
 
-/** Every collection, or the selected ones; an unknown name fails before anything is written. */
-function selectCollections(all: CollectionSummary[], selected: string[] | null): CollectionSummary[] {
-  if (selected === null) return all;
-  const byName = new Map(all.map((collection) => [collection.name, collection]));
-  const missing = selected.filter((name) => !byName.has(name));
-  if (missing.length > 0) {
-    throw new GatewayError('collection_not_found', `Typesense collection(s) not found: ${missing.join(', ')}`, { details: { collections: missing } });
-  }
-  return [...new Set(selected)].map((name) => byName.get(name)!);
-}

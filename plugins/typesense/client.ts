@@ -10,12 +10,24 @@ import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { Client, Errors, type ConfigurationOptions } from 'typesense';
-import { backoffDelay, callEngine, DEFAULT_RETRY_POLICY, isTransientEngineError, timerMs, type RetryPolicy } from '../../src/engines/engine-call.ts';
-import { pathSegment } from '../../src/plugin.ts';
+import {
+  backoffDelay,
+  callEngine,
+  canceledError,
+  DEFAULT_RETRY_POLICY,
+  engineStatus,
+  isTransientEngineError,
+  pathSegment,
+  type RetryPolicy,
+  sleepOrCancel,
+  throwIfCanceled,
+  timerMs,
+} from '../../src/plugin.ts';
+/** Cancel and status helpers of the kit, for this plugin's other files. */
+export { canceledError, engineStatus, throwIfCanceled } from '../../src/plugin.ts';
 import { GatewayError, type ErrorCode } from '../../src/errors.ts';
 
 export interface TypesenseConnection {
@@ -28,29 +40,6 @@ export interface TypesenseConnection {
 }
 
 export type Json = Record<string, unknown>;
-
-/** The error a plugin throws when its job's signal fired: the core's own reason when it gave a coded one. */
-export function canceledError(signal: AbortSignal): GatewayError {
-  if (signal.reason instanceof GatewayError) return signal.reason;
-  return new GatewayError('job_canceled', 'Operation canceled', { cause: signal.reason });
-}
-
-export function throwIfCanceled(signal: AbortSignal): void {
-  if (signal.aborted) throw canceledError(signal);
-}
-
-async function sleepOrCancel(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch {
-    throw canceledError(signal);
-  }
-}
-
-export function engineStatus(error: unknown): number | null {
-  const status = error instanceof GatewayError ? error.details?.['status'] : undefined;
-  return typeof status === 'number' ? status : null;
-}
 
 /**
  * A name the SDK puts into a path: typesense-js encodes it with encodeURIComponent, which leaves `.` and `..`

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
+import { type DocumentProgress, totalOf } from '../../src/plugin.ts';
 import { throwIfCanceled, type Json, type TypesenseClient } from './client.ts';
 import type { TransferOptions } from './backup.ts';
 import { restoreCurations, type SatelliteContext, type Satellites } from './satellites.ts';
@@ -29,10 +30,8 @@ export interface FillReport {
   firstErrors: ImportFailure[];
 }
 
-export interface RestoreProgress {
-  completed: number;
-  report(phase: string, message: string): void;
-}
+/** The kit's restore progress (restoreProgress): running count against the planned total. */
+export type RestoreProgress = DocumentProgress;
 
 export interface FillContext {
   client: TypesenseClient;
@@ -84,8 +83,8 @@ export async function fillCollection(fill: FillContext, source: string, collecti
 export function importFailure(reports: { source: string; target: string; report: FillReport }[]): GatewayError | null {
   const failing = reports.filter(({ report }) => report.failed > 0);
   if (failing.length === 0) return null;
-  const failed = failing.reduce((sum, { report }) => sum + report.failed, 0);
-  const imported = reports.reduce((sum, { report }) => sum + report.imported, 0);
+  const failed = totalOf(failing, ({ report }) => report.failed);
+  const imported = totalOf(reports, ({ report }) => report.imported);
   const firstErrors = failing.flatMap(({ target, report }) => report.firstErrors.map((error) => ({ collection: target, ...error }))).slice(0, FIRST_ERRORS);
   const quoted = firstErrors
     .map((error) => `${error.collection} document #${error.line}${error.id === null ? '' : ` (id ${error.id})`}: ${error.error}${error.code === null ? '' : ` [${error.code}]`}`)

@@ -1,5 +1,6 @@
 // The Typesense plugin: config schema, capabilities, and the live instance the core drives.
 import { z } from 'zod';
+import { probeHealth, strictConfig } from '../../src/plugin.ts';
 import type { EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
 import { listSummaries, logicalBackup, readEngineVersion } from './backup.ts';
 import { TypesenseClient } from './client.ts';
@@ -48,12 +49,7 @@ const configShape = {
   modelApiKeys: z.record(z.string(), z.string().min(1)).optional(),
 };
 
-const validKeys = Object.keys(configShape).join(', ');
-
-export const typesenseConfig = z
-  .strictObject(configShape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown Typesense config key(s): ${issue.keys.join(', ')}. Valid keys: ${validKeys}` : undefined),
-  })
+export const typesenseConfig = strictConfig(configShape, 'Typesense')
   .refine((config) => (config.url === undefined) !== (config.nodes === undefined), {
     message: 'give url (one node) or nodes (a cluster): exactly one of them',
     path: ['url'],
@@ -121,14 +117,12 @@ async function health(client: TypesenseClient, signal: AbortSignal): Promise<Eng
 }
 
 async function nodeHealth(client: TypesenseClient, signal: AbortSignal): Promise<Omit<EngineHealth, 'nodes'>> {
-  try {
+  return probeHealth(async () => {
     const { ok } = (await client.health(signal)) as { ok?: unknown };
     if (ok !== true) return { ok: false, version: null, message: 'Typesense /health answered ok: false' };
     // /health needs no key; /debug proves the configured key works and tells the version.
     return { ok: true, version: await readEngineVersion(client, signal), message: null };
-  } catch (error) {
-    return { ok: false, version: null, message: error instanceof Error ? error.message : String(error) };
-  }
+  });
 }
 
 /** The nodes' base URLs: `url`, or each of `nodes` as the official client builds it. */

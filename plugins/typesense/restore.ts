@@ -3,10 +3,9 @@
 // until then; a free target is filled under its own name. Cancel or failure drops what the restore created
 // and leaves live collections and aliases untouched. Typesense cannot rename a collection, so the filled copy
 // becomes live behind an alias: it is named `<target>__gwlive_<job>` (restore-kit), never like a staging leftover.
-import { randomUUID } from 'node:crypto';
 import type { ArchiveReader } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
-import { compareVersions, dropEach, livePhysicalName, majorOf, restoreItems, restoreJobOf, restoreProgress, withRollback } from '../../src/plugin.ts';
+import { archivedItems, compareVersions, dropEach, livePhysicalName, majorOf, restoreJobId, restoreJobOf, restoreProgress, totalOf, withRollback } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { readEngineVersion, type TransferOptions } from './backup.ts';
 import type { Json, TypesenseClient } from './client.ts';
@@ -52,7 +51,7 @@ export async function logicalRestore(
 
   const progress: RestoreProgress = restoreProgress(
     ctx,
-    items.reduce((sum, item) => sum + item.expected, 0),
+    totalOf(items, (item) => item.expected),
   );
   const satelliteContext: SatelliteContext = { client, signal, warnings, v30 };
   const fill: FillContext = { client, options, archive, ctx, progress, satellites, satelliteContext };
@@ -92,23 +91,19 @@ async function planRestore(
   v30: boolean,
   signal: AbortSignal,
 ): Promise<RestoreItem[]> {
-  const jobId = request.jobId ?? randomUUID();
+  const jobId = restoreJobId(request);
   const items: RestoreItem[] = [];
-  for (const { source, target, backupDocuments } of restoreItems(request)) {
-    const entry = archive.manifest.collections.find((collection) => collection.name === source);
-    if (entry === undefined) throw new GatewayError('collection_not_found', `Collection ${source} is not in backup ${archive.manifest.backupId}`);
-    const file = collectionSchemaFile.safeParse(await archive.readCollectionSchema(source));
-    if (!file.success) throw new GatewayError('archive_invalid', `Schema of ${source} is not a Typesense collection schema: ${file.error.message}`);
+  for (const { source, target, backupDocuments, schema } of await archivedItems(request, archive, collectionSchemaFile, 'Typesense collection schema')) {
     // Throws before anything is touched when a masked credential was not re-supplied.
     // The set references stay in the body: below v30 the conversion (v30.ts) turns them into synonyms/overrides.
-    const body = createBody(file.data, target, options.modelApiKeys);
+    const body = createBody(schema, target, options.modelApiKeys);
     const summary = await client.getCollection(target, signal);
     const isCollection = summary !== null && parseResponse(collectionSummary, summary, 'collection').name === target;
     const aliased = liveAliases.find((alias) => alias.name === target)?.collection_name;
     const live = isCollection ? ({ kind: 'collection' } as const) : aliased !== undefined ? ({ kind: 'alias', collection: aliased } as const) : null;
     const placement = live === null ? 'fresh' : live.kind === 'collection' && !request.atomic ? 'recreate' : 'staged';
     const fillName = placement === 'staged' ? livePhysicalName(jobId, target) : target;
-    items.push({ source, target, expected: backupDocuments ?? entry.documentCount, body, placement, live, fillName });
+    items.push({ source, target, expected: backupDocuments, body, placement, live, fillName });
   }
   return items;
 }

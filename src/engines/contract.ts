@@ -246,6 +246,13 @@ export interface EnginePlugin<Config extends z.ZodObject = z.ZodObject> {
    * on a server that lists backups without them) can be restored whole: the request then has `collections: []`.
    */
   restoresUnlistedBackups?: boolean;
+  /**
+   * The collections of `catalog` a selection entry stands for when it is a pattern (Milvus `db.*`: every
+   * collection of a database), each with its target under the pattern's rename `renameTo` (`db2.*`), or null when
+   * the entry names one collection. The plan lists every member; where the catalog lists none (a backup made
+   * outside the gateway) the pattern itself goes to the engine, which restores it as one unit.
+   */
+  expandSelection?(entry: string, renameTo: string | null, catalog: readonly string[]): Array<{ source: string; target: string }> | null;
   /** Checks a backup name against the engine's own naming rules (throws `invalid_name`) before a NATIVE job is queued. */
   checkNativeBackupName?(name: string): void;
   /** importBackup: reads a backup file on the gateway host (e.g. a Meilisearch .dump) without any engine. */

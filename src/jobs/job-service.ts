@@ -186,6 +186,16 @@ export class JobService {
       checkName: (name, where) => checkCollectionName(plugin, name, where),
       unlisted,
       openArchive: () => this.openPlanArchive(backup),
+      ...(plugin.expandSelection
+        ? {
+            expand: (entry: string, renameTo: string | null) =>
+              plugin.expandSelection!(
+                entry,
+                renameTo,
+                catalog.map((c) => c.name),
+              ),
+          }
+        : {}),
     });
   }
 

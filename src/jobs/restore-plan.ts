@@ -67,6 +67,8 @@ export interface PlanInput {
   checkName: (name: string, where: string) => void;
   /** Opens the backup's archive for the plugin to read (logical backups); null when it cannot be opened. */
   openArchive?: () => Promise<ArchiveReader | null>;
+  /** The plugin's expandSelection over this catalog (patterns such as Milvus `db.*`), when it has one. */
+  expand?: (entry: string, renameTo: string | null) => Array<{ source: string; target: string }> | null;
 }
 
 /** Rough rates for estimatedSeconds: an order of magnitude for people, never a promise. */
@@ -77,12 +79,12 @@ export async function computeRestorePlan(input: PlanInput): Promise<RestorePlan>
   const refusals: RestoreRefusal[] = [];
   const refuse = (code: ErrorCode, message: string, collections: string[] = []) => refusals.push({ code, message, collections });
   const known = new Map(input.catalog.map((c) => [c.name, c]));
-  const selection = input.collections ?? input.catalog.map((c) => c.name);
+  const { selection, rename } = expandPatterns(input, input.collections ?? input.catalog.map((c) => c.name));
   if (selection.length === 0 && !input.unlisted) refuse('invalid_input', `Backup "${input.backup.name}" holds no collections to restore`);
   const unknown = input.unlisted ? [] : selection.filter((name) => !known.has(name));
   if (unknown.length > 0) refuse('collection_not_found', `Backup "${input.backup.name}" has no collection ${unknown.map((n) => `"${n}"`).join(', ')}`, unknown);
 
-  const targets = resolveTargets(selection, input.rename, input.suffix, refuse);
+  const targets = resolveTargets(selection, rename, input.suffix, refuse);
   for (const target of targets.values()) input.checkName(target, 'restore target');
   const items = selection.map((source) => ({ source, target: targets.get(source) ?? source }));
   const facts = await targetFacts(input, selection, [...targets.values()], items);
@@ -161,6 +163,28 @@ export async function computeRestorePlan(input: PlanInput): Promise<RestorePlan>
     refusals,
     estimatedSeconds: Math.max(1, Math.ceil(Math.max(docs / DOCS_PER_SECOND, bytes / BYTES_PER_SECOND))),
   };
+}
+
+/**
+ * Selection patterns (Milvus `db.*`) replaced by the collections they stand for, each renamed as the pattern's
+ * rename says. A pattern with no member stays when the catalog lists nothing (the engine restores it whole) and
+ * is refused as unknown otherwise.
+ */
+function expandPatterns(input: PlanInput, entries: string[]): { selection: string[]; rename: PlanInput['rename'] } {
+  const selection: string[] = [];
+  let rename = input.rename;
+  for (const entry of entries) {
+    const renameTo = rename.find((r) => r.from === entry)?.to ?? null;
+    const members = input.expand?.(entry, renameTo) ?? null;
+    if (members === null || (members.length === 0 && input.unlisted)) {
+      selection.push(entry);
+      continue;
+    }
+    if (members.length === 0) selection.push(entry);
+    selection.push(...members.map((m) => m.source).filter((source) => !selection.includes(source)));
+    rename = [...rename.filter((r) => r.from !== entry || members.length === 0), ...members.filter((m) => m.target !== m.source).map((m) => ({ from: m.source, to: m.target }))];
+  }
+  return { selection, rename };
 }
 
 /** Source → target after renames and suffix; collisions and staging names are refusals. */

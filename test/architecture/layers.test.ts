@@ -50,16 +50,6 @@ const TYPE_ONLY_OK = ['gateway.ts'];
 const PLUGIN_API = [/^src\/plugin\.ts$/, /^src\/engines\/contract\.ts$/, /^src\/storage\/archive-types\.ts$/, /^src\/errors\.ts$/, /^src\/testing\//];
 /** A plugin's tests may also read what a backup wrote with the core's own readers. */
 const PLUGIN_TEST_API = [/^src\/storage\//];
-/**
- * Imports of core internals plugins made before this test; to be replaced by the kit (src/plugin.ts,
- * backup-gateway/testing). The list may only shrink.
- */
-const LEGACY_PLUGIN_IMPORTS = [
-  'plugins/magnetodb/client.ts → src/engines/engine-call.ts',
-  'plugins/meilisearch/client.ts → src/engines/engine-call.ts',
-  'plugins/milvus/client.ts → src/engines/engine-call.ts',
-  'plugins/typesense/client.ts → src/engines/engine-call.ts',
-];
 
 interface ImportEdge {
   from: string;
@@ -133,8 +123,7 @@ describe('layers', () => {
         const isTest = /\.test\.ts$|\/test\//.test(edge.from);
         return !PLUGIN_API.some((allowed) => allowed.test(to)) && !(isTest && PLUGIN_TEST_API.some((allowed) => allowed.test(to)));
       })
-      .map((edge) => `${edge.from} → ${edge.to}`)
-      .filter((edge) => !LEGACY_PLUGIN_IMPORTS.includes(edge));
+      .map((edge) => `${edge.from} → ${edge.to}`);
     expect(violations, violations.join('\n')).toEqual([]);
   });
 

@@ -199,6 +199,64 @@ for (const generation of ['v0.5.9', 'v0.5.16'] as const) {
       expect(createSwaggerChecker().checkRequest(sent)).toEqual([]);
     });
 
+    it('restores a whole database by db.*: the plan lists every collection of it, milvus-backup gets what it expects', async () => {
+      const tag = generation.replace(/\W/g, '');
+      const started = await t.gql(`mutation($i: StartBackupInput!) { startBackup(input: $i) { id backup { id collections { name } } } }`, {
+        i: { engineId, name: `wholedb_${tag}`, collections: ['default.*'] },
+      });
+      expect((await waitForJob(t, started.data!.startBackup.id)).status).toBe('SUCCEEDED');
+      const backupId = started.data!.startBackup.backup.id;
+      const cataloged = await t.gql(`query($id: ID!) { backup(id: $id) { collections { name } } }`, { id: backupId });
+      const members = cataloged.data!.backup.collections.map((c: { name: string }) => c.name).sort();
+      expect(members).toEqual(expect.arrayContaining(['book', 'medium_articles']));
+
+      const input = { backupId, collections: ['default.*'], rename: [{ from: 'default.*', to: `whole_${tag}.*` }] };
+      const planned = await t.gql(`mutation($i: StartRestoreInput!) { planRestore(input: $i) { verdict refusals { message } collections { source target action } } }`, {
+        i: input,
+      });
+      expect(planned.errors).toBeUndefined();
+      expect(planned.data!.planRestore.verdict, JSON.stringify(planned.data!.planRestore.refusals)).toBe('OK');
+      const plannedCollections = planned.data!.planRestore.collections as Array<{ source: string; target: string; action: string }>;
+      expect(plannedCollections.map((c) => [c.source, c.target, c.action]).sort()).toEqual(members.map((name: string) => [name, `whole_${tag}.${name}`, 'CREATE']));
+
+      emulator.clearExchanges();
+      const restore = await t.gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: input });
+      expect(restore.errors).toBeUndefined();
+      const job = await waitForJob(t, restore.data!.startRestore.id);
+      expect(job.status, JSON.stringify(job.error)).toBe('SUCCEEDED');
+      const sent = emulator.exchanges.find((e) => e.path === '/api/v1/restore')!;
+      expect(createSwaggerChecker().checkRequest(sent)).toEqual([]);
+      // The plan's collections by name, each renamed into the new database (milvus-backup creates it).
+      expect((sent.body as { collection_names: string[] }).collection_names.sort()).toEqual(members.map((name: string) => `default.${name}`));
+      expect(sent.body).toMatchObject({ collection_renames: Object.fromEntries(members.map((name: string) => [`default.${name}`, `whole_${tag}.${name}`])) });
+      for (const name of members) expect(emulator.milvus.has(`whole_${tag}`, name), name).toBe(true);
+    });
+
+    it('restores db.* of a CLI-made backup whose collections are not listed as one whole database (db_collections, db rename)', async () => {
+      const tag = generation.replace(/\W/g, '');
+      emulator.backups.create(`cli_db_${tag}`, [{ db: 'default', name: 'book' }]);
+      expect((await t.gql(`mutation($e: ID!) { syncEngineBackups(engineId: $e) { imported } }`, { e: engineId })).errors).toBeUndefined();
+      const listed = await t.gql(`query($e: ID!) { backups(engineId: $e) { nodes { id externalId } } }`, { e: engineId });
+      const cli = listed.data!.backups.nodes.find((b: { externalId: string }) => b.externalId === `cli_db_${tag}`);
+      emulator.clearExchanges();
+      const restore = await t.gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, {
+        i: { backupId: cli.id, collections: ['default.*'], rename: [{ from: 'default.*', to: `cli_${tag}.*` }] },
+      });
+      expect(restore.errors).toBeUndefined();
+      const job = await waitForJob(t, restore.data!.startRestore.id);
+      expect(job.status, JSON.stringify(job.error)).toBe('SUCCEEDED');
+      const sent = emulator.exchanges.find((e) => e.path === '/api/v1/restore')!;
+      expect(createSwaggerChecker().checkRequest(sent)).toEqual([]);
+      if (generation === 'v0.5.9') {
+        // v0.5.9 lists the collections of every backup: the plan names them, and so does the request.
+        expect(sent.body).toMatchObject({ collection_names: ['default.book'], collection_renames: { 'default.book': `cli_${tag}.book` } });
+      } else {
+        expect(sent.body).toMatchObject({ db_collections: JSON.stringify({ default: [] }), collection_renames: { 'default.*': `cli_${tag}.*` } });
+        expect(sent.body).not.toHaveProperty('collection_names');
+      }
+      expect(emulator.milvus.has(`cli_${tag}`, 'book')).toBe(true);
+    });
+
     it('maps server errors to coded job errors', async () => {
       emulator.inject('/api/v1/create', { status: 200, json: { code: 400, msg: 'collection not found' } }, 1);
       const started = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e, strategy: NATIVE, collections: ["book"]}) { id } }`, { e: engineId });

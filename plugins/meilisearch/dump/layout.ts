@@ -10,12 +10,15 @@
 //  v4 (0.25–27)  as v3; index_uuids/data.jsonl {uid, index_meta:{uuid}}; keys (JSONL); updates/data.jsonl = tasks.
 //  v5 (0.28–29)  as v4.
 //  v6 (v1.x)     metadata.json; keys.jsonl; tasks/queue.jsonl; batches/queue.jsonl (v1.13+);
-//                indexes/<uid>/{metadata.json {uid, primaryKey}, settings.json, documents.jsonl}.
+//                indexes/<uid>/{metadata.json {uid, primaryKey}, settings.json, documents.jsonl};
+//                experimental-features.json (v1.x), network.json (v1.13+), webhooks.json (v1.17+).
+// Keys (v4: `keys`, no uid, random values; v5: `keys`; v6: `keys.jsonl`) are kept as metadata, never values.
 import { z } from 'zod';
 import { inputLimits, limitExceeded } from '../../../src/plugin.ts';
 import { countLines, readSmallJson, readSmallJsonl, readText } from './jsonl.ts';
 import { invalidDump, type TarEntry } from './tar.ts';
 import { validateIndexUid } from '../names.ts';
+import type { KeyMetadata } from '../client.ts';
 
 export type DumpVersion = 'V1' | 'V2' | 'V3' | 'V4' | 'V5' | 'V6';
 
@@ -40,7 +43,27 @@ export interface DumpSummary {
   tasksCount: number;
   batchesCount: number | null;
   instanceUid: string | null;
+  /** Keys with a uid (v5+): recreated with it, they get their old value under the same master key. */
+  keys: DumpKey[];
+  /** Keys without a uid (v4: their values were random) or unreadable: they cannot be recreated with their value. */
+  keysWithoutUid: number;
+  /** Instance-level files as the dump holds them (null when absent). */
+  instance: { experimentalFeatures: Record<string, unknown> | null; network: Record<string, unknown> | null; webhooks: Record<string, unknown> | null };
 }
+
+/** A key as the dump describes it (metadata only, the same shape the API lists). */
+export type DumpKey = KeyMetadata;
+
+/** A key line of `keys` (v4, v5) or `keys.jsonl` (v6): metadata only (the dump stores no key values). */
+const keyLineSchema = z.looseObject({
+  uid: z.string().optional(),
+  name: z.string().nullish(),
+  description: z.string().nullish(),
+  actions: z.array(z.string()),
+  indexes: z.array(z.string()),
+  expires_at: z.string().nullish(),
+});
+const INSTANCE_FILES = { experimentalFeatures: 'experimental-features.json', network: 'network.json', webhooks: 'webhooks.json' } as const;
 
 const metadataSchema = z.looseObject({
   dumpVersion: z.enum(['V1', 'V2', 'V3', 'V4', 'V5', 'V6']),
@@ -64,6 +87,8 @@ export class DumpScan {
   metadata: unknown = undefined;
   instanceUid: string | null = null;
   readonly json = new Map<string, unknown>();
+  /** Keys and instance-level files. */
+  readonly instance = new Map<string, unknown>();
   readonly lines = new Map<string, number>();
   readonly documents = new Map<string, Documents>();
 
@@ -76,7 +101,9 @@ export class DumpScan {
     if (path === 'metadata.json') this.metadata = await this.#small(entry, () => readSmallJson(body, path));
     else if (path === 'instance_uid.uuid' || path === 'instance-uid') this.instanceUid = (await readText(body, path, 4096)).trim() || null;
     else if (path === 'index_uuids/data.jsonl') this.json.set(path, await this.#small(entry, () => readSmallJsonl(body, path)));
-    else if (['keys', 'keys.jsonl', 'tasks/queue.jsonl', 'batches/queue.jsonl', 'updates/data.jsonl'].includes(path)) this.lines.set(path, await countLines(body, path));
+    else if (path === 'keys' || path === 'keys.jsonl') this.instance.set(path, await this.#small(entry, () => readSmallJsonl(body, path)));
+    else if ((Object.values(INSTANCE_FILES) as string[]).includes(path)) this.instance.set(path, await this.#small(entry, () => readSmallJson(body, path)));
+    else if (['tasks/queue.jsonl', 'batches/queue.jsonl', 'updates/data.jsonl'].includes(path)) this.lines.set(path, await countLines(body, path));
     else if (name === 'documents.jsonl' && parts.length <= 3) {
       this.documents.set(path, { path, count: await countLines(body, path), bytes: entry.size });
       this.#assertIndexCount(this.documents.size);
@@ -116,7 +143,7 @@ export class DumpScan {
     // A uid inside a file is as untrusted as the file: `books?` or `../keys/<uid>` would address other routes.
     for (const index of indexes) validateIndexUid(index.uid);
     indexes.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
-    const keys = this.lines.get(version === 'V6' ? 'keys.jsonl' : 'keys') ?? 0;
+    const keys = version === 'V1' || version === 'V2' || version === 'V3' ? [] : this.#keys(version === 'V6' ? 'keys.jsonl' : 'keys');
     let tasks = 0;
     if (version === 'V6') tasks = this.lines.get('tasks/queue.jsonl') ?? 0;
     else if (version === 'V1') for (const index of indexes) tasks += this.lines.get(`${index.uid}/updates.jsonl`) ?? 0;
@@ -126,11 +153,34 @@ export class DumpScan {
       dbVersion: meta.dbVersion ?? null,
       dumpDate: meta.dumpDate ?? null,
       indexes,
-      keysCount: version === 'V1' || version === 'V2' || version === 'V3' ? 0 : keys,
+      keysCount: keys.length,
       tasksCount: tasks,
       batchesCount: this.lines.get('batches/queue.jsonl') ?? null,
       instanceUid: this.instanceUid,
+      keys: keys.filter((key): key is DumpKey => key.uid !== null),
+      keysWithoutUid: keys.filter((key) => key.uid === null).length,
+      instance: {
+        experimentalFeatures: this.#record(INSTANCE_FILES.experimentalFeatures),
+        network: this.#record(INSTANCE_FILES.network),
+        webhooks: this.#record(INSTANCE_FILES.webhooks),
+      },
     };
+  }
+
+  #keys(path: string): (Omit<DumpKey, 'uid'> & { uid: string | null })[] {
+    const lines = this.instance.get(path) ?? [];
+    return (lines as unknown[]).map((line) => {
+      // A line of another shape counts as a key that cannot be recreated, like a v4 key without uid.
+      const key = keyLineSchema.safeParse(line);
+      if (!key.success) return { uid: null, name: null, description: null, actions: [], indexes: [], expiresAt: null };
+      const { uid, name, description, actions, indexes, expires_at } = key.data;
+      return { uid: uid ?? null, name: name ?? null, description: description ?? null, actions, indexes, expiresAt: expires_at ?? null };
+    });
+  }
+
+  #record(path: string): Record<string, unknown> | null {
+    const parsed = settingsSchema.safeParse(this.instance.get(path));
+    return parsed.success ? parsed.data : null;
   }
 
   #index(uid: string, primaryKey: string | null, settings: Record<string, unknown>, documentsPath: string): DumpIndex {

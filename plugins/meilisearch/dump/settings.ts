@@ -10,6 +10,7 @@
 //            `faceting.sortFacetValuesBy` before v1.3. Unknown target version: nothing dropped here (the
 //            restore still drops a setting the server answers `Unknown field` for).
 // Each drop or rename is reported in `warnings`.
+import { isRecord } from '../../../src/plugin.ts';
 import type { DumpVersion } from './layout.ts';
 
 export interface ConvertedSettings {
@@ -109,8 +110,4 @@ export function settingsForTarget(settings: Record<string, unknown>, dumpVersion
     }
   }
   return { settings: out, warnings };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
