@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobContext, LogicalRestoreRequest, LogicalRestoreResult, NativeBackupHandle, RestoreFacts, RestoreFactsRequest } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { failIfMissing, pause, percentProgress, restoreItems } from '../../src/plugin.ts';
+import { failIfMissing, pause, percentProgress, restoreItems, type PercentReporter } from '../../src/plugin.ts';
 import type { PollOptions } from './backup.ts';
 import { BackupStateCode, canceledError, type MilvusBackupClient, type RestoreBody, type RestoreState } from './client.ts';
 import { dbCollections, displayName, isWholeDatabase, parseNamespace, restorePlan } from './names.ts';
