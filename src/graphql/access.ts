@@ -34,6 +34,12 @@ export const MUTATION_SCOPES: Record<string, Scope> = {
   createApiKey: 'ADMIN',
   revokeApiKey: 'ADMIN',
   createGatewayDump: 'ADMIN',
+  // backup sets (issue 20)
+  startBackupSet: 'OPERATOR',
+  verifyBackupSet: 'OPERATOR',
+  deleteBackupSet: 'OPERATOR',
+  planBackupSetRestore: 'VIEWER', // no side effects: a dry run
+  startBackupSetRestore: 'OPERATOR',
 };
 
 /** Admin-only queries (they reveal who can do what). */

@@ -70,6 +70,11 @@ export class JobService {
     return Promise.all([this.deps.prisma.job.findMany({ where, ...page }), this.deps.prisma.job.count({ where })]);
   }
 
+  /** The member jobs of a set's parent job, oldest first. */
+  children(parentId: string): Promise<Job[]> {
+    return this.deps.prisma.job.findMany({ where: { parentId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
   /** The job's last `take` events, oldest first. */
   async events(jobId: string, take: number): Promise<JobEvent[]> {
     const rows = await this.deps.prisma.jobEvent.findMany({ where: { jobId }, orderBy: { id: 'desc' }, take });
@@ -123,10 +128,11 @@ export class JobService {
           changedSince,
           ...where,
           scheduleId: request.scheduleId ?? null,
+          setId: request.member?.setId ?? null,
         },
       });
       await tx.backup.update({ where: { id: backup.id }, data: { location: locate(backup.id) } });
-      return tx.job.create({ data: this.jobData('BACKUP', engine.id, backup.id, input, timeoutMs, actor) });
+      return tx.job.create({ data: { ...this.jobData('BACKUP', engine.id, backup.id, input, timeoutMs, actor), parentId: request.member?.parentJobId ?? null } });
     });
     await this.deps.audit.record(actor, 'backup.start', 'job', job.id, { engineId: engine.id, backupId: job.backupId, collections });
     return this.announce(job);
@@ -200,7 +206,9 @@ export class JobService {
     if (request.credentials && this.deps.storages) Object.assign(input, { storageCredentials: this.deps.storages.sealCredentials(request.credentials) });
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     const targets = collections.map((name) => rename[name] ?? name);
-    const job = await this.enqueueExclusive(engine, targets, (tx) => tx.job.create({ data: this.jobData('RESTORE', engine.id, backup.id, input, timeoutMs, actor) }));
+    const job = await this.enqueueExclusive(engine, targets, (tx) =>
+      tx.job.create({ data: { ...this.jobData('RESTORE', engine.id, backup.id, input, timeoutMs, actor), parentId: request.member?.parentJobId ?? null } }),
+    );
     await this.deps.audit.record(actor, 'restore.start', 'job', job.id, { engineId: engine.id, backupId: backup.id, collections, rename, onExisting: plan.onExisting });
     return this.announce(job);
   }
@@ -260,11 +268,15 @@ export class JobService {
         'restore test',
       );
       input.engineId = engine.id;
-      job = await this.enqueueExclusive(engine, [], (tx) => tx.job.create({ data: this.jobData('VERIFY', engine.id, backup.id, input, timeoutMs, actor) }));
+      job = await this.enqueueExclusive(engine, [], (tx) =>
+        tx.job.create({ data: { ...this.jobData('VERIFY', engine.id, backup.id, input, timeoutMs, actor), parentId: request.member?.parentJobId ?? null } }),
+      );
       scratch = names.map((name) => scratchName(name, job.id.slice(0, 8)));
     } else {
       job = await this.deps.prisma.$transaction(async (tx) => {
-        const created = await tx.job.create({ data: { ...this.jobData('VERIFY', backup.engineId ?? '', backup.id, input, timeoutMs, actor), engineId: backup.engineId } });
+        const created = await tx.job.create({
+          data: { ...this.jobData('VERIFY', backup.engineId ?? '', backup.id, input, timeoutMs, actor), engineId: backup.engineId, parentId: request.member?.parentJobId ?? null },
+        });
         await tx.jobEvent.create({ data: { jobId: created.id, status: 'QUEUED', phase: 'queued' } });
         return created;
       });
@@ -312,6 +324,9 @@ export class JobService {
       await prisma.jobEvent.create({ data: { jobId: id, status: 'CANCELING', phase: 'canceling', message: `cancel requested by ${actor}` } });
       this.deps.onCancelRequested(id);
     }
+    // A set's parent job runs nothing itself: canceling it cancels its members, and it ends when they have.
+    const children = await prisma.job.findMany({ where: { parentId: id, status: { in: ACTIVE_STATUSES } }, select: { id: true } });
+    for (const child of children) await this.cancel(child.id, actor).catch(() => undefined);
     await this.deps.audit.record(actor, 'job.cancel', 'job', id);
     return this.announce(await this.get(id));
   }
