@@ -12,6 +12,7 @@ import { restoreCommands } from './commands/restore.ts';
 import { backupDownloadCommand } from './commands/backup-download.ts';
 import { restoreSnapshotCommand } from './commands/restore-snapshot.ts';
 import { serveCommands } from './commands/serve.ts';
+import { setCommands } from './commands/sets.ts';
 import { versionCommands } from './commands/version.ts';
 
 export const COMMANDS: readonly Command[] = [
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   ...engineCommands,
   ...backupCommands,
   ...restoreCommands,
+  ...setCommands,
   backupDownloadCommand,
   restoreSnapshotCommand,
   ...jobCommands,
@@ -33,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
 export const GROUPS: Record<string, string> = {
   engines: 'Registered engines: list, add, remove',
   backup: 'Backups: create, list, get, delete, download',
+  set: 'Backup sets (several engines together): create, list, get, restore',
   jobs: 'Jobs: list, get, cancel, wait',
   keys: 'API keys: create, revoke, list',
   dump: "Dumps of the gateway's own state: create",

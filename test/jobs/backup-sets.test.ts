@@ -9,6 +9,8 @@ import { startMagnetoDbEmulator, type MagnetoDbEmulator } from '../emulators/mag
 import { magnetoDbHttp, type MagnetoDbHttp, type TypedItem } from '../emulators/magnetodb/test-helpers.ts';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators/meilisearch/server.ts';
 import { startTypesenseEmulator, type TypesenseEmulator } from '../emulators/typesense/server.ts';
+import { runCli } from '../../src/cli/run.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
 
 type Json = Record<string, any>;
@@ -94,6 +96,7 @@ const SET_FIELDS = 'id name status memberCount documentCount sizeBytes verificat
 
 describe('backup sets across Meilisearch, Typesense and MagnetoDB', () => {
   let t: TestGateway;
+  let server: RunningServer;
   let source: Engines;
   let fresh: Engines;
   const ids: Record<string, string> = {};
@@ -125,9 +128,11 @@ describe('backup sets across Meilisearch, Typesense and MagnetoDB', () => {
     t = await startTestGateway();
     await registerAll('', source);
     await registerAll('fresh-', fresh);
+    server = await startServer(t.gateway, { port: 0, host: '127.0.0.1' });
   });
 
   afterAll(async () => {
+    await server?.close();
     await t?.close();
     for (const engines of [source, fresh]) await Promise.all([engines?.meili.close(), engines?.typesense.close(), engines?.magneto.close()]);
   });
@@ -207,6 +212,30 @@ describe('backup sets across Meilisearch, Typesense and MagnetoDB', () => {
     const ended = await waitForJob(t, started.data!['startBackupSetRestore'].id as string);
     expect(ended, JSON.stringify(ended['error'])).toMatchObject({ status: 'SUCCEEDED', progress: { completed: 3, total: 3 } });
     expect(await contents(fresh)).toEqual(await contents(source));
+  });
+
+  it('the CLI creates, lists, shows and plans a set restore', async () => {
+    const cli = async (args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(args, { stdout: { write: (x: string) => (stdout += x) }, stderr: { write: (x: string) => (stderr += x) }, env: { GATEWAY_URL: server.url } });
+      return { code, stdout, stderr };
+    };
+    const created = await cli(['set', 'create', '--name', 'from-cli', '--engine', 'meili,magneto', '--label', 'team=search', '--wait', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ kind: 'BACKUP', status: 'SUCCEEDED' });
+    const listed = await cli(['set', 'list']);
+    expect(listed.stdout).toMatch(/from-cli\s+COMPLETE\s+(meili:COMPLETE magneto:COMPLETE|magneto:COMPLETE meili:COMPLETE)/);
+    const id = /^(\S+)\s+from-cli/m.exec(listed.stdout)![1]!;
+    const shown = await cli(['set', 'get', id, '--json']);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ name: 'from-cli', status: 'COMPLETE', memberCount: 2 });
+    const plan = await cli(['set', 'restore', id, '--into', 'meili=fresh-meili', '--into', 'magneto=fresh-magneto', '--suffix', '_cli', '--dry-run']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/movies\s+movies_cli\s+CREATE/);
+    expect(plan.stdout).toMatch(/accounts\s+accounts_cli\s+CREATE/);
+    const restored = await cli(['set', 'restore', id, '--into', 'meili=fresh-meili', '--into', 'magneto=fresh-magneto', '--suffix', '_cli', '--wait']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect((await fresh.meiliClient.index('movies_cli').getStats()).numberOfDocuments).toBe(MOVIES.length);
   });
 
   it('verifies the set, then deletes it keeping the pinned member', async () => {
