@@ -1,5 +1,6 @@
 // The catalog: every backup with its status, per-collection counts and sizes, files, verify status;
-// "Restore", "Verify" (when the gateway offers verifyBackup) and "Delete".
+// "Restore", "Verify" (when the gateway offers verifyBackup) and "Delete". A backup set shows as one row
+// holding its members (their own rows, unchanged, inside it).
 import { clear, h } from './dom.js';
 import { guarded } from './errors.js';
 import { formatBytes, formatCount, formatTime, shortId } from './format.js';
@@ -9,8 +10,9 @@ import { JOB_FIELDS } from './jobs.js';
 // The list stays within the gateway's query cost limit (page size × fields); files load when a row opens.
 const PAGE_SIZE = 40;
 const BACKUP_FIELDS = `id name status strategy type origin plugin sizeBytes documentCount createdAt completedAt verifiedAt warnings
-  engine { id name }
+  engine { id name } set { id }
   collections { name documentCount bytes }`;
+const SET_FIELDS = 'id name status memberCount documentCount sizeBytes verification createdAt';
 const ARTIFACT_FIELDS = 'artifacts { path bytes sha256 collection external location }';
 
 export class CatalogView {
@@ -23,15 +25,55 @@ export class CatalogView {
   }
 
   async load() {
-    const data = await gql(`query { backups(first: ${PAGE_SIZE}) { totalCount nodes { ${BACKUP_FIELDS} } } }`);
+    const withSets = this.features.has('startBackupSet');
+    const sets = withSets ? ` backupSets(first: ${PAGE_SIZE}) { nodes { ${SET_FIELDS} } }` : '';
+    const data = await gql(`query { backups(first: ${PAGE_SIZE}) { totalCount nodes { ${BACKUP_FIELDS} } }${sets} }`);
     this.backups = data.backups.nodes;
-    const open = new Set([...this.root.querySelectorAll('details[open]')].map((d) => d.dataset.backupId));
+    const open = new Set([...this.root.querySelectorAll('details[open]')].map((d) => d.dataset.backupId ?? d.dataset.setId));
     if (this.backups.length === 0) {
       clear(this.root, h('p', { class: 'muted' }, 'No backups yet.'));
       return;
     }
     const more = data.backups.totalCount > this.backups.length ? h('p', { class: 'muted' }, `Showing the newest ${this.backups.length} of ${data.backups.totalCount}.`) : null;
-    clear(this.root, this.backups.map((b) => this.item(b, open.has(b.id))), more);
+    clear(this.root, this.rows(withSets ? data.backupSets.nodes : [], open), more);
+  }
+
+  /** Newest first; the members of a listed set go inside its row, placed where its newest member would be. */
+  rows(sets, open) {
+    const byId = new Map(sets.map((set) => [set.id, set]));
+    const placed = new Set();
+    const rows = [];
+    for (const backup of this.backups) {
+      const set = backup.set ? byId.get(backup.set.id) : null;
+      if (!set) rows.push(this.item(backup, open.has(backup.id)));
+      else if (!placed.has(set.id)) {
+        placed.add(set.id);
+        const members = this.backups.filter((b) => b.set?.id === set.id);
+        rows.push(this.setItem(set, members, open));
+      }
+    }
+    return rows;
+  }
+
+  setItem(set, members, open) {
+    const verification = set.verification === 'VERIFIED' ? 'verified' : set.verification === 'DAMAGED' ? 'damaged' : 'never verified';
+    return h(
+      'details',
+      { class: 'backup set', open: open.has(set.id), dataset: { testid: 'backup-set', setId: set.id, status: set.status } },
+      h(
+        'summary',
+        null,
+        h('span', { class: 'name', title: set.id }, set.name),
+        h('span', null, `set of ${set.memberCount} engines`),
+        h('span', { class: 'muted' }, members.map((m) => m.engine?.name ?? '?').join(' · ')),
+        h('span', { class: 'status', dataset: { status: set.status } }, set.status),
+        h('span', { class: 'num' }, `${formatCount(set.documentCount)} docs`),
+        h('span', { class: 'num' }, formatBytes(set.sizeBytes)),
+        h('span', { class: 'muted' }, formatTime(set.createdAt), ' · ', verification),
+        h('span', { class: 'actions' }),
+      ),
+      h('div', { class: 'details set-members' }, members.map((m) => this.item(m, open.has(m.id)))),
+    );
   }
 
   item(backup, open) {
