@@ -182,7 +182,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const jobTree = new JobTreeTracker({ prisma, bus, logger, onParentEnded: (parent, children) => backupSets.parentEnded(parent, children) });
   jobTree.start();
   const staging = new StagingJanitor({ prisma, engines, logger });
-  const scheduler = new Scheduler({ prisma, jobs, logger });
+  const scheduler = new Scheduler({ prisma, jobs, logger, sets: backupSets });
   const runner = new JobRunner({
     prisma,
     engines,

@@ -27,6 +27,8 @@ export interface StartBackupSetRequest {
   members: SetMemberSpec[];
   labels?: unknown;
   timeoutSeconds?: number | null;
+  /** Set when a schedule starts the set: every member backup carries it (retention, failure counts). */
+  scheduleId?: string | null;
 }
 
 /** Per member of a set restore: the target engine (the member's own when absent) and the usual selection. */
@@ -122,6 +124,7 @@ export class BackupSetService {
               strategy: m.strategy ?? null,
               labels: { ...labels, set: name },
               timeoutSeconds: request.timeoutSeconds ?? null,
+              scheduleId: request.scheduleId ?? null,
               member,
             },
             actor,
@@ -308,7 +311,8 @@ export class BackupSetService {
   }
 }
 
-function parseMembers(raw: unknown): SetMemberSpec[] {
+/** The members of a set as asked: 1–32, one per engine. */
+export function parseMembers(raw: unknown): SetMemberSpec[] {
   const parsed = z.array(SetMemberSpec).safeParse(raw);
   if (!parsed.success) throw new GatewayError('invalid_input', `members: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   const members = parsed.data;

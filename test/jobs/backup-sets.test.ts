@@ -195,6 +195,28 @@ describe('backup sets across Meilisearch, Typesense and MagnetoDB', () => {
     expect(unknown.errors?.[0]?.extensions?.code).toBe('engine_not_found');
   });
 
+  it('a schedule can target a set: its slot starts the set, members carrying the schedule', async () => {
+    const created = await t.gql(`mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id name setMembers engine { name } } }`, {
+      i: { name: 'hourly-set', cron: '0 * * * *', set: { members: [{ engineId: ids['typesense'] }, { engineId: ids['magneto'], collections: ['accounts'] }] } },
+    });
+    expect(created.errors).toBeUndefined();
+    const schedule = created.data!['createSchedule'];
+    expect(schedule.engine.name).toBe('typesense');
+    expect(schedule.setMembers).toHaveLength(2);
+    const both = await t.gql(`mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id } }`, {
+      i: { cron: '0 * * * *', engineId: ids['meili'], set: { members: [{ engineId: ids['meili'] }] } },
+    });
+    expect(both.errors?.[0]?.extensions?.code).toBe('invalid_input');
+    const row = await t.gateway.prisma.schedule.findUniqueOrThrow({ where: { id: schedule.id } });
+    expect(await t.gateway.scheduler.runDueSlot(row, new Date(Date.now() + 3_600_000))).toBe(true);
+    const { lastJobId, lastError } = await t.gateway.prisma.schedule.findUniqueOrThrow({ where: { id: schedule.id } });
+    expect(lastError).toBeNull();
+    expect(await waitForJob(t, lastJobId!)).toMatchObject({ status: 'SUCCEEDED', progress: { total: 2, unit: 'members' } });
+    const sets = (await t.gql(`{ backupSets { nodes { name status members { scheduleId } } } }`)).data!['backupSets'].nodes as Json[];
+    expect(sets.find((x) => x.name === 'hourly-set')).toEqual({ name: 'hourly-set', status: 'COMPLETE', members: [{ scheduleId: schedule.id }, { scheduleId: schedule.id }] });
+    await t.gql(`mutation($id: ID!) { deleteSchedule(id: $id) }`, { id: schedule.id });
+  });
+
   it('plans and restores the set into fresh emulators, equal to the sources', async () => {
     const members = (await set(setId))['members'].map((m: Json) => ({ backupId: m.id, engineId: ids[`fresh-${m.engine.name}`] }));
     const planned = await t.gql(

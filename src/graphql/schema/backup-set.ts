@@ -89,7 +89,7 @@ builder.objectFields(JobRef, (t) => ({
 
 const BackupSetConnectionRef = connectionType('BackupSet', BackupSetRef);
 
-const BackupSetMemberInput = builder.inputType('BackupSetMemberInput', {
+export const BackupSetMemberInput = builder.inputType('BackupSetMemberInput', {
   description: 'One engine of a backup set',
   fields: (t) => ({
     engineId: t.id({ required: true, description: 'The engine to back up (one member per engine)' }),
