@@ -1,4 +1,5 @@
 // The Meilisearch plugin: config schema, capabilities, and the live instance the core drives.
+import { meilisearchNeutral } from './neutral.ts';
 import { z } from 'zod';
 import type { EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
 import { MeilisearchClient } from './client.ts';
@@ -43,6 +44,7 @@ export const meilisearchPlugin = {
   config: meilisearchConfig,
   secretKeys: ['apiKey'],
   capabilities: ['logicalBackup', 'logicalRestore', 'nativeBackup', 'nativeRestore', 'importBackup'],
+  neutral: meilisearchNeutral,
   restoreOptions: meilisearchRestoreOptions,
   create(config: MeilisearchConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new MeilisearchClient({ url: config.url, apiKey: config.apiKey, timeoutMs: config.timeoutMs });

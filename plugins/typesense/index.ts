@@ -1,4 +1,5 @@
 // The Typesense plugin: config schema, capabilities, and the live instance the core drives.
+import { typesenseNeutral } from './neutral.ts';
 import { z } from 'zod';
 import type { EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
 import { listSummaries, logicalBackup, readEngineVersion } from './backup.ts';
@@ -51,6 +52,7 @@ export const typesensePlugin = {
   config: typesenseConfig,
   secretKeys: ['apiKey', 'modelApiKeys'],
   capabilities: ['logicalBackup', 'logicalRestore', 'nativeBackup'],
+  neutral: typesenseNeutral,
   create(config: TypesenseConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new TypesenseClient({ url: config.url, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
     const transfer = {

@@ -1,4 +1,5 @@
 // The plugin contract: what an engine plugin is, and the narrow context the core hands it.
+import type { NeutralConversion } from './neutral.ts';
 import type { z } from 'zod';
 import type { ArchiveReader, ArchiveWriter } from '../storage/archive-types.ts';
 
@@ -214,6 +215,11 @@ export interface EnginePlugin<Config extends z.ZodObject = z.ZodObject> {
   checkNativeBackupName?(name: string): void;
   /** importBackup: reads a backup file on the gateway host (e.g. a Meilisearch .dump) without any engine. */
   inspectBackupFile?(file: string, signal: AbortSignal): Promise<InspectedBackupFile>;
+  /**
+   * Cross-engine restore: this plugin's archived schema ↔ the neutral description (`engines/neutral.ts`). A plugin
+   * with it restores logical backups of every other plugin that has it, and its backups restore into them.
+   */
+  neutral?: NeutralConversion;
 }
 
 export interface InspectedBackupFile {

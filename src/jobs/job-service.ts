@@ -16,6 +16,8 @@ import { RestoreJobInput, restoreTargets, scratchName, type BackupJobInput } fro
 import { initialProgress } from './progress.ts';
 import { backupChain } from './restore-job.ts';
 import { computeRestorePlan, enforcePlan, type RestorePlan } from './restore-plan.ts';
+import { crossEnginePairs, withCrossEngineMapping } from './cross-engine-plan.ts';
+import { openArchiveReader } from '../storage/archive-reader.ts';
 import {
   defaultBackupName,
   normaliseCollections,
@@ -152,9 +154,9 @@ export class JobService {
     const engineId = request.engineId ?? backup.engineId;
     if (!engineId) throw new GatewayError('engine_not_found', `The engine of backup "${backup.name}" was removed; pass engineId`);
     const engine = await this.deps.engines.get(engineId);
-    if (engine.plugin !== backup.plugin) {
-      throw new GatewayError('plugin_mismatch', `Backup "${backup.name}" was made by the ${backup.plugin} plugin; engine "${engine.name}" uses ${engine.plugin}`);
-    }
+    // Another engine's plugin: a logical backup crosses through the neutral description (cross-engine-plan.ts).
+    const crossEngine = engine.plugin !== backup.plugin;
+    if (crossEngine) crossEnginePairs(this.deps.engines, backup, engine);
     this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', `restore a ${backup.strategy.toLowerCase()} backup`);
     if (backup.parentId) await backupChain(this.deps.prisma, backup.id, request.force ?? false);
     const catalog = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id } })).map((c) => ({
@@ -174,8 +176,9 @@ export class JobService {
     );
     const rename = (request.rename ?? []).map(({ from, to }) => ({ from, to: checkCollectionName(plugin, to, 'rename.to') }));
     const suffix = request.suffix ? validateCollectionName(request.suffix) : null;
-    return computeRestorePlan({
-      backup,
+    const plan = await computeRestorePlan({
+      // Another engine's version says nothing about what the target takes.
+      backup: crossEngine ? { ...backup, engineVersion: null } : backup,
       engine,
       instance: this.deps.engines.instance(engine),
       catalog,
@@ -188,6 +191,10 @@ export class JobService {
       checkName: (name, where) => checkCollectionName(plugin, name, where),
       unlisted,
     });
+    if (!crossEngine) return plan;
+    const storage = this.deps.storages ? await this.deps.storages.forBackup(backup, request.credentials ? this.deps.storages.sealCredentials(request.credentials) : null) : this.deps.storage;
+    const archive = await openArchiveReader({ storage, backupId: backup.id });
+    return withCrossEngineMapping(this.deps.engines, archive, plan, backup.plugin, engine.plugin);
   }
 
   async startRestore(request: StartRestoreRequest, actor: string): Promise<Job> {
