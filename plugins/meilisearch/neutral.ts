@@ -58,12 +58,16 @@ export function readSettings(collection: string, schemaFile: unknown, sample: Re
   const synonyms: NeutralSynonym[] = Object.entries(isRecord(settings['synonyms']) ? settings['synonyms'] : {}).map(([root, list]) => ({ root, synonyms: strings(list) }));
   const typo = isRecord(settings['typoTolerance']) ? settings['typoTolerance'] : null;
   const sizes = typo && isRecord(typo['minWordSizeForTypos']) ? typo['minWordSizeForTypos'] : {};
-  if (typo && (strings(typo['disableOnWords']).length > 0 || strings(typo['disableOnAttributes']).length > 0)) notCarried.push('typoTolerance.disableOnWords / disableOnAttributes');
+  if (typo && (strings(typo['disableOnWords']).length > 0 || strings(typo['disableOnAttributes']).length > 0))
+    notCarried.push('typoTolerance.disableOnWords / disableOnAttributes');
   for (const [key, value] of Object.entries(settings)) {
     if (CARRIED.has(key) || !(key in DEFAULTS)) continue;
     if (JSON.stringify(value) !== JSON.stringify(DEFAULTS[key])) notCarried.push(`setting ${key} = ${JSON.stringify(value).slice(0, 120)}`);
   }
-  const rankingRules = strings(settings['rankingRules']);
+  const rules = strings(settings['rankingRules']);
+  // Meilisearch's defaults say nothing about this index: only settings someone chose are carried (or listed).
+  const rankingRules = JSON.stringify(rules) === JSON.stringify(DEFAULT_RANKING_RULES) ? [] : rules;
+  const defaultTypos = typo !== null && typo['enabled'] !== false && (sizes['oneTypo'] ?? 5) === 5 && (sizes['twoTypos'] ?? 9) === 9;
   return {
     name: collection,
     primaryKey: typeof file['primaryKey'] === 'string' ? file['primaryKey'] : null,
@@ -72,13 +76,14 @@ export function readSettings(collection: string, schemaFile: unknown, sample: Re
       synonyms,
       stopWords: strings(settings['stopWords']),
       rankingRules: rankingRules.length > 0 ? rankingRules : null,
-      typoTolerance: typo
-        ? {
-            enabled: typo['enabled'] !== false,
-            ...(typeof sizes['oneTypo'] === 'number' ? { minWordSizeOneTypo: sizes['oneTypo'] } : {}),
-            ...(typeof sizes['twoTypos'] === 'number' ? { minWordSizeTwoTypos: sizes['twoTypos'] } : {}),
-          }
-        : null,
+      typoTolerance:
+        typo && !defaultTypos
+          ? {
+              enabled: typo['enabled'] !== false,
+              ...(typeof sizes['oneTypo'] === 'number' ? { minWordSizeOneTypo: sizes['oneTypo'] } : {}),
+              ...(typeof sizes['twoTypos'] === 'number' ? { minWordSizeTwoTypos: sizes['twoTypos'] } : {}),
+            }
+          : null,
     },
     notCarried,
     ...(embedders.length > 0 ? { embedders } : {}),

@@ -80,13 +80,21 @@ function readSchema(collection: string, schemaFile: unknown, synonyms: unknown[]
     sample.map(({ id: _id, ...rest }) => rest),
   );
   const stopWords = stopwordSets.flatMap((set) => (isRecord(set) && Array.isArray(set['stopwords']) ? set['stopwords'].map(String) : []));
-  if (stopwordSets.length > 0) notCarried.push(`stopword sets ${stopwordSets.map((s) => (isRecord(s) ? String(s['id']) : '?')).join(', ')} are global in Typesense: their words are carried to every collection`);
+  if (stopwordSets.length > 0)
+    notCarried.push(
+      `stopword sets ${stopwordSets.map((s) => (isRecord(s) ? String(s['id']) : '?')).join(', ')} are global in Typesense: their words are carried to every collection`,
+    );
   return {
     name: collection,
     primaryKey: 'id',
     fields: fields.sort((a, b) => a.name.localeCompare(b.name)),
     relevance: {
-      synonyms: synonyms.filter(isRecord).map((s) => ({ ...(typeof s['root'] === 'string' && s['root'] !== '' ? { root: s['root'] } : {}), synonyms: (Array.isArray(s['synonyms']) ? s['synonyms'] : []).map(String) })),
+      synonyms: synonyms
+        .filter(isRecord)
+        .map((s) => ({
+          ...(typeof s['root'] === 'string' && s['root'] !== '' ? { root: s['root'] } : {}),
+          synonyms: (Array.isArray(s['synonyms']) ? s['synonyms'] : []).map(String),
+        })),
       stopWords: [...new Set(stopWords)],
       rankingRules: null,
       typoTolerance: null,
@@ -123,12 +131,19 @@ function writeSchema(collection: NeutralCollection, target: string): NeutralWrit
       ...(sort ? { sort: true } : {}),
       optional: true,
     });
-    conversions.push(`field ${field.name}: ${type}${facet ? ', facet' : ''}${sort ? ', sort' : ''} ← ${field.type}${field.inferred ? ' (inferred from the documents)' : ''} [${field.roles.join(', ')}]`);
+    conversions.push(
+      `field ${field.name}: ${type}${facet ? ', facet' : ''}${sort ? ', sort' : ''} ← ${field.type}${field.inferred ? ' (inferred from the documents)' : ''} [${field.roles.join(', ')}]`,
+    );
   }
-  const synonyms = collection.relevance.synonyms.map((group, i) => ({ id: `synonym-${i + 1}`, ...(group.root !== undefined ? { root: group.root } : {}), synonyms: group.synonyms }));
+  const synonyms = collection.relevance.synonyms.map((group, i) => ({
+    id: `synonym-${i + 1}`,
+    ...(group.root !== undefined ? { root: group.root } : {}),
+    synonyms: group.synonyms,
+  }));
   if (synonyms.length > 0) conversions.push(`synonyms ← ${synonyms.length} synonym group(s)`);
   const stopwords = collection.relevance.stopWords.length > 0 ? [{ id: `${target}-stopwords`, stopwords: collection.relevance.stopWords, locale: '' }] : [];
-  if (stopwords.length > 0) conversions.push(`stopword set ${target}-stopwords ← ${collection.relevance.stopWords.length} stop word(s) (name it in searches: stopwords=${target}-stopwords)`);
+  if (stopwords.length > 0)
+    conversions.push(`stopword set ${target}-stopwords ← ${collection.relevance.stopWords.length} stop word(s) (name it in searches: stopwords=${target}-stopwords)`);
   if (collection.relevance.rankingRules) notCarried.push(`rankingRules ${collection.relevance.rankingRules.join(', ')}: Typesense ranks per query (sort_by, prioritize_*)`);
   if (collection.relevance.typoTolerance) notCarried.push('typoTolerance: Typesense sets typos per query (num_typos, min_len_1typo, min_len_2typo)');
   for (const embedder of collection.embedders ?? []) notCarried.push(`${embedder}: listed, not recreated`);
@@ -146,12 +161,22 @@ export const typesenseNeutral: NeutralConversion = {
     const synonyms = await extra('synonyms');
     const perCollection = isRecord(synonyms) && isRecord(synonyms['collections']) ? synonyms['collections'][collection] : undefined;
     const stopwords = await extra('stopwords');
-    return readSchema(collection, schemaFile, Array.isArray(perCollection) ? perCollection : [], isRecord(stopwords) && Array.isArray(stopwords['stopwords']) ? stopwords['stopwords'] : [], sample);
+    return readSchema(
+      collection,
+      schemaFile,
+      Array.isArray(perCollection) ? perCollection : [],
+      isRecord(stopwords) && Array.isArray(stopwords['stopwords']) ? stopwords['stopwords'] : [],
+      sample,
+    );
   },
   write: writeSchema,
   writeDocument(document, collection) {
     const out: Json = { ...document };
-    const id = collection.compositeKey ? collection.compositeKey.map((key) => String(document[key])).join(':') : collection.primaryKey ? document[collection.primaryKey] : undefined;
+    const id = collection.compositeKey
+      ? collection.compositeKey.map((key) => String(document[key])).join(':')
+      : collection.primaryKey
+        ? document[collection.primaryKey]
+        : undefined;
     if (id === undefined || id === null) return { rejected: `no ${collection.primaryKey ?? 'primary key'} value` };
     out['id'] = String(id);
     for (const field of collection.fields) {

@@ -13,7 +13,11 @@ interface PluginRegistry {
 }
 
 /** Refuses what cannot cross engines (a native backup, a plugin without a neutral pair); else both pairs. */
-export function crossEnginePairs(engines: PluginRegistry, backup: Pick<Backup, 'name' | 'plugin' | 'strategy'>, engine: Pick<Engine, 'name' | 'plugin'>): { from: NeutralConversion; to: NeutralConversion } {
+export function crossEnginePairs(
+  engines: PluginRegistry,
+  backup: Pick<Backup, 'name' | 'plugin' | 'strategy'>,
+  engine: Pick<Engine, 'name' | 'plugin'>,
+): { from: NeutralConversion; to: NeutralConversion } {
   const mismatch = (why: string) =>
     new GatewayError('plugin_mismatch', `Backup "${backup.name}" was made by the ${backup.plugin} plugin; engine "${engine.name}" uses ${engine.plugin}: ${why}`);
   if (backup.strategy !== 'LOGICAL') throw mismatch('only logical backups restore into another engine');

@@ -192,7 +192,9 @@ export class JobService {
       unlisted,
     });
     if (!crossEngine) return plan;
-    const storage = this.deps.storages ? await this.deps.storages.forBackup(backup, request.credentials ? this.deps.storages.sealCredentials(request.credentials) : null) : this.deps.storage;
+    const storage = this.deps.storages
+      ? await this.deps.storages.forBackup(backup, request.credentials ? this.deps.storages.sealCredentials(request.credentials) : null)
+      : this.deps.storage;
     const archive = await openArchiveReader({ storage, backupId: backup.id });
     return withCrossEngineMapping(this.deps.engines, archive, plan, backup.plugin, engine.plugin);
   }

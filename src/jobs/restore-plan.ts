@@ -29,7 +29,9 @@ const CrossEngineCollection = z.object({
   source: z.string(),
   target: z.string(),
   primaryKey: z.string().nullable(),
-  fields: z.array(z.object({ name: z.string(), type: z.string(), roles: z.array(z.string()), dims: z.number().optional(), inferred: z.boolean().optional(), optional: z.boolean().optional() })),
+  fields: z.array(
+    z.object({ name: z.string(), type: z.string(), roles: z.array(z.string()), dims: z.number().optional(), inferred: z.boolean().optional(), optional: z.boolean().optional() }),
+  ),
   conversions: z.array(z.string()),
   notCarried: z.array(z.string()),
 });
