@@ -95,7 +95,7 @@ export function writeSettings(collection: NeutralCollection, target: string): Ne
   const conversions: string[] = [];
   const notCarried: string[] = [];
   const primaryKey = collection.compositeKey ? 'id' : collection.primaryKey;
-  if (collection.compositeKey) conversions.push(`primary key id ← ${collection.compositeKey.join(':')} joined with ":"`);
+  if (collection.compositeKey) conversions.push(`primary key id ← ${collection.compositeKey.join(' + "_" + ')} (Meilisearch ids allow no ":")`);
   else if (primaryKey) conversions.push(`primary key ${primaryKey} ← ${collection.primaryKey}`);
   const searchable = names('searchable');
   const filterable = [...new Set([...names('filterable'), ...names('facet')])].sort();
@@ -158,7 +158,7 @@ export const meilisearchNeutral: NeutralConversion = {
   writeDocument(document, collection) {
     const vectors = collection.fields.filter((f) => f.type === 'vector');
     const out: Json = { ...document };
-    if (collection.compositeKey) out['id'] = collection.compositeKey.map((key) => String(document[key])).join(':');
+    if (collection.compositeKey) out['id'] = collection.compositeKey.map((key) => String(document[key])).join('_');
     if (vectors.length > 0) {
       const bag: Json = {};
       for (const vector of vectors) {

@@ -89,12 +89,10 @@ function readSchema(collection: string, schemaFile: unknown, synonyms: unknown[]
     primaryKey: 'id',
     fields: fields.sort((a, b) => a.name.localeCompare(b.name)),
     relevance: {
-      synonyms: synonyms
-        .filter(isRecord)
-        .map((s) => ({
-          ...(typeof s['root'] === 'string' && s['root'] !== '' ? { root: s['root'] } : {}),
-          synonyms: (Array.isArray(s['synonyms']) ? s['synonyms'] : []).map(String),
-        })),
+      synonyms: synonyms.filter(isRecord).map((s) => ({
+        ...(typeof s['root'] === 'string' && s['root'] !== '' ? { root: s['root'] } : {}),
+        synonyms: (Array.isArray(s['synonyms']) ? s['synonyms'] : []).map(String),
+      })),
       stopWords: [...new Set(stopWords)],
       rankingRules: null,
       typoTolerance: null,

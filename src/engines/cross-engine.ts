@@ -53,11 +53,16 @@ export async function convertArchive(
   for (const item of items) {
     const schemaFile = await archive.readCollectionSchema(item.source);
     const sample: Record<string, unknown>[] = [];
+    const rawSample: unknown[] = [];
     for await (const batch of archive.readDocuments(item.source, SAMPLE_SIZE)) {
-      for (const document of batch) sample.push(readDocument(from, document, null));
+      for (const document of batch) {
+        rawSample.push(document);
+        sample.push(readDocument(from, document, null));
+      }
       if (sample.length >= SAMPLE_SIZE) break;
     }
-    const collection = await from.read({ collection: item.source, schemaFile, extra: (name) => archive.readExtra(name), sample });
+    const collection = await from.read({ collection: item.source, schemaFile, extra: (name) => archive.readExtra(name), sample, rawSample });
+    if (!to.write) throw new GatewayError('plugin_mismatch', `the ${plugins.target} plugin cannot take a neutral description`);
     const written = to.write(collection, item.target);
     neutral.set(item.source, collection);
     schemas.set(item.source, written.schemaFile);
@@ -67,7 +72,7 @@ export async function convertArchive(
       target: item.target,
       primaryKey: collection.compositeKey ? collection.compositeKey.join(':') : collection.primaryKey,
       fields: collection.fields,
-      conversions: written.conversions,
+      conversions: [...(collection.sourceConversions ?? []), ...written.conversions],
       notCarried: [...collection.notCarried, ...written.notCarried],
     });
   }

@@ -44,6 +44,8 @@ export const NeutralCollection = z.object({
   notCarried: z.array(z.string()),
   /** Auto-embedding configurations of the source: listed, never invented on the target. */
   embedders: z.array(z.string()).optional(),
+  /** What reading the source's documents converts (MagnetoDB typed items to JSON), for the plan. */
+  sourceConversions: z.array(z.string()).optional(),
 });
 export type NeutralCollection = z.infer<typeof NeutralCollection>;
 
@@ -65,10 +67,18 @@ export type NeutralDocumentResult = { document: Record<string, unknown> } | { re
 /** One pair of functions per plugin: read the archived format into the neutral one, write it back. */
 export interface NeutralConversion {
   /** One archived collection: its schema file, the archive's extras, and a sample of its documents (as neutral JSON). */
-  read(input: { collection: string; schemaFile: unknown; extra: (name: string) => Promise<unknown>; sample: Record<string, unknown>[] }): Promise<NeutralCollection>;
+  read(input: {
+    collection: string;
+    schemaFile: unknown;
+    extra: (name: string) => Promise<unknown>;
+    sample: Record<string, unknown>[];
+    /** The same documents as archived, before readDocument. */
+    rawSample?: unknown[];
+  }): Promise<NeutralCollection>;
   /** An archived document of this engine as plain JSON (MagnetoDB typed items); absent: documents are JSON already. */
   readDocument?(document: unknown, collection: NeutralCollection): Record<string, unknown>;
-  write(collection: NeutralCollection, target: string): NeutralWriteResult;
+  /** Absent: this engine is a source only (MagnetoDB). */
+  write?(collection: NeutralCollection, target: string): NeutralWriteResult;
   /** A neutral document as this engine takes it (e.g. string ids); absent: written as it is. */
   writeDocument?(document: Record<string, unknown>, collection: NeutralCollection): NeutralDocumentResult;
 }

@@ -24,7 +24,7 @@ export function crossEnginePairs(
   const from = engines.plugin(backup.plugin).neutral;
   const to = engines.plugin(engine.plugin).neutral;
   if (!from) throw mismatch(`the ${backup.plugin} plugin cannot describe its collections neutrally`);
-  if (!to) throw mismatch(`the ${engine.plugin} plugin cannot take a neutral description`);
+  if (!to?.write) throw mismatch(`the ${engine.plugin} plugin cannot take a neutral description`);
   return { from, to };
 }
 

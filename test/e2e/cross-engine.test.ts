@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Meilisearch } from 'meilisearch';
 import { Client } from 'typesense';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMagnetoDbEmulator, type MagnetoDbEmulator } from '../emulators/magnetodb/server.ts';
+import { magnetoDbHttp, type TypedItem } from '../emulators/magnetodb/test-helpers.ts';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators/meilisearch/server.ts';
 import { startTypesenseEmulator, type TypesenseEmulator } from '../emulators/typesense/server.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
@@ -182,5 +184,87 @@ describeWithShared('restore into a different engine', () => {
       ]),
     );
     expect(synonyms).toHaveLength(2);
+  });
+});
+
+describe('a MagnetoDB table restored into Meilisearch', () => {
+  let t: TestGateway;
+  let magneto: MagnetoDbEmulator;
+  let meili: MeilisearchEmulator;
+
+  const NUMBERS = ['12.5', '98765432109876543210987654321', '0.1', '100', '-7.25', '0.30000000000000004', '1.0100000000000000000000001'];
+  const order = (i: number): TypedItem => ({
+    customer: { S: `customer-${i % 4}` },
+    order_no: { N: String(1000 + i) },
+    total: { N: NUMBERS[i % NUMBERS.length]! },
+    receipt: { B: Buffer.from(`receipt ${i}`).toString('base64') },
+    tags: { SS: ['gift', `t${i % 3}`] },
+    quantities: { NS: ['1', '2.5', String(100 + i)] },
+  });
+
+  beforeAll(async () => {
+    magneto = await startMagnetoDbEmulator({ createDelayMs: 5 });
+    meili = await startMeilisearchEmulator({ version: '1.16.0' });
+    const api = magnetoDbHttp({ url: magneto.url, token: magneto.token, project: 'cross' });
+    await api.createTable({
+      table_name: 'orders',
+      attribute_definitions: [
+        { attribute_name: 'customer', attribute_type: 'S' },
+        { attribute_name: 'order_no', attribute_type: 'N' },
+      ],
+      key_schema: [
+        { attribute_name: 'customer', key_type: 'HASH' },
+        { attribute_name: 'order_no', key_type: 'RANGE' },
+      ],
+    });
+    await api.waitActive('orders');
+    await api.putItems(
+      'orders',
+      Array.from({ length: 60 }, (_, i) => order(i)),
+    );
+    t = await startTestGateway();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await magneto?.close();
+    await meili?.close();
+  });
+
+  it('restores typed items as JSON documents with exact numbers, hash_range ids, as planned', async () => {
+    const register = async (name: string, plugin: string, config: Json) =>
+      (await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, { i: { name, plugin, config } })).data!['registerEngine'].id as string;
+    const magnetoId = await register('magneto', 'magnetodb', { url: magneto.url, projectId: 'cross', token: magneto.token });
+    const meiliId = await register('meili', 'meilisearch', { url: meili.url });
+    const started = await t.gql(`mutation($i: StartBackupInput!) { startBackup(input: $i) { id backup { id } } }`, { i: { engineId: magnetoId } });
+    expect(await waitForJob(t, started.data!['startBackup'].id)).toMatchObject({ status: 'SUCCEEDED' });
+    const input = { backupId: started.data!['startBackup'].backup.id, engineId: meiliId, rename: [{ from: 'orders', to: 'orders_search' }] };
+    const planned = await t.gql(`mutation($i: StartRestoreInput!) { planRestore(input: $i) { ${PLAN_FIELDS} } }`, { i: input });
+    expect(planned.errors).toBeUndefined();
+    await expectPlan('magnetodb-to-meilisearch', planned.data!['planRestore']);
+    const restore = await t.gql(`mutation($i: StartRestoreInput!) { startRestore(input: $i) { id } }`, { i: input });
+    const job = await waitForJob(t, restore.data!['startRestore'].id);
+    expect(job['status'], JSON.stringify(job['error'])).toBe('SUCCEEDED');
+
+    const client = new Meilisearch({ host: meili.url });
+    const documents = (await client.index('orders_search').getDocuments({ limit: 1000 })).results;
+    expect(documents).toHaveLength(60);
+    const exact = (n: string, value: unknown) => (typeof value === 'number' ? Number(n) === value && String(value) === String(Number(n)) : value === n);
+    for (let i = 0; i < 60; i++) {
+      const item = order(i);
+      const document = documents.find((d) => d['id'] === `customer-${i % 4}_${1000 + i}`);
+      expect(document, `order ${i}`).toBeDefined();
+      expect(document).toMatchObject({ customer: `customer-${i % 4}`, order_no: 1000 + i, receipt: item['receipt']!['B'] });
+      // Sets have no order: MagnetoDB may answer them in any.
+      expect([...(document!['tags'] as string[])].sort()).toEqual(['gift', `t${i % 3}`].sort());
+      expect(exact(item['total']!['N'] as string, document!['total']), `total ${String(item['total']!['N'])} → ${String(document!['total'])}`).toBe(true);
+      expect([...(document!['quantities'] as number[])].sort((a, b) => a - b)).toEqual([1, 2.5, 100 + i]);
+    }
+    // Digits a double cannot hold stay exact, as strings.
+    expect(documents.find((d) => d['id'] === 'customer-1_1001')!['total']).toBe('98765432109876543210987654321');
+    expect(documents.find((d) => d['id'] === 'customer-2_1006')!['total']).toBe('1.0100000000000000000000001');
+    // The key attributes are filterable on the target.
+    const filtered = (await client.index('orders_search').getDocuments({ filter: 'customer = "customer-1"', limit: 1000 })).results;
+    expect(filtered.map((d) => d['id']).sort()).toEqual(Array.from({ length: 15 }, (_, k) => `customer-1_${1001 + 4 * k}`).sort());
   });
 });
