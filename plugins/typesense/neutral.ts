@@ -51,7 +51,8 @@ function readSchema(collection: string, schemaFile: unknown, synonyms: unknown[]
     const name = raw['name'];
     const tsType = String(raw['type']);
     if (isRecord(raw['embed'])) {
-      embedders.push(`field ${name} (auto-embedding from ${JSON.stringify(raw['embed']['from'] ?? [])})`);
+      const { from: inputs = [] } = raw['embed'];
+      embedders.push(`field ${name} (auto-embedding of ${JSON.stringify(inputs)})`);
       notCarried.push(`field ${name}: an auto-embedding configuration; its vectors are not carried`);
       continue;
     }
