@@ -13,6 +13,9 @@ export interface ParentJobInput {
   members: number;
 }
 
+/** How often running parents are recomputed from their children's rows, whatever the bus said. */
+const SWEEP_MS = 30_000;
+
 export interface JobTreeDeps {
   prisma: PrismaClient;
   bus: JobBus;
@@ -28,6 +31,7 @@ export class JobTreeTracker {
   private readonly persistedAt = new Map<string, number>();
   private feed: AsyncIterableIterator<Job> | null = null;
   private running: Promise<void> = Promise.resolve();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: JobTreeDeps) {}
 
@@ -37,9 +41,24 @@ export class JobTreeTracker {
     this.running = (async () => {
       for await (const job of feed) if (job.parentId) this.observe(job.parentId, job);
     })().catch((error: unknown) => this.deps.logger.warn('job tree feed ended', { error }));
+    // A change missed (a replica down when a member ended, a feed ended as too slow) is caught up here.
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+    void this.sweep();
+  }
+
+  /** Recomputes every parent still running (parents hold no lease: no reaper ends them). */
+  async sweep(): Promise<void> {
+    try {
+      const parents = await this.deps.prisma.job.findMany({ where: { status: { in: ['RUNNING', 'CANCELING'] }, leaseOwner: null, children: { some: {} } }, select: { id: true } });
+      for (const parent of parents) await this.refresh(parent.id);
+    } catch (error) {
+      this.deps.logger.warn('parent job sweep failed', { error });
+    }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.sweeper);
     await this.feed?.return?.();
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
