@@ -160,7 +160,7 @@ export class BackupSetService {
         engineId: plan.engineId,
         staging: staged ? 'STAGED' : 'DIRECT',
         note: staged
-          ? `restored into staging copies on "${engine.name}", swapped in when its data is complete`
+          ? `restored atomically on "${engine.name}": into staging copies swapped in when its data is complete (engines without a swap, e.g. MagnetoDB, only create absent collections and drop them on failure)`
           : `the ${engine.plugin} engine restores its native backup in place: it cannot stage, so this member is not all-or-nothing`,
         plan,
       });
