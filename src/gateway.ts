@@ -177,6 +177,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     bus,
     audit,
     deleteBackup: (backupId, actor) => deleteBackupAsJob({ prisma, backups, bus, audit }, backupId, actor),
+    concurrency: config.jobConcurrency,
   });
   // Parent jobs of sets follow their members on the bus: every replica sees every change, and updates are idempotent.
   const jobTree = new JobTreeTracker({ prisma, bus, logger, onParentEnded: (parent, children) => backupSets.parentEnded(parent, children) });

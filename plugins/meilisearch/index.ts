@@ -45,6 +45,7 @@ export const meilisearchPlugin = {
   secretKeys: ['apiKey'],
   capabilities: ['logicalBackup', 'logicalRestore', 'nativeBackup', 'nativeRestore', 'importBackup'],
   neutral: meilisearchNeutral,
+  awaitsSetSwap: true,
   restoreOptions: meilisearchRestoreOptions,
   create(config: MeilisearchConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new MeilisearchClient({ url: config.url, apiKey: config.apiKey, timeoutMs: config.timeoutMs });

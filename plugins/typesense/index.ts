@@ -53,6 +53,7 @@ export const typesensePlugin = {
   secretKeys: ['apiKey', 'modelApiKeys'],
   capabilities: ['logicalBackup', 'logicalRestore', 'nativeBackup'],
   neutral: typesenseNeutral,
+  awaitsSetSwap: true,
   create(config: TypesenseConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new TypesenseClient({ url: config.url, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
     const transfer = {

@@ -83,6 +83,12 @@ export interface LogicalRestoreRequest {
   jobId?: string;
   /** Engine-specific restore options, already validated by the plugin's `restoreOptions` schema (defaults applied). */
   options?: Record<string, unknown>;
+  /**
+   * Backup-set restores: awaited once every collection is filled into staging and before anything is swapped in,
+   * so the members of a set swap only when all of them are filled. Throwing rolls the restore back (plugins with
+   * `awaitsSetSwap`).
+   */
+  beforeSwap?: (signal: AbortSignal) => Promise<void>;
 }
 
 export type RestoreAction = 'CREATE' | 'REPLACE' | 'APPLY' | 'SKIP';
@@ -220,6 +226,8 @@ export interface EnginePlugin<Config extends z.ZodObject = z.ZodObject> {
    * with it restores logical backups of every other plugin that has it, and its backups restore into them.
    */
   neutral?: NeutralConversion;
+  /** Its atomic logical restore awaits `request.beforeSwap` before swapping in: a backup set's members swap together. */
+  awaitsSetSwap?: boolean;
 }
 
 export interface InspectedBackupFile {

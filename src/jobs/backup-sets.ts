@@ -78,6 +78,8 @@ export interface BackupSetDeps {
   audit: AuditLog;
   /** Deletes one backup as a DELETE job (jobs/delete-now.ts). */
   deleteBackup: (backupId: string, actor: string) => Promise<Backup>;
+  /** Jobs one runner runs at once (GATEWAY_JOB_CONCURRENCY): more members than this are not held together. */
+  concurrency: number;
 }
 
 export class BackupSetService {
@@ -153,24 +155,29 @@ export class BackupSetService {
     const members: SetRestorePlanMember[] = [];
     for (const member of requests) {
       const plan = await this.deps.jobs.planRestore(member);
-      const staged = plan.strategy === 'LOGICAL' && plan.atomic;
       const engine = await this.deps.engines.get(plan.engineId);
+      const staged = plan.strategy === 'LOGICAL' && plan.atomic && this.deps.engines.plugin(engine.plugin).awaitsSetSwap === true;
       members.push({
         backupId: plan.backupId,
         engineId: plan.engineId,
         staging: staged ? 'STAGED' : 'DIRECT',
         note: staged
-          ? `restored atomically on "${engine.name}": into staging copies swapped in when its data is complete (engines without a swap, e.g. MagnetoDB, only create absent collections and drop them on failure)`
-          : `the ${engine.plugin} engine restores its native backup in place: it cannot stage, so this member is not all-or-nothing`,
+          ? `filled into staging copies on "${engine.name}", swapped in only when every staged member is filled`
+          : plan.strategy === 'NATIVE'
+            ? `the ${engine.plugin} engine restores its native backup in place: it cannot stage, so this member is not all-or-nothing`
+            : `the ${engine.plugin} engine has no swap${plan.atomic ? ' (an atomic restore creates only absent collections and drops them on failure)' : ''}: this member does not wait for the others`,
         plan,
       });
     }
     const allStaged = members.every((m) => m.staging === 'STAGED');
+    const held = members.length <= this.deps.concurrency;
     const notes = [
-      allStaged
-        ? 'every member is restored into staging first; a member that fails leaves its live collections untouched'
-        : `not all-or-nothing: ${members.filter((m) => m.staging === 'DIRECT').length} member(s) cannot stage (see their notes)`,
-      'each member swaps its staging copies in as soon as its own data is complete; members do not wait for each other',
+      allStaged && held
+        ? 'all or nothing: every member fills its staging copies first; they swap in only when all are filled, and a member failing before that rolls every member back'
+        : allStaged
+          ? `not held together: ${members.length} members exceed GATEWAY_JOB_CONCURRENCY (${this.deps.concurrency}), so each swaps in when its own data is complete`
+          : `not all-or-nothing: ${members.filter((m) => m.staging === 'DIRECT').length} member(s) cannot stage (see their notes); staged members swap in when their own data is complete`,
+      'each swap is its own engine operation: a failure during one member swap cannot undo another engine that already swapped',
     ];
     return { setId: set.id, members, allStaged, notes };
   }
@@ -186,7 +193,10 @@ export class BackupSetService {
     }
     const requests = await this.memberRequests(set, request);
     const { parent } = await this.createParent('RESTORE', actor, requests.length, () => ({ setId: set.id }));
-    await this.startChildren(parent, set, (member) => requests.map((r) => () => this.deps.jobs.startRestore({ ...r, member }, actor)));
+    // Members wait for each other only when all can stage and all can run at once (else a waiting member could hold
+    // the runner slot a sibling needs).
+    const holdSwap = plan.allStaged && requests.length <= this.deps.concurrency;
+    await this.startChildren(parent, set, (member) => requests.map((r) => () => this.deps.jobs.startRestore({ ...r, member: { ...member, holdSwap } }, actor)));
     await this.deps.audit.record(actor, 'backup_set.restore', 'backup_set', set.id, { jobId: parent.id });
     return parent;
   }

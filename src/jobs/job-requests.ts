@@ -30,6 +30,8 @@ export interface StartBackupRequest {
 export interface SetMembership {
   setId: string | null;
   parentJobId: string;
+  /** Restores: swap in only when every member is filled (set-barrier.ts). */
+  holdSwap?: boolean;
 }
 
 export interface StartRestoreRequest {

@@ -211,7 +211,15 @@ export class JobService {
     if (collections.length === 0 && plan.collections.length > 0) throw new GatewayError('invalid_input', 'every target exists and onExisting is SKIP: nothing to restore');
     const rename = Object.fromEntries(plan.collections.filter((c) => c.target !== c.source).map((c) => [c.source, c.target]));
     const dropExisting = (request.dropExisting ?? false) || plan.onExisting === 'REPLACE';
-    const input: RestoreJobInput = { collections, rename, atomic: plan.atomic, dropExisting, plan, ...(options ? { options } : {}) };
+    const input: RestoreJobInput = {
+      collections,
+      rename,
+      atomic: plan.atomic,
+      dropExisting,
+      plan,
+      ...(options ? { options } : {}),
+      ...(request.member?.holdSwap ? { holdSwap: true } : {}),
+    };
     if (request.credentials && this.deps.storages) Object.assign(input, { storageCredentials: this.deps.storages.sealCredentials(request.credentials) });
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     const targets = collections.map((name) => rename[name] ?? name);

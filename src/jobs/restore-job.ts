@@ -3,6 +3,7 @@
 import type { Job, PrismaClient } from '../db/client.ts';
 import type { EngineInstance, EnginePlugin, JobContext, LogicalRestoreRequest } from '../engines/contract.ts';
 import { convertForPlan } from './cross-engine-plan.ts';
+import { setSwapBarrier } from './set-barrier.ts';
 import { GatewayError } from '../errors.ts';
 import { openArchiveReader } from '../storage/archive-reader.ts';
 import type { StorageDriver } from '../storage/driver.ts';
@@ -30,6 +31,7 @@ export async function runRestoreJob(
     dropExisting: input.dropExisting ?? false,
     jobId: job.id,
     ...(input.options ? { options: input.options } : {}),
+    ...(input.holdSwap ? { beforeSwap: setSwapBarrier(deps.prisma, job) } : {}),
   };
   if (input.plan) {
     // Execute exactly the recorded plan: its items (with staging names made from this job's id), after checking

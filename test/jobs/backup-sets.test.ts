@@ -236,6 +236,40 @@ describe('backup sets across Meilisearch, Typesense and MagnetoDB', () => {
     expect(await contents(fresh)).toEqual(await contents(source));
   });
 
+  it('restores a staged set all or nothing: a member failing while another waits to swap leaves both live sides untouched', async () => {
+    const parent = await startSet('pair', [ids['meili']!, ids['typesense']!]);
+    expect(await waitForJob(t, parent['id'] as string)).toMatchObject({ status: 'SUCCEEDED' });
+    const pairId = (await t.gql(`{ backupSets { nodes { id name } } }`)).data!['backupSets'].nodes.find((x: Json) => x.name === 'pair').id as string;
+    const members = (await set(pairId))['members'].map((m: Json) => ({ backupId: m.id, engineId: ids[`fresh-${m.engine.name}`] }));
+    // The fresh Meilisearch holds something the backup does not: it must still be there after the failed restore.
+    await fresh.meiliClient
+      .index('movies')
+      .addDocuments([{ id: 9999, title: 'only on the target' }])
+      .waitTask();
+    const before = await contents(fresh);
+    const planned = await t.gql(`mutation($i: BackupSetRestoreInput!) { planBackupSetRestore(input: $i) { allStaged notes members { staging } } }`, {
+      i: { setId: pairId, members, overwrite: true },
+    });
+    expect(planned.data!['planBackupSetRestore']).toMatchObject({ allStaged: true, members: [{ staging: 'STAGED' }, { staging: 'STAGED' }] });
+    expect(planned.data!['planBackupSetRestore'].notes[0]).toMatch(/^all or nothing/);
+    fresh.typesense.setOptions({ importFailure: () => ({ code: 500, error: 'Could not write to on-disk storage.' }) });
+    try {
+      const started = await t.gql(`mutation($i: BackupSetRestoreInput!) { startBackupSetRestore(input: $i) { id } }`, { i: { setId: pairId, members, overwrite: true } });
+      expect(started.errors).toBeUndefined();
+      const ended = await waitForJob(t, started.data!['startBackupSetRestore'].id as string);
+      expect(ended).toMatchObject({ status: 'FAILED', error: { code: 'set_member_failed' } });
+      const children = (
+        await t.gql(`query($id: ID!) { job(id: $id) { children { status engine { name } error { code message } } } }`, { id: started.data!['startBackupSetRestore'].id })
+      ).data!['job'].children as Json[];
+      const meiliMember = children.find((c) => c.engine.name === 'fresh-meili')!;
+      expect(meiliMember).toMatchObject({ status: 'FAILED', error: { code: 'restore_failed' } });
+      expect(meiliMember.error.message).toContain('nothing of this member was swapped in');
+    } finally {
+      fresh.typesense.setOptions({ importFailure: null });
+    }
+    expect(await contents(fresh)).toEqual(before);
+  });
+
   it('the CLI creates, lists, shows and plans a set restore', async () => {
     const cli = async (args: string[]) => {
       let stdout = '';
