@@ -58,6 +58,9 @@ export const ERROR_CATALOGUE = {
   invalid_timezone: { type: 'invalid_request', status: 400 },
   schedule_not_found: { type: 'invalid_request', status: 404 },
   webhook_not_found: { type: 'invalid_request', status: 404 },
+  // backup sets (issue 20)
+  backup_set_not_found: { type: 'invalid_request', status: 404 },
+  set_member_failed: { type: 'engine', status: 502 },
   // gateway dumps (the gateway's own state)
   dump_already_in_progress: { type: 'invalid_request', status: 409 },
   invalid_gateway_dump: { type: 'invalid_request', status: 400 },

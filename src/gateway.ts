@@ -25,6 +25,8 @@ import { JobBus } from './jobs/job-bus.ts';
 import { JobService } from './jobs/job-service.ts';
 import { prepareEngineUpgrade, type UpgradePreparation } from './lifecycle/upgrade-prepare.ts';
 import { UpgradeJobs, runUpgradeRollbackJob, runUpgradeWatchJob } from './jobs/upgrade-jobs.ts';
+import { BackupSetService } from './jobs/backup-sets.ts';
+import { JobTreeTracker } from './jobs/job-tree.ts';
 import { endInterruptedJobs, failStrandedBackups } from './jobs/recovery.ts';
 import { StagingJanitor } from './jobs/staging-cleanup.ts';
 import { JobRunner } from './jobs/runner.ts';
@@ -67,6 +69,8 @@ export interface Gateway {
   /** Drops restore staging copies of jobs no longer running; lists those it could not. */
   staging: StagingJanitor;
   webhooks: WebhookService;
+  /** Backup sets (issue 20): several engines backed up, verified, restored and deleted together. */
+  backupSets: BackupSetService;
   /** Compares a storage location with the catalog (lifecycle/reconcile.ts); damage is told to the webhooks. */
   reconcileStorage(storageId: string, options: { deleteOrphans: boolean }, actor: string): Promise<ReconcileResult>;
   /** Deletes a backup as an inline DELETE job (jobs/delete-now.ts): events, subscriptions and webhooks like any job. */
@@ -177,8 +181,20 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     onCancelRequested: (id) => runnerLink.requestCancel(id),
   });
   const retention = new RetentionService({ prisma, engines, jobs, audit });
+  const backupSets = new BackupSetService({
+    prisma,
+    engines,
+    jobs,
+    bus,
+    audit,
+    deleteBackup: (backupId, actor) => deleteBackupAsJob({ prisma, backups, bus, audit }, backupId, actor),
+    concurrency: config.jobConcurrency,
+  });
+  // Parent jobs of sets follow their members on the bus: every replica sees every change, and updates are idempotent.
+  const jobTree = new JobTreeTracker({ prisma, bus, logger, onParentEnded: (parent, children) => backupSets.parentEnded(parent, children) });
+  jobTree.start();
   const staging = new StagingJanitor({ prisma, engines, logger });
-  const scheduler = new Scheduler({ prisma, jobs, logger });
+  const scheduler = new Scheduler({ prisma, jobs, logger, sets: backupSets });
   const runner = new JobRunner({
     prisma,
     engines,
@@ -215,6 +231,8 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   if (interrupted > 0) logger.warn('ended jobs interrupted by a previous process', { jobs: interrupted });
   const stranded = await failStrandedBackups(prisma, { everyPending: exclusive });
   if (stranded > 0) logger.warn('marked FAILED backups left PENDING by jobs that ended', { backups: stranded });
+  const settled = await backupSets.settleLeftovers();
+  if (settled > 0) logger.warn('recorded the end of backup sets whose parent job ended with a previous process', { sets: settled });
   const schedules = new ScheduleService({ prisma, engines, storages, audit, onChange: () => scheduler.wake(), minIntervalMs: config.minScheduleIntervalMs });
   if (options.runJobs !== false) staging.sweepAllInBackground();
   if (options.runJobs !== false) runner.start();
@@ -249,6 +267,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     staging,
     webhooks,
     prepareEngineUpgrade: (engineId, targetVersion, actor) => prepareEngineUpgrade({ prisma, engines, jobs, backups }, engineId, targetVersion, actor),
+    backupSets,
     deleteBackup: (backupId, actor, deleteOptions) => deleteBackupAsJob({ prisma, backups, bus, audit }, backupId, actor, deleteOptions),
     reconcileStorage: (storageId, reconcileOptions, actor) => reconcileStorage({ prisma, storages, audit, onDamaged }, storageId, reconcileOptions, actor),
     metrics,
@@ -256,6 +275,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       apiKeys.revocations.close();
       await scheduler.stop();
       await runner.stop(graceMs);
+      await jobTree.stop();
       await webhooks.stop();
       storages.closeAll();
       stopReplicaNews();

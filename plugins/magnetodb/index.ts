@@ -1,4 +1,5 @@
 // The MagnetoDB plugin: config schema, capabilities, and the live instance the core drives.
+import { magnetodbNeutral } from './neutral.ts';
 import { z } from 'zod';
 import { probeHealth, strictConfig } from '../../src/plugin.ts';
 import type { EngineCollectionInfo, EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
@@ -55,6 +56,7 @@ export const magnetodbPlugin = {
   config: magnetodbConfig,
   secretKeys: ['token'],
   capabilities: ['logicalBackup', 'logicalRestore', 'incrementalBackup', 'nativeBackup'],
+  neutral: magnetodbNeutral,
   create(config: MagnetoDbConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new MagnetoDbClient({ url: config.url, projectId: config.projectId, token: config.token, timeoutMs: config.timeoutMs });
     const options: TransferOptions = {

@@ -1,4 +1,5 @@
 // The Meilisearch plugin: config schema, capabilities, and the live instance the core drives.
+import { meilisearchNeutral } from './neutral.ts';
 import { z } from 'zod';
 import { probeHealth, strictConfig } from '../../src/plugin.ts';
 import type { EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
@@ -41,6 +42,8 @@ export const meilisearchPlugin = {
   config: meilisearchConfig,
   secretKeys: ['apiKey'],
   capabilities: ['logicalBackup', 'logicalRestore', 'nativeBackup', 'nativeRestore', 'importBackup'],
+  neutral: meilisearchNeutral,
+  awaitsSetSwap: true,
   restoreOptions: meilisearchRestoreOptions,
   create(config: MeilisearchConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new MeilisearchClient({ url: config.url, apiKey: config.apiKey, timeoutMs: config.timeoutMs });

@@ -98,6 +98,8 @@ export async function restoreItems(run: RestoreRun, items: RestoreItem[], reques
   };
   try {
     await fillItems(fill, started, 'create', null);
+    // A backup set's members swap only when every one of them is filled (a refusal rolls this one back).
+    await request.beforeSwap?.(ctx.signal);
     progress.report('swap', `swapping ${items.length} index(es) in`);
     const leftovers = await commit(client, options, ctx, items, renameSupported, state);
     await cleanup(client, options, ctx, leftovers, null);

@@ -1,4 +1,5 @@
 // The Typesense plugin: config schema, capabilities, and the live instance the core drives.
+import { typesenseNeutral } from './neutral.ts';
 import { z } from 'zod';
 import { probeHealth, strictConfig } from '../../src/plugin.ts';
 import type { EngineHealth, EngineInstance, EnginePlugin, PluginCreateContext } from '../../src/engines/contract.ts';
@@ -73,6 +74,8 @@ export const typesensePlugin = {
   config: typesenseConfig,
   secretKeys: ['apiKey', 'modelApiKeys'],
   capabilities: ['logicalBackup', 'logicalRestore', 'nativeBackup'],
+  neutral: typesenseNeutral,
+  awaitsSetSwap: true,
   create(config: TypesenseConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new TypesenseClient({ nodes: nodeUrls(config), apiKey: config.apiKey, timeoutMs: config.timeoutMs });
     const transfer = {

@@ -70,6 +70,8 @@ export async function logicalRestore(
       }
       const failure = importFailure(items.map((item) => ({ source: item.source, target: item.target, report: item.report! })));
       if (failure !== null) throw failure;
+      // A backup set's members switch only when every one of them is filled (a refusal rolls this one back).
+      await request.beforeSwap?.(signal);
     },
     async () => (request.atomic ? dropQuietly(client, ctx, created) : undefined),
   );

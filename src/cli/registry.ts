@@ -14,6 +14,7 @@ import { backupDownloadCommand } from './commands/backup-download.ts';
 import { restoreSnapshotCommand } from './commands/restore-snapshot.ts';
 import { serveCommands } from './commands/serve.ts';
 import { statusCommands } from './commands/status.ts';
+import { setCommands } from './commands/sets.ts';
 import { versionCommands } from './commands/version.ts';
 
 export const COMMANDS: readonly Command[] = [
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   ...engineUpgradeCommands,
   ...backupCommands,
   ...restoreCommands,
+  ...setCommands,
   backupDownloadCommand,
   restoreSnapshotCommand,
   ...jobCommands,
@@ -37,6 +39,7 @@ export const COMMANDS: readonly Command[] = [
 export const GROUPS: Record<string, string> = {
   engines: 'Registered engines: list, add, remove, upgrade-prepare, upgrade-status, upgrade-rollback',
   backup: 'Backups: create, list, get, delete, download',
+  set: 'Backup sets (several engines together): create, list, get, restore',
   jobs: 'Jobs: list, get, cancel, wait',
   keys: 'API keys: create, revoke, list',
   dump: "Dumps of the gateway's own state: create",

@@ -1,4 +1,5 @@
 // The plugin contract: what an engine plugin is, and the narrow context the core hands it.
+import type { NeutralConversion } from './neutral.ts';
 import type { z } from 'zod';
 import type { ArchiveReader, ArchiveWriter } from '../storage/archive-types.ts';
 import type { SafetyCopyCapability, UpgradeCapability } from './upgrade-contract.ts';
@@ -107,6 +108,12 @@ export interface LogicalRestoreRequest {
   jobId?: string;
   /** Engine-specific restore options, already validated by the plugin's `restoreOptions` schema (defaults applied). */
   options?: Record<string, unknown>;
+  /**
+   * Backup-set restores: awaited once every collection is filled into staging and before anything is swapped in,
+   * so the members of a set swap only when all of them are filled. Throwing rolls the restore back (plugins with
+   * `awaitsSetSwap`).
+   */
+  beforeSwap?: (signal: AbortSignal) => Promise<void>;
 }
 
 export type RestoreAction = 'CREATE' | 'REPLACE' | 'APPLY' | 'SKIP';
@@ -257,6 +264,13 @@ export interface EnginePlugin<Config extends z.ZodObject = z.ZodObject> {
   checkNativeBackupName?(name: string): void;
   /** importBackup: reads a backup file on the gateway host (e.g. a Meilisearch .dump) without any engine. */
   inspectBackupFile?(file: string, signal: AbortSignal): Promise<InspectedBackupFile>;
+  /**
+   * Cross-engine restore: this plugin's archived schema ↔ the neutral description (`engines/neutral.ts`). A plugin
+   * with it restores logical backups of every other plugin that has it, and its backups restore into them.
+   */
+  neutral?: NeutralConversion;
+  /** Its atomic logical restore awaits `request.beforeSwap` before swapping in: a backup set's members swap together. */
+  awaitsSetSwap?: boolean;
 }
 
 export interface InspectedBackupFile {

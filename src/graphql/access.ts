@@ -37,6 +37,12 @@ export const MUTATION_SCOPES: Record<string, Scope> = {
   // engine upgrades (issue 18): the safety copy is backups; the rollback changes the engine's data
   prepareEngineUpgrade: 'OPERATOR',
   rollbackEngineUpgrade: 'ADMIN',
+  // backup sets (issue 20)
+  startBackupSet: 'OPERATOR',
+  verifyBackupSet: 'OPERATOR',
+  deleteBackupSet: 'OPERATOR',
+  planBackupSetRestore: 'VIEWER', // no side effects: a dry run
+  startBackupSetRestore: 'OPERATOR',
 };
 
 /** Admin-only queries (they reveal who can do what). */

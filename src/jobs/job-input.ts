@@ -24,6 +24,8 @@ export const RestoreJobInput = z.object({
   plan: RestorePlanSchema.optional(),
   /** Engine-specific options, validated by the plugin's restoreOptions schema when the job was started. */
   options: z.record(z.string(), z.unknown()).optional(),
+  /** A member of a set restore whose members swap together (set-barrier.ts). */
+  holdSwap: z.boolean().optional(),
 });
 export type RestoreJobInput = z.infer<typeof RestoreJobInput>;
 

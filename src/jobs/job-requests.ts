@@ -22,6 +22,16 @@ export interface StartBackupRequest {
   scheduleId?: string | null;
   /** Engine-specific options (the plugin's backupOptions schema). */
   options?: unknown;
+  /** Set when the backup is a member of a backup set: the set and its parent job. */
+  member?: SetMembership | null;
+}
+
+/** A member job of a backup set: its backup joins the set, its job hangs under the set's parent job. */
+export interface SetMembership {
+  setId: string | null;
+  parentJobId: string;
+  /** Restores: swap in only when every member is filled (set-barrier.ts). */
+  holdSwap?: boolean;
 }
 
 export interface StartRestoreRequest {
@@ -44,6 +54,8 @@ export interface StartRestoreRequest {
   credentials?: StorageCredentialsInput | null;
   /** Engine-specific options (the plugin's restoreOptions schema). */
   options?: unknown;
+  /** Set when the restore is one member of a backup set's restore. */
+  member?: SetMembership | null;
 }
 
 export interface StartVerifyRequest {
@@ -54,6 +66,8 @@ export interface StartVerifyRequest {
   engineId?: string | null;
   credentials?: StorageCredentialsInput | null;
   timeoutSeconds?: number | null;
+  /** Set when the verification is one member of a backup set's verification. */
+  member?: SetMembership | null;
 }
 
 /** overwrite: true is onExisting: REPLACE; both given must agree. dropExisting (older Milvus option) is consent too. */

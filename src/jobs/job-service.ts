@@ -18,6 +18,8 @@ import { RestoreJobInput, restoreTargets, scratchName, type BackupJobInput } fro
 import { initialProgress } from './progress.ts';
 import { backupChain } from './restore-job.ts';
 import { computeRestorePlan, enforcePlan, type RestorePlan } from './restore-plan.ts';
+import { crossEnginePairs, withCrossEngineMapping } from './cross-engine-plan.ts';
+import { openArchiveReader } from '../storage/archive-reader.ts';
 import {
   defaultBackupName,
   normaliseCollections,
@@ -74,6 +76,11 @@ export class JobService {
     return Promise.all([this.deps.prisma.job.findMany({ where, ...page }), this.deps.prisma.job.count({ where })]);
   }
 
+  /** The member jobs of a set's parent job, oldest first. */
+  children(parentId: string): Promise<Job[]> {
+    return this.deps.prisma.job.findMany({ where: { parentId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
   /** The job's last `take` events, oldest first. */
   async events(jobId: string, take: number): Promise<JobEvent[]> {
     const rows = await this.deps.prisma.jobEvent.findMany({ where: { jobId }, orderBy: { id: 'desc' }, take });
@@ -127,10 +134,11 @@ export class JobService {
           changedSince,
           ...where,
           scheduleId: request.scheduleId ?? null,
+          setId: request.member?.setId ?? null,
         },
       });
       await tx.backup.update({ where: { id: backup.id }, data: { location: locate(backup.id) } });
-      return tx.job.create({ data: this.jobData('BACKUP', engine.id, backup.id, input, timeoutMs, actor) });
+      return tx.job.create({ data: { ...this.jobData('BACKUP', engine.id, backup.id, input, timeoutMs, actor), parentId: request.member?.parentJobId ?? null } });
     });
     await this.deps.audit.record(actor, 'backup.start', 'job', job.id, { engineId: engine.id, backupId: job.backupId, collections });
     return this.announce(job);
@@ -150,9 +158,9 @@ export class JobService {
     const engineId = request.engineId ?? backup.engineId;
     if (!engineId) throw new GatewayError('engine_not_found', `The engine of backup "${backup.name}" was removed; pass engineId`);
     const engine = await this.deps.engines.get(engineId);
-    if (engine.plugin !== backup.plugin) {
-      throw new GatewayError('plugin_mismatch', `Backup "${backup.name}" was made by the ${backup.plugin} plugin; engine "${engine.name}" uses ${engine.plugin}`);
-    }
+    // Another engine's plugin: a logical backup crosses through the neutral description (cross-engine-plan.ts).
+    const crossEngine = engine.plugin !== backup.plugin;
+    if (crossEngine) crossEnginePairs(this.deps.engines, backup, engine);
     this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', `restore a ${backup.strategy.toLowerCase()} backup`);
     if (backup.parentId) await backupChain(this.deps.prisma, backup.id, request.force ?? false);
     const catalog = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id } })).map((c) => ({
@@ -172,8 +180,9 @@ export class JobService {
     );
     const rename = (request.rename ?? []).map(({ from, to }) => ({ from, to: checkCollectionName(plugin, to, 'rename.to') }));
     const suffix = request.suffix ? validateCollectionName(request.suffix) : null;
-    return computeRestorePlan({
-      backup,
+    const plan = await computeRestorePlan({
+      // Another engine's version says nothing about what the target takes.
+      backup: crossEngine ? { ...backup, engineVersion: null } : backup,
       engine,
       instance: this.deps.engines.instance(engine),
       catalog,
@@ -197,6 +206,12 @@ export class JobService {
           }
         : {}),
     });
+    if (!crossEngine) return plan;
+    const storage = this.deps.storages
+      ? await this.deps.storages.forBackup(backup, request.credentials ? this.deps.storages.sealCredentials(request.credentials) : null)
+      : this.deps.storage;
+    const archive = await openArchiveReader({ storage, backupId: backup.id });
+    return withCrossEngineMapping(this.deps.engines, archive, plan, backup.plugin, engine.plugin);
   }
 
   /** The backup's archive for the plan's facts (only its small files are read); null when it is not ours to open. */
@@ -222,11 +237,21 @@ export class JobService {
     if (collections.length === 0 && plan.collections.length > 0) throw new GatewayError('invalid_input', 'every target exists and onExisting is SKIP: nothing to restore');
     const rename = Object.fromEntries(plan.collections.filter((c) => c.target !== c.source).map((c) => [c.source, c.target]));
     const dropExisting = (request.dropExisting ?? false) || plan.onExisting === 'REPLACE';
-    const input: RestoreJobInput = { collections, rename, atomic: plan.atomic, dropExisting, plan, ...(options ? { options } : {}) };
+    const input: RestoreJobInput = {
+      collections,
+      rename,
+      atomic: plan.atomic,
+      dropExisting,
+      plan,
+      ...(options ? { options } : {}),
+      ...(request.member?.holdSwap ? { holdSwap: true } : {}),
+    };
     if (request.credentials && this.deps.storages) Object.assign(input, { storageCredentials: this.deps.storages.sealCredentials(request.credentials) });
     const timeoutMs = this.timeoutMs(request.timeoutSeconds);
     const targets = collections.map((name) => rename[name] ?? name);
-    const job = await this.enqueueExclusive(engine, targets, (tx) => tx.job.create({ data: this.jobData('RESTORE', engine.id, backup.id, input, timeoutMs, actor) }));
+    const job = await this.enqueueExclusive(engine, targets, (tx) =>
+      tx.job.create({ data: { ...this.jobData('RESTORE', engine.id, backup.id, input, timeoutMs, actor), parentId: request.member?.parentJobId ?? null } }),
+    );
     await this.deps.audit.record(actor, 'restore.start', 'job', job.id, { engineId: engine.id, backupId: backup.id, collections, rename, onExisting: plan.onExisting });
     return this.announce(job);
   }
@@ -286,11 +311,15 @@ export class JobService {
         'restore test',
       );
       input.engineId = engine.id;
-      job = await this.enqueueExclusive(engine, [], (tx) => tx.job.create({ data: this.jobData('VERIFY', engine.id, backup.id, input, timeoutMs, actor) }));
+      job = await this.enqueueExclusive(engine, [], (tx) =>
+        tx.job.create({ data: { ...this.jobData('VERIFY', engine.id, backup.id, input, timeoutMs, actor), parentId: request.member?.parentJobId ?? null } }),
+      );
       scratch = names.map((name) => scratchName(name, job.id.slice(0, 8)));
     } else {
       job = await this.deps.prisma.$transaction(async (tx) => {
-        const created = await tx.job.create({ data: { ...this.jobData('VERIFY', backup.engineId ?? '', backup.id, input, timeoutMs, actor), engineId: backup.engineId } });
+        const created = await tx.job.create({
+          data: { ...this.jobData('VERIFY', backup.engineId ?? '', backup.id, input, timeoutMs, actor), engineId: backup.engineId, parentId: request.member?.parentJobId ?? null },
+        });
         await tx.jobEvent.create({ data: { jobId: created.id, status: 'QUEUED', phase: 'queued' } });
         return created;
       });
@@ -338,6 +367,9 @@ export class JobService {
       await prisma.jobEvent.create({ data: { jobId: id, status: 'CANCELING', phase: 'canceling', message: `cancel requested by ${actor}` } });
       this.deps.onCancelRequested(id);
     }
+    // A set's parent job runs nothing itself: canceling it cancels its members, and it ends when they have.
+    const children = await prisma.job.findMany({ where: { parentId: id, status: { in: ACTIVE_STATUSES } }, select: { id: true } });
+    for (const child of children) await this.cancel(child.id, actor).catch(() => undefined);
     await this.deps.audit.record(actor, 'job.cancel', 'job', id);
     return this.announce(await this.get(id));
   }

@@ -1,7 +1,9 @@
 // A restore job: the core opens the backup (checksums verified while reading), the plugin writes the engine.
 // Logical backups go to logicalRestore; native ones (a dump, a server-side backup) to nativeRestore.
 import type { Job, PrismaClient } from '../db/client.ts';
-import type { EngineInstance, JobContext, LogicalRestoreRequest } from '../engines/contract.ts';
+import type { EngineInstance, EnginePlugin, JobContext, LogicalRestoreRequest } from '../engines/contract.ts';
+import { convertForPlan } from './cross-engine-plan.ts';
+import { setSwapBarrier } from './set-barrier.ts';
 import { GatewayError } from '../errors.ts';
 import { openArchiveReader } from '../storage/archive-reader.ts';
 import type { StorageDriver } from '../storage/driver.ts';
@@ -13,7 +15,7 @@ import { callPlugin } from '../engines/plugin-call.ts';
 import { plannedItems, recheckPlan } from './restore-plan.ts';
 
 export async function runRestoreJob(
-  deps: { prisma: PrismaClient; storage: StorageDriver },
+  deps: { prisma: PrismaClient; storage: StorageDriver; engines?: { plugin(name: string): EnginePlugin } },
   job: Job,
   plugin: string,
   instance: EngineInstance,
@@ -29,6 +31,7 @@ export async function runRestoreJob(
     dropExisting: input.dropExisting ?? false,
     jobId: job.id,
     ...(input.options ? { options: input.options } : {}),
+    ...(input.holdSwap ? { beforeSwap: setSwapBarrier(deps.prisma, job) } : {}),
   };
   if (input.plan) {
     // Execute exactly the recorded plan: its items (with staging names made from this job's id), after checking
@@ -53,9 +56,14 @@ export async function runRestoreJob(
   const logicalRestore = instance.logicalRestore.bind(instance);
   // A DAMAGED layer got here only through a forced start; its files are still checked while read.
   const chain = await backupChain(deps.prisma, backup.id, true);
-  const archive = chain.length > 1 ? await openChainReader(deps.storage, chain) : await openArchiveReader({ storage: deps.storage, backupId: backup.id });
-  const result = await callPlugin(plugin, 'logicalRestore', ctx.signal, () => logicalRestore(request, archive, ctx));
-  return result.warnings;
+  const stored = chain.length > 1 ? await openChainReader(deps.storage, chain) : await openArchiveReader({ storage: deps.storage, backupId: backup.id });
+  if (!input.plan?.crossEngine) return (await callPlugin(plugin, 'logicalRestore', ctx.signal, () => logicalRestore(request, stored, ctx))).warnings;
+  // Into another engine: the target plugin reads the archive converted through the neutral description.
+  if (!deps.engines) throw new GatewayError('internal', 'a cross-engine restore needs the plugin registry');
+  ctx.progress({ phase: 'mapping', completed: 0, total: null, unit: 'documents', message: `${backup.plugin} → ${plugin}` });
+  const converted = await convertForPlan(deps.engines, stored, input.plan, backup.plugin, plugin);
+  const result = await callPlugin(plugin, 'logicalRestore', ctx.signal, () => logicalRestore(request, converted.archive, ctx));
+  return [...result.warnings, `${converted.report.converted} document(s) converted from ${backup.plugin}`, ...converted.report.warnings()];
 }
 
 /** Backup ids from the FULL base to this one; refused when a layer is not COMPLETE. */

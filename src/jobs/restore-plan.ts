@@ -26,6 +26,20 @@ const PlannedCollection = z.object({
 });
 export type PlannedCollection = z.infer<typeof PlannedCollection>;
 
+const CrossEngineCollection = z.object({
+  source: z.string(),
+  target: z.string(),
+  primaryKey: z.string().nullable(),
+  fields: z.array(
+    z.object({ name: z.string(), type: z.string(), roles: z.array(z.string()), dims: z.number().optional(), inferred: z.boolean().optional(), optional: z.boolean().optional() }),
+  ),
+  conversions: z.array(z.string()),
+  notCarried: z.array(z.string()),
+});
+/** A restore into another engine than the backup's: the neutral mapping of every collection (engines/cross-engine.ts). */
+export const CrossEnginePlan = z.object({ sourcePlugin: z.string(), targetPlugin: z.string(), collections: z.array(CrossEngineCollection) });
+export type CrossEnginePlan = z.infer<typeof CrossEnginePlan>;
+
 /** The stored shape (Job.input.plan): read back with zod. */
 export const RestorePlanSchema = z.object({
   backupId: z.string(),
@@ -41,6 +55,8 @@ export const RestorePlanSchema = z.object({
   warnings: z.array(z.string()),
   refusals: z.array(Refusal),
   estimatedSeconds: z.number().nullable(),
+  /** Set when the target engine's plugin differs from the backup's. */
+  crossEngine: CrossEnginePlan.optional(),
 });
 export type RestorePlan = z.infer<typeof RestorePlanSchema>;
 

@@ -2,8 +2,9 @@
 // and starts the backup. Slots missed while no gateway ran collapse into one run at start, not one per slot.
 // A schedule whose backups fail FAILURE_LIMIT times in a row pauses itself, saying why (pausedReason).
 import type { Job, PrismaClient, Schedule } from '../db/client.ts';
-import { toGatewayError } from '../errors.ts';
+import { GatewayError, toGatewayError } from '../errors.ts';
 import type { JobService } from '../jobs/job-service.ts';
+import { SetMemberSpec, type BackupSetService } from '../jobs/backup-sets.ts';
 import type { GatewayLogger } from '../log.ts';
 import { latestSlot, nextRuns } from './schedules.ts';
 
@@ -19,7 +20,7 @@ export class Scheduler {
   #again = false;
   #stopped = true;
 
-  constructor(private readonly deps: { prisma: PrismaClient; jobs: JobService; logger: GatewayLogger }) {}
+  constructor(private readonly deps: { prisma: PrismaClient; jobs: JobService; logger: GatewayLogger; sets?: BackupSetService }) {}
 
   start(): void {
     this.#stopped = false;
@@ -84,18 +85,21 @@ export class Scheduler {
     if (claimed.count === 0) return false; // another replica took this slot
     const log = this.deps.logger.child({ scheduleId: schedule.id, slot: slot.toISOString() });
     try {
-      const job = await this.deps.jobs.startBackup(
-        {
-          engineId: schedule.engineId,
-          collections: schedule.collections.length > 0 ? schedule.collections : null,
-          strategy: schedule.strategy,
-          type: schedule.type,
-          storageId: schedule.storageId,
-          scheduleId: schedule.id,
-          labels: { schedule: schedule.name.slice(0, 1024), slot: slot.toISOString() },
-        },
-        `schedule:${schedule.id}`,
-      );
+      const labels = { schedule: schedule.name.slice(0, 1024), slot: slot.toISOString() };
+      const job = schedule.setMembers
+        ? await this.startSet(schedule, labels)
+        : await this.deps.jobs.startBackup(
+            {
+              engineId: schedule.engineId,
+              collections: schedule.collections.length > 0 ? schedule.collections : null,
+              strategy: schedule.strategy,
+              type: schedule.type,
+              storageId: schedule.storageId,
+              scheduleId: schedule.id,
+              labels,
+            },
+            `schedule:${schedule.id}`,
+          );
       await this.deps.prisma.schedule.updateMany({ where: { id: schedule.id }, data: { lastJobId: job.id, lastError: null } });
       log.info('scheduled backup started', { jobId: job.id });
     } catch (error) {
@@ -106,6 +110,13 @@ export class Scheduler {
       if (coded.code !== 'job_already_in_progress') await this.recordFailure(schedule.id, `${coded.code}: ${coded.message}`);
     }
     return true;
+  }
+
+  /** A set schedule's slot: the set named after the schedule, its members as stored. */
+  private startSet(schedule: Schedule, labels: Record<string, string>) {
+    if (!this.deps.sets) throw new GatewayError('capability_not_supported', 'backup sets are not available in this process');
+    const members = SetMemberSpec.array().parse(schedule.setMembers);
+    return this.deps.sets.start({ name: schedule.name, members, labels, scheduleId: schedule.id }, `schedule:${schedule.id}`);
   }
 
   /** After a job: a scheduled backup that succeeded resets its schedule's failure count, one that failed adds to it. */

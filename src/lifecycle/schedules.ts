@@ -9,10 +9,14 @@ import { isUuid } from '../catalog/engines.ts';
 import { checkCollectionName, validateName, type NamedPlugin } from '../catalog/names.ts';
 import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts';
 import { GatewayError } from '../errors.ts';
+import { parseMembers, type SetMemberSpec } from '../jobs/backup-sets.ts';
 import { parseRetentionPolicy } from './retention.ts';
 
 export interface ScheduleInput {
-  engineId: string;
+  /** The engine to back up; absent for a schedule of a backup set (`set`). */
+  engineId?: string | null;
+  /** A schedule of a backup set: each slot starts the set with these members. */
+  set?: { members: SetMemberSpec[] } | null;
   cron: string;
   timezone?: string | null;
   collections?: string[] | null;
@@ -25,7 +29,7 @@ export interface ScheduleInput {
   paused?: boolean | null;
 }
 
-export type ScheduleUpdate = Omit<Partial<ScheduleInput>, 'engineId' | 'cron'> & { cron?: string | null };
+export type ScheduleUpdate = Omit<Partial<ScheduleInput>, 'engineId' | 'set' | 'cron'> & { cron?: string | null };
 
 type ScheduleFields = Pick<Prisma.ScheduleUncheckedCreateInput, 'collections' | 'strategy' | 'type' | 'storageId' | 'retention'>;
 
@@ -113,7 +117,11 @@ export class ScheduleService {
   }
 
   async create(input: ScheduleInput, actor: string): Promise<Schedule> {
-    const engine = await this.deps.engines.get(input.engineId);
+    if (Boolean(input.engineId) === Boolean(input.set)) throw new GatewayError('invalid_input', 'pass engineId or set, not both');
+    const members = input.set ? parseMembers(input.set.members) : null;
+    for (const member of members ?? []) await this.deps.engines.get(member.engineId);
+    // A set schedule keeps its first member's engine as its engine (schedules list by engine).
+    const engine = await this.deps.engines.get(members ? members[0]!.engineId : (input.engineId ?? ''));
     const timezone = validateTimezone(input.timezone);
     checkInterval(parseCron(input.cron, timezone), input.cron.trim(), this.deps.minIntervalMs ?? 0);
     const data = await this.#fields(input, this.deps.engines.plugin(engine.plugin));
@@ -127,9 +135,10 @@ export class ScheduleService {
         anchorAt: new Date(),
         createdBy: actor,
         ...data,
+        ...(members ? { setMembers: members.map((m) => ({ engineId: m.engineId, collections: m.collections ?? null, strategy: m.strategy ?? null })) } : {}),
       },
     });
-    await this.deps.audit.record(actor, 'schedule.create', 'schedule', schedule.id, { engineId: engine.id, cron: schedule.cron, timezone });
+    await this.deps.audit.record(actor, 'schedule.create', 'schedule', schedule.id, { engineId: engine.id, set: members !== null, cron: schedule.cron, timezone });
     this.deps.onChange?.();
     return schedule;
   }

@@ -154,7 +154,7 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
-function labels(pairs: string[]): Record<string, string> | undefined {
+export function labels(pairs: string[]): Record<string, string> | undefined {
   if (pairs.length === 0) return undefined;
   return Object.fromEntries(
     pairs.map((pair) => {

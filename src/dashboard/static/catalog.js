@@ -1,6 +1,7 @@
 // The catalog: backups searched, filtered, sorted and paged on the server (searchBackups), each with its status,
 // per-collection counts and sizes; opened, its files with full sha256, labels, chain parent and a download of
-// native artifacts; "Restore", "Verify" (when the gateway offers verifyBackup) and "Delete".
+// native artifacts; "Restore", "Verify" (when the gateway offers verifyBackup) and "Delete". A backup set shows as
+// one row holding its members of the page (their own rows, unchanged, inside it).
 import { clear, h } from './dom.js';
 import { guarded } from './errors.js';
 import { formatBytes, formatCount, formatTime, shortId } from './format.js';
@@ -10,8 +11,9 @@ import { JOB_FIELDS } from './jobs.js';
 // The list stays within the gateway's query cost limit (page size × fields); files load when a row opens.
 const PAGE_SIZE = 25;
 const BACKUP_FIELDS = `id name status strategy type origin plugin sizeBytes documentCount createdAt completedAt verifiedAt warnings labels
-  engine { id name }
+  engine { id name } set { id }
   collections { name documentCount bytes }`;
+const SET_FIELDS = 'id name status memberCount documentCount sizeBytes verification createdAt';
 const ARTIFACT_FIELDS = `artifactCount parent { id name createdAt } artifacts { path bytes sha256 collection external location }
   verifications(first: 10) { id status createdAt finishedAt error { code message } }`;
 
@@ -74,8 +76,10 @@ export class CatalogView {
   async load() {
     const { filter, sort } = this.query();
     const variables = { f: filter, s: sort, o: (this.page - 1) * PAGE_SIZE };
+    const withSets = this.features.has('startBackupSet');
+    const sets = withSets ? ` backupSets(first: ${PAGE_SIZE}) { nodes { ${SET_FIELDS} } }` : '';
     const data = await gql(
-      `query($f: BackupSearchInput, $s: BackupSort, $o: Int) { searchBackups(filter: $f, sort: $s, first: ${PAGE_SIZE}, offset: $o) { totalCount pageInfo { hasNextPage } nodes { ${BACKUP_FIELDS} } } }`,
+      `query($f: BackupSearchInput, $s: BackupSort, $o: Int) { searchBackups(filter: $f, sort: $s, first: ${PAGE_SIZE}, offset: $o) { totalCount pageInfo { hasNextPage } nodes { ${BACKUP_FIELDS} } }${sets} }`,
       variables,
     );
     const result = data.searchBackups;
@@ -87,12 +91,50 @@ export class CatalogView {
     this.pager.label.textContent = `Page ${this.page} of ${pages} · ${result.totalCount.toLocaleString('en-US')} backups`;
     this.pager.label.dataset.total = String(result.totalCount);
     this.pager.label.dataset.page = String(this.page);
-    const open = new Set([...this.root.querySelectorAll('details[open]')].map((d) => d.dataset.backupId));
+    const open = new Set([...this.root.querySelectorAll('details[open]')].map((d) => d.dataset.backupId ?? d.dataset.setId));
     if (this.backups.length === 0) {
       clear(this.root, h('p', { class: 'muted' }, Object.keys(filter).length > 0 ? 'No backup matches.' : 'No backups yet.'));
       return;
     }
-    clear(this.root, this.backups.map((b) => this.item(b, open.has(b.id))));
+    clear(this.root, this.rows(withSets ? data.backupSets.nodes : [], open));
+  }
+
+  /** Newest first; the members of a listed set go inside its row, placed where its newest member would be. */
+  rows(sets, open) {
+    const byId = new Map(sets.map((set) => [set.id, set]));
+    const placed = new Set();
+    const rows = [];
+    for (const backup of this.backups) {
+      const set = backup.set ? byId.get(backup.set.id) : null;
+      if (!set) rows.push(this.item(backup, open.has(backup.id)));
+      else if (!placed.has(set.id)) {
+        placed.add(set.id);
+        const members = this.backups.filter((b) => b.set?.id === set.id);
+        rows.push(this.setItem(set, members, open));
+      }
+    }
+    return rows;
+  }
+
+  setItem(set, members, open) {
+    const verification = set.verification === 'VERIFIED' ? 'verified' : set.verification === 'DAMAGED' ? 'damaged' : 'never verified';
+    return h(
+      'details',
+      { class: 'backup set', open: open.has(set.id), dataset: { testid: 'backup-set', setId: set.id, status: set.status } },
+      h(
+        'summary',
+        null,
+        h('span', { class: 'name', title: set.id }, set.name),
+        h('span', null, `set of ${set.memberCount} engines`),
+        h('span', { class: 'muted' }, members.map((m) => m.engine?.name ?? '?').join(' · ')),
+        h('span', { class: 'status', dataset: { status: set.status } }, set.status),
+        h('span', { class: 'num' }, `${formatCount(set.documentCount)} docs`),
+        h('span', { class: 'num' }, formatBytes(set.sizeBytes)),
+        h('span', { class: 'muted' }, formatTime(set.createdAt), ' · ', verification),
+        h('span', { class: 'actions' }),
+      ),
+      h('div', { class: 'details set-members' }, members.map((m) => this.item(m, open.has(m.id)))),
+    );
   }
 
   item(backup, open) {

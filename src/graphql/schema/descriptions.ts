@@ -11,6 +11,7 @@ export const API_DESCRIPTIONS: Record<string, string> = {
   Artifact: 'One file of a backup, as stored: its path in the backup, size and checksum',
   BackupCollection: 'One collection (index) in a backup, with what was read from it',
   BackupConnection: 'A page of backups, newest first',
+  BackupSetConnection: 'A page of backup sets, newest first',
   BackupDamage: 'What verification or reconciliation found wrong with a backup',
   BackupStatus:
     'PENDING while written; COMPLETE; FAILED (its job failed); DELETED (files removed, record kept); MISSING (gone from the engine side); DAMAGED (a file is missing or does not match)',

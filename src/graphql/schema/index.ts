@@ -9,6 +9,8 @@ import './engine.ts';
 import './backup.ts';
 import './job.ts';
 import './restore-plan.ts';
+import './backup-set.ts';
+import './cross-engine.ts';
 import './api-key.ts';
 import './storage.ts';
 import './backup-lifecycle.ts';

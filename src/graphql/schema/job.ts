@@ -108,7 +108,7 @@ const StartBackupInput = builder.inputType('StartBackupInput', {
   }),
 });
 
-const RenameInput = builder.inputType('RenameInput', {
+export const RenameInput = builder.inputType('RenameInput', {
   fields: (t) => ({ from: t.string({ required: true }), to: t.string({ required: true }) }),
 });
 

@@ -4,6 +4,7 @@ import { nextRuns } from '../../lifecycle/schedules.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
 import { BackupStrategyEnum, BackupTypeEnum } from './backup.ts';
+import { BackupSetMemberInput } from './backup-set.ts';
 import { EngineRef } from './engine.ts';
 import { RetentionPolicyInput, RetentionPolicyRef } from './retention.ts';
 import { StorageRef } from './storage.ts';
@@ -44,14 +45,28 @@ const ScheduleRef = builder.objectRef<Schedule>('Schedule').implement({
       nullable: true,
       description: 'Why the gateway paused this schedule itself (10 failures in a row, with the last error); null when running or paused by a person',
     }),
+    setMembers: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'A schedule of a backup set: its members [{engineId, collections, strategy}] (engine is then the first member)',
+      resolve: (s) => s.setMembers ?? null,
+    }),
     createdBy: t.exposeString('createdBy'),
     createdAt: t.field({ type: 'DateTime', resolve: (s) => s.createdAt }),
   }),
 });
 
+const ScheduleSetInput = builder.inputType('ScheduleSetInput', {
+  description: 'A schedule of a backup set: each slot starts the set (named after the schedule) with these members',
+  fields: (t) => ({
+    members: t.field({ type: [BackupSetMemberInput], required: true, description: 'One to 32 engines, one member each' }),
+  }),
+});
+
 const CreateScheduleInput = builder.inputType('CreateScheduleInput', {
   fields: (t) => ({
-    engineId: t.id({ required: true }),
+    engineId: t.id({ description: 'The engine to back up; omit it for a schedule of a backup set (set)' }),
+    set: t.field({ type: ScheduleSetInput, description: 'Back up several engines as one backup set at each slot, instead of one engine' }),
     cron: t.string({
       required: true,
       description:
@@ -98,7 +113,15 @@ builder.mutationFields((t) => ({
     description: "An invalid cron fails with invalid_cron and the parser's message",
     args: { input: t.arg({ type: CreateScheduleInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
-      ctx.gateway.schedules.create({ ...input, engineId: String(input.engineId), storageId: input.storageId ? String(input.storageId) : null }, actorOf(ctx)),
+      ctx.gateway.schedules.create(
+        {
+          ...input,
+          engineId: input.engineId ? String(input.engineId) : null,
+          set: input.set ? { members: input.set.members.map((m) => ({ engineId: String(m.engineId), collections: m.collections ?? null, strategy: m.strategy ?? null })) } : null,
+          storageId: input.storageId ? String(input.storageId) : null,
+        },
+        actorOf(ctx),
+      ),
   }),
   updateSchedule: t.field({
     type: ScheduleRef,
