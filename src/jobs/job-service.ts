@@ -19,7 +19,6 @@ import { initialProgress } from './progress.ts';
 import { backupChain } from './restore-job.ts';
 import { computeRestorePlan, enforcePlan, type RestorePlan } from './restore-plan.ts';
 import { crossEnginePairs, withCrossEngineMapping } from './cross-engine-plan.ts';
-import { openArchiveReader } from '../storage/archive-reader.ts';
 import {
   defaultBackupName,
   normaliseCollections,
