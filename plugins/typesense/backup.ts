@@ -8,8 +8,11 @@ import { throwIfCanceled, type TypesenseClient } from './client.ts';
 import { backupSatellites } from './satellites.ts';
 import { collectionList, debugInfo, majorVersion, parseResponse, schemaForBackup, type CollectionSummary } from './schema.ts';
 
+/** Export bytes handed to the archive at a time. */
+const EXPORT_BLOCK_BYTES = 256 * 1024;
+
 export interface TransferOptions {
-  /** Documents per import request (restore) and per archive write (backup). */
+  /** Documents per import request (restore). */
   batchSize: number;
   importTimeoutMs: number;
   importAction: 'create' | 'upsert';
@@ -57,10 +60,11 @@ export async function logicalBackup(
     }
     await archive.writeCollectionSchema(summary.name, file);
     const sink = archive.openDocuments(summary.name);
-    for await (const batch of client.exportDocuments(summary.name, options.batchSize, signal)) {
+    // The export is already JSON lines: its bytes go to the archive as they are, only counted.
+    for await (const block of client.exportLines(summary.name, EXPORT_BLOCK_BYTES, signal)) {
       throwIfCanceled(signal);
-      await sink.write(batch);
-      completed += batch.length;
+      await sink.writeJsonLines(block.data, block.lines);
+      completed += block.lines;
       report(`collection ${summary.name}`);
     }
     await sink.close();

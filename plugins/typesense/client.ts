@@ -9,7 +9,6 @@ import { Agent as HttpsAgent } from 'node:https';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
@@ -17,6 +16,7 @@ import { Client, Errors, type ConfigurationOptions } from 'typesense';
 import { backoffDelay, callEngine, DEFAULT_RETRY_POLICY, isTransientEngineError, timerMs, type RetryPolicy } from '../../src/engines/engine-call.ts';
 import { pathSegment } from '../../src/plugin.ts';
 import { GatewayError, type ErrorCode } from '../../src/errors.ts';
+import { JsonlBlocks, type LineBlock } from './jsonl-blocks.ts';
 
 export interface TypesenseConnection {
   url: string;
@@ -170,14 +170,30 @@ export class TypesenseClient {
    * timeout: it restarts with every chunk, so a big export may take as long as it needs.
    */
   async *exportDocuments(collection: string, batchSize: number, signal: AbortSignal): AsyncGenerator<Json[]> {
-    // Retried like a read while nothing was handed on yet; after the first batch a restart would repeat documents.
+    let batch: Json[] = [];
+    for await (const block of this.exportLines(collection, PARSED_BLOCK_BYTES, signal)) {
+      for (const line of block.data.toString('utf8').split('\n')) if (line.length > 0) batch.push(JSON.parse(line) as Json);
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  /**
+   * Streams the export as blocks of whole JSON lines of at least `blockBytes`, never parsed: a backup passes
+   * them through. Same idle timeout as exportDocuments.
+   */
+  async *exportLines(collection: string, blockBytes: number, signal: AbortSignal): AsyncGenerator<LineBlock> {
+    // Retried like a read while nothing was handed on yet; after the first block a restart would repeat documents.
     const policy = this.#retry;
     for (let attempt = 1; ; attempt++) {
       let handedOn = false;
       try {
-        for await (const batch of this.#exportOnce(collection, batchSize, signal)) {
+        for await (const block of this.#exportOnce(collection, blockBytes, signal)) {
           handedOn = true;
-          yield batch;
+          yield block;
         }
         return;
       } catch (error) {
@@ -187,7 +203,7 @@ export class TypesenseClient {
     }
   }
 
-  async *#exportOnce(collection: string, batchSize: number, signal: AbortSignal): AsyncGenerator<Json[]> {
+  async *#exportOnce(collection: string, blockBytes: number, signal: AbortSignal): AsyncGenerator<LineBlock> {
     const operation = `export ${collection}`;
     const guard = new RequestGuard(this.#connection.url);
     let timer = setTimeout(() => guard.stop('expired'), this.#connection.timeoutMs);
@@ -203,24 +219,18 @@ export class TypesenseClient {
       // while the socket is paused: the guard's idle timer, which skips that time, is the only one.
       const sdk = this.#sdk(guard, EXPORT_SDK_TIMEOUT_MS);
       stream = (await this.#race(guard, sdk.collections(named(collection)).documents().exportStream())) as unknown as Readable;
-      const decoder = new StringDecoder('utf8'); // a character may be split across chunks
-      let rest = '';
-      let batch: Json[] = [];
+      const blocks = new JsonlBlocks(operation, blockBytes);
       for await (const chunk of stream) {
-        const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) if (line.length > 0) batch.push(JSON.parse(line) as Json);
-        if (batch.length >= batchSize) {
+        const block = blocks.push(chunk as Buffer);
+        if (block !== undefined) {
           clearTimeout(timer); // the consumer's own pace is not the engine's silence
-          yield batch;
-          batch = [];
+          yield block;
         }
         arm();
       }
-      rest += decoder.end();
-      if (rest.length > 0) batch.push(JSON.parse(rest) as Json);
       if (guard.reason !== null) throw new Error(`export ${guard.reason}`);
-      if (batch.length > 0) yield batch;
+      const last = blocks.end();
+      if (last !== undefined) yield last;
     } catch (error) {
       throw mapError(operation, error, signal, guard, this.#connection.timeoutMs);
     } finally {
@@ -288,6 +298,8 @@ export class TypesenseClient {
 }
 
 const EXPORT_SDK_TIMEOUT_MS = 24 * 3600_000;
+/** Blocks exportDocuments parses at a time. */
+const PARSED_BLOCK_BYTES = 64 * 1024;
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EPIPE', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 

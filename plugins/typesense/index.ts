@@ -22,7 +22,7 @@ const configShape = {
   snapshotPath: z.string().min(1).optional(),
   /** The same directory as the gateway sees it (a mount); set to copy snapshots into gateway storage. */
   snapshotDir: z.string().min(1).optional(),
-  /** Documents per import request during a restore, and per archive write during a backup. */
+  /** Documents per import request during a restore. */
   batchSize: z.number().int().min(1).max(100_000).default(1000),
   /** `create` fails on documents whose id already exists in the target; `upsert` replaces them. */
   importAction: z.enum(['create', 'upsert']).default('create'),
