@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openArchiveReader } from '../../src/storage/archive-reader.ts';
 import { createArchiveWriter } from '../../src/storage/archive-writer.ts';
+import type { ArchiveWriterSession } from '../../src/storage/driver.ts';
 import { LocalFsStorage } from '../../src/storage/local-fs.ts';
 import { expectCode, tempDir } from './helpers.ts';
 
-const META = {
+const META: Parameters<ArchiveWriterSession['finalize']>[0] = {
   plugin: 'typesense',
   engineVersion: '29.0',
   strategy: 'LOGICAL',
@@ -15,7 +16,7 @@ const META = {
   createdAt: '2025-01-01T00:00:00.000Z',
   finishedAt: '2025-01-01T00:01:00.000Z',
   warnings: [],
-} as const;
+};
 
 const doc = (i: number) => ({ id: String(i), title: `Book ${i} — ☕`, points: i });
 const lines = (from: number, to: number) => Buffer.from(Array.from({ length: to - from }, (_, k) => JSON.stringify(doc(from + k)) + '\n').join(''));
