@@ -3,6 +3,7 @@
 // with the zod the gateway validates it with.
 export * from './engines/contract.ts';
 export * from './engines/restore-kit.ts';
+export { forEachConcurrently } from './engines/concurrency.ts';
 export * from './storage/archive-types.ts';
 export { nameRule, pathSegment, type NameRule } from './engines/names.ts';
 export { ERROR_CATALOGUE, GatewayError, isErrorCode, type ErrorCode, type ErrorType } from './errors.ts';
