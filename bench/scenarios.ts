@@ -14,6 +14,7 @@ import { TYPESENSE_KEY } from './lib.ts';
 
 export type EngineName = 'meilisearch' | 'typesense';
 const PAGE_SIZE = 1000;
+const NAIVE_MEILISEARCH_CALL = 50_000;
 
 /** Meilisearch: pages fetched one after another, documents written as JSON lines through `gzip -1`. */
 export async function meilisearchFetchGzip(url: string, index: string, file: string): Promise<number> {
@@ -39,7 +40,7 @@ export async function typesenseCurlGzip(url: string, collection: string, file: s
   return (await stat(file)).size;
 }
 
-/** The naive restore: every document of the baseline file in memory, one official-client call. */
+/** The naive restore: every document of the baseline file in memory, one official-client call (Meilisearch: per 50k). */
 export async function naiveRestore(engine: EngineName, url: string, file: string, target: string, source: string): Promise<void> {
   const text = (await readFile(file)).length > 0 ? await gunzipText(file) : '';
   const documents = text
@@ -49,7 +50,13 @@ export async function naiveRestore(engine: EngineName, url: string, file: string
   if (engine === 'meilisearch') {
     const client = new Meilisearch({ host: url });
     await client.createIndex(target, { primaryKey: 'id' }).waitTask();
-    await client.index(target).addDocuments(documents).waitTask({ timeout: 600_000, interval: 50 });
+    // One call per 50k documents: one call for all would pass Meilisearch's 100 MB payload limit.
+    for (let start = 0; start < documents.length; start += NAIVE_MEILISEARCH_CALL) {
+      await client
+        .index(target)
+        .addDocuments(documents.slice(start, start + NAIVE_MEILISEARCH_CALL))
+        .waitTask({ timeout: 600_000, interval: 50 });
+    }
   } else {
     const client = typesenseSdk(url);
     const schema = await client.collections(source).retrieve();

@@ -302,7 +302,8 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
   it('cancels a restore halfway: the live collection and its alias are unchanged, the staging collection is gone', async () => {
     await sdk.aliases().upsert('vector-search', { collection_name: 'vectors' });
     const live = { documents: await documentsOf('vectors'), aliases: await sdk.aliases().retrieve() };
-    emulator.setOptions({ importDelayMs: 150 });
+    // 8 batches of 50, up to 3 in flight: each waits 400 ms, so the cancel comes with batches still to send.
+    emulator.setOptions({ importDelayMs: 400 });
     try {
       const id = await startRestore({ backupId, collections: ['vectors'], overwrite: true });
       let canceledAt = 0;
