@@ -52,6 +52,7 @@ async function main(): Promise<void> {
           async () => (backupId = await gatewayBackup(gateway, registered.id, ['one'])),
         );
         rows.push({ what: `${label} backup, 1 collection (${baselineName})`, goal: '≥ 1.2', pair: one });
+        logRow(rows.at(-1)!);
 
         console.error(`${engine}: backup of four collections…`);
         const four = await alternate(
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
           () => gatewayBackup(gateway, registered.id, PARTS),
         );
         rows.push({ what: `${label} backup, 4 collections (same, one after another)`, goal: '≥ 1.8', pair: four });
+        logRow(rows.at(-1)!);
 
         console.error(`${engine}: restore…`);
         const restore = await alternate(
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
           () => gatewayRestore(gateway, backupId, 'one', 'restored'),
         );
         rows.push({ what: `${label} restore, 1 collection (official client, ${engine === 'meilisearch' ? 'a call per 50k' : 'one call'})`, goal: '≥ 2', pair: restore });
+        logRow(rows.at(-1)!);
         await dropCollection(engine, emulator.url, 'naive');
         await dropCollection(engine, emulator.url, 'restored');
         emulator.process.kill('SIGTERM');
@@ -85,6 +88,12 @@ async function main(): Promise<void> {
     for (const emulator of emulators) emulator.process.kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Each figure as soon as it is measured, so a failure later in the run does not lose it. */
+function logRow(row: Row): void {
+  if (row.pair)
+    console.error(`  ${row.what}: baseline ${row.pair.baseline.map((s) => s.toFixed(2)).join('/')} s, gateway ${row.pair.gateway.map((s) => s.toFixed(2)).join('/')} s`);
 }
 
 function printTable(rows: Row[], startup: StartupFigures | null, seconds: number): void {

@@ -9,7 +9,11 @@ const BATCH = 10_000;
 async function call(method: string, path: string, body: string, contentType = 'application/json'): Promise<unknown> {
   const headers: Record<string, string> = { 'content-type': contentType };
   if (engine === 'typesense') headers['x-typesense-api-key'] = TYPESENSE_KEY;
-  const response = await fetch(url + path, { method, headers, body });
+  // A keep-alive socket the emulator closed just then fails the write (EPIPE) before anything was read: retried.
+  const response = await fetch(url + path, { method, headers, body }).catch(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return fetch(url + path, { method, headers, body });
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
   if (contentType !== 'application/json') {
