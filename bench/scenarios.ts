@@ -16,11 +16,12 @@ export type EngineName = 'meilisearch' | 'typesense';
 const PAGE_SIZE = 1000;
 const NAIVE_MEILISEARCH_CALL = 50_000;
 
-/** Meilisearch: pages fetched one after another, documents written as JSON lines through `gzip -1`. */
+/** Meilisearch: pages (with stored embeddings) fetched one after another, written as JSON lines through `gzip -1`. */
 export async function meilisearchFetchGzip(url: string, index: string, file: string): Promise<number> {
   async function* lines() {
     for (let offset = 0; ; offset += PAGE_SIZE) {
-      const response = await fetch(`${url}/indexes/${index}/documents?offset=${offset}&limit=${PAGE_SIZE}`);
+      // retrieveVectors: a backup that drops stored embeddings is not the same backup (the gateway keeps them).
+      const response = await fetch(`${url}/indexes/${index}/documents?offset=${offset}&limit=${PAGE_SIZE}&retrieveVectors=true`);
       const page = (await response.json()) as { results: unknown[] };
       if (page.results.length === 0) return;
       yield page.results.map((doc) => JSON.stringify(doc)).join('\n') + '\n';
