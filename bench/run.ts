@@ -116,7 +116,7 @@ function printTable(rows: Row[], startup: StartupFigures | null, seconds: number
   const header = ['what', 'baseline', 'gateway', 'ratio', 'goal'];
   const widths = header.map((_, i) => Math.max(...[header, ...table].map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  console.log(`\n${SCALE} documents (~0.8 KB), median of ${RUNS} alternating runs; ratio = baseline time / gateway time (>1: gateway faster)`);
+  console.log(`\n${SCALE} documents (~1 KB), median of ${RUNS} alternating runs; ratio = baseline time / gateway time (>1: gateway faster)`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of table) console.log(line(row));
