@@ -65,7 +65,7 @@ export async function logicalBackup(
     await archive.writeCollectionSchema(summary.name, file);
     const sink = archive.openDocuments(summary.name);
     // The export is already JSON lines: its bytes go to the archive as they are, only counted.
-    for await (const block of client.exportLines(summary.name, EXPORT_BLOCK_BYTES, signal)) {
+    for await (const block of readAhead(client.exportLines(summary.name, EXPORT_BLOCK_BYTES, signal))) {
       throwIfCanceled(signal);
       await sink.writeJsonLines(block.data, block.lines);
       completed += block.lines;
@@ -78,6 +78,25 @@ export async function logicalBackup(
   const v30 = (majorVersion(engineVersion) ?? 0) >= 30;
   await backupSatellites({ client, signal, warnings, v30 }, archive, collections, request.collections === null);
   return { engineVersion, warnings };
+}
+
+/**
+ * Yields the items of `source` while it already reads the next one: the export keeps flowing from the socket
+ * while the archive takes a block, instead of pausing the engine's stream at every write.
+ */
+async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done === true) return;
+      next = source.next();
+      yield current.value;
+    }
+  } finally {
+    next.catch(() => undefined); // settled by return() below, or already consumed
+    await source.return(undefined);
+  }
 }
 
 /** Every collection, or the selected ones; an unknown name fails before anything is written. */
