@@ -74,6 +74,7 @@ const EnvSchema = z.object({
     .min(1024)
     .max(1024 * 1024 * 1024)
     .default(16 * 1024 * 1024),
+  GATEWAY_GZIP_LEVEL: z.coerce.number().int().min(0).max(9).default(1),
   GATEWAY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
 });
@@ -120,6 +121,8 @@ export interface GatewayConfig {
   minScheduleIntervalMs: number;
   /** Longest line (one document, one gateway dump row) read from a dump; longer ones are `invalid_backup_file`. */
   maxDocumentLineBytes: number;
+  /** gzip level of logical backups' document files (GATEWAY_GZIP_LEVEL, 0-9; default 1, see archive-writer.ts). */
+  gzipLevel: number;
   /** Bearer token for /metrics besides API keys, for scrapers that should hold no API key. */
   metricsToken: string | undefined;
   /** OpenTelemetry traces go to this OTLP/HTTP collector; unset = tracing off (nothing loaded). */
@@ -160,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authFailuresPerMinute: e.GATEWAY_AUTH_FAILURES_PER_MINUTE,
     minScheduleIntervalMs: durationMs(e.GATEWAY_MIN_SCHEDULE_INTERVAL),
     maxDocumentLineBytes: e.GATEWAY_MAX_DOCUMENT_LINE_BYTES,
+    gzipLevel: e.GATEWAY_GZIP_LEVEL,
     metricsToken: e.GATEWAY_METRICS_TOKEN,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };

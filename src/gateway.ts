@@ -203,6 +203,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     logger,
     leaseMs: config.leaseMs,
     concurrency: config.jobConcurrency,
+    gzipLevel: config.gzipLevel,
     // Engines that keep backups on their side: reconcile the catalog after every job there.
     afterJob: async (job) => {
       await metrics.jobEnded(job);

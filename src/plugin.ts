@@ -8,6 +8,7 @@ export * from './engines/transfer-kit.ts';
 // Engine calls: bounded retries with backoff for idempotent requests, timers a Node timeout can hold.
 export { backoffDelay, callEngine, DEFAULT_RETRY_POLICY, isTransientEngineError, MAX_TIMER_MS, timerMs, type EngineCallOptions, type RetryPolicy } from './engines/engine-call.ts';
 export * from './engines/neutral.ts';
+export { forEachConcurrently } from './engines/concurrency.ts';
 export * from './storage/archive-types.ts';
 export { nameRule, pathSegment, type NameRule } from './engines/names.ts';
 export { ERROR_CATALOGUE, GatewayError, isErrorCode, type ErrorCode, type ErrorType } from './errors.ts';

@@ -2,10 +2,13 @@
 // read over the API and streamed page by page into the portable archive.
 import type { ArchiveWriter } from '../../src/storage/archive-types.ts';
 import type { JobContext, LogicalBackupRequest, LogicalBackupResult } from '../../src/engines/contract.ts';
-import { isRecord, readAhead, selectNamed, totalOf, transferProgress } from '../../src/plugin.ts';
+import { forEachConcurrently, isRecord, readAhead, selectNamed, totalOf, transferProgress } from '../../src/plugin.ts';
 import { engineStatus, throwIfCanceled, type MeilisearchClient } from './client.ts';
 import { readVersion, supportsRetrieveVectors } from './versions.ts';
 import { describeChange, indexChange, markIndex } from './changes.ts';
+
+/** Indexes read at once. */
+const INDEXES_AT_ONCE = 2;
 
 /** Reads of one index before a backup settles for a warning that it changed while read. */
 export const READ_ATTEMPTS = 3;
@@ -47,7 +50,8 @@ export async function logicalBackup(
   );
   progress.report('documents', `${indexes.length} index(es) to back up`);
 
-  for (const index of indexes) {
+  // A few indexes side by side: the engine, gzip (zlib thread pool) and this thread overlap.
+  await forEachConcurrently(indexes, INDEXES_AT_ONCE, async (index) => {
     throwIfCanceled(signal);
     const settings = await client.getSettings(index.uid, signal);
     const secretsRemoved = removeMaskedSecrets(settings);
@@ -77,7 +81,7 @@ export async function logicalBackup(
       progress.grow(change.documentsAfter);
       progress.report('documents', `index ${index.uid} changed while read (${change.writeTasks ?? 'unknown'} write task(s)); reading it again`);
     }
-  }
+  });
 
   await backupKeys(client, archive, signal, warnings);
   return { engineVersion, warnings };
@@ -121,10 +125,13 @@ async function fetchPage(
   signal: AbortSignal,
   warnings: string[],
 ): Promise<Record<string, unknown>[]> {
+  // Indexes are read side by side: another one may have turned retrieveVectors off meanwhile.
+  const retrieve = vectors.retrieve;
   try {
-    return await client.getDocuments(uid, { offset, limit, retrieveVectors: vectors.retrieve }, signal);
+    return await client.getDocuments(uid, { offset, limit, retrieveVectors: retrieve }, signal);
   } catch (error) {
-    if (!vectors.retrieve || vectors.certain || engineStatus(error) !== 400) throw error;
+    if (!retrieve || vectors.certain || engineStatus(error) !== 400) throw error;
+    if (!vectors.retrieve) return await client.getDocuments(uid, { offset, limit, retrieveVectors: false }, signal);
     vectors.retrieve = false;
     warnings.push(`this Meilisearch does not return stored embeddings (retrieveVectors refused: ${(error as Error).message}); they are regenerated on restore`);
     return await client.getDocuments(uid, { offset, limit, retrieveVectors: false }, signal);

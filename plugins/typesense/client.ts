@@ -9,7 +9,6 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { Client, Errors, type ConfigurationOptions } from 'typesense';
@@ -29,6 +28,7 @@ import {
 /** Cancel and status helpers of the kit, for this plugin's other files. */
 export { canceledError, engineStatus, throwIfCanceled } from '../../src/plugin.ts';
 import { GatewayError, type ErrorCode } from '../../src/errors.ts';
+import { JsonlBlocks, type LineBlock } from './jsonl-blocks.ts';
 
 export interface TypesenseConnection {
   /** Base URLs of the cluster's nodes (one or more); requests go to the first that answers, in order. */
@@ -210,16 +210,33 @@ export class TypesenseClient {
    * timeout: it restarts with every chunk, so a big export may take as long as it needs.
    */
   async *exportDocuments(collection: string, batchSize: number, signal: AbortSignal, onEmbeddedError: (line: string) => void = () => undefined): AsyncGenerator<Json[]> {
-    // Retried like a read while nothing was handed on yet; after the first batch a restart would repeat documents.
+    let batch: Json[] = [];
+    for await (const block of this.exportLines(collection, PARSED_BLOCK_BYTES, signal, onEmbeddedError)) {
+      for (const line of block.data.toString('utf8').split('\n')) if (line.length > 0) batch.push(JSON.parse(line) as Json);
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  /**
+   * Streams the export as blocks of whole JSON lines of at least `blockBytes`, never parsed: a backup passes
+   * them through. Same idle timeout as exportDocuments. A line the engine wrote in place of a document (an
+   * error) goes to `onEmbeddedError`, not into a block.
+   */
+  async *exportLines(collection: string, blockBytes: number, signal: AbortSignal, onEmbeddedError: (line: string) => void = () => undefined): AsyncGenerator<LineBlock> {
+    // Retried like a read while nothing was handed on yet; after the first block a restart would repeat documents.
     // A node that cannot be reached at all hands over to the next one, like a read.
     const policy = this.#retry;
     let switched = 0;
     for (let attempt = 1; ; attempt++) {
       let handedOn = false;
       try {
-        for await (const batch of this.#exportOnce(collection, batchSize, signal, onEmbeddedError)) {
+        for await (const block of this.#exportOnce(collection, blockBytes, signal, onEmbeddedError)) {
           handedOn = true;
-          yield batch;
+          yield block;
         }
         return;
       } catch (error) {
@@ -236,7 +253,7 @@ export class TypesenseClient {
     }
   }
 
-  async *#exportOnce(collection: string, batchSize: number, signal: AbortSignal, onEmbeddedError: (line: string) => void): AsyncGenerator<Json[]> {
+  async *#exportOnce(collection: string, blockBytes: number, signal: AbortSignal, onEmbeddedError: (line: string) => void): AsyncGenerator<LineBlock> {
     const operation = `export ${collection}`;
     const guard = new RequestGuard(this.#url);
     let timer = setTimeout(() => guard.stop('expired'), this.#connection.timeoutMs);
@@ -252,24 +269,18 @@ export class TypesenseClient {
       // while the socket is paused: the guard's idle timer, which skips that time, is the only one.
       const sdk = this.#sdk(guard, EXPORT_SDK_TIMEOUT_MS);
       stream = (await this.#race(guard, sdk.collections(named(collection)).documents().exportStream())) as unknown as Readable;
-      const decoder = new StringDecoder('utf8'); // a character may be split across chunks
-      let rest = '';
-      let batch: Json[] = [];
+      const blocks = new JsonlBlocks(blockBytes, onEmbeddedError);
       for await (const chunk of stream) {
-        const lines = (rest + decoder.write(chunk as Buffer)).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) if (line.length > 0) pushExportLine(batch, line, onEmbeddedError);
-        if (batch.length >= batchSize) {
+        const block = blocks.push(chunk as Buffer);
+        if (block !== undefined) {
           clearTimeout(timer); // the consumer's own pace is not the engine's silence
-          yield batch;
-          batch = [];
+          yield block;
         }
         arm();
       }
-      rest += decoder.end();
-      if (rest.length > 0) pushExportLine(batch, rest, onEmbeddedError);
       if (guard.reason !== null) throw new Error(`export ${guard.reason}`);
-      if (batch.length > 0) yield batch;
+      const last = blocks.end();
+      if (last !== undefined) yield last;
     } catch (error) {
       throw mapError(operation, error, signal, guard, this.#connection.timeoutMs);
     } finally {
@@ -350,23 +361,8 @@ export class TypesenseClient {
 }
 
 const EXPORT_SDK_TIMEOUT_MS = 24 * 3600_000;
-
-/**
- * One export line: a document, or an error the engine wrote instead (`core_api.cpp` `get_export_documents`):
- * v30 puts "Error while getting seq_id of `x`: …" in place of a document it could not read and goes on;
- * before v30 the export ends with `{"message": …}`.
- */
-function pushExportLine(batch: Json[], line: string, onEmbeddedError: (line: string) => void): void {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    parsed = undefined;
-  }
-  // Every exported document has its string id; `{"message": …}` is how a ≤ v29 export ends on such an error.
-  if (typeof parsed === 'object' && parsed !== null && typeof (parsed as Json)['id'] === 'string') batch.push(parsed as Json);
-  else onEmbeddedError(line);
-}
+/** Blocks exportDocuments parses at a time. */
+const PARSED_BLOCK_BYTES = 64 * 1024;
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EPIPE', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 

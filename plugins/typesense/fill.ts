@@ -13,6 +13,12 @@ import { importLine, parseResponse } from './schema.ts';
 
 const importResults = z.array(importLine);
 
+/**
+ * Import requests in flight per collection: with 2-3 the gateway reads and serialises the next batch while
+ * Typesense indexes the last ones (a restore is otherwise a strict ping-pong); more only queue on the engine.
+ */
+const IMPORTS_IN_FLIGHT = 3;
+
 /** How many refused lines a failure report quotes. */
 export const FIRST_ERRORS = 5;
 
@@ -52,31 +58,51 @@ export async function fillCollection(fill: FillContext, source: string, collecti
 
   const report: FillReport = { imported: 0, failed: 0, firstErrors: [] };
   let position = 0;
-  for await (const documents of fill.archive.readDocuments(source, options.batchSize)) {
-    throwIfCanceled(signal);
-    if (documents.length === 0) continue;
-    const jsonl = documents.map((document) => JSON.stringify(document)).join('\n');
-    const results = parseResponse(importResults, await client.importDocuments(collection, jsonl, options.importAction, options.importTimeoutMs, signal), 'import');
-    if (results.length !== documents.length) {
-      throw new GatewayError('engine_error', `Typesense import into ${collection} answered ${results.length} result(s) for ${documents.length} document(s)`);
-    }
-    results.forEach((result, i) => {
-      if (result.success) {
-        report.imported++;
-        return;
-      }
-      report.failed++;
-      if (report.firstErrors.length < FIRST_ERRORS) {
-        const id = result.id ?? (documents[i] as Json | undefined)?.['id'];
-        report.firstErrors.push({ line: position + i + 1, id: typeof id === 'string' ? id : null, code: result.code ?? null, error: result.error ?? 'unknown error' });
-      }
-    });
-    position += documents.length;
-    fill.progress.completed += documents.length;
+  // Up to IMPORTS_IN_FLIGHT batches travel at once (the next is read and serialised while Typesense indexes
+  // the earlier ones); their results are counted in archive order, so line numbers and firstErrors stay exact.
+  const inFlight: { documents: readonly unknown[]; results: Promise<unknown> }[] = [];
+  const settleOldest = async (): Promise<void> => {
+    const batch = inFlight.shift()!;
+    const results = parseResponse(importResults, await batch.results, 'import');
+    countResults(collection, batch.documents, results, position, report);
+    position += batch.documents.length;
+    fill.progress.completed += batch.documents.length;
     fill.progress.report('documents', `collection ${collection}`);
+  };
+  try {
+    for await (const documents of fill.archive.readDocuments(source, options.batchSize)) {
+      throwIfCanceled(signal);
+      if (documents.length === 0) continue;
+      const jsonl = documents.map((document) => JSON.stringify(document)).join('\n');
+      const results = client.importDocuments(collection, jsonl, options.importAction, options.importTimeoutMs, signal);
+      results.catch(() => undefined); // awaited in settleOldest; an earlier failure must not leave it unhandled
+      inFlight.push({ documents, results });
+      if (inFlight.length >= IMPORTS_IN_FLIGHT) await settleOldest();
+    }
+    while (inFlight.length > 0) await settleOldest();
+  } finally {
+    inFlight.length = 0;
   }
   await restoreCurations({ ...fill.satelliteContext, signal }, fill.satellites, source, collection);
   return report;
+}
+
+/** Counts one batch's per-line results; quotes the first refused lines. */
+function countResults(collection: string, documents: readonly unknown[], results: z.infer<typeof importResults>, position: number, report: FillReport): void {
+  if (results.length !== documents.length) {
+    throw new GatewayError('engine_error', `Typesense import into ${collection} answered ${results.length} result(s) for ${documents.length} document(s)`);
+  }
+  results.forEach((result, i) => {
+    if (result.success) {
+      report.imported++;
+      return;
+    }
+    report.failed++;
+    if (report.firstErrors.length < FIRST_ERRORS) {
+      const id = result.id ?? (documents[i] as Json | undefined)?.['id'];
+      report.firstErrors.push({ line: position + i + 1, id: typeof id === 'string' ? id : null, code: result.code ?? null, error: result.error ?? 'unknown error' });
+    }
+  });
 }
 
 /** A restore with refused documents fails with the exact counts and the first errors. */

@@ -230,3 +230,22 @@ export async function archivedItems<S>(request: LogicalRestoreRequest, archive: 
 export function restoreJobId(request: LogicalRestoreRequest): string {
   return request.jobId ?? (request.jobId = randomUUID());
 }
+
+/**
+ * Yields the items of `source` while it already reads the next one: a stream keeps flowing from the socket while
+ * the caller writes an item, instead of pausing the engine's stream at every write.
+ */
+export async function* prefetchNext<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done === true) return;
+      next = source.next();
+      yield current.value;
+    }
+  } finally {
+    next.catch(() => undefined); // settled by return() below, or already consumed
+    await source.return(undefined);
+  }
+}

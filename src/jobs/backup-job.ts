@@ -10,7 +10,7 @@ import { failBackup } from './backup-failure.ts';
 import { callPlugin } from '../engines/plugin-call.ts';
 
 export async function runBackupJob(
-  deps: { prisma: PrismaClient; storage: StorageDriver; leaseOwner?: string; engines?: { plugin(name: string): NamedPlugin } },
+  deps: { prisma: PrismaClient; storage: StorageDriver; leaseOwner?: string; engines?: { plugin(name: string): NamedPlugin }; gzipLevel?: number },
   job: Job,
   plugin: string,
   instance: EngineInstance,
@@ -23,7 +23,7 @@ export async function runBackupJob(
   if (!instance.logicalBackup) throw new GatewayError('capability_not_supported', `The ${plugin} plugin has no logical backup`);
   const logicalBackup = instance.logicalBackup.bind(instance);
 
-  const writer = createArchiveWriter({ storage, backupId: backup.id });
+  const writer = createArchiveWriter({ storage, backupId: backup.id, ...(deps.gzipLevel === undefined ? {} : { gzipLevel: deps.gzipLevel }) });
   try {
     const startedAt = new Date();
     const result = await callPlugin(plugin, 'logicalBackup', ctx.signal, () =>

@@ -52,6 +52,12 @@ export interface JobServiceDeps {
   upgrades?: { refuseWhileUpgrading(engine: Engine): Promise<void> };
 }
 
+export interface JobFilter {
+  status?: Job['status'][] | null;
+  kind?: Job['kind'][] | null;
+  engineId?: string | null;
+}
+
 export class JobService {
   constructor(private readonly deps: JobServiceDeps) {}
 
@@ -65,14 +71,21 @@ export class JobService {
     return isUuid(id) ? this.deps.prisma.job.findUnique({ where: { id } }) : Promise.resolve(null);
   }
 
-  /** One page of jobs matching the filter (the page's take/cursor/order come from the API's pagination) and the total count. */
-  page(filter: { status?: Job['status'][] | null; kind?: Job['kind'][] | null; engineId?: string | null }, page: CatalogPage): Promise<[Job[], number]> {
+  /**
+   * One page of jobs matching the filter (the page's take/cursor/order come from the API's pagination) and a
+   * function counting them all, so the count(*) runs only for a caller that wants it. `withJson: false` leaves
+   * out the `input` and `progress` JSON columns (their fields of the rows are then empty objects).
+   */
+  async page(filter: JobFilter, page: CatalogPage, options: { withJson: boolean } = { withJson: true }): Promise<[Job[], () => Promise<number>]> {
     const where = {
       ...(filter.status?.length ? { status: { in: filter.status } } : {}),
       ...(filter.kind?.length ? { kind: { in: filter.kind } } : {}),
       ...(filter.engineId ? { engineId: filter.engineId } : {}),
     };
-    return Promise.all([this.deps.prisma.job.findMany({ where, ...page }), this.deps.prisma.job.count({ where })]);
+    const count = () => this.deps.prisma.job.count({ where });
+    if (options.withJson) return [await this.deps.prisma.job.findMany({ where, ...page }), count];
+    const rows = await this.deps.prisma.job.findMany({ where, ...page, omit: { input: true, progress: true } });
+    return [rows.map((row) => ({ ...row, input: {}, progress: {} })), count];
   }
 
   /** The member jobs of a set's parent job, oldest first. */

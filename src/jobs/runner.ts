@@ -24,6 +24,8 @@ export interface JobRunnerDeps {
   logger: GatewayLogger;
   leaseMs: number;
   concurrency: number;
+  /** gzip level of logical backups' document files; the archive writer's default when absent. */
+  gzipLevel?: number;
   /** Poll interval for work queued by other replicas. */
   pollMs?: number;
   /** Runs after each job has ended (catalog sync); its failure is logged, never the job's. */

@@ -44,6 +44,11 @@ export interface BackupManifest {
 export interface DocumentSink {
   /** Backpressure: resolves when the batch is accepted by the file stream. */
   write(documents: readonly unknown[]): Promise<void>;
+  /**
+   * Documents the engine already sent as JSON lines, passed through as bytes without a parse: `lines` complete
+   * lines, each ending in "\n" (e.g. Typesense's export). The plugin vouches for each line being one JSON document.
+   */
+  writeJsonLines(data: Uint8Array, lines: number): Promise<void>;
   /** Closes the current chunk; returns totals for this collection. */
   close(): Promise<{ documentCount: number; documentBytes: number }>;
 }

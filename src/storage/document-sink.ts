@@ -1,15 +1,23 @@
 // One collection's documents as gzip JSONL chunks, streamed to storage with backpressure.
 import { once } from 'node:events';
-import { Transform, type Writable } from 'node:stream';
+import { Transform, type TransformOptions, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, type Gzip } from 'node:zlib';
+import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import { GatewayError } from '../errors.ts';
 import { documentsPath } from './archive-layout.ts';
 import type { ArchiveFile, DocumentSink } from './archive-types.ts';
 import type { ArtifactWriteHandle } from './driver.ts';
 
 /** Lines are gathered into buffers of about this size before gzip sees them: fewer, larger writes. */
-const FLUSH_BYTES = 64 * 1024;
+const FLUSH_BYTES = 256 * 1024;
+/**
+ * What gzip may hold before a write waits for 'drain'. The default 16 KiB made almost every flush wait, so
+ * serialising and compressing (zlib runs on the libuv thread pool) took turns instead of overlapping.
+ */
+const GZIP_WRITABLE_HIGH_WATER_MARK = 4 * 1024 * 1024;
+/** Size of the compressed pieces gzip hands to storage (hash + file writes): fewer, larger ones. */
+const GZIP_CHUNK_SIZE = 64 * 1024;
+const NEWLINE = 0x0a;
 
 /** What a sink needs from the archive writer that owns it. */
 export interface SinkHost {
@@ -50,7 +58,8 @@ export class ChunkedDocumentSink implements DocumentSink {
   #chunk: OpenChunk | undefined;
   #chunkNumber = 0;
   #pending: string[] = [];
-  #pendingBytes = 0;
+  /** UTF-16 length of the pending lines: a cheap estimate of their bytes, enough to decide when to flush. */
+  #pendingChars = 0;
   readonly #totals: SinkTotals = { documentCount: 0, documentBytes: 0, files: [] };
 
   constructor(host: SinkHost, collection: string, segment: string) {
@@ -72,8 +81,28 @@ export class ChunkedDocumentSink implements DocumentSink {
     return this.#enqueue(async () => {
       this.#assertOpen();
       if (!Array.isArray(documents)) throw this.#error('write() takes an array of documents');
-      for (const [index, document] of documents.entries()) await this.#append(document, index);
+      for (let index = 0; index < documents.length; index++) {
+        this.#append(documents[index], index);
+        // Flushed before FLUSH_BYTES when the chunk is full, so a chunk ends at the document that filled it.
+        if (this.#pendingChars >= FLUSH_BYTES || this.#pendingChars + (this.#chunk?.uncompressedBytes ?? 0) >= this.#host.chunkBytes) await this.#flush();
+      }
       await this.#flush();
+    });
+  }
+
+  /**
+   * Documents already serialised as JSON lines (e.g. an engine's JSONL export passed through as bytes): `lines`
+   * complete lines, each ending in "\n". The bytes are not parsed: the caller vouches for them.
+   */
+  writeJsonLines(data: Uint8Array, lines: number): Promise<void> {
+    return this.#enqueue(async () => {
+      this.#assertOpen();
+      if (!Number.isSafeInteger(lines) || lines < 0) throw this.#error(`writeJsonLines(): invalid line count ${lines}`);
+      if (data.length === 0 && lines === 0) return;
+      if (data.length === 0 || data[data.length - 1] !== NEWLINE) throw this.#error('writeJsonLines() takes complete lines ending in a newline');
+      await this.#flush();
+      this.#totals.documentCount += lines;
+      await this.#writeBytes(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length));
     });
   }
 
@@ -117,7 +146,8 @@ export class ChunkedDocumentSink implements DocumentSink {
     });
   }
 
-  async #append(document: unknown, index: number): Promise<void> {
+  /** Serialises one document into the pending lines; bytes are counted exactly when they are flushed. */
+  #append(document: unknown, index: number): void {
     let line: string | undefined;
     try {
       line = JSON.stringify(document);
@@ -125,25 +155,17 @@ export class ChunkedDocumentSink implements DocumentSink {
       throw this.#error(`document ${index} of the batch cannot be serialised as JSON`, error);
     }
     if (typeof line !== 'string') throw this.#error(`document ${index} of the batch is ${typeof document}, not JSON`);
-    const bytes = Buffer.byteLength(line) + 1;
-    this.#pending.push(line, '\n');
-    this.#pendingBytes += bytes;
+    this.#pending.push(line);
+    this.#pendingChars += line.length + 1;
     this.#totals.documentCount += 1;
-    this.#totals.documentBytes += bytes;
-    const chunk = this.#chunk ?? (await this.#openChunk());
-    chunk.uncompressedBytes += bytes;
-    if (chunk.uncompressedBytes >= this.#host.chunkBytes) {
-      await this.#flush();
-      await this.#closeChunk();
-    } else if (this.#pendingBytes >= FLUSH_BYTES) {
-      await this.#flush();
-    }
   }
 
   async #openChunk(): Promise<OpenChunk> {
     this.#chunkNumber += 1;
     const handle = await this.#host.openFile(documentsPath(this.#segment, this.#chunkNumber));
-    const gzip = createGzip({ level: this.#host.gzipLevel });
+    // zlib hands its options to its Transform, so the stream options apply (the typings list only zlib's own).
+    const options: ZlibOptions & TransformOptions = { level: this.#host.gzipLevel, chunkSize: GZIP_CHUNK_SIZE, writableHighWaterMark: GZIP_WRITABLE_HIGH_WATER_MARK };
+    const gzip = createGzip(options);
     const chunk: OpenChunk = { handle, gzip, piped: Promise.resolve(), uncompressedBytes: 0, compressedBytes: 0 };
     const counter = new Transform({
       transform: (data: Buffer, _encoding, callback) => {
@@ -160,13 +182,22 @@ export class ChunkedDocumentSink implements DocumentSink {
   }
 
   async #flush(): Promise<void> {
-    const chunk = this.#chunk;
-    if (this.#pendingBytes === 0 || chunk === undefined) return;
-    const buffer = Buffer.from(this.#pending.join(''), 'utf8');
+    if (this.#pending.length === 0) return;
+    this.#pending.push('');
+    const buffer = Buffer.from(this.#pending.join('\n'), 'utf8');
     this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#pendingChars = 0;
+    await this.#writeBytes(buffer);
+  }
+
+  /** Whole lines into the open chunk (opened on demand); the chunk is closed once it reached chunkBytes. */
+  async #writeBytes(buffer: Buffer): Promise<void> {
+    const chunk = this.#chunk ?? (await this.#openChunk());
+    this.#totals.documentBytes += buffer.length;
+    chunk.uncompressedBytes += buffer.length;
     if (chunk.gzip.destroyed) throw this.#error('the compression stream was closed', chunk.gzip.errored);
     if (!chunk.gzip.write(buffer)) await waitForDrain(chunk.gzip, chunk.piped);
+    if (chunk.uncompressedBytes >= this.#host.chunkBytes) await this.#closeChunk();
   }
 
   async #closeChunk(): Promise<void> {

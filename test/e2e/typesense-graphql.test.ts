@@ -302,7 +302,9 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
   it('cancels a restore halfway: the live collection and its alias are unchanged, the staging collection is gone', async () => {
     await sdk.aliases().upsert('vector-search', { collection_name: 'vectors' });
     const live = { documents: await documentsOf('vectors'), aliases: await sdk.aliases().retrieve() };
-    emulator.setOptions({ importDelayMs: 150 });
+    // 8 batches of 50, up to 3 in flight, each waiting 1 s: progress (persisted at most once a second) shows
+    // documents done while batches are still to send.
+    emulator.setOptions({ importDelayMs: 1000 });
     try {
       const id = await startRestore({ backupId, collections: ['vectors'], overwrite: true });
       let canceledAt = 0;

@@ -82,8 +82,9 @@ describe('DocumentSink backpressure', () => {
     const storage = new GatedStorage(local);
     const writer = createArchiveWriter({ storage, backupId: 'b1' });
     const sink = writer.openDocuments('random');
-    // ~4 MB that gzip cannot shrink: far more than every stream buffer between the sink and the disk.
-    const documents = Array.from({ length: 2000 }, (_, id) => ({ id, noise: randomBytes(1000).toString('base64') }));
+    // ~11 MB that gzip cannot shrink: far more than every stream buffer between the sink and the disk (gzip
+    // takes up to 4 MiB before it asks for a pause, so compression overlaps serialisation).
+    const documents = Array.from({ length: 8000 }, (_, id) => ({ id, noise: randomBytes(1000).toString('base64') }));
     let accepted = false;
     const write = sink.write(documents).then(() => (accepted = true));
 

@@ -7,6 +7,7 @@ import { actorOf } from '../context.ts';
 import { BackupRef, BackupStrategyEnum, BackupTypeEnum } from './backup.ts';
 import { EngineRef } from './engine.ts';
 import { connectionType, pageArgs, toConnection } from './pagination.ts';
+import { selectedFields } from '../selection.ts';
 import { ExternalLocationInput, StorageCredentialsInput } from './storage.ts';
 
 const JobKindEnum = builder.enumType('JobKind', { values: ['BACKUP', 'RESTORE', 'VERIFY', 'DELETE', 'UPGRADE_WATCH', 'UPGRADE_ROLLBACK'] as const });
@@ -84,11 +85,15 @@ builder.queryFields((t) => ({
       first: t.arg.int({ defaultValue: 50 }),
       after: t.arg.string(),
     },
-    resolve: async (_root, args, ctx) => {
+    resolve: async (_root, args, ctx, info) => {
       if (args.after && !isUuid(args.after)) throw new GatewayError('invalid_input', 'after is not a cursor from this list');
       const filter = { status: args.status, kind: args.kind, engineId: args.engineId ? String(args.engineId) : null };
-      const [rows, totalCount] = await ctx.gateway.jobs.page(filter, pageArgs(args.first, args.after));
-      return toConnection(rows, args.first, totalCount);
+      // Only what the query reads: the JSON columns when a node's input or progress is asked for, the
+      // count(*) when totalCount is (the connection runs it lazily).
+      const nodeFields = selectedFields(info, ['nodes']);
+      const withJson = nodeFields === null || nodeFields.has('input') || nodeFields.has('progress');
+      const [rows, count] = await ctx.gateway.jobs.page(filter, pageArgs(args.first, args.after), { withJson });
+      return toConnection(rows, args.first, count);
     },
   }),
 }));

@@ -33,7 +33,8 @@ export function pageArgs(first: number | null | undefined, after: string | null 
   };
 }
 
-export function toConnection<T extends { id: string }>(rows: T[], first: number | null | undefined, totalCount: number) {
+/** `totalCount`: the number, or a function the totalCount field calls only when a query selects it. */
+export function toConnection<T extends { id: string }>(rows: T[], first: number | null | undefined, totalCount: number | (() => Promise<number>)) {
   const take = first ?? 50;
   const nodes = rows.slice(0, take);
   return { nodes, totalCount, pageInfo: { hasNextPage: rows.length > take, endCursor: nodes.at(-1)?.id ?? null } };
@@ -42,7 +43,7 @@ export function toConnection<T extends { id: string }>(rows: T[], first: number 
 export interface Connection<T> {
   nodes: T[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  totalCount: number | (() => Promise<number>);
 }
 
 /** `<Name>Connection { nodes pageInfo totalCount }` for a node type. */
@@ -51,7 +52,7 @@ export function connectionType<T>(name: string, node: ObjectRef<PothosSchemaType
     fields: (t) => ({
       nodes: t.field({ type: [node], resolve: (c) => c.nodes }),
       pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
-      totalCount: t.exposeInt('totalCount'),
+      totalCount: t.int({ resolve: (c) => (typeof c.totalCount === 'function' ? c.totalCount() : c.totalCount) }),
     }),
   });
 }
