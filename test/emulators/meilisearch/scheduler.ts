@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Batch } from './batches.ts';
 import { MeiliError } from './errors.ts';
+import { runExport, type ExportContent } from './export.ts';
 import { runIndexTask, runSwap } from './operations.ts';
 import type { IndexStore } from './state.ts';
 import { failedDetails, indexesOf, type IndexSwap, type Task, type TaskQueue, type TaskType } from './tasks.ts';
@@ -129,7 +130,8 @@ export class Scheduler {
     }
 
     // iterate a copy: a cancelation appends the tasks it cancels to this batch
-    for (const task of [...tasks]) this.run(task, batch);
+    if (first.content.type === 'export') await this.runExport(first, first.content, batch, abort.signal);
+    else for (const task of [...tasks]) this.run(task, batch);
     batch.finishedAt = new Date();
     batch.durationMs = performance.now() - clock;
     for (const task of batch.tasks) {
@@ -179,6 +181,17 @@ export class Scheduler {
     if (task.content.type === 'documentAdditionOrUpdate') task.content.documents = null;
   }
 
+  /** An export talks to another instance, so it is the one task processed asynchronously. */
+  private async runExport(task: Task, content: ExportContent, batch: Batch, signal: AbortSignal): Promise<void> {
+    try {
+      task.details = await runExport(this.indexes, content, batch, signal);
+      task.status = 'succeeded';
+    } catch (error) {
+      task.status = 'failed';
+      task.error = (error instanceof MeiliError ? error : new MeiliError('internal', String(error))).toBody();
+    }
+  }
+
   private execute(task: Task, batch: Batch): Task['details'] {
     const content = task.content;
     switch (content.type) {
@@ -193,6 +206,8 @@ export class Scheduler {
       }
       case 'snapshotCreation':
         return null;
+      case 'export':
+        return task.details;
       case 'indexSwap':
         runSwap(this.indexes, content.swaps);
         this.renameInPastTasks(task.uid, content.swaps);

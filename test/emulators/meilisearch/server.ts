@@ -12,10 +12,12 @@ import { MeiliError } from './errors.ts';
 import { PAYLOAD_LIMIT, Router, normalizePath, type EmulatorRequest, type EmulatorResponse } from './http.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { indexRoutes } from './routes/indexes.ts';
+import { experimentalRoutes } from './routes/experimental.ts';
 import { instanceRoutes } from './routes/instance.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { CURRENT_MEILISEARCH_VERSION } from './versions.ts';
 
 export interface MeilisearchEmulatorOptions {
   /** 0 or undefined = a random free port. */
@@ -24,7 +26,7 @@ export interface MeilisearchEmulatorOptions {
   host?: string;
   /** None = an open instance, as Meilisearch started without a master key. */
   masterKey?: string;
-  /** `pkgVersion` reported by GET /version; also gates version-specific behaviour. Default '1.16.0'. */
+  /** `pkgVersion` reported by GET /version; also gates version-specific behaviour. Default: the current version (versions.ts). */
   version?: string;
   /** Extra time each task spends processing (default 0), so tests can cancel mid-task. */
   taskDelayMs?: number;
@@ -65,6 +67,12 @@ function send(res: ServerResponse, response: EmulatorResponse, origin: string | 
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('vary', 'Origin');
   }
+  if (response.text !== undefined) {
+    const payload = Buffer.from(response.text);
+    res.writeHead(response.status, { 'content-type': response.contentType ?? 'text/plain', 'content-length': String(payload.length) });
+    res.end(payload);
+    return;
+  }
   if (response.body === undefined) {
     res.writeHead(response.status, { 'content-length': '0' });
     res.end();
@@ -78,7 +86,7 @@ function send(res: ServerResponse, response: EmulatorResponse, origin: string | 
 export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptions = {}): Promise<MeilisearchEmulator> {
   const engine = new Engine({
     masterKey: options.masterKey,
-    version: options.version ?? '1.16.0',
+    version: options.version ?? CURRENT_MEILISEARCH_VERSION,
     taskDelayMs: options.taskDelayMs ?? 0,
     documentsDelayMs: options.documentsDelayMs ?? 0,
   });
@@ -87,6 +95,7 @@ export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptio
   engine.scheduler.onDumpCreation = (uid, task, startedAt) => dumps.write(uid, task, startedAt);
   const router = new Router();
   router.add(instanceRoutes(engine));
+  router.add(experimentalRoutes(engine));
   router.add(dumpRoutes(engine, dumps));
   router.add(keyRoutes(engine));
   router.add(taskRoutes(engine));

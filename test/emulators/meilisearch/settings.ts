@@ -1,8 +1,9 @@
-// Index settings: the full default object GET returns (v1.16, 20 keys; `chat` is hidden unless the
-// chatCompletions feature is on), the partial merge where `null` resets, and the embedder `apiKey`
+// Index settings: the full default object GET returns (v1.16: 20 keys, v1.39+: `foreignKeys` too;
+// `chat` / `foreignKeys` are hidden unless their experimental feature is on), the partial merge where `null` resets, and the embedder `apiKey`
 // masking of `Settings::hide_secrets`. Validation of updates lives in settings-validation.ts.
 
 import { isObject, type JsonObject } from './params.ts';
+import { CURRENT_MEILISEARCH_VERSION, hasFeature } from './versions.ts';
 
 export type Settings = JsonObject;
 
@@ -12,6 +13,7 @@ export const SETTING_NAMES = [
   'searchableAttributes',
   'filterableAttributes',
   'sortableAttributes',
+  'foreignKeys',
   'rankingRules',
   'stopWords',
   'nonSeparatorTokens',
@@ -56,11 +58,39 @@ export const SETTING_ROUTES: ReadonlyArray<{ route: string; name: SettingName; v
   { route: 'facet-search', name: 'facetSearch', verb: 'PUT' },
   { route: 'prefix-search', name: 'prefixSearch', verb: 'PUT' },
   { route: 'chat', name: 'chat', verb: 'PUT' },
+  { route: 'foreign-keys', name: 'foreignKeys', verb: 'PUT' },
 ];
+
+/** The settings a version knows, in `Settings<T>` order (`foreignKeys` from v1.39). */
+export function settingNamesOf(version: string): SettingName[] {
+  return SETTING_NAMES.filter((name) => name !== 'foreignKeys' || hasFeature(version, 'foreignKeys'));
+}
+
+/** The sub-routes of a version, with the verb it uses (`chat` is PATCH from v1.17). */
+export function settingRoutesOf(version: string): Array<{ route: string; name: SettingName; verb: 'PUT' | 'PATCH' }> {
+  return SETTING_ROUTES.filter((r) => r.name !== 'foreignKeys' || hasFeature(version, 'foreignKeys')).map((r) =>
+    r.name === 'chat' && hasFeature(version, 'chatPatch') ? { ...r, verb: 'PATCH' as const } : r,
+  );
+}
 
 const DEFAULT_DOCUMENT_TEMPLATE = '{% for field in fields %}{% if field.is_searchable and field.value != nil %}{{ field.name }}: {{ field.value }}\n{% endif %}{% endfor %}';
 
-export function defaultSettings(): Settings {
+/** The default ranking rules: `attributeRank` + `wordPosition` replace `attribute` from v1.36. */
+export function defaultRankingRules(version: string): string[] {
+  return hasFeature(version, 'attributeRankDefault')
+    ? ['words', 'typo', 'proximity', 'attributeRank', 'sort', 'wordPosition', 'exactness']
+    : ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'];
+}
+
+/** A new index's settings at `version` (`foreignKeys` from v1.39). */
+export function defaultSettings(version: string = CURRENT_MEILISEARCH_VERSION): Settings {
+  const settings = defaultSettingsObject();
+  settings.rankingRules = defaultRankingRules(version);
+  if (hasFeature(version, 'foreignKeys')) settings.foreignKeys = [];
+  return settings;
+}
+
+function defaultSettingsObject(): Settings {
   return {
     displayedAttributes: ['*'],
     searchableAttributes: ['*'],
@@ -88,7 +118,7 @@ export function defaultSettings(): Settings {
     localizedAttributes: null,
     facetSearch: true,
     prefixSearch: 'indexingTime',
-    chat: {},
+    chat: { description: '', documentTemplate: DEFAULT_DOCUMENT_TEMPLATE, documentTemplateMaxBytes: 400, searchParameters: {} },
   };
 }
 
@@ -104,8 +134,7 @@ function mergeObject(current: JsonObject, patch: JsonObject, defaults: JsonObjec
 }
 
 /** Applies a validated patch to stored settings (what the settingsUpdate task does). */
-export function applySettingsPatch(current: Settings, patch: Settings): Settings {
-  const defaults = defaultSettings();
+export function applySettingsPatch(current: Settings, patch: Settings, defaults: Settings = defaultSettings()): Settings {
   const next: Settings = { ...current };
   for (const [name, value] of Object.entries(patch)) {
     if (value === null || value === undefined) {
@@ -117,6 +146,8 @@ export function applySettingsPatch(current: Settings, patch: Settings): Settings
       // OrderByMap always keeps the `*` fallback unless the user overrides it
       if (isObject(value) && isObject(value.sortFacetValuesBy)) merged.sortFacetValuesBy = { '*': 'alpha', ...value.sortFacetValuesBy };
       next[name] = merged;
+    } else if (name === 'chat') {
+      next[name] = mergeObject(current[name] as JsonObject, value as JsonObject, defaults[name] as JsonObject);
     } else if (name === 'embedders') {
       const embedders: JsonObject = { ...(current.embedders as JsonObject) };
       for (const [embedder, config] of Object.entries(value as JsonObject)) {
@@ -160,11 +191,12 @@ function maskEmbedders(embedders: unknown, fillDefaults: boolean): unknown {
   return out;
 }
 
-/** GET /settings: every setting, secrets hidden, `chat` left out (experimental feature off). */
-export function settingsView(stored: Settings): Settings {
+/** GET /settings: every setting, secrets hidden, `chat` / `foreignKeys` only with their experimental feature. */
+export function settingsView(stored: Settings, shown: { chat: boolean; foreignKeys: boolean } = { chat: false, foreignKeys: false }): Settings {
   const view: Settings = {};
   for (const name of SETTING_NAMES) {
-    if (name === 'chat') continue;
+    if (!(name in stored)) continue;
+    if ((name === 'chat' && !shown.chat) || (name === 'foreignKeys' && !shown.foreignKeys)) continue;
     view[name] = name === 'embedders' ? maskEmbedders(stored[name], true) : stored[name];
   }
   return view;
@@ -176,6 +208,6 @@ export function settingsDetails(patch: Settings): Settings {
 }
 
 /** `Settings::cleared()` — what DELETE /settings enqueues. */
-export function clearedSettings(): Settings {
-  return Object.fromEntries(SETTING_NAMES.map((n) => [n, null]));
+export function clearedSettings(version: string = CURRENT_MEILISEARCH_VERSION): Settings {
+  return Object.fromEntries(settingNamesOf(version).map((n) => [n, null]));
 }
