@@ -39,6 +39,9 @@ const INTRODUCED_IN: Record<string, [number, number]> = {
   localizedAttributes: [1, 10],
   facetSearch: [1, 12],
   prefixSearch: [1, 12],
+  chat: [1, 16],
+  vectorStore: [1, 21],
+  foreignKeys: [1, 39],
 };
 
 const V1_KEYS = new Set(['rankingRules', 'distinctAttribute', 'searchableAttributes', 'displayedAttributes', 'stopWords', 'synonyms', 'attributesForFaceting']);

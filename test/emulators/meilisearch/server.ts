@@ -17,7 +17,7 @@ import { instanceRoutes } from './routes/instance.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { taskRoutes } from './routes/tasks.ts';
-import { CURRENT_MEILISEARCH_VERSION } from './versions.ts';
+import { meilisearchVersionFromEnv } from './versions.ts';
 
 export interface MeilisearchEmulatorOptions {
   /** 0 or undefined = a random free port. */
@@ -26,7 +26,7 @@ export interface MeilisearchEmulatorOptions {
   host?: string;
   /** None = an open instance, as Meilisearch started without a master key. */
   masterKey?: string;
-  /** `pkgVersion` reported by GET /version; also gates version-specific behaviour. Default: the current version (versions.ts). */
+  /** `pkgVersion` reported by GET /version; also gates version-specific behaviour. Default: `MEILISEARCH_VERSION`, else the current version (versions.ts). */
   version?: string;
   /** Extra time each task spends processing (default 0), so tests can cancel mid-task. */
   taskDelayMs?: number;
@@ -86,7 +86,7 @@ function send(res: ServerResponse, response: EmulatorResponse, origin: string | 
 export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptions = {}): Promise<MeilisearchEmulator> {
   const engine = new Engine({
     masterKey: options.masterKey,
-    version: options.version ?? CURRENT_MEILISEARCH_VERSION,
+    version: options.version ?? meilisearchVersionFromEnv(),
     taskDelayMs: options.taskDelayMs ?? 0,
     documentsDelayMs: options.documentsDelayMs ?? 0,
   });
