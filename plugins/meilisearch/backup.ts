@@ -6,6 +6,7 @@ import { GatewayError } from '../../src/errors.ts';
 import { engineStatus, throwIfCanceled, type IndexInfo, type MeilisearchClient } from './client.ts';
 import { readVersion, supportsRetrieveVectors } from './versions.ts';
 import { describeChange, indexChange, markIndex } from './changes.ts';
+import { backupInstance } from './instance.ts';
 
 /** Reads of one index before a backup settles for a warning that it changed while read. */
 export const READ_ATTEMPTS = 3;
@@ -79,6 +80,7 @@ export async function logicalBackup(
   }
 
   await backupKeys(client, archive, signal, warnings);
+  await backupInstance(client, archive, engineVersion, signal, warnings);
   return { engineVersion, warnings };
 }
 

@@ -28,6 +28,8 @@ export const MEILISEARCH_FEATURE_SINCE = {
   export: '1.16',
   /** `/settings/chat` updates with PATCH (PUT in v1.16). */
   chatPatch: '1.17',
+  /** `/network` remotes take a `writeApiKey`, the network a `sharding` flag. */
+  networkSharding: '1.19',
   /** `/webhooks` CRUD (routes/webhooks.rs). */
   webhooks: '1.17',
   /** `PATCH /indexes/:uid {uid}` renames; `swap-indexes` accepts `rename`. */

@@ -178,16 +178,30 @@ function webhookRoutes(engine: Engine): Route[] {
   ];
 }
 
-function networkView(network: NetworkState, withStatus: boolean): Record<string, unknown> {
-  const remotes = Object.fromEntries(Object.entries(network.remotes).map(([name, r]) => [name, withStatus ? { ...r, status: 'available' } : { ...r }]));
-  return withStatus ? { self: network.self, remotes, shards: network.shards, leader: null, version: '00000000-0000-0000-0000-000000000000' } : { self: network.self, remotes };
+/** GET/PATCH answer: v1.13 `{self, remotes}`, v1.19 `+ sharding` and write keys, v1.30 shards/leader/version. */
+function networkView(engine: Engine): Record<string, unknown> {
+  const network = engine.network;
+  const writeKeys = engine.has('networkSharding');
+  const topology = engine.has('networkTopologyChange');
+  const remotes = Object.fromEntries(
+    Object.entries(network.remotes).map(([name, r]) => [
+      name,
+      { url: r.url, searchApiKey: r.searchApiKey, ...(writeKeys ? { writeApiKey: r.writeApiKey } : {}), ...(topology ? { status: 'available' } : {}) },
+    ]),
+  );
+  if (topology) return { self: network.self, remotes, shards: network.shards, leader: null, version: '00000000-0000-0000-0000-000000000000' };
+  return writeKeys ? { self: network.self, remotes, sharding: false } : { self: network.self, remotes };
 }
 
 /** `merge_networks`: `self` replaced, remotes merged by name (`null` removes), shards likewise. */
 function patchNetwork(engine: Engine, raw: unknown): NetworkState {
   const body = expectObject(raw, '', 'bad_request');
   const sharded = engine.has('networkTopologyChange');
-  const accepted = sharded ? ['remotes', 'shards', 'previousShards', 'self', 'leader', 'previousRemotes'] : ['remotes', 'self', 'sharding'];
+  const accepted = sharded
+    ? ['remotes', 'shards', 'previousShards', 'self', 'leader', 'previousRemotes']
+    : engine.has('networkSharding')
+      ? ['remotes', 'self', 'sharding']
+      : ['remotes', 'self'];
   const next: NetworkState = { self: engine.network.self, remotes: { ...engine.network.remotes }, shards: { ...engine.network.shards } };
   for (const [key, value] of Object.entries(body)) {
     if (!accepted.includes(key)) throw unknownField(key, accepted);
@@ -238,7 +252,7 @@ function networkRoutes(engine: Engine): Route[] {
         if (!engine.has('network')) return notFound();
         engine.auth(req.headers, 'network.get');
         check();
-        return json(200, networkView(engine.network, engine.has('networkTopologyChange')));
+        return json(200, networkView(engine));
       },
     },
     {
@@ -249,7 +263,7 @@ function networkRoutes(engine: Engine): Route[] {
         engine.auth(req.headers, 'network.update');
         check();
         engine.network = patchNetwork(engine, readJsonBody(req));
-        return json(200, networkView(engine.network, engine.has('networkTopologyChange')));
+        return json(200, networkView(engine));
       },
     },
   ];
