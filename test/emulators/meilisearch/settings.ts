@@ -3,7 +3,7 @@
 // masking of `Settings::hide_secrets`. Validation of updates lives in settings-validation.ts.
 
 import { isObject, type JsonObject } from './params.ts';
-import { CURRENT_MEILISEARCH_VERSION, hasFeature } from './versions.ts';
+import { CURRENT_MEILISEARCH_VERSION, SETTING_SINCE, hasFeature, versionAtLeast } from './versions.ts';
 
 export type Settings = JsonObject;
 
@@ -63,14 +63,13 @@ export const SETTING_ROUTES: ReadonlyArray<{ route: string; name: SettingName; v
 
 /** The settings a version knows, in `Settings<T>` order (`foreignKeys` from v1.39). */
 export function settingNamesOf(version: string): SettingName[] {
-  return SETTING_NAMES.filter((name) => name !== 'foreignKeys' || hasFeature(version, 'foreignKeys'));
+  return SETTING_NAMES.filter((name) => versionAtLeast(version, SETTING_SINCE[name] ?? '0.0'));
 }
 
 /** The sub-routes of a version, with the verb it uses (`chat` is PATCH from v1.17). */
 export function settingRoutesOf(version: string): Array<{ route: string; name: SettingName; verb: 'PUT' | 'PATCH' }> {
-  return SETTING_ROUTES.filter((r) => r.name !== 'foreignKeys' || hasFeature(version, 'foreignKeys')).map((r) =>
-    r.name === 'chat' && hasFeature(version, 'chatPatch') ? { ...r, verb: 'PATCH' as const } : r,
-  );
+  const known = settingNamesOf(version);
+  return SETTING_ROUTES.filter((r) => known.includes(r.name)).map((r) => (r.name === 'chat' && hasFeature(version, 'chatPatch') ? { ...r, verb: 'PATCH' as const } : r));
 }
 
 const DEFAULT_DOCUMENT_TEMPLATE = '{% for field in fields %}{% if field.is_searchable and field.value != nil %}{{ field.name }}: {{ field.value }}\n{% endif %}{% endfor %}';
@@ -82,12 +81,18 @@ export function defaultRankingRules(version: string): string[] {
     : ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'];
 }
 
-/** A new index's settings at `version` (`foreignKeys` from v1.39). */
+/** A new index's settings at `version`: only the settings that version has (SETTING_SINCE). */
 export function defaultSettings(version: string = CURRENT_MEILISEARCH_VERSION): Settings {
-  const settings = defaultSettingsObject();
-  settings.rankingRules = defaultRankingRules(version);
-  if (hasFeature(version, 'foreignKeys')) settings.foreignKeys = [];
-  return settings;
+  const all = defaultSettingsObject();
+  all.rankingRules = defaultRankingRules(version);
+  all.foreignKeys = [];
+  // sub-settings follow their release too: `faceting.sortFacetValuesBy` (v1.3), `typoTolerance.disableOnNumbers` (v1.15)
+  if (!versionAtLeast(version, '1.3')) all.faceting = { maxValuesPerFacet: 100 };
+  if (!versionAtLeast(version, '1.15')) {
+    const { disableOnNumbers: _dropped, ...typo } = all.typoTolerance as JsonObject;
+    all.typoTolerance = typo;
+  }
+  return Object.fromEntries(settingNamesOf(version).map((name) => [name, all[name]]));
 }
 
 function defaultSettingsObject(): Settings {

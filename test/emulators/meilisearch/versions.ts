@@ -104,3 +104,29 @@ export function experimentalFeatureNames(version: string): string[] {
   ];
   return names.filter(([, since]) => versionAtLeast(version, since)).map(([name]) => name);
 }
+
+/** Release that introduced each index setting (GET /settings shows a setting only from then on). */
+export const SETTING_SINCE: Record<string, string> = {
+  displayedAttributes: '0.0',
+  searchableAttributes: '0.0',
+  filterableAttributes: '0.21',
+  sortableAttributes: '0.23',
+  rankingRules: '0.0',
+  stopWords: '0.0',
+  nonSeparatorTokens: '1.4',
+  separatorTokens: '1.4',
+  dictionary: '1.4',
+  synonyms: '0.0',
+  distinctAttribute: '0.0',
+  proximityPrecision: '1.5',
+  typoTolerance: '0.23',
+  faceting: '0.28',
+  pagination: '0.28',
+  embedders: '1.6',
+  searchCutoffMs: '1.7',
+  localizedAttributes: '1.10',
+  facetSearch: '1.12',
+  prefixSearch: '1.12',
+  chat: MEILISEARCH_FEATURE_SINCE.chat,
+  foreignKeys: MEILISEARCH_FEATURE_SINCE.foreignKeys,
+};
