@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     const vitest = await startVitest(
       'test',
       only.map((name) => `tests/${name}.test.ts`),
-      { root, config: false, watch: false, fileParallelism: false, testTimeout: 30_000, reporters: ['json'], outputFile },
+      { root, config: false, watch: false, fileParallelism: false, testTimeout: 30_000, reporters: process.env.CONFORMANCE_VERBOSE ? ['default'] : ['json'], outputFile },
       { resolve: { alias: { vitest: join(vitestEntry, 'dist', 'index.js') } } },
     );
     await vitest.close();

@@ -15,6 +15,7 @@ import { indexRoutes } from './routes/indexes.ts';
 import { experimentalRoutes } from './routes/experimental.ts';
 import { instanceRoutes } from './routes/instance.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { searchRoutes } from './routes/search.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { meilisearchVersionFromEnv } from './versions.ts';
@@ -102,6 +103,7 @@ export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptio
   router.add(indexRoutes(engine));
   router.add(documentRoutes(engine));
   router.add(settingsRoutes(engine));
+  router.add(searchRoutes(engine));
 
   const server = createServer((req, res) => {
     void (async () => {

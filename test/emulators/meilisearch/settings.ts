@@ -176,7 +176,7 @@ export function hideSecret(secret: string): string {
   return `${secret.slice(0, 5)}XXXXXX...`;
 }
 
-function maskEmbedders(embedders: unknown, fillDefaults: boolean): unknown {
+function maskEmbedders(embedders: unknown, fillDefaults: boolean, version: string = CURRENT_MEILISEARCH_VERSION): unknown {
   if (!isObject(embedders)) return embedders;
   const out: JsonObject = {};
   for (const [name, config] of Object.entries(embedders)) {
@@ -190,6 +190,8 @@ function maskEmbedders(embedders: unknown, fillDefaults: boolean): unknown {
       view.documentTemplate ??= DEFAULT_DOCUMENT_TEMPLATE;
       view.documentTemplateMaxBytes ??= 400;
       if (view.source === 'rest') view.headers ??= {};
+      // `pooling` exists from v1.14; an embedder created without it reads back `useModel`
+      if (view.source === 'huggingFace' && versionAtLeast(version, '1.14')) view.pooling ??= 'useModel';
     }
     out[name] = view;
   }
@@ -197,12 +199,16 @@ function maskEmbedders(embedders: unknown, fillDefaults: boolean): unknown {
 }
 
 /** GET /settings: every setting, secrets hidden, `chat` / `foreignKeys` only with their experimental feature. */
-export function settingsView(stored: Settings, shown: { chat: boolean; foreignKeys: boolean } = { chat: false, foreignKeys: false }): Settings {
+export function settingsView(
+  stored: Settings,
+  shown: { chat: boolean; foreignKeys: boolean } = { chat: false, foreignKeys: false },
+  version: string = CURRENT_MEILISEARCH_VERSION,
+): Settings {
   const view: Settings = {};
   for (const name of SETTING_NAMES) {
     if (!(name in stored)) continue;
     if ((name === 'chat' && !shown.chat) || (name === 'foreignKeys' && !shown.foreignKeys)) continue;
-    view[name] = name === 'embedders' ? maskEmbedders(stored[name], true) : stored[name];
+    view[name] = name === 'embedders' ? maskEmbedders(stored[name], true, version) : stored[name];
   }
   return view;
 }

@@ -273,6 +273,22 @@ export function documentRoutes(engine: Engine): Route[] {
     },
     {
       method: 'POST',
+      pattern: `${base}/edit`,
+      handler: (req, { indexUid = '' }) => {
+        // the engine asks for `documents.*`; the emulator's route actions are concrete, `documents.add` is the closest
+        engine.auth(req.headers, 'documents.add', indexUid);
+        if (!engine.enabled('editDocumentsByFunction')) {
+          throw new MeiliError(
+            'feature_not_enabled',
+            'Using the documents edit route requires enabling the `edit documents by function` experimental feature. See https://github.com/orgs/meilisearch/discussions/762',
+          );
+        }
+        // Rhai functions are not evaluated here (see README: known differences)
+        throw new MeiliError('feature_not_enabled', 'Editing documents with a Rhai function is not emulated: this Meilisearch emulator cannot run the function.');
+      },
+    },
+    {
+      method: 'POST',
       pattern: `${base}/fetch`,
       handler: async (req, { indexUid = '' }) => {
         engine.auth(req.headers, 'documents.get', indexUid);

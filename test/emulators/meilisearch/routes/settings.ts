@@ -15,7 +15,7 @@ export function settingsRoutes(engine: Engine): Route[] {
   const current = (indexUid: string): Settings => {
     const index = engine.indexes.get(assertIndexUid(indexUid));
     if (!index) throw indexNotFound(indexUid);
-    return settingsView(index.settings, { chat: engine.enabled('chatCompletions'), foreignKeys: engine.enabled('foreignKeys') });
+    return settingsView(index.settings, { chat: engine.enabled('chatCompletions'), foreignKeys: engine.enabled('foreignKeys') }, engine.options.version);
   };
 
   /** `validate_settings`: `chat` and `foreignKeys` can only be set with their experimental feature. */
@@ -67,7 +67,7 @@ export function settingsRoutes(engine: Engine): Route[] {
           engine.auth(req.headers, 'settings.get', indexUid);
           const index = engine.indexes.get(assertIndexUid(indexUid));
           if (!index) throw indexNotFound(indexUid);
-          return json(200, name === 'embedders' ? settingsView(index.settings).embedders : index.settings[name]);
+          return json(200, name === 'embedders' ? settingsView(index.settings, undefined, version).embedders : index.settings[name]);
         },
       },
       { method: verb, pattern, handler: (req, { indexUid = '' }) => update(req, indexUid, () => checkSingleSetting(name, readJsonBody(req)), false) },
