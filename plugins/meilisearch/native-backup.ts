@@ -11,15 +11,18 @@ import { GatewayError } from '../../src/errors.ts';
 import { canceledError, engineStatus, isEngineCode, throwIfCanceled, type MeilisearchClient } from './client.ts';
 import { readDumpSummary } from './dump/reader.ts';
 import { parseVersion } from './dump/settings.ts';
+import { snapshotBackup } from './native-snapshot.ts';
 import { readVersion } from './versions.ts';
 
 export interface NativeOptions {
   /** The server's dumps folder as mounted on the gateway host; undefined = the dump stays on the server. */
   dumpsDir: string | undefined;
+  /** The server's snapshots folder (--snapshot-dir) as mounted on the gateway host; undefined = the snapshot stays there. */
+  snapshotsDir?: string | undefined;
   taskTimeoutMs: number;
 }
 
-const POLL_MS = { first: 50, max: 1000 };
+export const POLL_MS = { first: 50, max: 1000 };
 /** A dump is moved into the dumps folder before its task succeeds; a network mount may lag a little. */
 const FILE_APPEAR_MS = 5000;
 
@@ -30,6 +33,8 @@ export async function nativeBackup(
   sink: NativeArtifactSink,
   ctx: JobContext,
 ): Promise<NativeBackupResult> {
+  // backup option `native: "snapshot"`: `POST /snapshots` instead of a dump (native-snapshot.ts)
+  if (request.options?.['native'] === 'snapshot') return snapshotBackup(client, options, request, sink, ctx);
   const warnings: string[] = [];
   const engineVersion = await readVersion(client, ctx.signal, warnings);
   await checkSelection(client, request.collections, ctx.signal, warnings);
@@ -65,7 +70,7 @@ function isBefore(version: string | null, major: number, minor: number): boolean
 }
 
 /** A dump is always whole: a selection is only checked, and the backup says it holds everything. */
-async function checkSelection(client: MeilisearchClient, selected: string[] | null, signal: AbortSignal, warnings: string[]): Promise<void> {
+export async function checkSelection(client: MeilisearchClient, selected: string[] | null, signal: AbortSignal, warnings: string[]): Promise<void> {
   if (selected === null) return;
   const existing = new Set((await client.listIndexes(signal)).map((index) => index.uid));
   const missing = selected.filter((uid) => !existing.has(uid));
@@ -137,7 +142,7 @@ async function followDumpTask(client: MeilisearchClient, options: NativeOptions,
 }
 
 /** The batch's progress, or null when the server cannot show it (no batches route, or no permission). */
-async function batchProgress(client: MeilisearchClient, batchUid: number, ctx: JobContext) {
+export async function batchProgress(client: MeilisearchClient, batchUid: number, ctx: JobContext) {
   try {
     return await client.getBatchProgress(batchUid, ctx.signal);
   } catch (error) {
@@ -149,7 +154,7 @@ async function batchProgress(client: MeilisearchClient, batchUid: number, ctx: J
 }
 
 /** Cancels our dump task on its own signal (the job's may be aborted); a failure is logged, not thrown. */
-async function cancelTask(client: MeilisearchClient, options: NativeOptions, taskUid: number, ctx: JobContext): Promise<void> {
+export async function cancelTask(client: MeilisearchClient, options: NativeOptions, taskUid: number, ctx: JobContext): Promise<void> {
   const signal = AbortSignal.timeout(Math.min(options.taskTimeoutMs, 60_000));
   try {
     const cancel = await client.cancelTasks({ uids: [taskUid] }, signal);
@@ -192,7 +197,7 @@ async function legacyDump(client: MeilisearchClient, options: NativeOptions, ctx
   return dump.uid;
 }
 
-async function pause(ms: number, signal: AbortSignal): Promise<void> {
+export async function pause(ms: number, signal: AbortSignal): Promise<void> {
   try {
     await sleep(ms, undefined, { signal });
   } catch {
@@ -200,7 +205,7 @@ async function pause(ms: number, signal: AbortSignal): Promise<void> {
   }
 }
 
-async function copyDump(path: string, fileName: string, sink: NativeArtifactSink, ctx: JobContext): Promise<void> {
+export async function copyDump(path: string, fileName: string, sink: NativeArtifactSink, ctx: JobContext): Promise<void> {
   const size = await waitForFile(path, ctx.signal);
   let copied = 0;
   let reported = 0;
@@ -254,7 +259,7 @@ async function dumpCollections(client: MeilisearchClient, path: string, signal: 
   }
 }
 
-async function apiCollections(client: MeilisearchClient, signal: AbortSignal): Promise<NativeCollectionInfo[]> {
+export async function apiCollections(client: MeilisearchClient, signal: AbortSignal): Promise<NativeCollectionInfo[]> {
   const collections: NativeCollectionInfo[] = [];
   for (const index of await client.listIndexes(signal)) {
     collections.push({ name: index.uid, documentCount: await client.documentCount(index.uid, signal), bytes: null });

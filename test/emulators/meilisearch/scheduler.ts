@@ -29,6 +29,8 @@ export class Scheduler {
   private closed = false;
   /** Writes the dump file of a dumpCreation task being processed (dumps.ts); a throw fails the task. */
   onDumpCreation: ((dumpUid: string, task: Task, startedAt: Date) => void) | null = null;
+  /** Writes the snapshot file of a snapshotCreation batch (server.ts); a throw fails the task. */
+  onSnapshotCreation: ((startedAt: Date) => void) | null = null;
 
   constructor(
     private readonly queue: TaskQueue,
@@ -205,6 +207,8 @@ export class Scheduler {
         return { dumpUid: uid };
       }
       case 'snapshotCreation':
+        // one file for the whole batch of snapshot tasks (the engine writes it once per batch)
+        if (batch.tasks[0] === task) this.onSnapshotCreation?.(batch.startedAt);
         return null;
       case 'export':
         return task.details;

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmulatorDumps, dumpRoutes } from './dumps.ts';
+import { writeSnapshot } from './snapshots.ts';
 import { Engine } from './engine.ts';
 import { MeiliError } from './errors.ts';
 import { PAYLOAD_LIMIT, Router, normalizePath, type EmulatorRequest, type EmulatorResponse } from './http.ts';
@@ -35,6 +36,8 @@ export interface MeilisearchEmulatorOptions {
   documentsDelayMs?: number;
   /** Where `POST /dumps` writes `<dumpUid>.dump` (--dump-dir). Default: a temp dir removed on close. */
   dumpsDir?: string;
+  /** Where `POST /snapshots` writes `data.ms.snapshot` (--snapshot-dir). Default: a temp dir removed on close. */
+  snapshotsDir?: string;
 }
 
 export interface MeilisearchEmulator {
@@ -42,6 +45,8 @@ export interface MeilisearchEmulator {
   url: string;
   /** The dumps folder in use. */
   dumpsDir: string;
+  /** The snapshots folder in use. */
+  snapshotsDir: string;
   close(): Promise<void>;
   /** Changes the delays at run time. */
   setOptions(patch: Partial<Pick<MeilisearchEmulatorOptions, 'taskDelayMs' | 'documentsDelayMs'>>): void;
@@ -94,6 +99,8 @@ export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptio
   const dumpsDir = options.dumpsDir ?? mkdtempSync(join(tmpdir(), 'meilisearch-emulator-dumps-'));
   const dumps = new EmulatorDumps(engine, dumpsDir);
   engine.scheduler.onDumpCreation = (uid, task, startedAt) => dumps.write(uid, task, startedAt);
+  const snapshotsDir = options.snapshotsDir ?? mkdtempSync(join(tmpdir(), 'meilisearch-emulator-snapshots-'));
+  engine.scheduler.onSnapshotCreation = (at) => writeSnapshot(engine, snapshotsDir, at);
   const router = new Router();
   router.add(instanceRoutes(engine));
   router.add(experimentalRoutes(engine));
@@ -151,11 +158,13 @@ export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptio
   return {
     url: `http://${host}:${address.port}`,
     dumpsDir,
+    snapshotsDir,
     async close() {
       engine.scheduler.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (options.dumpsDir === undefined) rmSync(dumpsDir, { recursive: true, force: true });
+      if (options.snapshotsDir === undefined) rmSync(snapshotsDir, { recursive: true, force: true });
     },
     setOptions(patch) {
       if (patch.taskDelayMs !== undefined) engine.options.taskDelayMs = patch.taskDelayMs;

@@ -15,6 +15,8 @@ export const MEILISEARCH_FEATURE_SINCE = {
   tasksApi: '0.28',
   /** `GET/PATCH /experimental-features` (routes/features.rs). */
   experimentalFeatures: '1.3',
+  /** `POST /snapshots` (a snapshotCreation task writing `<snapshot-dir>/data.ms.snapshot`). */
+  snapshots: '1.5',
   /** `/network` and the `network` experimental feature. */
   network: '1.13',
   /** `GET /tasks/:uid/documents` behind the `getTaskDocumentsRoute` experimental feature. */

@@ -98,6 +98,7 @@ export function instanceRoutes(engine: Engine): Route[] {
       method: 'POST',
       pattern: '/snapshots',
       handler: (req) => {
+        if (!engine.has('snapshots')) return { status: 404 };
         engine.auth(req.headers, 'snapshots.create');
         return json(202, engine.enqueue({ type: 'snapshotCreation' }, null));
       },
