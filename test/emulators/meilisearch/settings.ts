@@ -167,13 +167,13 @@ export function applySettingsPatch(current: Settings, patch: Settings, defaults:
   return next;
 }
 
-/** `hide_secret`: keeps a prefix whose length depends on the secret's length. */
-export function hideSecret(secret: string): string {
-  const len = secret.length;
-  if (len < 10) return 'XXX...';
-  if (len < 20) return `${secret.slice(0, 2)}XXXX...`;
-  if (len < 30) return `${secret.slice(0, 3)}XXXXX...`;
-  return `${secret.slice(0, 5)}XXXXXX...`;
+/** `hide_secret(secret, offset)`: keeps `offset` bytes and then a prefix whose length depends on what follows. */
+export function hideSecret(secret: string, offset = 0): string {
+  const len = secret.length - offset;
+  if (len < 0) return secret;
+  const keep = len < 10 ? 0 : len < 20 ? 2 : len < 30 ? 3 : 5;
+  const mask = len < 10 ? 'XXX...' : len < 20 ? 'XXXX...' : len < 30 ? 'XXXXX...' : 'XXXXXX...';
+  return `${secret.slice(0, offset + keep)}${mask}`;
 }
 
 function maskEmbedders(embedders: unknown, fillDefaults: boolean, version: string = CURRENT_MEILISEARCH_VERSION): unknown {

@@ -44,9 +44,11 @@ function featureRoutes(engine: Engine): Route[] {
   ];
 }
 
-/** `redact_authorization_header`: the Authorization value (any case) is hidden like other secrets. */
+/** `redact_authorization_header`: the Authorization value (any case) is hidden after a `Bearer ` prefix. */
 function webhookView(uuid: string, webhook: { url: string; headers: Record<string, string> }): Record<string, unknown> {
-  const headers = Object.fromEntries(Object.entries(webhook.headers).map(([k, v]) => [k, k.toLowerCase() === 'authorization' ? hideSecret(v) : v]));
+  const headers = Object.fromEntries(
+    Object.entries(webhook.headers).map(([k, v]) => [k, k.toLowerCase() === 'authorization' ? hideSecret(v, v.startsWith('Bearer ') ? 'Bearer '.length : 0) : v]),
+  );
   return { uuid, isEditable: true, url: webhook.url, headers };
 }
 
