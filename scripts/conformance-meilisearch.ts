@@ -58,8 +58,13 @@ interface AssertionResult {
 }
 interface FileResult {
   name: string;
+  status: string;
+  message?: string;
   assertionResults: AssertionResult[];
 }
+
+/** The share of the client's tests that must pass (issue 16): below it, or a file that does not load, exits 1. */
+const GOAL = 0.97;
 
 async function main(): Promise<void> {
   const checkout = process.argv.slice(2).find((arg) => arg !== '--');
@@ -92,12 +97,14 @@ async function main(): Promise<void> {
   }
   const report = JSON.parse(readFileSync(outputFile, 'utf8')) as { testResults: FileResult[] };
   rmSync(outDir, { recursive: true, force: true });
-  printTable(root, report.testResults);
+  const { passed, total, loadErrors } = printTable(root, report.testResults);
+  if (loadErrors > 0 || passed < GOAL * total) process.exitCode = 1;
 }
 
-function printTable(root: string, files: FileResult[]): void {
+function printTable(root: string, files: FileResult[]): { passed: number; total: number; loadErrors: number } {
   let passed = 0;
   let total = 0;
+  const broken = files.filter((file) => file.assertionResults.length === 0 && file.status === 'failed');
   const rows = files
     .map((file) => {
       const ok = file.assertionResults.filter((test) => test.status === 'passed').length;
@@ -108,11 +115,16 @@ function printTable(root: string, files: FileResult[]): void {
     })
     .sort((a, b) => a.file.localeCompare(b.file));
   console.log('| file | passed | tests |\n|---|---:|---:|');
-  for (const row of rows) console.log(`| ${row.file} | ${row.ok} | ${row.counted} |`);
+  for (const row of rows) {
+    const loadError = broken.some((file) => file.name.endsWith(row.file));
+    console.log(`| ${row.file} | ${loadError ? 'load error' : row.ok} | ${row.counted} |`);
+  }
   console.log(`| **total** | **${passed}** | **${total}** (${((100 * passed) / Math.max(total, 1)).toFixed(1)} %) |`);
   for (const file of files)
     for (const test of file.assertionResults.filter((t) => t.status === 'failed'))
       console.log(`FAIL ${file.name.slice(root.length + 1)} › ${test.fullName}\n    ${(test.failureMessages[0] ?? '').split('\n')[0]}`);
+  for (const file of broken) console.log(`LOAD ERROR ${file.name.slice(root.length + 1)}\n    ${(file.message ?? '').split('\n')[0]}`);
+  return { passed, total, loadErrors: broken.length };
 }
 
 await main();
