@@ -6,6 +6,7 @@ import { forEachConcurrently, isRecord, readAhead, selectNamed, totalOf, transfe
 import { engineStatus, throwIfCanceled, type MeilisearchClient } from './client.ts';
 import { readVersion, supportsRetrieveVectors } from './versions.ts';
 import { describeChange, indexChange, markIndex } from './changes.ts';
+import { backupInstance } from './instance.ts';
 
 /** Indexes read at once. */
 const INDEXES_AT_ONCE = 2;
@@ -84,6 +85,7 @@ export async function logicalBackup(
   });
 
   await backupKeys(client, archive, signal, warnings);
+  await backupInstance(client, archive, engineVersion, signal, warnings);
   return { engineVersion, warnings };
 }
 

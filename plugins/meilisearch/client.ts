@@ -199,6 +199,22 @@ export class MeilisearchClient {
     return (await this.#call('cancel tasks', signal, (sdk) => sdk.tasks.cancelTasks(filter))).taskUid;
   }
 
+  /** Instance configuration read as JSON (`experimental-features`, `webhooks`, `network`); zod-checked by the caller. */
+  async getInstance(path: 'experimental-features' | 'webhooks' | 'network', signal: AbortSignal): Promise<unknown> {
+    return await this.#read(`get ${path}`, signal, (sdk) => sdk.httpRequest.get({ path }));
+  }
+
+  /** PATCH `experimental-features` / `network`, POST `webhooks`: answered synchronously by the engine. */
+  async writeInstance(method: 'PATCH' | 'POST', path: 'experimental-features' | 'webhooks' | 'network', body: object, signal: AbortSignal): Promise<unknown> {
+    return await this.#call(`${method === 'POST' ? 'create' : 'update'} ${path}`, signal, (sdk) =>
+      method === 'POST' ? sdk.httpRequest.post({ path, body }) : sdk.httpRequest.patch({ path, body }),
+    );
+  }
+
+  async createSnapshot(signal: AbortSignal): Promise<number> {
+    return (await this.#call('create snapshot', signal, (sdk) => sdk.createSnapshot())).taskUid;
+  }
+
   async createDump(signal: AbortSignal): Promise<number> {
     return (await this.#call('create dump', signal, (sdk) => sdk.createDump())).taskUid;
   }

@@ -89,12 +89,35 @@ async function enqueueSettings(fill: FillContext, item: FillTarget, uid: string)
     try {
       return await fill.client.updateSettings(uid, settings, fill.ctx.signal);
     } catch (error) {
+      const gated = isEngineCode(error, 'feature_not_enabled') ? featureGatedSetting(error as Error) : null;
+      if (gated !== null && gated in settings) {
+        // `chat` / `foreignKeys` need an experimental feature the target has off; a default value loses nothing
+        if (!isDefaultGatedSetting(gated, settings[gated])) {
+          fill.warnings.push(`index ${item.target}: setting \`${gated}\` needs an experimental feature that is off on this Meilisearch and was not restored`);
+        }
+        delete settings[gated];
+        continue;
+      }
       const field = isEngineCode(error, 'bad_request') ? unknownField(error as Error) : null;
       if (field === null || !(field in settings)) throw error;
       delete settings[field];
       fill.warnings.push(`index ${item.target}: setting \`${field}\` is not supported by this Meilisearch and was not restored`);
     }
   }
+}
+
+/** `setting \`chat\` in the index settings requires enabling …` (validate_settings) → `chat`. */
+function featureGatedSetting(error: Error): string | null {
+  return /setting `([^`]+)` in the index settings/.exec(error.message)?.[1] ?? null;
+}
+
+/** What every index of a v1.16+ / v1.39+ instance holds before anyone sets it (dumps always carry them). */
+function isDefaultGatedSetting(name: string, value: unknown): boolean {
+  if (name === 'foreignKeys') return Array.isArray(value) && value.length === 0;
+  if (name !== 'chat' || typeof value !== 'object' || value === null) return false;
+  const chat = value as { description?: unknown; searchParameters?: unknown };
+  const params = chat.searchParameters;
+  return (chat.description ?? '') === '' && (params === undefined || (typeof params === 'object' && params !== null && Object.keys(params).length === 0));
 }
 
 function unknownField(error: Error): string | null {

@@ -28,7 +28,14 @@ const configShape = {
   batchSize: z.number().int().min(1).max(100_000).default(5000),
   /** The server's dumps folder (--dump-dir) as mounted on the gateway host: native backups are copied from it. */
   dumpsDir: z.string().min(1).optional(),
+  /** The server's snapshots folder (--snapshot-dir) as mounted on the gateway host: snapshots are copied from it. */
+  snapshotsDir: z.string().min(1).optional(),
 };
+
+/** `startBackup(input: { options })` of a native backup: a dump (default) or a snapshot. */
+export const meilisearchBackupOptions = z.strictObject({
+  native: z.enum(['dump', 'snapshot']).default('dump'),
+});
 
 export const meilisearchConfig = strictConfig(configShape, 'Meilisearch');
 
@@ -44,11 +51,12 @@ export const meilisearchPlugin = {
   capabilities: ['logicalBackup', 'logicalRestore', 'nativeBackup', 'nativeRestore', 'importBackup'],
   neutral: meilisearchNeutral,
   awaitsSetSwap: true,
+  backupOptions: meilisearchBackupOptions,
   restoreOptions: meilisearchRestoreOptions,
   create(config: MeilisearchConfig, _ctx: PluginCreateContext): EngineInstance {
     const client = new MeilisearchClient({ url: config.url, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
     const options = { pageSize: config.pageSize, batchSize: config.batchSize, taskTimeoutMs: config.taskTimeoutMs };
-    const native = { dumpsDir: config.dumpsDir, taskTimeoutMs: config.taskTimeoutMs };
+    const native = { dumpsDir: config.dumpsDir, snapshotsDir: config.snapshotsDir, taskTimeoutMs: config.taskTimeoutMs };
     return {
       health: (signal) => health(client, signal),
       async listCollections(signal) {

@@ -10,6 +10,7 @@ import { GatewayError } from '../../src/errors.ts';
 import type { EngineInstance } from '../../src/engines/contract.ts';
 import { meilisearchPlugin } from './index.ts';
 import { meilisearchTestEngine, type MeilisearchTestEngine } from './test/engine.ts';
+import { meilisearchVersionFromEnv } from '../../test/emulators/meilisearch/versions.ts';
 
 const MASTER_KEY = 'native-master-key-0123456789';
 const REQUEST = { collections: null, name: 'nightly', requestId: 'req-1' };
@@ -65,7 +66,7 @@ describe('meilisearch native backup', () => {
       const run = await runNativeBackup(meilisearchPlugin, setup.plugin(), temp.storage, REQUEST, job);
       const dumpUid = run.result.externalId!;
       expect(dumpUid).toMatch(/^\d{8}-\d{9}$/);
-      expect(run.result).toMatchObject({ engineVersion: '1.16.0', warnings: [] });
+      expect(run.result).toMatchObject({ engineVersion: meilisearchVersionFromEnv(), warnings: [] });
       expect(run.result.collections.map((c) => [c.name, c.documentCount])).toEqual([
         ['books', 7],
         ['movies', 120],

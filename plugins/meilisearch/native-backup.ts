@@ -11,15 +11,18 @@ import { percentProgress, selectNamed, sleepOrCancel } from '../../src/plugin.ts
 import { canceledError, engineStatus, isEngineCode, throwIfCanceled, type MeilisearchClient } from './client.ts';
 import { readDumpSummary } from './dump/reader.ts';
 import { parseVersion } from './dump/settings.ts';
+import { snapshotBackup } from './native-snapshot.ts';
 import { readVersion } from './versions.ts';
 
 export interface NativeOptions {
   /** The server's dumps folder as mounted on the gateway host; undefined = the dump stays on the server. */
   dumpsDir: string | undefined;
+  /** The server's snapshots folder (--snapshot-dir) as mounted on the gateway host; undefined = the snapshot stays there. */
+  snapshotsDir?: string | undefined;
   taskTimeoutMs: number;
 }
 
-const POLL_MS = { first: 50, max: 1000 };
+export const POLL_MS = { first: 50, max: 1000 };
 /** A dump is moved into the dumps folder before its task succeeds; a network mount may lag a little. */
 const FILE_APPEAR_MS = 5000;
 
@@ -30,6 +33,8 @@ export async function nativeBackup(
   sink: NativeArtifactSink,
   ctx: JobContext,
 ): Promise<NativeBackupResult> {
+  // backup option `native: "snapshot"`: `POST /snapshots` instead of a dump (native-snapshot.ts)
+  if (request.options?.['native'] === 'snapshot') return snapshotBackup(client, options, request, sink, ctx);
   const warnings: string[] = [];
   const engineVersion = await readVersion(client, ctx.signal, warnings);
   await checkSelection(client, request.collections, ctx.signal, warnings);
@@ -65,7 +70,7 @@ function isBefore(version: string | null, major: number, minor: number): boolean
 }
 
 /** A dump is always whole: a selection is only checked, and the backup says it holds everything. */
-async function checkSelection(client: MeilisearchClient, selected: string[] | null, signal: AbortSignal, warnings: string[]): Promise<void> {
+export async function checkSelection(client: MeilisearchClient, selected: string[] | null, signal: AbortSignal, warnings: string[]): Promise<void> {
   if (selected === null) return;
   selectNamed(await client.listIndexes(signal), selected, (index) => index.uid, 'Meilisearch index(es)');
   warnings.push('a Meilisearch dump always contains every index (and keys, tasks, instance settings): the file holds more than the selected indexes');
@@ -130,7 +135,7 @@ async function followDumpTask(client: MeilisearchClient, options: NativeOptions,
 }
 
 /** The batch's progress, or null when the server cannot show it (no batches route, or no permission). */
-async function batchProgress(client: MeilisearchClient, batchUid: number, ctx: JobContext) {
+export async function batchProgress(client: MeilisearchClient, batchUid: number, ctx: JobContext) {
   try {
     return await client.getBatchProgress(batchUid, ctx.signal);
   } catch (error) {
@@ -142,7 +147,7 @@ async function batchProgress(client: MeilisearchClient, batchUid: number, ctx: J
 }
 
 /** Cancels our dump task on its own signal (the job's may be aborted); a failure is logged, not thrown. */
-async function cancelTask(client: MeilisearchClient, options: NativeOptions, taskUid: number, ctx: JobContext): Promise<void> {
+export async function cancelTask(client: MeilisearchClient, options: NativeOptions, taskUid: number, ctx: JobContext): Promise<void> {
   const signal = AbortSignal.timeout(Math.min(options.taskTimeoutMs, 60_000));
   try {
     const cancel = await client.cancelTasks({ uids: [taskUid] }, signal);
@@ -185,7 +190,7 @@ async function legacyDump(client: MeilisearchClient, options: NativeOptions, ctx
   return dump.uid;
 }
 
-async function copyDump(path: string, fileName: string, sink: NativeArtifactSink, ctx: JobContext): Promise<void> {
+export async function copyDump(path: string, fileName: string, sink: NativeArtifactSink, ctx: JobContext): Promise<void> {
   const size = await waitForFile(path, ctx.signal);
   let copied = 0;
   let reported = 0;
@@ -239,7 +244,7 @@ async function dumpCollections(client: MeilisearchClient, path: string, signal: 
   }
 }
 
-async function apiCollections(client: MeilisearchClient, signal: AbortSignal): Promise<NativeCollectionInfo[]> {
+export async function apiCollections(client: MeilisearchClient, signal: AbortSignal): Promise<NativeCollectionInfo[]> {
   const collections: NativeCollectionInfo[] = [];
   for (const index of await client.listIndexes(signal)) {
     collections.push({ name: index.uid, documentCount: await client.documentCount(index.uid, signal), bytes: null });

@@ -23,6 +23,12 @@ export async function nativeRestore(
   ctx: JobContext,
 ): Promise<LogicalRestoreResult> {
   const file = backup.files.find((candidate) => candidate.path.endsWith('.dump'));
+  if (file === undefined && [...backup.files, ...backup.external].some((artifact) => artifact.path.endsWith('.snapshot'))) {
+    throw new GatewayError(
+      'capability_not_supported',
+      'A Meilisearch snapshot is not restored over the API: start Meilisearch of the same version with --import-snapshot <file> (the copied data.ms.snapshot)',
+    );
+  }
   if (file === undefined) {
     const where = backup.external.map((artifact) => artifact.location).join(', ') || 'the Meilisearch server';
     throw new GatewayError(

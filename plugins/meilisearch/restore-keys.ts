@@ -24,7 +24,14 @@ const archivedKeys = z.object({
 export const meilisearchRestoreOptions = z.strictObject({
   /** Recreate the archive's API keys (same uid → same key value under the same master key). */
   keys: z.boolean().default(true),
+  /** Apply the archive's instance configuration (experimental features, webhooks, network) before the indexes. */
+  instance: z.boolean().default(true),
 });
+
+/** Whether this restore applies the archived instance configuration: a user's restore only, like keys. */
+export function wantsInstance(options: Record<string, unknown> | undefined): boolean {
+  return options !== undefined && meilisearchRestoreOptions.parse(options).instance;
+}
 
 /** Whether this restore recreates keys: only a user's restore (the core passes options), never a restore test. */
 export function wantsKeys(options: Record<string, unknown> | undefined): boolean {

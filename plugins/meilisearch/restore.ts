@@ -11,7 +11,9 @@ import { readVersion, supportsIndexRename } from './versions.ts';
 import { fillIndex, waitSucceeded, type FillContext, type FillTarget, type RestoreProgress } from './fill.ts';
 import type { TransferOptions } from './backup.ts';
 import { throwIfCanceled, type MeilisearchClient } from './client.ts';
-import { restoreArchivedKeys, wantsKeys } from './restore-keys.ts';
+import { restoreArchivedKeys, wantsInstance, wantsKeys } from './restore-keys.ts';
+import { settingsForTarget } from './dump/settings.ts';
+import { restoreInstance } from './instance.ts';
 
 const indexSchemaFile = z.looseObject({
   uid: z.string(),
@@ -52,8 +54,10 @@ export async function logicalRestore(
   ctx: JobContext,
 ): Promise<LogicalRestoreResult> {
   const warnings: string[] = [];
-  const items = await readItems(request, archive, warnings);
   const engineVersion = await readVersion(client, ctx.signal, warnings);
+  const items = await readItems(request, archive, engineVersion, warnings);
+  // Instance-level first: features gate settings (chat, foreignKeys) the indexes are about to receive.
+  if (wantsInstance(request.options)) warnings.push(...(await restoreInstance(client, archive, engineVersion, ctx.signal)));
   const restored = await restoreItems({ client, options, ctx, engineVersion, warnings }, items, request, async (fill, indexOf, mode, enqueued) => {
     for (const item of items) {
       item.documentCount = await fillIndex(fill, item, indexOf(item), mode, enqueued, archive.readDocuments(item.source, options.batchSize));
@@ -117,13 +121,16 @@ export async function restoreItems(run: RestoreRun, items: RestoreItem[], reques
 }
 
 /** The plan's items with their archived schema (primary key, settings). */
-async function readItems(request: LogicalRestoreRequest, archive: ArchiveReader, warnings: string[]): Promise<RestoreItem[]> {
+async function readItems(request: LogicalRestoreRequest, archive: ArchiveReader, engineVersion: string | null, warnings: string[]): Promise<RestoreItem[]> {
   const items: RestoreItem[] = [];
   for (const { source, target, staging, backupDocuments, schema } of await archivedItems(request, archive, indexSchemaFile, 'Meilisearch index schema')) {
     for (const path of schema.secretsRemoved ?? []) {
       warnings.push(`index ${target}: ${path} was not in the backup (masked by Meilisearch); set it again on the index`);
     }
-    items.push({ source, target, staging: staging ?? undefined, expectedDocuments: backupDocuments, primaryKey: schema.primaryKey, settings: schema.settings });
+    // Settings the target's version predates are dropped (and said); ranking rules are rewritten for it.
+    const converted = settingsForTarget(schema.settings, 'V6', engineVersion);
+    for (const warning of converted.warnings) warnings.push(`index ${target}: ${warning}`);
+    items.push({ source, target, staging: staging ?? undefined, expectedDocuments: backupDocuments, primaryKey: schema.primaryKey, settings: converted.settings });
   }
   return items;
 }

@@ -24,7 +24,7 @@ const EMULATORS: readonly EmulatorEntry[] = [
     name: 'meilisearch',
     portEnv: 'MEILISEARCH_PORT',
     defaultPort: 7700,
-    // like Meilisearch itself: no MEILI_MASTER_KEY means an open instance
+    // like Meilisearch itself: no MEILI_MASTER_KEY means an open instance; MEILISEARCH_VERSION picks the version (versions.ts)
     start: (port) =>
       startMeilisearchEmulator({
         port,

@@ -7,7 +7,8 @@
 //  dump V2   ranking rules `asc(f)`/`desc(f)` → `f:asc`/`f:desc` (0.21 syntax).
 //  V1–V5     a ranking rule that is still not valid after that is dropped (v5→v6 does the same).
 //  any       a setting the target's version predates (table below) is dropped; so is
-//            `faceting.sortFacetValuesBy` before v1.3. Unknown target version: nothing dropped here (the
+//            `faceting.sortFacetValuesBy` before v1.3; before v1.36 the ranking rules `attributeRank` and
+//            `wordPosition` become the one `attribute` they split from. Unknown target version: nothing dropped here (the
 //            restore still drops a setting the server answers `Unknown field` for).
 // Each drop or rename is reported in `warnings`.
 import { isRecord } from '../../../src/plugin.ts';
@@ -40,11 +41,23 @@ const INTRODUCED_IN: Record<string, [number, number]> = {
   localizedAttributes: [1, 10],
   facetSearch: [1, 12],
   prefixSearch: [1, 12],
+  chat: [1, 16],
+  vectorStore: [1, 21],
+  foreignKeys: [1, 39],
 };
 
 const V1_KEYS = new Set(['rankingRules', 'distinctAttribute', 'searchableAttributes', 'displayedAttributes', 'stopWords', 'synonyms', 'attributesForFaceting']);
-const BUILTIN_RULES = new Set(['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness']);
+const BUILTIN_RULES = new Set(['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness', 'attributeRank', 'wordPosition']);
 const CUSTOM_RULE = /^[^:\s]+:(asc|desc)$/;
+
+/** Settings that exist at `source` but not yet at `target` (what a restore into the older one drops if set). */
+export function settingsNewerThan(source: string | null, target: string | null): string[] {
+  const [from, to] = [parseVersion(source), parseVersion(target)];
+  if (from === null || to === null) return [];
+  return Object.entries(INTRODUCED_IN)
+    .filter(([, introduced]) => before(to, introduced) && !before(from, introduced))
+    .map(([name]) => name);
+}
 
 export function parseVersion(version: string | null): [number, number] | null {
   const match = version === null ? null : /^v?(\d+)\.(\d+)/.exec(version);
@@ -100,6 +113,19 @@ export function settingsForTarget(settings: Record<string, unknown>, dumpVersion
       if (introduced === undefined || !before(target, introduced)) continue;
       delete out[key];
       warnings.push(`setting \`${key}\` is newer than the target Meilisearch ${targetVersion} and was not restored`);
+    }
+    // v1.36 split `attribute` into `attributeRank` + `wordPosition`; an older engine knows only `attribute`
+    if (before(target, [1, 36]) && Array.isArray(out['rankingRules'])) {
+      const rules = out['rankingRules'] as unknown[];
+      if (rules.includes('attributeRank') || rules.includes('wordPosition')) {
+        const older: unknown[] = [];
+        for (const rule of rules) {
+          const mapped = rule === 'attributeRank' || rule === 'wordPosition' ? 'attribute' : rule;
+          if (!older.includes(mapped) || mapped !== 'attribute') older.push(mapped);
+        }
+        out['rankingRules'] = older;
+        warnings.push(`ranking rules \`attributeRank\` / \`wordPosition\` became \`attribute\` for the target Meilisearch ${targetVersion}`);
+      }
     }
     const faceting = out['faceting'];
     if (before(target, [1, 3]) && isRecord(faceting) && 'sortFacetValuesBy' in faceting) {

@@ -9,7 +9,7 @@ const MASTER = 'a-master-key-of-sixteen-bytes-or-more';
 
 describe('meilisearch emulator: authentication and keys', () => {
   it('is open without a master key, except the key routes', async () => {
-    const { client, raw } = await startTestEmulator();
+    const { client, raw } = await startTestEmulator({ version: '1.16.0' });
     expect((await client.getVersion()).pkgVersion).toBe('1.16.0');
     const keys = await apiError(client.getKeys());
     expect(keys).toMatchObject({

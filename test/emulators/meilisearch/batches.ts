@@ -1,7 +1,9 @@
 // Batches (v1.12+): one batch per processing round, with `progress` while it runs (ProgressView:
 // outer→inner steps and a percentage) and `null` once finished, plus aggregated details and stats.
 
+import { rfc3339, rfc3339OrNull } from './rfc3339.ts';
 import { isoDuration, type Details, type Task, type TaskType } from './tasks.ts';
+import { CURRENT_MEILISEARCH_VERSION, hasFeature } from './versions.ts';
 
 /** Step names of each task kind's progress enum, lower-cased into words (processing.rs). */
 const KIND_STEPS: Record<TaskType, readonly string[]> = {
@@ -35,6 +37,10 @@ const KIND_STEPS: Record<TaskType, readonly string[]> = {
   ],
   export: ['ensuring correctness of the target', 'exporting the settings', 'exporting the documents'],
   upgradeDatabase: ['upgrading the database'],
+  indexCompaction: ['creating a temporary file', 'copying and compacting the index', 'computing stats', 'swapping the index'],
+  networkTopologyChange: ['exporting documents'],
+  dsrUpdate: ['updating dynamic search rules'],
+  dsrClear: ['clearing dynamic search rules'],
 };
 
 export interface ProgressStep {
@@ -88,7 +94,26 @@ function accumulate(into: Details, other: Details): void {
   }
 }
 
-export function batchView(batch: Batch): Record<string, unknown> {
+/** Rust's `{:.2?}` of a Duration: `12.34µs`, `1.20ms`, `3.05s`. */
+export function debugDuration(ms: number): string {
+  if (ms < 0.001) return `${(ms * 1_000_000).toFixed(2)}ns`;
+  if (ms < 1) return `${(ms * 1000).toFixed(2)}µs`;
+  if (ms < 1000) return `${ms.toFixed(2)}ms`;
+  return `${(ms / 1000).toFixed(2)}s`;
+}
+
+/** `Progress::accumulated_durations` of a finished batch: every step path with the time spent in it. */
+function progressTrace(batch: Batch): Record<string, string> {
+  const total = batch.durationMs ?? (batch.finishedAt ? batch.finishedAt.getTime() - batch.startedAt.getTime() : 0);
+  const inner = KIND_STEPS[batch.kind];
+  const trace: Record<string, string> = {};
+  for (const step of inner) trace[`processing tasks > ${step}`] = debugDuration(total / inner.length);
+  trace['processing tasks'] = debugDuration(total);
+  return trace;
+}
+
+/** BatchView; `progressTrace` in the stats from v1.14, `batchStrategy` from v1.15. */
+export function batchView(batch: Batch, version: string = CURRENT_MEILISEARCH_VERSION): Record<string, unknown> {
   const details: Details = {};
   const status: Record<string, number> = {};
   const types: Record<string, number> = {};
@@ -103,10 +128,16 @@ export function batchView(batch: Batch): Record<string, unknown> {
     uid: batch.uid,
     progress: progressView(batch),
     details,
-    stats: { totalNbTasks: batch.tasks.length, status, types, indexUids },
+    stats: {
+      totalNbTasks: batch.tasks.length,
+      status,
+      types,
+      indexUids,
+      ...(hasFeature(version, 'progressTrace') && batch.finishedAt !== null ? { progressTrace: progressTrace(batch) } : {}),
+    },
     duration: batch.finishedAt ? isoDuration(batch.durationMs ?? batch.finishedAt.getTime() - batch.startedAt.getTime()) : null,
-    startedAt: batch.startedAt.toISOString(),
-    finishedAt: batch.finishedAt?.toISOString() ?? null,
-    batchStrategy: batch.batchStrategy,
+    startedAt: rfc3339(batch.startedAt),
+    finishedAt: rfc3339OrNull(batch.finishedAt),
+    ...(hasFeature(version, 'batchStrategy') ? { batchStrategy: batch.batchStrategy } : {}),
   };
 }

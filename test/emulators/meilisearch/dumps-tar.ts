@@ -76,7 +76,12 @@ export function tarBytes(entries: readonly DumpEntry[], at = new Date()): Buffer
 
 /** `<dir>/<dumpUid>.dump`, written to a temp name first; returns the final path. */
 export function writeDumpFile(dir: string, dumpUid: string, entries: readonly DumpEntry[], at: Date): string {
-  const path = join(dir, `${dumpUid}.dump`);
+  return writeTarGz(dir, `${dumpUid}.dump`, entries, at);
+}
+
+/** Writes a gzipped tarball atomically (temp file + rename), replacing an older file of that name. */
+export function writeTarGz(dir: string, fileName: string, entries: readonly DumpEntry[], at: Date): string {
+  const path = join(dir, fileName);
   const temp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
   try {
     writeFileSync(temp, gzipSync(tarBytes(entries, at)));

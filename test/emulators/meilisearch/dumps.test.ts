@@ -25,7 +25,7 @@ function tempDir(): string {
 describe('meilisearch emulator: dumps', () => {
   it('writes a v6 dump with the layout, documents, settings and keys of the instance', async () => {
     const dumpsDir = tempDir();
-    const { client } = await startTestEmulator({ masterKey: 'dump-master-key-0123456789', dumpsDir });
+    const { client } = await startTestEmulator({ masterKey: 'dump-master-key-0123456789', dumpsDir, version: '1.16.0' });
     await client.createIndex('movies', { primaryKey: 'id' }).waitTask();
     await client
       .index('movies')

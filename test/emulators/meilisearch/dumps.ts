@@ -10,6 +10,7 @@
 // enums, snake_case fields inside); their detail payloads are approximate. Before v0.28 the old API of
 // legacy-dumps.ts answers instead.
 
+import { rfc3339, rfc3339OrNull } from './rfc3339.ts';
 import { randomUUID } from 'node:crypto';
 import { batchView, type Batch } from './batches.ts';
 import { documentView } from './documents.ts';
@@ -64,13 +65,13 @@ export class EmulatorDumps {
       uid: key.uid,
       actions: key.actions,
       indexes: key.indexes,
-      expires_at: key.expiresAt?.toISOString() ?? null,
-      created_at: key.createdAt.toISOString(),
-      updated_at: key.updatedAt.toISOString(),
+      expires_at: rfc3339OrNull(key.expiresAt),
+      created_at: rfc3339(key.createdAt),
+      updated_at: rfc3339(key.updatedAt),
     }));
     const tasks = engine.queue.all();
     const entries: DumpEntry[] = [
-      { path: 'metadata.json', content: JSON.stringify({ dumpVersion: 'V6', dbVersion: engine.options.version, dumpDate: at.toISOString() }) },
+      { path: 'metadata.json', content: JSON.stringify({ dumpVersion: 'V6', dbVersion: engine.options.version, dumpDate: rfc3339(at) }) },
       { path: 'instance_uid.uuid', content: this.instanceUid },
       { path: 'keys.jsonl', content: jsonl(keys) },
       { path: 'tasks' },
@@ -92,7 +93,7 @@ export class EmulatorDumps {
         { path: `indexes/${uid}` },
         {
           path: `indexes/${uid}/metadata.json`,
-          content: JSON.stringify({ uid, primaryKey: index.primaryKey, createdAt: index.createdAt.toISOString(), updatedAt: index.updatedAt.toISOString() }),
+          content: JSON.stringify({ uid, primaryKey: index.primaryKey, createdAt: rfc3339(index.createdAt), updatedAt: rfc3339(index.updatedAt) }),
         },
         { path: `indexes/${uid}/settings.json`, content: JSON.stringify(dumpSettings(index.settings)) },
         // documents with their stored embeddings as `_vectors.<embedder> = {embeddings, regenerate}`
@@ -132,9 +133,9 @@ function taskDump(task: Task, dump: { dumpUid: string; keys: unknown[]; instance
     canceledBy: task.canceledBy,
     ...(details === null ? {} : { details: { [pascal(type)]: snakeKeys(details) } }),
     error: task.error,
-    enqueuedAt: task.enqueuedAt.toISOString(),
-    startedAt: task.startedAt?.toISOString() ?? null,
-    finishedAt: (dump === null ? task.finishedAt : new Date())?.toISOString() ?? null,
+    enqueuedAt: rfc3339(task.enqueuedAt),
+    startedAt: rfc3339OrNull(task.startedAt),
+    finishedAt: rfc3339OrNull(dump === null ? task.finishedAt : new Date()),
   };
 }
 
@@ -147,7 +148,7 @@ function batchDump(batch: Batch): Record<string, unknown> {
     stats: view.stats,
     startedAt: view.startedAt,
     finishedAt: view.finishedAt,
-    enqueuedAt: enqueued.length === 0 ? null : { earliest: new Date(Math.min(...enqueued)).toISOString(), oldest: new Date(Math.max(...enqueued)).toISOString() },
+    enqueuedAt: enqueued.length === 0 ? null : { earliest: rfc3339(new Date(Math.min(...enqueued))), oldest: rfc3339(new Date(Math.max(...enqueued))) },
   };
 }
 

@@ -1,5 +1,5 @@
 // Meilisearch's error objects: {message, code, type, link}, with the HTTP status each code carries.
-// Table copied from meilisearch-types/src/error.rs (make_error_codes!) at v1.16.0, limited to the
+// Table copied from meilisearch-types/src/error.rs (make_error_codes!) at v1.16.0 and v1.50.0, limited to the
 // codes this emulator can produce.
 
 export type MeiliErrorType = 'invalid_request' | 'internal' | 'auth' | 'system';
@@ -59,6 +59,7 @@ const CODES = {
   invalid_settings_displayed_attributes: [400, 'invalid_request'],
   invalid_settings_distinct_attribute: [400, 'invalid_request'],
   invalid_settings_embedders: [400, 'invalid_request'],
+  invalid_settings_foreign_keys: [400, 'invalid_request'],
   invalid_settings_facet_search: [400, 'invalid_request'],
   invalid_settings_faceting: [400, 'invalid_request'],
   invalid_settings_filterable_attributes: [400, 'invalid_request'],
@@ -107,6 +108,26 @@ const CODES = {
   missing_task_filters: [400, 'invalid_request'],
   payload_too_large: [413, 'invalid_request'],
   task_not_found: [404, 'invalid_request'],
+  task_file_not_found: [404, 'invalid_request'],
+  invalid_webhooks: [400, 'invalid_request'],
+  invalid_webhook_url: [400, 'invalid_request'],
+  invalid_webhook_headers: [400, 'invalid_request'],
+  immutable_webhook: [400, 'invalid_request'],
+  invalid_webhook_uuid: [400, 'invalid_request'],
+  webhook_not_found: [404, 'invalid_request'],
+  immutable_webhook_uuid: [400, 'invalid_request'],
+  immutable_webhook_is_editable: [400, 'invalid_request'],
+  invalid_network_self: [400, 'invalid_request'],
+  invalid_network_remotes: [400, 'invalid_request'],
+  invalid_network_shards: [400, 'invalid_request'],
+  invalid_network_url: [400, 'invalid_request'],
+  missing_network_url: [400, 'invalid_request'],
+  requires_enterprise_edition: [451, 'invalid_request'],
+  invalid_skip_creation: [400, 'invalid_request'],
+  invalid_export_url: [400, 'invalid_request'],
+  invalid_export_api_key: [400, 'invalid_request'],
+  invalid_export_payload_size: [400, 'invalid_request'],
+  invalid_export_indexes_patterns: [400, 'invalid_request'],
   unsupported_media_type: [415, 'invalid_request'],
 } as const satisfies Record<string, readonly [number, MeiliErrorType]>;
 

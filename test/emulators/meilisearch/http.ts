@@ -23,6 +23,9 @@ export interface EmulatorResponse {
   status: number;
   /** JSON-serialised when defined; an empty body otherwise (actix's bare 404/405/204). */
   body?: unknown;
+  /** A non-JSON body (e.g. NDJSON task documents), sent as is with `contentType`. */
+  text?: string;
+  contentType?: string;
 }
 
 export type RouteParams = Record<string, string>;

@@ -1,6 +1,7 @@
 // API keys as meilisearch-auth stores them: a key's secret is never stored, it is derived as
 // HMAC-SHA256(master key, hyphenated lower-case uid) in hex (store.rs `generate_key_as_hexa`).
 
+import { rfc3339, rfc3339OrNull } from './rfc3339.ts';
 import { createHmac, randomUUID } from 'node:crypto';
 
 /** Every action name, in the engine's enum order (used verbatim in "expected one of" messages). */
@@ -50,6 +51,14 @@ export const ACTIONS = [
   'chatsSettings.get',
   'chatsSettings.update',
   '*.get',
+  'webhooks.get',
+  'webhooks.update',
+  'webhooks.delete',
+  'webhooks.create',
+  'webhooks.*',
+  'indexes.compact',
+  'fields.post',
+  'tasks.compact',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -70,6 +79,7 @@ const READ_ACTIONS: readonly RouteAction[] = [
   'network.get',
   'chats.get',
   'chatsSettings.get',
+  'webhooks.get',
 ];
 
 /** The wildcard expansion of `put_api_key` (store.rs): which concrete actions a listed action grants. */
@@ -87,13 +97,13 @@ export function expandActions(actions: readonly Action[]): Set<string> {
         ['documents.get', 'documents.delete', 'documents.add'].forEach((a) => granted.add(a));
         break;
       case 'indexes.*':
-        ['indexes.create', 'indexes.delete', 'indexes.get', 'indexes.update', 'indexes.swap'].forEach((a) => granted.add(a));
+        ['indexes.create', 'indexes.delete', 'indexes.get', 'indexes.update', 'indexes.swap', 'indexes.compact'].forEach((a) => granted.add(a));
         break;
       case 'settings.*':
         ['settings.get', 'settings.update'].forEach((a) => granted.add(a));
         break;
       case 'tasks.*':
-        ['tasks.get', 'tasks.delete', 'tasks.cancel'].forEach((a) => granted.add(a));
+        ['tasks.get', 'tasks.delete', 'tasks.cancel', 'tasks.compact'].forEach((a) => granted.add(a));
         break;
       case 'dumps.*':
         granted.add('dumps.create');
@@ -109,6 +119,9 @@ export function expandActions(actions: readonly Action[]): Set<string> {
         break;
       case 'chats.*':
         ['chats.get', 'chats.delete'].forEach((a) => granted.add(a));
+        break;
+      case 'webhooks.*':
+        ['webhooks.get', 'webhooks.update', 'webhooks.delete', 'webhooks.create'].forEach((a) => granted.add(a));
         break;
       case 'chatsSettings.*':
         ['chatsSettings.get', 'chatsSettings.update'].forEach((a) => granted.add(a));
@@ -211,9 +224,9 @@ export class KeyStore {
       uid: key.uid,
       actions: key.actions,
       indexes: key.indexes,
-      expiresAt: key.expiresAt?.toISOString() ?? null,
-      createdAt: key.createdAt.toISOString(),
-      updatedAt: key.updatedAt.toISOString(),
+      expiresAt: rfc3339OrNull(key.expiresAt),
+      createdAt: rfc3339(key.createdAt),
+      updatedAt: rfc3339(key.updatedAt),
     };
   }
 }

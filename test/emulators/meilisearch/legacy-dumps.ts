@@ -6,6 +6,7 @@
 //   metadata.json  instance-uid  keys  index_uuids/data.jsonl  indexes/<uuid>/{meta.json, documents.jsonl}
 //   updates/data.jsonl  updates/updates_files/
 
+import { rfc3339, rfc3339OrNull } from './rfc3339.ts';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine } from './engine.ts';
@@ -50,8 +51,8 @@ function view(dump: LegacyDumpInfo): Record<string, unknown> {
     uid: dump.uid,
     status: dump.status,
     ...(dump.error === null ? {} : { error: dump.error }),
-    startedAt: dump.startedAt.toISOString(),
-    ...(dump.finishedAt === null ? {} : { finishedAt: dump.finishedAt.toISOString() }),
+    startedAt: rfc3339(dump.startedAt),
+    ...(dump.finishedAt === null ? {} : { finishedAt: rfc3339(dump.finishedAt) }),
   };
 }
 
@@ -100,24 +101,24 @@ export class LegacyDumps {
 
   private entries(): DumpEntry[] {
     const { engine } = this;
-    const now = new Date().toISOString();
+    const now = rfc3339(new Date());
     const indexes = engine.indexes.names().map((uid) => ({ uid, uuid: randomUUID(), index: engine.indexes.get(uid)! }));
     const keys = engine.keys.list().map((key) => ({
       description: key.description,
       id: [...Buffer.from(key.uid.replace(/-/g, '').slice(0, 8))],
       actions: key.actions,
       indexes: key.indexes,
-      expires_at: key.expiresAt?.toISOString() ?? null,
-      created_at: key.createdAt.toISOString(),
-      updated_at: key.updatedAt.toISOString(),
+      expires_at: rfc3339OrNull(key.expiresAt),
+      created_at: rfc3339(key.createdAt),
+      updated_at: rfc3339(key.updatedAt),
     }));
     const updates = engine.queue.all().map((task) => ({
       id: task.uid,
       index_uid: indexUidOf(task.content),
       content: { [task.content.type]: {} },
       events: [
-        { Created: task.enqueuedAt.toISOString() },
-        ...(task.finishedAt === null ? [] : [{ [task.status === 'succeeded' ? 'Succeded' : 'Failed']: { timestamp: task.finishedAt.toISOString() } }]),
+        { Created: rfc3339(task.enqueuedAt) },
+        ...(task.finishedAt === null ? [] : [{ [task.status === 'succeeded' ? 'Succeded' : 'Failed']: { timestamp: rfc3339(task.finishedAt) } }]),
       ],
     }));
     const entries: DumpEntry[] = [

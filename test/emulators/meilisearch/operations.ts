@@ -9,7 +9,7 @@ import { applySettingsPatch, settingsDetails } from './settings.ts';
 import type { IndexState, IndexStore } from './state.ts';
 import type { Details, TaskContent } from './tasks.ts';
 
-type IndexContent = Exclude<TaskContent, { type: 'indexSwap' | 'taskCancelation' | 'taskDeletion' | 'dumpCreation' | 'snapshotCreation' | 'upgradeDatabase' }>;
+type IndexContent = Exclude<TaskContent, { type: 'indexSwap' | 'taskCancelation' | 'taskDeletion' | 'dumpCreation' | 'snapshotCreation' | 'upgradeDatabase' | 'export' }>;
 
 function existing(indexes: IndexStore, uid: string): IndexState {
   const index = indexes.get(uid);
@@ -26,7 +26,10 @@ export function runIndexTask(indexes: IndexStore, content: IndexContent, details
         if (!content.allowIndexCreation) throw indexNotFound(content.indexUid);
         index = indexes.create(content.indexUid);
       }
-      const indexed = applyDocuments(index, content.documents ?? [], content.method, content.primaryKey);
+      const incoming = content.documents ?? [];
+      // skipCreation: documents the index does not hold yet are ignored (MissingDocumentPolicy::Skip)
+      const docs = content.skipCreation === true && index.primaryKey !== null ? incoming.filter((d) => index.documents.get(String(d[index.primaryKey!])) !== undefined) : incoming;
+      const indexed = applyDocuments(index, docs, content.method, content.primaryKey);
       return { ...details, indexedDocuments: indexed };
     }
     case 'documentDeletion': {
@@ -58,7 +61,7 @@ export function runIndexTask(indexes: IndexStore, content: IndexContent, details
         if (!content.allowIndexCreation || content.isDeletion) throw indexNotFound(content.indexUid);
         index = indexes.create(content.indexUid);
       }
-      index.settings = applySettingsPatch(index.settings, content.patch);
+      index.settings = applySettingsPatch(index.settings, content.patch, index.defaults);
       index.touch();
       return settingsDetails(content.patch);
     }
@@ -77,7 +80,16 @@ export function runIndexTask(indexes: IndexStore, content: IndexContent, details
         index.primaryKey = content.primaryKey;
       }
       index.touch();
-      return { primaryKey: content.primaryKey };
+      if (content.newIndexUid === undefined) return { primaryKey: content.primaryKey };
+      if (indexes.has(content.newIndexUid)) throw new MeiliError('index_already_exists', `Index \`${content.newIndexUid}\` already exists.`);
+      indexes.rename(content.indexUid, content.newIndexUid);
+      return { primaryKey: content.primaryKey, oldIndexUid: content.indexUid, newIndexUid: content.newIndexUid };
+    }
+    case 'indexCompaction': {
+      // compaction rewrites the index file: same content, the sizes as the engine would report them
+      const index = existing(indexes, content.indexUid);
+      const size = `${index.documents.rawSize()} B`;
+      return { preCompactionSize: size, postCompactionSize: size };
     }
     case 'indexDeletion': {
       const index = existing(indexes, content.indexUid);

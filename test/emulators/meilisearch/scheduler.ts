@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Batch } from './batches.ts';
 import { MeiliError } from './errors.ts';
+import { runExport, type ExportContent } from './export.ts';
 import { runIndexTask, runSwap } from './operations.ts';
 import type { IndexStore } from './state.ts';
 import type { EmulatorUpgrade } from './upgrade.ts';
@@ -31,6 +32,8 @@ export class Scheduler {
   onDumpCreation: ((dumpUid: string, task: Task, startedAt: Date) => void) | null = null;
   /** Dumpless upgrade and its rollback (upgrade.ts). */
   upgrade: EmulatorUpgrade | null = null;
+  /** Writes the snapshot file of a snapshotCreation batch (server.ts); a throw fails the task. */
+  onSnapshotCreation: ((startedAt: Date) => void) | null = null;
 
   constructor(
     private readonly queue: TaskQueue,
@@ -145,6 +148,7 @@ export class Scheduler {
 
     // iterate a copy: a cancelation appends the tasks it cancels to this batch
     if (failure) for (const task of tasks) this.fail(task, failure);
+    else if (first.content.type === 'export') await this.runExport(first, first.content, batch, abort.signal);
     else for (const task of [...tasks]) this.run(task, batch);
     if (first.content.type !== 'taskCancelation') this.upgrade?.indexWritten(tasks.flatMap((t) => indexesOf(t.content)));
     batch.finishedAt = new Date();
@@ -201,6 +205,17 @@ export class Scheduler {
     if (task.content.type === 'documentAdditionOrUpdate') task.content.documents = null;
   }
 
+  /** An export talks to another instance, so it is the one task processed asynchronously. */
+  private async runExport(task: Task, content: ExportContent, batch: Batch, signal: AbortSignal): Promise<void> {
+    try {
+      task.details = await runExport(this.indexes, content, batch, signal);
+      task.status = 'succeeded';
+    } catch (error) {
+      task.status = 'failed';
+      task.error = (error instanceof MeiliError ? error : new MeiliError('internal', String(error))).toBody();
+    }
+  }
+
   private execute(task: Task, batch: Batch): Task['details'] {
     const content = task.content;
     switch (content.type) {
@@ -214,8 +229,11 @@ export class Scheduler {
         return { dumpUid: uid };
       }
       case 'snapshotCreation':
+        // one file for the whole batch of snapshot tasks (the engine writes it once per batch)
+        if (batch.tasks[0] === task) this.onSnapshotCreation?.(batch.startedAt);
         return null;
       case 'upgradeDatabase':
+      case 'export':
         return task.details;
       case 'indexSwap':
         runSwap(this.indexes, content.swaps);

@@ -7,16 +7,20 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmulatorDumps, dumpRoutes } from './dumps.ts';
+import { writeSnapshot } from './snapshots.ts';
 import { Engine } from './engine.ts';
 import { MeiliError } from './errors.ts';
 import { PAYLOAD_LIMIT, Router, normalizePath, type EmulatorRequest, type EmulatorResponse } from './http.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { indexRoutes } from './routes/indexes.ts';
+import { experimentalRoutes } from './routes/experimental.ts';
 import { instanceRoutes } from './routes/instance.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { searchRoutes } from './routes/search.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { EmulatorUpgrade, type UpgradeControls } from './upgrade.ts';
+import { meilisearchVersionFromEnv } from './versions.ts';
 
 export interface MeilisearchEmulatorOptions {
   /** 0 or undefined = a random free port. */
@@ -25,7 +29,7 @@ export interface MeilisearchEmulatorOptions {
   host?: string;
   /** None = an open instance, as Meilisearch started without a master key. */
   masterKey?: string;
-  /** `pkgVersion` reported by GET /version; also gates version-specific behaviour. Default '1.16.0'. */
+  /** `pkgVersion` reported by GET /version; also gates version-specific behaviour. Default: `MEILISEARCH_VERSION`, else the current version (versions.ts). */
   version?: string;
   /** Extra time each task spends processing (default 0), so tests can cancel mid-task. */
   taskDelayMs?: number;
@@ -33,6 +37,8 @@ export interface MeilisearchEmulatorOptions {
   documentsDelayMs?: number;
   /** Where `POST /dumps` writes `<dumpUid>.dump` (--dump-dir). Default: a temp dir removed on close. */
   dumpsDir?: string;
+  /** Where `POST /snapshots` writes `data.ms.snapshot` (--snapshot-dir). Default: a temp dir removed on close. */
+  snapshotsDir?: string;
   /** Database version the instance starts on (MEILISEARCH_UPGRADE_FROM): an upgradeDatabase task runs first. */
   upgradeFrom?: string;
 }
@@ -52,6 +58,8 @@ export interface MeilisearchEmulator {
   /** The dumps folder in use. */
   dumpsDir: string;
   upgrade: MeilisearchEmulatorUpgrade;
+  /** The snapshots folder in use. */
+  snapshotsDir: string;
   close(): Promise<void>;
   /** Changes the delays at run time. */
   setOptions(patch: Partial<Pick<MeilisearchEmulatorOptions, 'taskDelayMs' | 'documentsDelayMs'>>): void;
@@ -78,6 +86,12 @@ function send(res: ServerResponse, response: EmulatorResponse, origin: string | 
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('vary', 'Origin');
   }
+  if (response.text !== undefined) {
+    const payload = Buffer.from(response.text);
+    res.writeHead(response.status, { 'content-type': response.contentType ?? 'text/plain', 'content-length': String(payload.length) });
+    res.end(payload);
+    return;
+  }
   if (response.body === undefined) {
     res.writeHead(response.status, { 'content-length': '0' });
     res.end();
@@ -91,7 +105,7 @@ function send(res: ServerResponse, response: EmulatorResponse, origin: string | 
 export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptions = {}): Promise<MeilisearchEmulator> {
   const engine = new Engine({
     masterKey: options.masterKey,
-    version: options.version ?? '1.16.0',
+    version: options.version ?? meilisearchVersionFromEnv(),
     taskDelayMs: options.taskDelayMs ?? 0,
     documentsDelayMs: options.documentsDelayMs ?? 0,
   });
@@ -101,14 +115,18 @@ export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptio
   const upgrade = new EmulatorUpgrade(engine);
   engine.scheduler.upgrade = upgrade;
   if (options.upgradeFrom !== undefined) upgrade.begin(options.upgradeFrom);
+  const snapshotsDir = options.snapshotsDir ?? mkdtempSync(join(tmpdir(), 'meilisearch-emulator-snapshots-'));
+  engine.scheduler.onSnapshotCreation = (at) => writeSnapshot(engine, snapshotsDir, at);
   const router = new Router();
   router.add(instanceRoutes(engine));
+  router.add(experimentalRoutes(engine));
   router.add(dumpRoutes(engine, dumps));
   router.add(keyRoutes(engine));
   router.add(taskRoutes(engine));
   router.add(indexRoutes(engine));
   router.add(documentRoutes(engine));
   router.add(settingsRoutes(engine));
+  router.add(searchRoutes(engine));
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -157,11 +175,13 @@ export async function startMeilisearchEmulator(options: MeilisearchEmulatorOptio
     url: `http://${host}:${address.port}`,
     dumpsDir,
     upgrade,
+    snapshotsDir,
     async close() {
       engine.scheduler.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (options.dumpsDir === undefined) rmSync(dumpsDir, { recursive: true, force: true });
+      if (options.snapshotsDir === undefined) rmSync(snapshotsDir, { recursive: true, force: true });
     },
     setOptions(patch) {
       if (patch.taskDelayMs !== undefined) engine.options.taskDelayMs = patch.taskDelayMs;

@@ -11,7 +11,7 @@ const code = (name: SettingName) => {
 
 const sortedSet = (values: string[]): string[] => [...new Set(values)].sort();
 
-const RANKING_RULES = ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'];
+const RANKING_RULES = ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness', 'attributeRank', 'wordPosition'];
 
 /** Validates one setting's new value (not null) and returns it normalised as the engine stores it. */
 function checkSetting(name: SettingName, value: unknown, loc: string): unknown {
@@ -118,6 +118,16 @@ function checkSetting(name: SettingName, value: unknown, loc: string): unknown {
       return boolean(value, loc, c);
     case 'chat':
       return expectObject(value, loc, c);
+    case 'foreignKeys': {
+      if (!Array.isArray(value)) throw typeError(loc, 'an array', value, c);
+      value.forEach((fk, i) => {
+        const obj = expectObject(fk, `${loc}[${i}]`, c);
+        checkKeys(obj, ['foreignIndexUid', 'fieldName'], `${loc}[${i}]`);
+        if (typeof obj.foreignIndexUid !== 'string') throw typeError(`${loc}[${i}].foreignIndexUid`, 'a string', obj.foreignIndexUid, c);
+        if (typeof obj.fieldName !== 'string') throw typeError(`${loc}[${i}].fieldName`, 'a string', obj.fieldName, c);
+      });
+      return value;
+    }
   }
 }
 
@@ -138,9 +148,9 @@ function checkTypoTolerance(obj: JsonObject, loc: string): JsonObject {
 }
 
 /** Validates a whole `PATCH /settings` body; returns the normalised patch (null = reset). */
-export function checkSettingsPatch(body: unknown): Settings {
+export function checkSettingsPatch(body: unknown, names: readonly SettingName[] = SETTING_NAMES): Settings {
   const obj = expectObject(body, '', 'bad_request');
-  checkKeys(obj, SETTING_NAMES);
+  checkKeys(obj, names);
   const patch: Settings = {};
   for (const [key, value] of Object.entries(obj)) {
     const name = key as SettingName;

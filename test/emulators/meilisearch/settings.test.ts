@@ -28,7 +28,7 @@ const DEFAULTS = {
 
 describe('meilisearch emulator: settings', () => {
   it('returns the full default settings object of v1.16', async () => {
-    const { client } = await startTestEmulator();
+    const { client } = await startTestEmulator({ version: '1.16.0' });
     await client.createIndex('s').waitTask();
     const settings = await client.index('s').getSettings();
     expect(settings).toEqual(DEFAULTS);
@@ -36,7 +36,7 @@ describe('meilisearch emulator: settings', () => {
   });
 
   it('merges partial updates, resets with null and creates a missing index', async () => {
-    const { client } = await startTestEmulator();
+    const { client } = await startTestEmulator({ version: '1.16.0' });
     const index = client.index('s');
     const task = await index.updateSettings({ sortableAttributes: ['year', 'title', 'year'], typoTolerance: { enabled: false }, faceting: { maxValuesPerFacet: 42 } }).waitTask();
     expect(task).toMatchObject({ status: 'succeeded', type: 'settingsUpdate', indexUid: 's' });

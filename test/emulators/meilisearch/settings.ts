@@ -1,8 +1,9 @@
-// Index settings: the full default object GET returns (v1.16, 20 keys; `chat` is hidden unless the
-// chatCompletions feature is on), the partial merge where `null` resets, and the embedder `apiKey`
+// Index settings: the full default object GET returns (v1.16: 20 keys, v1.39+: `foreignKeys` too;
+// `chat` / `foreignKeys` are hidden unless their experimental feature is on), the partial merge where `null` resets, and the embedder `apiKey`
 // masking of `Settings::hide_secrets`. Validation of updates lives in settings-validation.ts.
 
 import { isObject, type JsonObject } from './params.ts';
+import { CURRENT_MEILISEARCH_VERSION, SETTING_SINCE, hasFeature, versionAtLeast } from './versions.ts';
 
 export type Settings = JsonObject;
 
@@ -12,6 +13,7 @@ export const SETTING_NAMES = [
   'searchableAttributes',
   'filterableAttributes',
   'sortableAttributes',
+  'foreignKeys',
   'rankingRules',
   'stopWords',
   'nonSeparatorTokens',
@@ -56,11 +58,44 @@ export const SETTING_ROUTES: ReadonlyArray<{ route: string; name: SettingName; v
   { route: 'facet-search', name: 'facetSearch', verb: 'PUT' },
   { route: 'prefix-search', name: 'prefixSearch', verb: 'PUT' },
   { route: 'chat', name: 'chat', verb: 'PUT' },
+  { route: 'foreign-keys', name: 'foreignKeys', verb: 'PUT' },
 ];
+
+/** The settings a version knows, in `Settings<T>` order (`foreignKeys` from v1.39). */
+export function settingNamesOf(version: string): SettingName[] {
+  return SETTING_NAMES.filter((name) => versionAtLeast(version, SETTING_SINCE[name] ?? '0.0'));
+}
+
+/** The sub-routes of a version, with the verb it uses (`chat` is PATCH from v1.17). */
+export function settingRoutesOf(version: string): Array<{ route: string; name: SettingName; verb: 'PUT' | 'PATCH' }> {
+  const known = settingNamesOf(version);
+  return SETTING_ROUTES.filter((r) => known.includes(r.name)).map((r) => (r.name === 'chat' && hasFeature(version, 'chatPatch') ? { ...r, verb: 'PATCH' as const } : r));
+}
 
 const DEFAULT_DOCUMENT_TEMPLATE = '{% for field in fields %}{% if field.is_searchable and field.value != nil %}{{ field.name }}: {{ field.value }}\n{% endif %}{% endfor %}';
 
-export function defaultSettings(): Settings {
+/** The default ranking rules: `attributeRank` + `wordPosition` replace `attribute` from v1.36. */
+export function defaultRankingRules(version: string): string[] {
+  return hasFeature(version, 'attributeRankDefault')
+    ? ['words', 'typo', 'proximity', 'attributeRank', 'sort', 'wordPosition', 'exactness']
+    : ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'];
+}
+
+/** A new index's settings at `version`: only the settings that version has (SETTING_SINCE). */
+export function defaultSettings(version: string = CURRENT_MEILISEARCH_VERSION): Settings {
+  const all = defaultSettingsObject();
+  all.rankingRules = defaultRankingRules(version);
+  all.foreignKeys = [];
+  // sub-settings follow their release too: `faceting.sortFacetValuesBy` (v1.3), `typoTolerance.disableOnNumbers` (v1.15)
+  if (!versionAtLeast(version, '1.3')) all.faceting = { maxValuesPerFacet: 100 };
+  if (!versionAtLeast(version, '1.15')) {
+    const { disableOnNumbers: _dropped, ...typo } = all.typoTolerance as JsonObject;
+    all.typoTolerance = typo;
+  }
+  return Object.fromEntries(settingNamesOf(version).map((name) => [name, all[name]]));
+}
+
+function defaultSettingsObject(): Settings {
   return {
     displayedAttributes: ['*'],
     searchableAttributes: ['*'],
@@ -88,7 +123,7 @@ export function defaultSettings(): Settings {
     localizedAttributes: null,
     facetSearch: true,
     prefixSearch: 'indexingTime',
-    chat: {},
+    chat: { description: '', documentTemplate: DEFAULT_DOCUMENT_TEMPLATE, documentTemplateMaxBytes: 400, searchParameters: {} },
   };
 }
 
@@ -104,8 +139,7 @@ function mergeObject(current: JsonObject, patch: JsonObject, defaults: JsonObjec
 }
 
 /** Applies a validated patch to stored settings (what the settingsUpdate task does). */
-export function applySettingsPatch(current: Settings, patch: Settings): Settings {
-  const defaults = defaultSettings();
+export function applySettingsPatch(current: Settings, patch: Settings, defaults: Settings = defaultSettings()): Settings {
   const next: Settings = { ...current };
   for (const [name, value] of Object.entries(patch)) {
     if (value === null || value === undefined) {
@@ -117,6 +151,8 @@ export function applySettingsPatch(current: Settings, patch: Settings): Settings
       // OrderByMap always keeps the `*` fallback unless the user overrides it
       if (isObject(value) && isObject(value.sortFacetValuesBy)) merged.sortFacetValuesBy = { '*': 'alpha', ...value.sortFacetValuesBy };
       next[name] = merged;
+    } else if (name === 'chat') {
+      next[name] = mergeObject(current[name] as JsonObject, value as JsonObject, defaults[name] as JsonObject);
     } else if (name === 'embedders') {
       const embedders: JsonObject = { ...(current.embedders as JsonObject) };
       for (const [embedder, config] of Object.entries(value as JsonObject)) {
@@ -131,16 +167,16 @@ export function applySettingsPatch(current: Settings, patch: Settings): Settings
   return next;
 }
 
-/** `hide_secret`: keeps a prefix whose length depends on the secret's length. */
-export function hideSecret(secret: string): string {
-  const len = secret.length;
-  if (len < 10) return 'XXX...';
-  if (len < 20) return `${secret.slice(0, 2)}XXXX...`;
-  if (len < 30) return `${secret.slice(0, 3)}XXXXX...`;
-  return `${secret.slice(0, 5)}XXXXXX...`;
+/** `hide_secret(secret, offset)`: keeps `offset` bytes and then a prefix whose length depends on what follows. */
+export function hideSecret(secret: string, offset = 0): string {
+  const len = secret.length - offset;
+  if (len < 0) return secret;
+  const keep = len < 10 ? 0 : len < 20 ? 2 : len < 30 ? 3 : 5;
+  const mask = len < 10 ? 'XXX...' : len < 20 ? 'XXXX...' : len < 30 ? 'XXXXX...' : 'XXXXXX...';
+  return `${secret.slice(0, offset + keep)}${mask}`;
 }
 
-function maskEmbedders(embedders: unknown, fillDefaults: boolean): unknown {
+function maskEmbedders(embedders: unknown, fillDefaults: boolean, version: string = CURRENT_MEILISEARCH_VERSION): unknown {
   if (!isObject(embedders)) return embedders;
   const out: JsonObject = {};
   for (const [name, config] of Object.entries(embedders)) {
@@ -154,18 +190,25 @@ function maskEmbedders(embedders: unknown, fillDefaults: boolean): unknown {
       view.documentTemplate ??= DEFAULT_DOCUMENT_TEMPLATE;
       view.documentTemplateMaxBytes ??= 400;
       if (view.source === 'rest') view.headers ??= {};
+      // `pooling` exists from v1.14; an embedder created without it reads back `useModel`
+      if (view.source === 'huggingFace' && versionAtLeast(version, '1.14')) view.pooling ??= 'useModel';
     }
     out[name] = view;
   }
   return out;
 }
 
-/** GET /settings: every setting, secrets hidden, `chat` left out (experimental feature off). */
-export function settingsView(stored: Settings): Settings {
+/** GET /settings: every setting, secrets hidden, `chat` / `foreignKeys` only with their experimental feature. */
+export function settingsView(
+  stored: Settings,
+  shown: { chat: boolean; foreignKeys: boolean } = { chat: false, foreignKeys: false },
+  version: string = CURRENT_MEILISEARCH_VERSION,
+): Settings {
   const view: Settings = {};
   for (const name of SETTING_NAMES) {
-    if (name === 'chat') continue;
-    view[name] = name === 'embedders' ? maskEmbedders(stored[name], true) : stored[name];
+    if (!(name in stored)) continue;
+    if ((name === 'chat' && !shown.chat) || (name === 'foreignKeys' && !shown.foreignKeys)) continue;
+    view[name] = name === 'embedders' ? maskEmbedders(stored[name], true, version) : stored[name];
   }
   return view;
 }
@@ -176,6 +219,6 @@ export function settingsDetails(patch: Settings): Settings {
 }
 
 /** `Settings::cleared()` — what DELETE /settings enqueues. */
-export function clearedSettings(): Settings {
-  return Object.fromEntries(SETTING_NAMES.map((n) => [n, null]));
+export function clearedSettings(version: string = CURRENT_MEILISEARCH_VERSION): Settings {
+  return Object.fromEntries(settingNamesOf(version).map((n) => [n, null]));
 }

@@ -3,6 +3,7 @@
 // order GET /documents returns. Fields keep milli's field-id order (first time a name was seen).
 
 import { defaultSettings, type Settings } from './settings.ts';
+import { CURRENT_MEILISEARCH_VERSION } from './versions.ts';
 
 export type Doc = Record<string, unknown>;
 
@@ -169,10 +170,16 @@ export class IndexState {
   primaryKey: string | null;
   readonly createdAt: Date;
   updatedAt: Date;
-  settings: Settings = defaultSettings();
+  settings: Settings;
   readonly documents = new DocumentStore();
 
-  constructor(primaryKey: string | null, now = new Date()) {
+  /** `defaults`: the settings of a new index at the emulated version (also what `null` resets to). */
+  constructor(
+    primaryKey: string | null,
+    now = new Date(),
+    readonly defaults: Settings = defaultSettings(),
+  ) {
+    this.settings = structuredClone(defaults);
     this.primaryKey = primaryKey;
     this.createdAt = now;
     this.updatedAt = now;
@@ -187,6 +194,8 @@ export class IndexState {
 export class IndexStore {
   private readonly indexes = new Map<string, IndexState>();
 
+  constructor(private readonly version: string = CURRENT_MEILISEARCH_VERSION) {}
+
   get(uid: string): IndexState | undefined {
     return this.indexes.get(uid);
   }
@@ -196,7 +205,7 @@ export class IndexStore {
   }
 
   create(uid: string, primaryKey: string | null = null): IndexState {
-    const index = new IndexState(primaryKey);
+    const index = new IndexState(primaryKey, new Date(), defaultSettings(this.version));
     this.indexes.set(uid, index);
     return index;
   }

@@ -113,7 +113,7 @@ describe('meilisearch emulator: tasks and batches', () => {
   });
 
   it('swaps indexes and renames the index of earlier tasks', async () => {
-    const { client, raw } = await startTestEmulator();
+    const { client, raw } = await startTestEmulator({ version: '1.16.0' });
     await client
       .index('live')
       .addDocuments([{ id: 'old' }])

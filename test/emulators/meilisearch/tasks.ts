@@ -1,11 +1,14 @@
 // The task queue: what each task carries, how it is shown (TaskView / SummarizedTaskView) and how
 // the task filters of GET /tasks, POST /tasks/cancel and DELETE /tasks select tasks.
 
+import { rfc3339, rfc3339OrNull } from './rfc3339.ts';
 import type { MeiliErrorBody } from './errors.ts';
+import type { ExportContent } from './export.ts';
 import type { Settings } from './settings.ts';
 import type { Doc } from './state.ts';
+import { hasFeature } from './versions.ts';
 
-/** `Kind` at v1.16, in enum order (quoted by the "is not a valid task type" message). */
+/** `Kind` of the current version, in enum order (quoted by the "is not a valid task type" message). */
 export const TASK_TYPES = [
   'documentAdditionOrUpdate',
   'documentEdition',
@@ -21,8 +24,22 @@ export const TASK_TYPES = [
   'snapshotCreation',
   'export',
   'upgradeDatabase',
+  'indexCompaction',
+  'networkTopologyChange',
+  'dsrUpdate',
+  'dsrClear',
 ] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
+
+/** The task types a given version knows (`indexCompaction` 1.23, `networkTopologyChange` 1.30, `dsr*` 1.50). */
+export function taskTypesOf(version: string): TaskType[] {
+  return TASK_TYPES.filter((type) => {
+    if (type === 'indexCompaction') return hasFeature(version, 'indexCompaction');
+    if (type === 'networkTopologyChange') return hasFeature(version, 'networkTopologyChange');
+    if (type === 'dsrUpdate' || type === 'dsrClear') return hasFeature(version, 'dsrTasks');
+    return true;
+  });
+}
 
 export const TASK_STATUSES = ['enqueued', 'processing', 'succeeded', 'failed', 'canceled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -35,13 +52,23 @@ export interface IndexSwap {
 
 /** What a task will do when processed (the engine's `KindWithContent`). */
 export type TaskContent =
-  | { type: 'documentAdditionOrUpdate'; indexUid: string; method: 'replace' | 'update'; documents: Doc[] | null; primaryKey: string | undefined; allowIndexCreation: boolean }
+  | {
+      type: 'documentAdditionOrUpdate';
+      indexUid: string;
+      method: 'replace' | 'update';
+      documents: Doc[] | null;
+      primaryKey: string | undefined;
+      allowIndexCreation: boolean;
+      /** `skipCreation=true` (v1.31+): documents whose id is not in the index are ignored. */
+      skipCreation?: boolean;
+    }
   | { type: 'documentDeletion'; indexUid: string; op: 'ids'; ids: string[] }
   | { type: 'documentDeletion'; indexUid: string; op: 'filter'; filter: unknown }
   | { type: 'documentDeletion'; indexUid: string; op: 'clear' }
   | { type: 'settingsUpdate'; indexUid: string; patch: Settings; isDeletion: boolean; allowIndexCreation: boolean }
   | { type: 'indexCreation'; indexUid: string; primaryKey: string | null }
-  | { type: 'indexUpdate'; indexUid: string; primaryKey: string | null }
+  | { type: 'indexUpdate'; indexUid: string; primaryKey: string | null; newIndexUid?: string }
+  | { type: 'indexCompaction'; indexUid: string }
   | { type: 'indexDeletion'; indexUid: string }
   | { type: 'indexSwap'; swaps: IndexSwap[] }
   | { type: 'taskCancelation'; matched: number[]; query: string }
@@ -49,7 +76,8 @@ export type TaskContent =
   | { type: 'dumpCreation' }
   | { type: 'snapshotCreation' }
   // dumpless upgrade (upgrade.ts): `from` is the database version before the upgrade
-  | { type: 'upgradeDatabase'; from: string };
+  | { type: 'upgradeDatabase'; from: string }
+  | ExportContent;
 
 export type Details = Record<string, unknown>;
 
@@ -66,6 +94,8 @@ export interface Task {
   finishedAt: Date | null;
   /** Measured processing time (sub-millisecond), when known; dates only have millisecond precision. */
   durationMs?: number;
+  /** `customMetadata` query parameter of the request that enqueued it (v1.26+). */
+  customMetadata?: string;
 }
 
 export function indexUidOf(content: TaskContent): string | null {
@@ -110,9 +140,10 @@ export function taskView(task: Task): Record<string, unknown> {
   if (task.details !== null) view.details = task.details;
   view.error = task.error;
   view.duration = task.startedAt && task.finishedAt ? isoDuration(task.durationMs ?? task.finishedAt.getTime() - task.startedAt.getTime()) : null;
-  view.enqueuedAt = task.enqueuedAt.toISOString();
-  view.startedAt = task.startedAt?.toISOString() ?? null;
-  view.finishedAt = task.finishedAt?.toISOString() ?? null;
+  view.enqueuedAt = rfc3339(task.enqueuedAt);
+  view.startedAt = rfc3339OrNull(task.startedAt);
+  view.finishedAt = rfc3339OrNull(task.finishedAt);
+  if (task.customMetadata !== undefined) view.customMetadata = task.customMetadata;
   return view;
 }
 
@@ -122,7 +153,8 @@ export function summarizedTaskView(task: Task): Record<string, unknown> {
     indexUid: indexUidOf(task.content),
     status: task.status,
     type: task.content.type,
-    enqueuedAt: task.enqueuedAt.toISOString(),
+    enqueuedAt: rfc3339(task.enqueuedAt),
+    ...(task.customMetadata === undefined ? {} : { customMetadata: task.customMetadata }),
   };
 }
 

@@ -167,14 +167,18 @@ function csvDelimiterParam(params: Map<string, string>): string | undefined {
 /** POST (replace) and PUT (update) share `document_addition`. */
 function addDocuments(engine: Engine, req: EmulatorRequest, indexUid: string, method: 'replace' | 'update') {
   const filter = engine.auth(req.headers, 'documents.add', indexUid);
-  const params = parseQuery(req.search, ['primaryKey', 'csvDelimiter']);
+  const accepted = ['primaryKey', 'csvDelimiter'];
+  if (engine.has('customMetadata')) accepted.push('customMetadata');
+  if (engine.has('skipCreation')) accepted.push('skipCreation');
+  const params = parseQuery(req.search, accepted);
   const primaryKey = params.get('primaryKey');
   const delimiter = csvDelimiterParam(params);
+  const skipCreation = boolParam(params, 'skipCreation', 'invalid_skip_creation');
   assertIndexUid(indexUid);
   const format = payloadFormat(req, delimiter);
   const documents = parseDocumentsPayload(req, format, delimiter);
-  const content = { type: 'documentAdditionOrUpdate' as const, indexUid, method, documents, primaryKey, allowIndexCreation: allowIndexCreation(filter, indexUid) };
-  return json(202, engine.enqueue(content, { receivedDocuments: documents.length, indexedDocuments: null }));
+  const content = { type: 'documentAdditionOrUpdate' as const, indexUid, method, documents, primaryKey, allowIndexCreation: allowIndexCreation(filter, indexUid), skipCreation };
+  return json(202, engine.enqueue(content, { receivedDocuments: documents.length, indexedDocuments: null }, params.get('customMetadata')));
 }
 
 /** actix `web::Json<Vec<Value>>`: a non-array body is a serde data error (`bad_request`). */
@@ -232,7 +236,7 @@ export function documentRoutes(engine: Engine): Route[] {
       handler: (req, { indexUid = '' }) => {
         engine.auth(req.headers, 'documents.delete', indexUid);
         assertIndexUid(indexUid);
-        return json(202, engine.enqueue({ type: 'documentDeletion', indexUid, op: 'clear' }, { deletedDocuments: null }));
+        return json(202, engine.enqueue({ type: 'documentDeletion', indexUid, op: 'clear' }, { deletedDocuments: null }, engine.customMetadata(req.search)));
       },
     },
     {
@@ -242,7 +246,14 @@ export function documentRoutes(engine: Engine): Route[] {
         engine.auth(req.headers, 'documents.delete', indexUid);
         const ids = idsBody(readJsonBody(req));
         assertIndexUid(indexUid);
-        return json(202, engine.enqueue({ type: 'documentDeletion', indexUid, op: 'ids', ids }, { providedIds: ids.length, deletedDocuments: null, originalFilter: null }));
+        return json(
+          202,
+          engine.enqueue(
+            { type: 'documentDeletion', indexUid, op: 'ids', ids },
+            { providedIds: ids.length, deletedDocuments: null, originalFilter: null },
+            engine.customMetadata(req.search),
+          ),
+        );
       },
     },
     {
@@ -257,7 +268,23 @@ export function documentRoutes(engine: Engine): Route[] {
         const predicate = compileFilter(body.filter, undefined);
         if (predicate === null) throw new MeiliError('invalid_document_filter', 'Sending an empty filter is forbidden.');
         const details = { providedIds: 0, deletedDocuments: null, originalFilter: JSON.stringify(body.filter) };
-        return json(202, engine.enqueue({ type: 'documentDeletion', indexUid, op: 'filter', filter: body.filter }, details));
+        return json(202, engine.enqueue({ type: 'documentDeletion', indexUid, op: 'filter', filter: body.filter }, details, engine.customMetadata(req.search)));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: `${base}/edit`,
+      handler: (req, { indexUid = '' }) => {
+        // the engine asks for `documents.*`; the emulator's route actions are concrete, `documents.add` is the closest
+        engine.auth(req.headers, 'documents.add', indexUid);
+        if (!engine.enabled('editDocumentsByFunction')) {
+          throw new MeiliError(
+            'feature_not_enabled',
+            'Using the documents edit route requires enabling the `edit documents by function` experimental feature. See https://github.com/orgs/meilisearch/discussions/762',
+          );
+        }
+        // Rhai functions are not evaluated here (see README: known differences)
+        throw new MeiliError('feature_not_enabled', 'Editing documents with a Rhai function is not emulated: this Meilisearch emulator cannot run the function.');
       },
     },
     {
@@ -290,7 +317,14 @@ export function documentRoutes(engine: Engine): Route[] {
       handler: (req, { indexUid = '', documentId = '' }) => {
         engine.auth(req.headers, 'documents.delete', indexUid);
         assertIndexUid(indexUid);
-        return json(202, engine.enqueue({ type: 'documentDeletion', indexUid, op: 'ids', ids: [documentId] }, { providedIds: 1, deletedDocuments: null, originalFilter: null }));
+        return json(
+          202,
+          engine.enqueue(
+            { type: 'documentDeletion', indexUid, op: 'ids', ids: [documentId] },
+            { providedIds: 1, deletedDocuments: null, originalFilter: null },
+            engine.customMetadata(req.search),
+          ),
+        );
       },
     },
   ];

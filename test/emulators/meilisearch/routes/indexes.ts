@@ -1,6 +1,7 @@
 // /indexes routes (routes/indexes/mod.rs): list, create, get, update, delete, stats — and the
 // instance-wide GET /stats, which is made of the same index stats.
 
+import { rfc3339OrNull, rfc3339 } from '../rfc3339.ts';
 import { allowIndexCreation, isIndexAuthorized } from '../auth.ts';
 import type { Engine } from '../engine.ts';
 import { assertIndexUid, indexNotFound, invalidApiKey, isValidIndexUid, invalidIndexUid } from '../errors.ts';
@@ -9,7 +10,7 @@ import { checkKeys, expectObject, isObject, missingField, optionalString, parseQ
 import type { IndexState } from '../state.ts';
 
 function indexView(uid: string, index: IndexState): Record<string, unknown> {
-  return { uid, createdAt: index.createdAt.toISOString(), updatedAt: index.updatedAt.toISOString(), primaryKey: index.primaryKey };
+  return { uid, createdAt: rfc3339(index.createdAt), updatedAt: rfc3339(index.updatedAt), primaryKey: index.primaryKey };
 }
 
 function indexStats(engine: Engine, uid: string, index: IndexState): Record<string, unknown> {
@@ -106,10 +107,27 @@ export function indexRoutes(engine: Engine): Route[] {
       handler: (req, { indexUid = '' }) => {
         engine.auth(req.headers, 'indexes.update', indexUid);
         const body = expectObject(readJsonBody(req), '', 'bad_request');
-        checkKeys(body, ['primaryKey']);
+        // `uid` (a rename) exists from v1.18 (UpdateIndexRequest)
+        const renames = engine.has('indexRename');
+        checkKeys(body, renames ? ['primaryKey', 'uid'] : ['primaryKey']);
         const primaryKey = body.primaryKey === undefined ? null : primaryKeyField(body.primaryKey);
+        const newIndexUid = body.uid === undefined || body.uid === null ? undefined : optionalString(body.uid, '.uid', 'invalid_index_uid');
         assertIndexUid(indexUid);
-        return json(202, engine.enqueue({ type: 'indexUpdate', indexUid, primaryKey }, { primaryKey }));
+        if (newIndexUid === undefined || newIndexUid === null) return json(202, engine.enqueue({ type: 'indexUpdate', indexUid, primaryKey }, { primaryKey }));
+        assertIndexUid(newIndexUid);
+        const details = { primaryKey, oldIndexUid: indexUid, newIndexUid };
+        return json(202, engine.enqueue({ type: 'indexUpdate', indexUid, primaryKey, newIndexUid }, details));
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/indexes/:indexUid/compact',
+      handler: (req, { indexUid = '' }) => {
+        // v1.23+ (routes/indexes/compact.rs); an unknown route before
+        if (!engine.has('indexCompaction')) return { status: 404 };
+        engine.auth(req.headers, 'indexes.compact', indexUid);
+        assertIndexUid(indexUid);
+        return json(202, engine.enqueue({ type: 'indexCompaction', indexUid }, { preCompactionSize: null, postCompactionSize: null }));
       },
     },
     {
@@ -144,7 +162,7 @@ export function indexRoutes(engine: Engine): Route[] {
           if (lastUpdate === null || index.updatedAt > lastUpdate) lastUpdate = index.updatedAt;
           indexes[uid] = indexStats(engine, uid, index);
         }
-        return json(200, { databaseSize: size, usedDatabaseSize: size, lastUpdate: lastUpdate?.toISOString() ?? null, indexes });
+        return json(200, { databaseSize: size, usedDatabaseSize: size, lastUpdate: rfc3339OrNull(lastUpdate), indexes });
       },
     },
   ];

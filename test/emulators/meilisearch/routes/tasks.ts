@@ -7,7 +7,7 @@ import type { Engine } from '../engine.ts';
 import { MeiliError, isValidIndexUid, type MeiliErrorCode } from '../errors.ts';
 import { json, type Route } from '../http.ts';
 import { boolParam, invalidParam, listParam, parseQuery, positiveIntegerElement, u32Param } from '../params.ts';
-import { TASK_STATUSES, TASK_TYPES, indexUidOf, isEmptyFilter, matchesFilter, taskView, type Task, type TaskFilter, type TaskStatus, type TaskType } from '../tasks.ts';
+import { TASK_STATUSES, indexUidOf, taskTypesOf, isEmptyFilter, matchesFilter, taskView, type Task, type TaskFilter, type TaskStatus, type TaskType } from '../tasks.ts';
 
 const FILTER_PARAMS = [
   'uids',
@@ -40,15 +40,15 @@ function dateParam(params: Map<string, string>, name: (typeof FILTER_PARAMS)[num
   return parsed;
 }
 
-function parseFilter(params: Map<string, string>): TaskFilter {
+function parseFilter(params: Map<string, string>, known: readonly TaskType[]): TaskFilter {
   const filter: TaskFilter = {
     uids: listParam(params, 'uids', 'invalid_task_uids', positiveIntegerElement),
     batchUids: listParam(params, 'batchUids', 'invalid_batch_uids', positiveIntegerElement),
     canceledBy: listParam(params, 'canceledBy', 'invalid_task_canceled_by', positiveIntegerElement),
     types: listParam(params, 'types', 'invalid_task_types', (raw) =>
-      (TASK_TYPES as readonly string[]).includes(raw)
+      (known as readonly string[]).includes(raw)
         ? { ok: true, value: raw as TaskType }
-        : { ok: false, detail: `\`${raw}\` is not a valid task type. Available types are ${TASK_TYPES.map((t) => `\`${t}\``).join(', ')}.` },
+        : { ok: false, detail: `\`${raw}\` is not a valid task type. Available types are ${known.map((t) => `\`${t}\``).join(', ')}.` },
     ),
     statuses: listParam(params, 'statuses', 'invalid_task_statuses', (raw) =>
       (TASK_STATUSES as readonly string[]).includes(raw)
@@ -101,7 +101,7 @@ export function taskRoutes(engine: Engine): Route[] {
     pattern: method === 'POST' ? '/tasks/cancel' : '/tasks',
     handler: (req) => {
       const auth = engine.auth(req.headers, type === 'taskCancelation' ? 'tasks.cancel' : 'tasks.delete');
-      const filter = parseFilter(parseQuery(req.search, FILTER_PARAMS));
+      const filter = parseFilter(parseQuery(req.search, FILTER_PARAMS), taskTypesOf(engine.options.version));
       if (isEmptyFilter(filter)) {
         const verb = type === 'taskCancelation' ? 'cancel' : 'delete';
         throw new MeiliError(
@@ -143,7 +143,7 @@ export function taskRoutes(engine: Engine): Route[] {
       handler: (req) => {
         const auth = engine.auth(req.headers, 'tasks.get');
         const params = parseQuery(req.search, LIST_PARAMS);
-        const tasks = filteredTasks(auth, parseFilter(params));
+        const tasks = filteredTasks(auth, parseFilter(params, taskTypesOf(engine.options.version)));
         const { window, total, limit, from, next } = page(tasks, (t) => t.uid, params, { limit: 'invalid_task_limit', from: 'invalid_task_from', reverse: 'invalid_task_reverse' });
         return json(200, { results: window.map(taskView), total, limit, from, next });
       },
@@ -164,12 +164,26 @@ export function taskRoutes(engine: Engine): Route[] {
     {
       method: 'GET',
       pattern: '/tasks/:taskUid/documents',
-      handler: (req) => {
-        engine.auth(req.headers, 'tasks.get');
-        throw new MeiliError(
-          'feature_not_enabled',
-          'Getting the documents of an enqueued task requires enabling the `get task documents route` experimental feature. See https://github.com/orgs/meilisearch/discussions/808',
-        );
+      handler: (req, { taskUid = '' }) => {
+        const auth = engine.auth(req.headers, 'tasks.get');
+        if (!engine.enabled('getTaskDocumentsRoute')) {
+          throw new MeiliError(
+            'feature_not_enabled',
+            'Getting the documents of an enqueued task requires enabling the `get task documents route` experimental feature. See https://github.com/orgs/meilisearch/discussions/808',
+          );
+        }
+        if (!/^\d+$/.test(taskUid)) throw new MeiliError('invalid_task_uids', `Task uid \`${taskUid}\` is invalid. It should only contain numeric characters.`);
+        const uid = Number(taskUid);
+        const task = engine.queue.get(uid);
+        if (!task || !visible(task, auth)) throw new MeiliError('task_not_found', `Task \`${uid}\` not found.`);
+        // the update file lives until the task is processed (then `delete_persisted_task_data`)
+        if (task.content.type !== 'documentAdditionOrUpdate' || task.content.documents === null) {
+          throw new MeiliError(
+            'task_file_not_found',
+            `Task \`${uid}\` does not contain any documents. Only \`documentAdditionOrUpdate\` tasks with the statuses \`enqueued\` or \`processing\` contain documents`,
+          );
+        }
+        return { status: 200, text: task.content.documents.map((doc) => JSON.stringify(doc)).join('\n') + '\n', contentType: 'application/x-ndjson' };
       },
     },
     {
@@ -178,13 +192,13 @@ export function taskRoutes(engine: Engine): Route[] {
       handler: (req) => {
         const auth = engine.auth(req.headers, 'tasks.get');
         const params = parseQuery(req.search, LIST_PARAMS);
-        const batches = batchesOf(auth, parseFilter(params));
+        const batches = batchesOf(auth, parseFilter(params, taskTypesOf(engine.options.version)));
         const { window, total, limit, from, next } = page(batches, (b) => b.uid, params, {
           limit: 'invalid_task_limit',
           from: 'invalid_task_from',
           reverse: 'invalid_task_reverse',
         });
-        return json(200, { results: window.map(batchView), total, limit, from, next });
+        return json(200, { results: window.map((b) => batchView(b, engine.options.version)), total, limit, from, next });
       },
     },
     {
@@ -196,7 +210,7 @@ export function taskRoutes(engine: Engine): Route[] {
         const processing = engine.scheduler.processingBatch;
         const batch = processing?.uid === uid ? processing : engine.scheduler.batches.get(uid);
         if (!batch || !batch.tasks.some((t) => visible(t, auth))) throw new MeiliError('batch_not_found', `Batch \`${uid}\` not found.`);
-        return json(200, batchView(batch));
+        return json(200, batchView(batch, engine.options.version));
       },
     },
   ];
