@@ -132,6 +132,29 @@ export class StorageService {
     return this.view(row);
   }
 
+  /**
+   * "Test connection" before saving: the checks and probe register runs (reach, write, read back), nothing
+   * stored. A refusal comes back as its code and message, the credentials scrubbed from it.
+   */
+  async test(input: StorageLocationInput): Promise<{ ok: boolean; code: string | null; message: string | null }> {
+    try {
+      const location = parseLocation(input, { allowLocal: false });
+      const credentials = input.credentials ? parseCredentials(input.credentials) : null;
+      if (!credentials) throw new GatewayError('invalid_storage_config', 'an S3 location needs credentials { accessKeyId, secretAccessKey }');
+      this.#remember(credentials);
+      const probe = await this.#buildDriver(location, credentials);
+      try {
+        await probe.check();
+      } finally {
+        probe.close();
+      }
+      return { ok: true, code: null, message: null };
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      return { ok: false, code: error.code, message: this.deps.redactor.redact(error.message) };
+    }
+  }
+
   /** Name, credentials, recipients (affect new files only) and the default mark; the URL of a location never changes. */
   async update(id: string, input: UpdateStorageInput, actor: string): Promise<StorageView> {
     if (id === BUILTIN_STORAGE_ID) {

@@ -27,6 +27,8 @@ export const MUTATION_SCOPES: Record<string, Scope> = {
   removeStorage: 'ADMIN',
   createWebhook: 'ADMIN',
   deleteWebhook: 'ADMIN',
+  updateWebhook: 'ADMIN',
+  testStorageLocation: 'ADMIN', // takes credentials and makes the gateway call a URL
   importBackup: 'ADMIN',
   registerEngine: 'ADMIN',
   updateEngine: 'ADMIN',

@@ -53,6 +53,20 @@ export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+function validateEvents(input: string[]): string[] {
+  const events = [...new Set(input)];
+  if (events.length === 0 || events.some((event) => !(WEBHOOK_EVENTS as readonly string[]).includes(event))) {
+    throw new GatewayError('invalid_input', `events must be one or more of ${WEBHOOK_EVENTS.join(', ')}`);
+  }
+  return events;
+}
+
+function validateSecret(secret: unknown): void {
+  if (typeof secret !== 'string' || secret.length < 16 || secret.length > 1024) {
+    throw new GatewayError('invalid_input', 'secret must be 16–1024 characters; receivers check X-Gateway-Signature with it');
+  }
+}
+
 export class WebhookService {
   readonly #seen = new Set<string>();
   #subscription: AsyncIterableIterator<Job> | undefined;
@@ -70,18 +84,35 @@ export class WebhookService {
 
   async create(input: { url: string; events: string[]; secret: string; description?: string | null }, actor: string): Promise<Webhook> {
     const url = validateUrl(input.url);
-    const events = [...new Set(input.events)];
-    if (events.length === 0 || events.some((event) => !(WEBHOOK_EVENTS as readonly string[]).includes(event))) {
-      throw new GatewayError('invalid_input', `events must be one or more of ${WEBHOOK_EVENTS.join(', ')}`);
-    }
-    if (typeof input.secret !== 'string' || input.secret.length < 16 || input.secret.length > 1024) {
-      throw new GatewayError('invalid_input', 'secret must be 16–1024 characters; receivers check X-Gateway-Signature with it');
-    }
+    const events = validateEvents(input.events);
+    validateSecret(input.secret);
     this.deps.redactor.add(input.secret);
     const webhook = await this.deps.prisma.webhook.create({
       data: { url, events, secret: this.deps.secretBox.seal(input.secret), description: input.description?.slice(0, 1024) ?? null, createdBy: actor },
     });
     await this.deps.audit.record(actor, 'webhook.create', 'webhook', webhook.id, { url, events });
+    return webhook;
+  }
+
+  /** Changes a webhook's URL, events, description or enabled flag (the secret only when given); omitted fields stay. */
+  async update(
+    id: string,
+    input: { url?: string | null; events?: string[] | null; secret?: string | null; description?: string | null; enabled?: boolean | null },
+    actor: string,
+  ): Promise<Webhook> {
+    await this.get(id);
+    const data: { url?: string; events?: string[]; secret?: string; description?: string | null; enabled?: boolean } = {};
+    if (input.url !== undefined && input.url !== null) data.url = validateUrl(input.url);
+    if (input.events !== undefined && input.events !== null) data.events = validateEvents(input.events);
+    if (input.secret !== undefined && input.secret !== null && input.secret !== '') {
+      validateSecret(input.secret);
+      this.deps.redactor.add(input.secret);
+      data.secret = this.deps.secretBox.seal(input.secret);
+    }
+    if (input.description !== undefined) data.description = input.description ? input.description.slice(0, 1024) : null;
+    if (input.enabled !== undefined && input.enabled !== null) data.enabled = input.enabled;
+    const webhook = await this.deps.prisma.webhook.update({ where: { id }, data });
+    await this.deps.audit.record(actor, 'webhook.update', 'webhook', id, { fields: Object.keys(data), url: webhook.url, events: webhook.events, enabled: webhook.enabled });
     return webhook;
   }
 

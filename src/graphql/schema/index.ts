@@ -25,6 +25,8 @@ import './backup-search.ts';
 import './engine-connection.ts';
 import './schedule-preview.ts';
 import './webhook-test.ts';
+import './webhook-update.ts';
+import './storage-test.ts';
 import './backup-detail.ts';
 
 export const schema = lexicographicSortSchema(describeSchema(builder.toSchema()));

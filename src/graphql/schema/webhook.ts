@@ -3,7 +3,7 @@ import { WEBHOOK_EVENTS } from '../../lifecycle/webhooks.ts';
 import { builder } from '../builder.ts';
 import { actorOf } from '../context.ts';
 
-const WebhookEventEnum = builder.enumType('WebhookEvent', {
+export const WebhookEventEnum = builder.enumType('WebhookEvent', {
   values: WEBHOOK_EVENTS,
   description: 'JOB_STARTED, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELED (every job kind) and BACKUP_DAMAGED (verification or reconciliation)',
 });
@@ -39,7 +39,7 @@ const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery')
   }),
 });
 
-const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
+export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
   description: 'POSTs JSON events signed with X-Gateway-Signature: sha256=<HMAC-SHA256 of the body with the secret>; the secret is never returned',
   fields: (t) => ({
     id: t.exposeID('id'),
