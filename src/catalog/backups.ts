@@ -14,7 +14,7 @@ export interface CatalogPage {
   take: number;
   skip?: number;
   cursor?: { id: string };
-  orderBy: Array<{ createdAt: 'desc' } | { id: 'desc' }>;
+  orderBy: Array<{ createdAt: 'desc' | 'asc' } | { id: 'desc' | 'asc' }>;
 }
 
 export class BackupService {

@@ -56,6 +56,8 @@ export interface JobFilter {
   status?: Job['status'][] | null;
   kind?: Job['kind'][] | null;
   engineId?: string | null;
+  /** An id prefix, or part of the engine's or the backup's name (any case). */
+  search?: string | null;
 }
 
 export class JobService {
@@ -81,6 +83,7 @@ export class JobService {
       ...(filter.status?.length ? { status: { in: filter.status } } : {}),
       ...(filter.kind?.length ? { kind: { in: filter.kind } } : {}),
       ...(filter.engineId ? { engineId: filter.engineId } : {}),
+      ...(filter.search?.trim() ? { OR: searchJobs(filter.search.trim().slice(0, 200)) } : {}),
     };
     const count = () => this.deps.prisma.job.count({ where });
     if (options.withJson) return [await this.deps.prisma.job.findMany({ where, ...page }), count];
@@ -468,4 +471,13 @@ export class JobService {
     }
     return seconds * 1000;
   }
+}
+
+/** What a job search matches: its id by prefix, its engine's or backup's name by part, any case. */
+function searchJobs(text: string) {
+  return [
+    { id: { startsWith: text.toLowerCase() } },
+    { engine: { name: { contains: text, mode: 'insensitive' as const } } },
+    { backup: { name: { contains: text, mode: 'insensitive' as const } } },
+  ];
 }

@@ -1,5 +1,7 @@
 // The dashboard's entry: asks for an API key when the gateway wants one, learns the key's scope, then shows one
-// view at a time (#overview, #engines, #schedules, #catalog, #jobs, #settings) beside the live jobs.
+// view at a time (#overview, #engines, #schedules, #catalog, #jobs, #settings, and a backup's own page
+// #backup/<id>) beside the live jobs.
+import { BackupPage } from './backup-page.js';
 import { CatalogView } from './catalog.js';
 import { BackupDialog, RestoreDialog } from './dialogs.js';
 import { openEngineForm } from './engine-form.js';
@@ -17,7 +19,7 @@ import { StoragesView } from './storages.js';
 import { WebhooksView } from './webhooks.js';
 
 const $ = (id) => document.getElementById(id);
-const VIEWS = ['overview', 'engines', 'schedules', 'catalog', 'jobs', 'settings'];
+const VIEWS = ['overview', 'engines', 'schedules', 'catalog', 'jobs', 'settings', 'backup'];
 
 /** Resolves once the gateway accepts this tab's key (or needs none). */
 async function authenticate() {
@@ -114,6 +116,7 @@ async function start() {
     filters: $('catalog-filters'),
     pager: { prev: $('catalog-prev'), next: $('catalog-next'), label: $('catalog-page') },
   });
+  const backupPage = new BackupPage($('backup-page'), $('backup-page-title'), catalog);
   const schedules = new SchedulesView($('schedules'), { engines: () => engines.engines, onChanged: () => void guarded('Refresh protection', () => protection.load()) });
   const history = new JobHistoryView($('job-history'), { filters: $('job-filters'), pager: { prev: $('jobs-prev'), next: $('jobs-next'), label: $('jobs-page') } });
   const storages = new StoragesView($('storages'));
@@ -139,14 +142,17 @@ async function start() {
     settings: () => Promise.all([guarded('Load storage', () => storages.load()), guarded('Load keys', () => keys.load()), guarded('Load webhooks', () => webhooks.load())]),
   };
   const show = async () => {
-    const name = VIEWS.includes(location.hash.slice(1)) ? location.hash.slice(1) : 'overview';
+    // "#backup/<id>" is a backup's page; every other hash names a view.
+    const [hashName, ...rest] = location.hash.slice(1).split('/');
+    const name = VIEWS.includes(hashName) && (hashName !== 'backup' || rest.length > 0) ? hashName : 'overview';
     for (const view of VIEWS) $(`view-${view}`).hidden = view !== name;
     for (const link of document.querySelectorAll('[data-nav]')) {
       if (link.dataset.nav === name) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
     document.body.dataset.view = name;
-    if (name !== 'overview' && name !== 'engines') await loaders[name]();
+    if (name === 'backup') await guarded('Load the backup', () => backupPage.load(decodeURIComponent(rest.join('/'))));
+    else if (name !== 'overview' && name !== 'engines') await loaders[name]();
   };
   window.addEventListener('hashchange', () => void show());
 

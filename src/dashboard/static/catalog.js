@@ -1,7 +1,8 @@
 // The catalog: backups searched, filtered, sorted and paged on the server (searchBackups), each with its status,
 // per-collection counts and sizes; opened, its files with full sha256, labels, chain parent and a download of
 // native artifacts; "Restore", "Verify" (when the gateway offers verifyBackup) and "Delete". A backup set shows as
-// one row holding its members of the page (their own rows, unchanged, inside it).
+// one row holding its members of the page (their own rows, unchanged, inside it). Each opened backup links to its
+// own page (#backup/<id>, backup-page.js), which shows the same detail.
 import { clear, h } from './dom.js';
 import { guarded } from './errors.js';
 import { formatBytes, formatCount, formatTime, shortId } from './format.js';
@@ -10,7 +11,7 @@ import { JOB_FIELDS } from './jobs.js';
 
 // The list stays within the gateway's query cost limit (page size × fields); files load when a row opens.
 const PAGE_SIZE = 25;
-const BACKUP_FIELDS = `id name status strategy type origin plugin sizeBytes documentCount createdAt completedAt verifiedAt warnings labels
+export const BACKUP_FIELDS = `id name status strategy type origin plugin sizeBytes documentCount createdAt completedAt verifiedAt warnings labels
   engine { id name } set { id }
   collections { name documentCount bytes }`;
 const SET_FIELDS = 'id name status memberCount documentCount sizeBytes verification createdAt';
@@ -195,6 +196,7 @@ export class CatalogView {
           ? h('p', { class: 'labels' }, 'Labels: ', Object.entries(backup.labels).map(([k, v]) => h('span', { class: 'chip', dataset: { testid: 'label' } }, `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)))
           : null,
         h('p', { class: 'muted mono' }, `id ${backup.id} · origin ${backup.origin.toLowerCase()} · completed ${formatTime(backup.completedAt)}`),
+        h('p', null, h('a', { href: `#backup/${encodeURIComponent(backup.id)}`, dataset: { testid: 'backup-page-link' } }, 'Open as a page (a link to share)')),
       ),
     );
     let loaded = false;

@@ -1,5 +1,5 @@
-// Jobs at scale: every job ever run, filtered on the server (kind, status, engine) and paged by cursor (newest
-// first, as `jobs` pages); a click opens its detail (events, error code). The live list beside the views shows
+// Jobs at scale: every job ever run, searched (id prefix, engine or backup name) and filtered (kind, status,
+// engine) on the server, newest or oldest first, paged by cursor; a click opens its detail (events, error code). The live list beside the views shows
 // only the newest.
 import { clear, h } from './dom.js';
 import { guarded } from './errors.js';
@@ -16,7 +16,18 @@ export class JobHistoryView {
     this.pager = pager;
     // The cursors of the pages seen so far: "newer" goes back one.
     this.cursors = [null];
+    let typing;
     filters.addEventListener('change', () => this.reload());
+    // Typing in the search box waits for a pause; Enter searches at once.
+    filters.addEventListener('input', (event) => {
+      if (event.target.name !== 'search') return;
+      clearTimeout(typing);
+      typing = setTimeout(() => this.reload(), 300);
+    });
+    filters.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.reload();
+    });
     pager.prev.addEventListener('click', () => {
       this.cursors.pop();
       void guarded('Page the jobs', () => this.load());
@@ -44,11 +55,13 @@ export class JobHistoryView {
       kind: value('kind') ? [value('kind')] : null,
       status: value('status') ? [value('status')] : null,
       engineId: value('engineId') || null,
+      search: value('search').trim() || null,
+      sort: value('sort') || 'NEWEST',
       after: this.cursors.at(-1),
     };
     const data = await gql(
-      `query($kind: [JobKind!], $status: [JobStatus!], $engineId: ID, $after: String) {
-        jobs(kind: $kind, status: $status, engineId: $engineId, first: ${PAGE_SIZE}, after: $after) {
+      `query($kind: [JobKind!], $status: [JobStatus!], $engineId: ID, $search: String, $sort: JobSort, $after: String) {
+        jobs(kind: $kind, status: $status, engineId: $engineId, search: $search, sort: $sort, first: ${PAGE_SIZE}, after: $after) {
           totalCount pageInfo { hasNextPage endCursor }
           nodes { id kind status createdAt startedAt finishedAt createdBy engine { name } backup { name } error { code message } progress { completed unit } } } }`,
       variables,
@@ -76,7 +89,7 @@ export class JobHistoryView {
           nodes.map((j) =>
             h(
               'tr',
-              { class: 'clickable', dataset: { testid: 'job-history-row', status: j.status }, title: 'Details and events', onclick: () => void openJobDetail(j.id) },
+              { class: 'clickable', dataset: { testid: 'job-history-row', status: j.status, jobId: j.id }, title: 'Details and events', onclick: () => void openJobDetail(j.id) },
               h('td', { class: 'mono' }, shortId(j.id)),
               h('td', null, j.kind.toLowerCase(), j.backup ? h('span', { class: 'muted' }, ` · ${j.backup.name}`) : null),
               h('td', null, j.engine?.name ?? '–'),

@@ -1,6 +1,6 @@
 // Storage locations: the built-in folder and registered S3 locations (never their credentials), and for admins
-// an S3 form. The gateway checks a location when it is registered (registerStorage), so a wrong bucket or key
-// shows its coded error inside the form.
+// an S3 form. "Test connection" tries the location before saving (testStorageLocation: reach, write, read back,
+// nothing stored); registerStorage checks it again, so a wrong bucket or key shows its coded error in the form.
 import { clear, h } from './dom.js';
 import { guarded } from './errors.js';
 import { field, openForm } from './form-dialog.js';
@@ -55,6 +55,7 @@ export class StoragesView {
   }
 
   openCreate() {
+    const result = h('p', { class: 'preview', dataset: { testid: 'storage-test-result' }, hidden: true });
     openForm({
       title: 'Add S3 location',
       testid: 'storage-form',
@@ -65,21 +66,38 @@ export class StoragesView {
         h('div', { class: 'grid2' }, field('Access key id *', { name: 'accessKeyId', autocomplete: 'off' }), field('Secret access key * (write-only)', { name: 'secretAccessKey', type: 'password', autocomplete: 'new-password' })),
         h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'forcePathStyle' }), 'Path-style addressing (MinIO and most S3-compatible servers)'),
         h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'isDefault' }), 'Default location for new backups'),
+        result,
       ],
       actions: [
         {
+          label: 'Test connection',
+          testid: 'test-storage',
+          run: async (form) => {
+            const { url, endpoint, region, forcePathStyle, credentials } = readLocation(form);
+            const { testStorageLocation: test } = await gql('mutation($i: TestStorageLocationInput!) { testStorageLocation(input: $i) { ok code message } }', {
+              i: { url, ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), forcePathStyle, credentials },
+            });
+            result.hidden = false;
+            result.dataset.ok = String(test.ok);
+            result.dataset.code = test.code ?? '';
+            result.className = test.ok ? 'preview ok' : 'preview job-error';
+            result.textContent = test.ok ? 'Reached: the bucket was written and read back.' : `[${test.code}] ${test.message}`;
+            return false;
+          },
+        },
+        {
+          testid: 'save-storage',
           label: 'Save (the gateway checks the bucket)',
           kind: 'primary',
           run: async (form) => {
+            const { endpoint, region, ...location } = readLocation(form);
             const v = (n) => form.querySelector(`[name="${n}"]`);
             const input = {
               name: v('name').value.trim(),
-              url: v('url').value.trim(),
-              ...(v('endpoint').value.trim() ? { endpoint: v('endpoint').value.trim() } : {}),
-              ...(v('region').value.trim() ? { region: v('region').value.trim() } : {}),
-              forcePathStyle: v('forcePathStyle').checked,
+              ...location,
+              ...(endpoint ? { endpoint } : {}),
+              ...(region ? { region } : {}),
               isDefault: v('isDefault').checked,
-              credentials: { accessKeyId: v('accessKeyId').value.trim(), secretAccessKey: v('secretAccessKey').value },
             };
             await gql('mutation($i: RegisterStorageInput!) { registerStorage(input: $i) { id } }', { i: input });
             await this.load();
@@ -89,4 +107,16 @@ export class StoragesView {
       ],
     });
   }
+}
+
+/** The location part of the S3 form, as testStorageLocation and registerStorage take it. */
+function readLocation(form) {
+  const v = (n) => form.querySelector(`[name="${n}"]`);
+  return {
+    url: v('url').value.trim(),
+    endpoint: v('endpoint').value.trim(),
+    region: v('region').value.trim(),
+    forcePathStyle: v('forcePathStyle').checked,
+    credentials: { accessKeyId: v('accessKeyId').value.trim(), secretAccessKey: v('secretAccessKey').value },
+  };
 }

@@ -1,6 +1,6 @@
 // Webhooks (ADMIN): each with its events and its delivery log (status, attempts, HTTP code, error), an "Add"
-// form, "Send test" (sendTestWebhook: one signed webhook.test delivery, then the log shows how it went) and
-// "Delete".
+// form, "Edit" (updateWebhook: URL, events, enabled, description; the secret only when retyped), "Send test"
+// (sendTestWebhook: one signed webhook.test delivery, then the log shows how it went) and "Delete".
 import { clear, h } from './dom.js';
 import { guarded } from './errors.js';
 import { field, openForm } from './form-dialog.js';
@@ -39,6 +39,7 @@ export class WebhooksView {
         h('span', { class: 'muted' }, w.events.join(', ').toLowerCase()),
         h('span', null, w.enabled ? 'enabled' : 'disabled'),
         h('span', { class: 'actions' },
+          h('button', { type: 'button', class: 'secondary small', 'data-needs': 'ADMIN', dataset: { testid: 'edit-webhook' }, onclick: (e) => (e.preventDefault(), this.openEdit(w)) }, 'Edit'),
           h('button', { type: 'button', class: 'secondary small', 'data-needs': 'ADMIN', dataset: { testid: 'send-test' }, onclick: (e) => (e.preventDefault(), void this.sendTest(w)) }, 'Send test'),
           h('button', { type: 'button', class: 'danger small', 'data-needs': 'ADMIN', onclick: (e) => (e.preventDefault(), void this.remove(w)) }, 'Delete'),
         ),
@@ -93,25 +94,49 @@ export class WebhooksView {
   }
 
   openCreate() {
+    this.openForm(null);
+  }
+
+  openEdit(w) {
+    this.openForm(w);
+  }
+
+  /** The add form, or (given a webhook) its edit form filled in; the secret is write-only: empty keeps it. */
+  openForm(w) {
     openForm({
-      title: 'Add webhook',
+      title: w ? 'Edit webhook' : 'Add webhook',
       testid: 'webhook-form',
       body: [
-        field('URL *', { name: 'url', type: 'url', placeholder: 'https://hooks.example/backup' }),
-        field('Secret * (16+ characters; signs every body; write-only)', { name: 'secret', type: 'password', autocomplete: 'new-password' }),
-        field('Description', { name: 'description' }),
-        h('fieldset', null, h('legend', null, 'Events'), EVENTS.map((e) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'event', value: e, checked: e !== 'JOB_STARTED' }), e))),
+        field('URL *', { name: 'url', type: 'url', placeholder: 'https://hooks.example/backup', value: w?.url ?? '' }),
+        field(w ? 'New secret (write-only; empty keeps the current one)' : 'Secret * (16+ characters; signs every body; write-only)', { name: 'secret', type: 'password', autocomplete: 'new-password' }),
+        field('Description', { name: 'description', value: w?.description ?? '' }),
+        h(
+          'fieldset',
+          null,
+          h('legend', null, 'Events'),
+          EVENTS.map((e) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'event', value: e, checked: w ? w.events.includes(e) : e !== 'JOB_STARTED' }), e)),
+        ),
+        w ? h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'enabled', checked: w.enabled }), 'Enabled (a disabled webhook is sent nothing new)') : null,
       ],
       actions: [
         {
           label: 'Save',
+          testid: 'save-webhook',
           kind: 'primary',
           run: async (form) => {
             const v = (n) => form.querySelector(`[name="${n}"]`).value.trim();
+            const secret = form.querySelector('[name="secret"]').value;
             const events = [...form.querySelectorAll('input[name="event"]:checked')].map((b) => b.value);
-            await gql('mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { id } }', {
-              i: { url: v('url'), secret: form.querySelector('[name="secret"]').value, events, ...(v('description') ? { description: v('description') } : {}) },
-            });
+            if (w) {
+              await gql('mutation($id: ID!, $i: UpdateWebhookInput!) { updateWebhook(id: $id, input: $i) { id } }', {
+                id: w.id,
+                i: { url: v('url'), events, enabled: form.querySelector('[name="enabled"]').checked, description: v('description'), ...(secret ? { secret } : {}) },
+              });
+            } else {
+              await gql('mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { id } }', {
+                i: { url: v('url'), secret, events, ...(v('description') ? { description: v('description') } : {}) },
+              });
+            }
             await this.load();
             return true;
           },

@@ -1,4 +1,5 @@
 import type { Job, JobEvent } from '../../db/client.ts';
+import type { CatalogPage } from '../../catalog/backups.ts';
 import { GatewayError } from '../../errors.ts';
 import { isUuid } from '../../catalog/engines.ts';
 import { readProgress, type JobProgressState } from '../../jobs/progress.ts';
@@ -12,6 +13,7 @@ import { ExternalLocationInput, StorageCredentialsInput } from './storage.ts';
 
 const JobKindEnum = builder.enumType('JobKind', { values: ['BACKUP', 'RESTORE', 'VERIFY', 'DELETE', 'UPGRADE_WATCH', 'UPGRADE_ROLLBACK'] as const });
 const JobStatusEnum = builder.enumType('JobStatus', { values: ['QUEUED', 'RUNNING', 'CANCELING', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const });
+const JobSortEnum = builder.enumType('JobSort', { values: ['NEWEST', 'OLDEST'] as const, description: 'The order of the jobs list, by creation time' });
 
 const JobProgressRef = builder.objectRef<JobProgressState>('JobProgress').implement({
   description: 'Numbers, not strings; total is null when the engine cannot tell, and then percent is null too',
@@ -82,17 +84,21 @@ builder.queryFields((t) => ({
       status: t.arg({ type: [JobStatusEnum] }),
       kind: t.arg({ type: [JobKindEnum] }),
       engineId: t.arg.id(),
+      search: t.arg.string({ description: "An id prefix, or part of the engine's or the backup's name (any case)" }),
+      sort: t.arg({ type: JobSortEnum, defaultValue: 'NEWEST', description: 'NEWEST (the default) or OLDEST first, by creation' }),
       first: t.arg.int({ defaultValue: 50 }),
       after: t.arg.string(),
     },
     resolve: async (_root, args, ctx, info) => {
       if (args.after && !isUuid(args.after)) throw new GatewayError('invalid_input', 'after is not a cursor from this list');
-      const filter = { status: args.status, kind: args.kind, engineId: args.engineId ? String(args.engineId) : null };
+      const filter = { status: args.status, kind: args.kind, engineId: args.engineId ? String(args.engineId) : null, search: args.search };
       // Only what the query reads: the JSON columns when a node's input or progress is asked for, the
       // count(*) when totalCount is (the connection runs it lazily).
       const nodeFields = selectedFields(info, ['nodes']);
       const withJson = nodeFields === null || nodeFields.has('input') || nodeFields.has('progress');
-      const [rows, count] = await ctx.gateway.jobs.page(filter, pageArgs(args.first, args.after), { withJson });
+      const page: CatalogPage = pageArgs(args.first, args.after);
+      if (args.sort === 'OLDEST') page.orderBy = [{ createdAt: 'asc' }, { id: 'asc' }];
+      const [rows, count] = await ctx.gateway.jobs.page(filter, page, { withJson });
       return toConnection(rows, args.first, count);
     },
   }),
