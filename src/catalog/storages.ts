@@ -138,6 +138,8 @@ export class StorageService {
    */
   async test(input: StorageLocationInput): Promise<{ ok: boolean; code: string | null; message: string | null }> {
     try {
+      if (!/^s3:\/\//i.test(String(input.url)))
+        throw new GatewayError('invalid_storage_config', 'Test connection tries s3:// locations; a local folder is checked when it is registered');
       const location = parseLocation(input, { allowLocal: false });
       const credentials = input.credentials ? parseCredentials(input.credentials) : null;
       if (!credentials) throw new GatewayError('invalid_storage_config', 'an S3 location needs credentials { accessKeyId, secretAccessKey }');
