@@ -8,7 +8,7 @@ import type { JobContext, NativeArtifactSink, NativeBackupRequest, NativeBackupR
 import { GatewayError } from '../../src/errors.ts';
 import { canceledError, type MeilisearchClient } from './client.ts';
 import { parseVersion } from './dump/settings.ts';
-import { sleepOrCancel } from '../../src/plugin.ts';
+import { percentProgress, sleepOrCancel } from '../../src/plugin.ts';
 import { POLL_MS, apiCollections, batchProgress, cancelTask, checkSelection, copyDump, type NativeOptions } from './native-backup.ts';
 import { readVersion } from './versions.ts';
 
@@ -62,10 +62,11 @@ export async function snapshotBackup(
 
 async function followSnapshotTask(client: MeilisearchClient, options: NativeOptions, taskUid: number, ctx: JobContext): Promise<void> {
   const deadline = Date.now() + options.taskTimeoutMs;
+  const report = percentProgress(ctx);
   for (let interval = POLL_MS.first; ; interval = Math.min(interval * 2, POLL_MS.max)) {
     const task = await client.getTask(taskUid, ctx.signal);
     if (task.status === 'succeeded') {
-      ctx.progress({ phase: 'snapshot created', completed: 100, total: 100, unit: 'percent', message: `snapshot task ${taskUid}` });
+      report('snapshot created', 100, { message: `snapshot task ${taskUid}` });
       return;
     }
     if (task.status === 'failed' || task.status === 'canceled') {
@@ -74,11 +75,7 @@ async function followSnapshotTask(client: MeilisearchClient, options: NativeOpti
     }
     const progress = task.status === 'processing' && task.batchUid !== null ? await batchProgress(client, task.batchUid, ctx) : null;
     const step = progress?.steps.at(-1);
-    ctx.progress({
-      phase: step?.currentStep ?? (task.status === 'enqueued' ? 'enqueued' : 'creating the snapshot'),
-      completed: progress ? Math.min(99, Math.floor(progress.percentage)) : 0,
-      total: 100,
-      unit: 'percent',
+    report(step?.currentStep ?? (task.status === 'enqueued' ? 'enqueued' : 'creating the snapshot'), progress ? Math.min(99, progress.percentage) : 0, {
       message: progress ? progress.steps.map((s) => `${s.currentStep} ${s.finished}/${s.total}`).join(' › ') : `snapshot task ${taskUid} ${task.status}`,
     });
     if (Date.now() + interval > deadline) {

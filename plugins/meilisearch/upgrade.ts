@@ -4,10 +4,9 @@
 // version is started on the rolled-back database. When an index was written after its upgrade, the
 // cancelation fails ("cannot rollback to the requested version") and Meilisearch must be restarted to retry
 // the upgrade instead.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineCollectionInfo, JobContext } from '../../src/engines/contract.ts';
 import type { EngineUpgradeProgress, EngineUpgradeStatus, UpgradeRollbackResult } from '../../src/plugin.ts';
-import { GatewayError } from '../../src/plugin.ts';
+import { GatewayError, sleepOrCancel } from '../../src/plugin.ts';
 import { canceledError, engineStatus, isEngineCode, type MeilisearchClient, type TaskState } from './client.ts';
 
 const POLL_MS = 100;
@@ -77,14 +76,6 @@ export async function upgradeStatus(client: MeilisearchClient, signal: AbortSign
   return { ...base, state: 'ENQUEUED', progress: null, error: null };
 }
 
-async function pause(signal: AbortSignal): Promise<void> {
-  try {
-    await sleep(POLL_MS, undefined, { signal });
-  } catch {
-    throw canceledError(signal);
-  }
-}
-
 /** Follows the cancelation task to its end, reporting each rollback step as the job's phase. */
 async function followCancelation(client: MeilisearchClient, cancelUid: number, failedUpgrade: boolean, ctx: JobContext): Promise<TaskState> {
   for (;;) {
@@ -102,7 +93,7 @@ async function followCancelation(client: MeilisearchClient, cancelUid: number, f
         message: failedUpgrade ? 'Meilisearch processes no task after a failed upgrade: restart it (same binary) to run the rollback' : null,
       });
     }
-    await pause(ctx.signal);
+    await sleepOrCancel(POLL_MS, ctx.signal);
   }
 }
 
@@ -122,7 +113,7 @@ async function waitForVersion(client: MeilisearchClient, from: string, ctx: JobC
       unit: 'steps',
       message: `the database is rolled back to v${from}; Meilisearch ${version === null ? 'is not answering' : `v${bare(version)} answers`}: start v${from} on it`,
     });
-    await pause(ctx.signal);
+    await sleepOrCancel(POLL_MS, ctx.signal);
   }
 }
 

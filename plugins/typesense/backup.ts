@@ -10,7 +10,7 @@ import { backupSatellites } from './satellites.ts';
 import { collectionList, debugInfo, majorVersion, parseResponse, schemaForBackup, type CollectionSummary } from './schema.ts';
 
 export interface TransferOptions {
-  /** Documents per import request (restore). */
+  /** Documents per import request (restore); the most documents per archive write (backup). */
   batchSize: number;
   importTimeoutMs: number;
   importAction: 'create' | 'upsert';
@@ -71,7 +71,7 @@ export async function logicalBackup(
     const embedded: string[] = [];
     let exported = 0;
     // The export is already JSON lines: its bytes go to the archive as they are, only counted (error lines apart).
-    for await (const block of prefetchNext(client.exportLines(summary.name, EXPORT_BLOCK_BYTES, signal, (line) => embedded.push(line)))) {
+    for await (const block of prefetchNext(client.exportLines(summary.name, EXPORT_BLOCK_BYTES, signal, (line) => embedded.push(line), options.batchSize))) {
       throwIfCanceled(signal);
       await sink.writeJsonLines(block.data, block.lines);
       progress.completed += block.lines;

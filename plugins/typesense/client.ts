@@ -223,10 +223,16 @@ export class TypesenseClient {
 
   /**
    * Streams the export as blocks of whole JSON lines of at least `blockBytes`, never parsed: a backup passes
-   * them through. Same idle timeout as exportDocuments. A line the engine wrote in place of a document (an
-   * error) goes to `onEmbeddedError`, not into a block.
+   * them through (or of `blockLines` documents, whichever comes first). Same idle timeout as exportDocuments. A
+   * line the engine wrote in place of a document (an error) goes to `onEmbeddedError`, not into a block.
    */
-  async *exportLines(collection: string, blockBytes: number, signal: AbortSignal, onEmbeddedError: (line: string) => void = () => undefined): AsyncGenerator<LineBlock> {
+  async *exportLines(
+    collection: string,
+    blockBytes: number,
+    signal: AbortSignal,
+    onEmbeddedError: (line: string) => void = () => undefined,
+    blockLines = Number.POSITIVE_INFINITY,
+  ): AsyncGenerator<LineBlock> {
     // Retried like a read while nothing was handed on yet; after the first block a restart would repeat documents.
     // A node that cannot be reached at all hands over to the next one, like a read.
     const policy = this.#retry;
@@ -234,7 +240,7 @@ export class TypesenseClient {
     for (let attempt = 1; ; attempt++) {
       let handedOn = false;
       try {
-        for await (const block of this.#exportOnce(collection, blockBytes, signal, onEmbeddedError)) {
+        for await (const block of this.#exportOnce(collection, blockBytes, blockLines, signal, onEmbeddedError)) {
           handedOn = true;
           yield block;
         }
@@ -253,7 +259,7 @@ export class TypesenseClient {
     }
   }
 
-  async *#exportOnce(collection: string, blockBytes: number, signal: AbortSignal, onEmbeddedError: (line: string) => void): AsyncGenerator<LineBlock> {
+  async *#exportOnce(collection: string, blockBytes: number, blockLines: number, signal: AbortSignal, onEmbeddedError: (line: string) => void): AsyncGenerator<LineBlock> {
     const operation = `export ${collection}`;
     const guard = new RequestGuard(this.#url);
     let timer = setTimeout(() => guard.stop('expired'), this.#connection.timeoutMs);
@@ -269,7 +275,7 @@ export class TypesenseClient {
       // while the socket is paused: the guard's idle timer, which skips that time, is the only one.
       const sdk = this.#sdk(guard, EXPORT_SDK_TIMEOUT_MS);
       stream = (await this.#race(guard, sdk.collections(named(collection)).documents().exportStream())) as unknown as Readable;
-      const blocks = new JsonlBlocks(blockBytes, onEmbeddedError);
+      const blocks = new JsonlBlocks(blockBytes, onEmbeddedError, blockLines);
       for await (const chunk of stream) {
         const block = blocks.push(chunk as Buffer);
         if (block !== undefined) {

@@ -40,7 +40,7 @@ const configShape = {
   snapshotDir: z.string().min(1).optional(),
   /** The node a native backup snapshots (`host:port` or its URL); default: each node in turn, one artifact per node. */
   snapshotNode: z.string().min(1).optional(),
-  /** Documents per import request during a restore. */
+  /** Documents per import request during a restore, and the most per archive write during a backup. */
   batchSize: z.number().int().min(1).max(100_000).default(1000),
   /** `create` fails on documents whose id already exists in the target; `upsert` replaces them. */
   importAction: z.enum(['create', 'upsert']).default('create'),

@@ -16,15 +16,18 @@ export interface LineBlock {
 export class JsonlBlocks {
   readonly #blockBytes: number;
   readonly #onEmbeddedError: (line: string) => void;
+  readonly #blockLines: number;
   #rest: Buffer = Buffer.alloc(0);
   #parts: Buffer[] = [];
   #bytes = 0;
   #lines = 0;
 
   /** `blockBytes`: a block is handed on once it holds at least this many bytes. */
-  constructor(blockBytes: number, onEmbeddedError: (line: string) => void = () => undefined) {
+  /** A block is also handed on once it holds `blockLines` documents (small documents: batches stay small). */
+  constructor(blockBytes: number, onEmbeddedError: (line: string) => void = () => undefined, blockLines = Number.POSITIVE_INFINITY) {
     this.#blockBytes = blockBytes;
     this.#onEmbeddedError = onEmbeddedError;
+    this.#blockLines = blockLines;
   }
 
   /** Takes the next piece of the stream; returns a block once enough whole lines are gathered. */
@@ -37,7 +40,7 @@ export class JsonlBlocks {
     const complete = this.#rest.length === 0 ? chunk.subarray(0, last + 1) : Buffer.concat([this.#rest, chunk.subarray(0, last + 1)]);
     this.#rest = chunk.subarray(last + 1);
     this.#add(complete);
-    return this.#bytes >= this.#blockBytes ? this.#take() : undefined;
+    return this.#bytes >= this.#blockBytes || this.#lines >= this.#blockLines ? this.#take() : undefined;
   }
 
   /** The last block: the final line, which the export does not end with a newline, gets one. */

@@ -1,19 +1,17 @@
 // The protection gauges of /metrics: the same answer as the protectionStatus query (src/catalog/protection.ts),
-// read once per scrape however many gauges ask for it.
+// read once per scrape however many gauges ask for it (they are collected together: they share the read in flight).
 import { Gauge, type Registry } from 'prom-client';
 import { readProtectionStatus, type ProtectionStatus } from '../catalog/protection.ts';
 import type { PrismaClient } from '../db/client.ts';
 
 const PREFIX = 'backup_gateway_';
-/** Gauges collected in one scrape share one read; a later scrape reads afresh. */
-const SHARED_READ_MS = 1000;
-
 export function registerProtectionGauges(prisma: PrismaClient, registers: Registry[]): void {
-  let last: { at: number; status: Promise<ProtectionStatus> } | undefined;
+  let inFlight: Promise<ProtectionStatus> | undefined;
   const read = (): Promise<ProtectionStatus> => {
-    const now = Date.now();
-    if (!last || now - last.at > SHARED_READ_MS) last = { at: now, status: readProtectionStatus(prisma) };
-    return last.status;
+    inFlight ??= readProtectionStatus(prisma).finally(() => {
+      inFlight = undefined; // a later scrape reads afresh
+    });
+    return inFlight;
   };
   new Gauge({
     name: `${PREFIX}protection_outside_rpo`,

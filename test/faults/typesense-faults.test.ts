@@ -117,7 +117,8 @@ describe('Typesense plugin behind a faulty network', () => {
     proxy.setPlan(faultAll(importWrite, { kind: 'reset' }));
     const job = await restoreAndWait(t, { backupId: backup.backupId, overwrite: true });
     expect(job.error?.code).toBe('engine_unreachable');
-    expect(proxy.count('POST', /\/documents\/import/)).toBe(1);
+    // Up to three batches travel at once, each sent once: a retried create batch would make it more.
+    expect(proxy.count('POST', /\/documents\/import/)).toBeLessThanOrEqual(DOCS / 100);
     proxy.setPlan(passAll);
     expect(await documents()).toEqual(before);
   });
