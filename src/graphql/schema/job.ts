@@ -10,7 +10,7 @@ import { connectionType, pageArgs, toConnection } from './pagination.ts';
 import { selectedFields } from '../selection.ts';
 import { ExternalLocationInput, StorageCredentialsInput } from './storage.ts';
 
-const JobKindEnum = builder.enumType('JobKind', { values: ['BACKUP', 'RESTORE', 'VERIFY', 'DELETE', 'UPGRADE_WATCH', 'UPGRADE_ROLLBACK'] as const });
+const JobKindEnum = builder.enumType('JobKind', { values: ['BACKUP', 'RESTORE', 'VERIFY', 'DELETE', 'UPGRADE_WATCH', 'UPGRADE_ROLLBACK', 'COPY'] as const });
 const JobStatusEnum = builder.enumType('JobStatus', { values: ['QUEUED', 'RUNNING', 'CANCELING', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const });
 
 const JobProgressRef = builder.objectRef<JobProgressState>('JobProgress').implement({
