@@ -4,6 +4,8 @@
 // not answer is `engine_unreachable`; the target's key appears in no answer, event or log line.
 import { Meilisearch } from 'meilisearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run.ts';
+import { startServer } from '../../src/server.ts';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators/meilisearch/server.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
 
@@ -158,5 +160,26 @@ describe('copyEngine (Meilisearch POST /export)', () => {
     const job = await waitForJob(t, started.data!.copyEngine.id);
     expect(job.status).toBe('FAILED');
     expect(job.error.code).toBe('collection_not_found');
+  });
+
+  it('runs from the CLI: engines copy <source> <target> --collections --filter --wait', async () => {
+    const source = await emulator(undefined, SOURCE_KEY);
+    const target = await emulator(undefined, TARGET_KEY);
+    await seed(source);
+    await register('cli-source', source.url, SOURCE_KEY);
+    await register('cli-target', target.url, TARGET_KEY);
+    const server = await startServer(t.gateway, { port: 0, host: '127.0.0.1' });
+    try {
+      let stdout = '';
+      let stderr = '';
+      const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: { GATEWAY_URL: server.url } };
+      const code = await runCli(['engines', 'copy', 'cli-source', 'cli-target', '--collections', 'books', '--filter', 'genre = classic', '--wait'], io);
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(/^Copy job \S+ SUCCEEDED/);
+    } finally {
+      await server.close();
+    }
+    const client = new Meilisearch({ host: target.url, apiKey: TARGET_KEY });
+    expect((await client.index('books').getDocuments()).results).toEqual([{ isbn: 'a2', title: 'Emma', author: 'Austen', genre: 'classic' }]);
   });
 });
