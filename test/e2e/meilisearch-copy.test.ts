@@ -162,6 +162,28 @@ describe('copyEngine (Meilisearch POST /export)', () => {
     expect(job.error.code).toBe('collection_not_found');
   });
 
+  it('a canceled copy cancels the export task on the source', async () => {
+    const source = await emulator(undefined, SOURCE_KEY);
+    const target = await emulator(undefined, TARGET_KEY);
+    await seed(source);
+    const sourceId = await register('cancel-source', source.url, SOURCE_KEY);
+    const targetId = await register('cancel-target', target.url, TARGET_KEY);
+    source.setOptions({ taskDelayMs: 60_000 });
+    const started = await copyEngine({ sourceEngineId: sourceId, targetEngineId: targetId });
+    expect(started.errors).toBeUndefined();
+    const jobId = started.data!.copyEngine.id;
+    const client = new Meilisearch({ host: source.url, apiKey: SOURCE_KEY });
+    for (let i = 0; i < 400 && (await client.tasks.getTasks({ types: ['export'], statuses: ['processing'] })).results.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect((await t.gql(`mutation($id: ID!) { cancelJob(id: $id) { id } }`, { id: jobId })).errors).toBeUndefined();
+    const job = await waitForJob(t, jobId);
+    expect(job.status).toBe('CANCELED');
+    const exports = await client.tasks.getTasks({ types: ['export'] });
+    expect(exports.results.map((task) => task.status)).toEqual(['canceled']);
+    expect((await new Meilisearch({ host: target.url, apiKey: TARGET_KEY }).getIndexes()).results).toEqual([]);
+  });
+
   it('runs from the CLI: engines copy <source> <target> --collections --filter --wait', async () => {
     const source = await emulator(undefined, SOURCE_KEY);
     const target = await emulator(undefined, TARGET_KEY);
