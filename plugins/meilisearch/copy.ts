@@ -19,6 +19,9 @@ export interface CopyOptions {
   taskTimeoutMs: number;
 }
 
+/** `JobContext.engineTask` of a copy: the export task it follows. */
+const EXPORT_TASK = /^meilisearch-export-task-(\d+)$/;
+
 /** The part of the target's config the copy uses (the core hands over the whole parsed config). */
 const targetConfig = z.looseObject({ url: z.string(), apiKey: z.string().optional(), timeoutMs: z.number().optional() });
 
@@ -46,12 +49,21 @@ export async function copyToEngine(client: MeilisearchClient, options: CopyOptio
   // a `filter: null` is refused by the engine (Filter::from_json wants a string or an array): left out instead
   const perIndex = { ...(request.filter === null ? {} : { filter: request.filter }), overrideSettings: true };
   const indexes = Object.fromEntries(uids.map((uid) => [uid, perIndex]));
-  const taskUid = await requestExport(client, { url: target.url, ...(target.apiKey === undefined ? {} : { apiKey: target.apiKey }), indexes }, signal);
+  // a run queued again after a gateway restart follows the export task its first run started (the engine kept it going)
+  const resumed = EXPORT_TASK.exec(ctx.engineTask ?? '');
+  let taskUid: number;
+  if (resumed) taskUid = Number(resumed[1]);
+  else {
+    taskUid = await requestExport(client, { url: target.url, ...(target.apiKey === undefined ? {} : { apiKey: target.apiKey }), indexes }, signal);
+    await ctx.recordEngineTask?.(`meilisearch-export-task-${taskUid}`);
+  }
   try {
     await followTask(client, options.taskTimeoutMs, taskUid, { what: 'export', working: 'exporting', done: 'exported' }, ctx);
   } catch (error) {
     if (signal.aborted) {
-      await cancelTask(client, { dumpsDir: undefined, taskTimeoutMs: options.taskTimeoutMs }, taskUid, ctx);
+      // a shutdown leaves the export running for the next run to follow; a cancel or a timeout stops it
+      const interrupted = signal.reason instanceof GatewayError && signal.reason.code === 'interrupted';
+      if (!interrupted) await cancelTask(client, { dumpsDir: undefined, taskTimeoutMs: options.taskTimeoutMs }, taskUid, ctx);
       throw canceledError(signal);
     }
     throw await explainFailure(error, targetClient, target.url, signal);

@@ -6,6 +6,7 @@ import { Meilisearch } from 'meilisearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.ts';
 import { startServer } from '../../src/server.ts';
+import { createGateway } from '../../src/gateway.ts';
 import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators/meilisearch/server.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
 
@@ -182,6 +183,44 @@ describe('copyEngine (Meilisearch POST /export)', () => {
     const exports = await client.tasks.getTasks({ types: ['export'] });
     expect(exports.results.map((task) => task.status)).toEqual(['canceled']);
     expect((await new Meilisearch({ host: target.url, apiKey: TARGET_KEY }).getIndexes()).results).toEqual([]);
+  });
+
+  it('survives a gateway restart mid-export: the next run follows the same export task', async () => {
+    const source = await emulator(undefined, SOURCE_KEY);
+    const target = await emulator(undefined, TARGET_KEY);
+    await seed(source);
+    const own = await startTestGateway();
+    const gql = own.gql.bind(own);
+    const reg = async (name: string, url: string, apiKey: string) =>
+      (await gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, { i: { name, plugin: 'meilisearch', config: { url, apiKey } } })).data!.registerEngine
+        .id;
+    const sourceId = await reg('restart-source', source.url, SOURCE_KEY);
+    const targetId = await reg('restart-target', target.url, TARGET_KEY);
+    source.setOptions({ taskDelayMs: 1500 });
+    const started = await gql(`mutation($i: CopyEngineInput!) { copyEngine(input: $i) { id } }`, { i: { sourceEngineId: sourceId, targetEngineId: targetId } });
+    expect(started.errors).toBeUndefined();
+    const jobId = started.data!.copyEngine.id as string;
+    const client = new Meilisearch({ host: source.url, apiKey: SOURCE_KEY });
+    for (let i = 0; i < 400 && (await client.tasks.getTasks({ types: ['export'], statuses: ['processing'] })).results.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await own.gateway.close();
+    const restarted = await createGateway({ config: own.gateway.config, database: own.gateway.db, logWrite: () => undefined });
+    try {
+      let job = await restarted.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+      for (let i = 0; i < 2000 && !['SUCCEEDED', 'FAILED', 'CANCELED'].includes(job.status); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        job = await restarted.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
+      }
+      expect(job.errorMessage).toBeNull();
+      expect(job.status).toBe('SUCCEEDED');
+      const exports = await client.tasks.getTasks({ types: ['export'] });
+      expect(exports.results.map((task) => task.status)).toEqual(['succeeded']);
+      expect((await new Meilisearch({ host: target.url, apiKey: TARGET_KEY }).index('books').getStats()).numberOfDocuments).toBe(4);
+    } finally {
+      await restarted.close();
+      await own.close().catch(() => undefined);
+    }
   });
 
   it('runs from the CLI: engines copy <source> <target> --collections --filter --wait', async () => {
