@@ -77,7 +77,7 @@ describe('copyEngine (Meilisearch POST /export)', () => {
     const sourceId = await register('copy-source', source.url, SOURCE_KEY);
     const targetId = await register('copy-target', target.url, TARGET_KEY);
     // the export spends this long processing, its batch progress advancing meanwhile
-    source.setOptions({ taskDelayMs: 600 });
+    source.setOptions({ taskDelayMs: 1200 });
 
     const started = await copyEngine({ sourceEngineId: sourceId, targetEngineId: targetId });
     expect(started.errors).toBeUndefined();
