@@ -26,6 +26,7 @@ import { JobService } from './jobs/job-service.ts';
 import { prepareEngineUpgrade, type UpgradePreparation } from './lifecycle/upgrade-prepare.ts';
 import { UpgradeJobs, runUpgradeRollbackJob, runUpgradeWatchJob } from './jobs/upgrade-jobs.ts';
 import { BackupSetService } from './jobs/backup-sets.ts';
+import { EngineCopies, runCopyJob } from './jobs/copy-job.ts';
 import { JobTreeTracker } from './jobs/job-tree.ts';
 import { endInterruptedJobs, failStrandedBackups } from './jobs/recovery.ts';
 import { StagingJanitor } from './jobs/staging-cleanup.ts';
@@ -58,6 +59,8 @@ export interface Gateway {
   jobs: JobService;
   /** Engine upgrades: state, watch and rollback jobs, the engine_upgrading refusal (jobs/upgrade-jobs.ts). */
   upgrades: UpgradeJobs;
+  /** copyEngine: COPY jobs, one engine's collections sent by the engine into another (jobs/copy-job.ts). */
+  copies: EngineCopies;
   runner: JobRunner;
   bus: JobBus;
   apiKeys: ApiKeyService;
@@ -180,6 +183,18 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     },
     onCancelRequested: (id) => runnerLink.requestCancel(id),
   });
+  const copies = new EngineCopies({
+    prisma,
+    engines,
+    bus,
+    audit,
+    upgrades,
+    defaultTimeoutMs: config.jobTimeoutMs,
+    onEnqueued: (job) => {
+      logger.info('job queued', { jobId: job.id, kind: job.kind });
+      runnerLink.wake();
+    },
+  });
   const retention = new RetentionService({ prisma, engines, jobs, audit });
   const backupSets = new BackupSetService({
     prisma,
@@ -219,6 +234,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       DELETE: (job, ctx) => runDeleteJob({ backups }, job, ctx),
       UPGRADE_WATCH: (job, ctx) => runUpgradeWatchJob({ prisma, engines }, job, ctx),
       UPGRADE_ROLLBACK: (job, ctx) => runUpgradeRollbackJob({ prisma, engines }, job, ctx),
+      COPY: (job, ctx) => runCopyJob({ engines }, job, ctx),
     },
     storageFor: (job) => storages.forJob(job),
   });
@@ -258,6 +274,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     reports: new CatalogReports(prisma),
     jobs,
     upgrades,
+    copies,
     runner,
     bus,
     apiKeys,

@@ -58,6 +58,13 @@ const legacyDumpSchema = z.object({
 });
 export type LegacyDump = z.infer<typeof legacyDumpSchema>;
 
+/** The body of `POST /export` (routes/export.rs): index patterns, each with its filter and settings choice. */
+export interface ExportRequest {
+  url: string;
+  apiKey?: string;
+  indexes: Record<string, { filter?: string; overrideSettings: boolean }>;
+}
+
 export interface WaitOptions {
   signal: AbortSignal;
   timeoutMs: number;
@@ -213,6 +220,14 @@ export class MeilisearchClient {
 
   async createSnapshot(signal: AbortSignal): Promise<number> {
     return (await this.#call('create snapshot', signal, (sdk) => sdk.createSnapshot())).taskUid;
+  }
+
+  /** `POST /export` (v1.16+): the engine sends the matching indexes to another instance; a task. */
+  async createExport(body: ExportRequest, signal: AbortSignal): Promise<number> {
+    const answer = await this.#call('export', signal, (sdk) => sdk.httpRequest.post({ path: 'export', body }));
+    const parsed = z.object({ taskUid: z.number().int() }).safeParse(answer);
+    if (!parsed.success) throw new GatewayError('engine_error', `Meilisearch answered an unexpected export task: ${JSON.stringify(answer)?.slice(0, 200)}`);
+    return parsed.data.taskUid;
   }
 
   async createDump(signal: AbortSignal): Promise<number> {

@@ -12,6 +12,7 @@ import { inspectDumpFile, nativeRestore } from './native-restore.ts';
 import { validateIndexUid } from './names.ts';
 import { restoreFacts } from './versions.ts';
 import { rollbackUpgrade, upgradeStatus } from './upgrade.ts';
+import { copyToEngine, copyUnavailable } from './copy.ts';
 
 const configShape = {
   /** Base URL of the Meilisearch server, e.g. http://localhost:7700. */
@@ -74,6 +75,8 @@ export const meilisearchPlugin = {
       upgradeStatus: (signal) => upgradeStatus(client, signal),
       nativeCopyUnavailable: () => (config.dumpsDir === undefined ? 'no dumpsDir configured: the gateway cannot copy the dump' : null),
       rollbackUpgrade: (ctx) => rollbackUpgrade(client, ctx),
+      copyUnavailable: (signal) => copyUnavailable(client, signal),
+      copyToEngine: (request, ctx) => copyToEngine(client, { timeoutMs: config.timeoutMs, taskTimeoutMs: config.taskTimeoutMs }, request, ctx),
       listStaging: async (prefix, signal) => (await client.listIndexes(signal)).map((index) => index.uid).filter((uid) => uid.startsWith(prefix)),
       async dropCollection(name, signal) {
         const task = await client.waitForTask(await client.deleteIndex(name, signal), { signal, timeoutMs: options.taskTimeoutMs });

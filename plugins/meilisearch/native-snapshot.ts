@@ -8,8 +8,8 @@ import type { JobContext, NativeArtifactSink, NativeBackupRequest, NativeBackupR
 import { GatewayError } from '../../src/errors.ts';
 import { canceledError, type MeilisearchClient } from './client.ts';
 import { parseVersion } from './dump/settings.ts';
-import { percentProgress, sleepOrCancel } from '../../src/plugin.ts';
-import { POLL_MS, apiCollections, batchProgress, cancelTask, checkSelection, copyDump, type NativeOptions } from './native-backup.ts';
+import { apiCollections, cancelTask, checkSelection, copyDump, type NativeOptions } from './native-backup.ts';
+import { followTask } from './follow-task.ts';
 import { readVersion } from './versions.ts';
 
 /** `<db name>.snapshot` with the default `--db-path` (data.ms). */
@@ -36,7 +36,7 @@ export async function snapshotBackup(
 
   const taskUid = await client.createSnapshot(signal);
   try {
-    await followSnapshotTask(client, options, taskUid, ctx);
+    await followTask(client, options.taskTimeoutMs, taskUid, { what: 'snapshot', working: 'creating the snapshot', done: 'snapshot created' }, ctx);
   } catch (error) {
     if (signal.aborted) {
       await cancelTask(client, options, taskUid, ctx);
@@ -58,29 +58,4 @@ export async function snapshotBackup(
   const collections = await apiCollections(client, signal);
   const selected = request.collections === null ? collections : collections.filter((collection) => request.collections!.includes(collection.name));
   return { engineVersion, collections: selected, warnings, externalId: `snapshot-task-${taskUid}` };
-}
-
-async function followSnapshotTask(client: MeilisearchClient, options: NativeOptions, taskUid: number, ctx: JobContext): Promise<void> {
-  const deadline = Date.now() + options.taskTimeoutMs;
-  const report = percentProgress(ctx);
-  for (let interval = POLL_MS.first; ; interval = Math.min(interval * 2, POLL_MS.max)) {
-    const task = await client.getTask(taskUid, ctx.signal);
-    if (task.status === 'succeeded') {
-      report('snapshot created', 100, { message: `snapshot task ${taskUid}` });
-      return;
-    }
-    if (task.status === 'failed' || task.status === 'canceled') {
-      const reason = task.error === null ? task.status : `${task.error.message} (${task.error.code})`;
-      throw new GatewayError('engine_error', `Meilisearch snapshot task ${taskUid} ${task.status}: ${reason}`, { details: { taskUid, engineCode: task.error?.code ?? null } });
-    }
-    const progress = task.status === 'processing' && task.batchUid !== null ? await batchProgress(client, task.batchUid, ctx) : null;
-    const step = progress?.steps.at(-1);
-    report(step?.currentStep ?? (task.status === 'enqueued' ? 'enqueued' : 'creating the snapshot'), progress ? Math.min(99, progress.percentage) : 0, {
-      message: progress ? progress.steps.map((s) => `${s.currentStep} ${s.finished}/${s.total}`).join(' › ') : `snapshot task ${taskUid} ${task.status}`,
-    });
-    if (Date.now() + interval > deadline) {
-      throw new GatewayError('engine_timeout', `Meilisearch snapshot task ${taskUid} still ${task.status} after ${options.taskTimeoutMs} ms`, { details: { taskUid } });
-    }
-    await sleepOrCancel(interval, ctx.signal);
-  }
 }

@@ -100,14 +100,21 @@ export class EngineService {
     return redactedConfig(engine.config as Record<string, unknown>, secrets);
   }
 
+  /** The config the plugin gets, secrets included (and registered for redaction): for the plugin, never for output. */
+  privateConfig(engine: Engine): Record<string, unknown> {
+    const plugin = this.plugin(engine.plugin);
+    const secrets = engine.secrets ? (this.deps.secretBox.open(engine.secrets) as Record<string, unknown>) : {};
+    const config = parsePluginConfig(plugin, { ...(engine.config as Record<string, unknown>), ...secrets });
+    this.rememberSecrets(config, plugin);
+    return config;
+  }
+
   /** The live plugin instance, rebuilt whenever the engine row changes. */
   instance(engine: Engine): EngineInstance {
     const cached = this.instances.get(engine.id);
     if (cached && cached.updatedAt === engine.updatedAt.getTime()) return cached.instance;
     const plugin = this.plugin(engine.plugin);
-    const secrets = engine.secrets ? (this.deps.secretBox.open(engine.secrets) as Record<string, unknown>) : {};
-    const config = parsePluginConfig(plugin, { ...(engine.config as Record<string, unknown>), ...secrets });
-    this.rememberSecrets(config, plugin);
+    const config = this.privateConfig(engine);
     // Every error, health message and warning leaving the plugin is scrubbed of this engine's secrets.
     const instance = scrubbingInstance(
       plugin.create(config, { logger: this.deps.logger.child({ plugin: plugin.name, engineId: engine.id, engine: engine.name }) }),

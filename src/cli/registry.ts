@@ -7,6 +7,7 @@ import { completionCommands } from './commands/completion.ts';
 import { dumpCommands } from './commands/dump.ts';
 import { engineCommands } from './commands/engines.ts';
 import { engineUpgradeCommands } from './commands/engine-upgrade.ts';
+import { engineCopyCommands } from './commands/engine-copy.ts';
 import { jobCommands } from './commands/jobs.ts';
 import { keyCommands } from './commands/keys.ts';
 import { restoreCommands } from './commands/restore.ts';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   ...serveCommands,
   ...engineCommands,
   ...engineUpgradeCommands,
+  ...engineCopyCommands,
   ...backupCommands,
   ...restoreCommands,
   ...setCommands,
@@ -37,7 +39,7 @@ export const COMMANDS: readonly Command[] = [
 
 /** Commands of two words (`backup create`) sit in a group named by the first; its one-line summary. */
 export const GROUPS: Record<string, string> = {
-  engines: 'Registered engines: list, add, remove, upgrade-prepare, upgrade-status, upgrade-rollback',
+  engines: 'Registered engines: list, add, remove, copy, upgrade-prepare, upgrade-status, upgrade-rollback',
   backup: 'Backups: create, list, get, delete, download',
   set: 'Backup sets (several engines together): create, list, get, restore',
   jobs: 'Jobs: list, get, cancel, wait',

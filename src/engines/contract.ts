@@ -201,6 +201,31 @@ export interface DropCollectionCapability {
   dropCollection(name: string, signal: AbortSignal): Promise<void>;
 }
 
+/** What the core asks of an engine copying its collections into another engine of the same plugin (copyEngine). */
+export interface EngineCopyRequest {
+  /** The target engine's config as the plugin's schema parsed it, secrets included: send them, never log them. */
+  target: Record<string, unknown>;
+  /** Collections to copy (names the plugin's rule accepted); null = every one. */
+  collections: string[] | null;
+  /** Engine filter expression applied to each collection's documents; null = every document. */
+  filter: string | null;
+}
+
+export interface EngineCopyResult {
+  collections: Array<{ name: string; documentCount: number | null }>;
+  warnings: string[];
+}
+
+/**
+ * Engine to engine copy done by the engine itself (Meilisearch `POST /export`): nothing passes through the
+ * gateway, which follows the engine's task as the job's progress.
+ */
+export interface CopyCapability {
+  /** Why this engine cannot copy (e.g. its version predates the route), or null: asked before the job is queued. */
+  copyUnavailable(signal: AbortSignal): Promise<string | null>;
+  copyToEngine(request: EngineCopyRequest, ctx: JobContext): Promise<EngineCopyResult>;
+}
+
 /** The tiny required core of a live plugin instance; capabilities are optional members. */
 export interface EngineInstance
   extends
@@ -213,7 +238,8 @@ export interface EngineInstance
     Partial<RestoreFactsCapability>,
     Partial<StagingCapability>,
     Partial<UpgradeCapability>,
-    Partial<SafetyCopyCapability> {
+    Partial<SafetyCopyCapability>,
+    Partial<CopyCapability> {
   health(signal: AbortSignal): Promise<EngineHealth>;
   listCollections(signal: AbortSignal): Promise<EngineCollectionInfo[]>;
   close?(): Promise<void>;

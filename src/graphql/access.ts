@@ -39,6 +39,8 @@ export const MUTATION_SCOPES: Record<string, Scope> = {
   // engine upgrades (issue 18): the safety copy is backups; the rollback changes the engine's data
   prepareEngineUpgrade: 'OPERATOR',
   rollbackEngineUpgrade: 'ADMIN',
+  // engine to engine copy (issue 16): a job, with the target's stored key used but never shown
+  copyEngine: 'OPERATOR',
   // backup sets (issue 20)
   startBackupSet: 'OPERATOR',
   verifyBackupSet: 'OPERATOR',

@@ -32,7 +32,7 @@ export const API_DESCRIPTIONS: Record<string, string> = {
   JobConnection: 'A page of jobs, newest first',
   JobError: 'Why a job failed: a catalogue code, its type and a message',
   JobEvent: 'A phase or status change of a job, kept with the job',
-  JobKind: 'What a job does (UPGRADE_WATCH follows an engine upgrade, UPGRADE_ROLLBACK rolls one back)',
+  JobKind: 'What a job does (UPGRADE_WATCH follows an engine upgrade, UPGRADE_ROLLBACK rolls one back, COPY copies one engine into another)',
   JobStatus: 'QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELED (CANCELING while the engine side stops)',
   PageInfo: 'Where a page ends: pass endCursor as `after` for the next one',
   ReconcileMissing: 'A file the catalog lists that storage does not hold (or holds with another size)',
@@ -263,6 +263,15 @@ export const API_DESCRIPTIONS: Record<string, string> = {
   'Mutation.rollbackEngineUpgrade':
     "An UPGRADE_ROLLBACK job: cancels the engine's upgrade, follows the rollback index by index, waits for the previous version and checks every index answers; upgrade_rollback_impossible names the safety copy",
   'Mutation.rollbackEngineUpgrade(engineId)': ID_OF('engine'),
+  CopyEngineInput: 'Which collections of one engine to copy into another engine of the same plugin',
+  'CopyEngineInput.sourceEngineId': 'The engine the collections are copied from (the job runs on it)',
+  'CopyEngineInput.targetEngineId': 'The registered engine they are copied into; the source engine reaches it at its configured URL, with its stored key',
+  'CopyEngineInput.collections': 'Omit for every collection of the source',
+  'CopyEngineInput.filter': "The engine's filter expression: only matching documents are copied (the attributes must be filterable on the source)",
+  'CopyEngineInput.timeoutSeconds': 'Job timeout; the gateway default when omitted',
+  'Mutation.copyEngine':
+    "A COPY job: the source engine sends the collections (primary key, settings, documents) straight to the target engine (Meilisearch POST /export, 1.16+), with the export task's progress; an existing target index gets the settings and the documents added on top. capability_not_supported before anything starts when the source cannot",
+  'Mutation.copyEngine(input)': 'What to copy, from where, into which engine',
 };
 
 interface Describable {

@@ -20,6 +20,7 @@ import './webhook.ts';
 import './gateway-dump.ts';
 import './gateway-info.ts';
 import './engine-upgrade.ts';
+import './engine-copy.ts';
 import './protection.ts';
 import './backup-search.ts';
 import './engine-connection.ts';

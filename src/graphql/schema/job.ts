@@ -11,7 +11,7 @@ import { connectionType, pageArgs, toConnection } from './pagination.ts';
 import { selectedFields } from '../selection.ts';
 import { ExternalLocationInput, StorageCredentialsInput } from './storage.ts';
 
-const JobKindEnum = builder.enumType('JobKind', { values: ['BACKUP', 'RESTORE', 'VERIFY', 'DELETE', 'UPGRADE_WATCH', 'UPGRADE_ROLLBACK'] as const });
+const JobKindEnum = builder.enumType('JobKind', { values: ['BACKUP', 'RESTORE', 'VERIFY', 'DELETE', 'UPGRADE_WATCH', 'UPGRADE_ROLLBACK', 'COPY'] as const });
 const JobStatusEnum = builder.enumType('JobStatus', { values: ['QUEUED', 'RUNNING', 'CANCELING', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const });
 const JobSortEnum = builder.enumType('JobSort', { values: ['NEWEST', 'OLDEST'] as const, description: 'The order of the jobs list, by creation time' });
 

@@ -63,7 +63,8 @@ export async function runExport(indexes: IndexStore, content: ExportContent, bat
       const settings = settingsView(index.settings);
       await expectOk(await send(content, 'PATCH', `/indexes/${encoded}/settings`, JSON.stringify(settings), signal), `sending the settings of ${uid}`);
     } else await expectOk(existing, `reading ${uid}`);
-    const predicate = compileFilter(options.filter ?? null, index.settings.filterableAttributes);
+    // no filter (absent or null: deserr's Option) exports every document (process_export.rs maps it with Filter::from_json)
+    const predicate = options.filter === null || options.filter === undefined ? null : compileFilter(options.filter, index.settings.filterableAttributes);
     const docs = index.documents.list().filter((doc) => predicate === null || predicate(doc));
     const limit = content.payloadSize ?? DEFAULT_EXPORT_PAYLOAD_SIZE;
     let chunk: string[] = [];
