@@ -26,6 +26,7 @@ function job(id: string, status: Job['status'], completed: number, total = 1000)
     createdAt: new Date(0),
     startedAt: null,
     finishedAt: null,
+    parentId: null,
   } as Job;
 }
 
@@ -60,8 +61,8 @@ describe('job bus progress coalescing', () => {
       const counts = seen.map(completedOf);
       expect(counts).toEqual([...counts].sort((a, b) => a - b));
     }
-    await all.return();
-    await one.return();
+    await all.return?.();
+    await one.return?.();
     bus.close();
   });
 
@@ -73,7 +74,7 @@ describe('job bus progress coalescing', () => {
     const seen = await collect(feed, (j) => completedOf(j) === 500);
     expect(seen.length).toBeLessThan(20);
     expect(completedOf(seen[0]!)).toBe(0);
-    await feed.return();
+    await feed.return?.();
     bus.close();
   });
 
@@ -86,7 +87,7 @@ describe('job bus progress coalescing', () => {
     bus.publish(job('b', 'FAILED', 0));
     const seen = await collect(feed, (j) => j.id === 'b' && j.status === 'FAILED');
     expect(seen.map((j) => `${j.id}:${j.status}`)).toEqual(expect.arrayContaining(['a:RUNNING', 'b:RUNNING', 'b:FAILED']));
-    await feed.return();
+    await feed.return?.();
     bus.close();
   });
 
@@ -96,7 +97,7 @@ describe('job bus progress coalescing', () => {
     for (let i = 0; i < 50; i++) bus.publish(job('c', 'RUNNING', i));
     const seen = await collect(feed, (j) => completedOf(j) === 49);
     expect(seen).toHaveLength(50);
-    await feed.return();
+    await feed.return?.();
     bus.close();
   });
 });
