@@ -5,10 +5,11 @@
 //     prints {"arrivals": {key: [ms, …]}, "events": n}.
 //   rate <url> <perSecond> <seconds>: POSTs `jobs(first: 50)` at a fixed rate (open loop: a slow answer never
 //     delays the next request), 10 s timeout each, prints {"latencies": [ms, …], "timeouts": n, "failures": n, "seconds": s}.
+import { JOBS_PAGE } from './queries.ts';
+
 const [mode, url, a, b] = process.argv.slice(2) as [string, string, string, string | undefined];
 
 const JOB_EVENTS = 'subscription { jobEvents { id status progress { completed total percent phase } } }';
-const JOBS_PAGE = '{ jobs(first: 50) { nodes { id kind status createdAt finishedAt progress { percent phase } } pageInfo { hasNextPage endCursor } } }';
 
 async function subscribe(count: number): Promise<void> {
   const arrivals: Record<string, number[]> = {};

@@ -120,7 +120,9 @@ export async function measureJobsList(kind: 'pglite' | 'postgres'): Promise<Jobs
       url.pathname = `/${database}`;
       databaseUrl = url.toString();
     }
-    const gateway = await createGateway({ config: loadConfig({ GATEWAY_DATA_DIR: path.join(dir, 'gw'), GATEWAY_LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) }) });
+    const gateway = await createGateway({
+      config: loadConfig({ GATEWAY_DATA_DIR: path.join(dir, 'gw'), GATEWAY_LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) }),
+    });
     try {
       await seedJobs(gateway);
       const running = await startServer(gateway, { port: 0, host: '127.0.0.1' });
@@ -145,7 +147,7 @@ export async function measureJobsList(kind: 'pglite' | 'postgres'): Promise<Jobs
 }
 
 /** 1,000 finished jobs of every kind and status the list shows, a second apart. */
-async function seedJobs(gateway: Gateway): Promise<void> {
+export async function seedJobs(gateway: Gateway): Promise<void> {
   const kinds = ['BACKUP', 'RESTORE', 'VERIFY', 'DELETE'] as const;
   const statuses = ['SUCCEEDED', 'FAILED', 'CANCELED'] as const;
   const start = Date.UTC(2026, 0, 1);

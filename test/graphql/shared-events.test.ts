@@ -92,7 +92,12 @@ describe('subscription events shared per selection', () => {
   it('different variables or another principal are executed apart', async () => {
     const { pubsub, calls, yoga } = setup();
     const query = 'subscription($p: String) { ticks { label(prefix: $p) } }';
-    const streams = await Promise.all([open(yoga, query, 'a', { p: 'x' }), open(yoga, query, 'a', { p: 'y' }), open(yoga, query, 'b', { p: 'x' }), open(yoga, query, 'a', { p: 'x' })]);
+    const streams = await Promise.all([
+      open(yoga, query, 'a', { p: 'x' }),
+      open(yoga, query, 'a', { p: 'y' }),
+      open(yoga, query, 'b', { p: 'x' }),
+      open(yoga, query, 'a', { p: 'x' }),
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     pubsub.publish('tick', { n: 7 });
     const labels = await Promise.all(streams.map(async (stream) => ((await take(stream, 1))[0]!.data as { ticks: { label: string } }).ticks.label));

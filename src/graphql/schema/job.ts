@@ -91,8 +91,8 @@ builder.queryFields((t) => ({
       // Only what the query reads: the JSON columns when a node's input or progress is asked for, the
       // count(*) when totalCount is (the connection runs it lazily).
       const nodeFields = selectedFields(info, ['nodes']);
-      const withJson = nodeFields === null || nodeFields.has('input') || nodeFields.has('progress');
-      const [rows, count] = await ctx.gateway.jobs.page(filter, pageArgs(args.first, args.after), { withJson });
+      const json = { input: nodeFields === null || nodeFields.has('input'), progress: nodeFields === null || nodeFields.has('progress') };
+      const [rows, count] = await ctx.gateway.jobs.page(filter, pageArgs(args.first, args.after), json);
       return toConnection(rows, args.first, count);
     },
   }),
