@@ -6,9 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.ts';
-import { createGateway } from '../src/gateway.ts';
+import { createGateway, type Gateway } from '../src/gateway.ts';
 import { alternate, median, RUNS, SCALE, seed, startEmulator, TYPESENSE_KEY, type Emulator, type Pair } from './lib.ts';
 import { baselineFile, dropCollection, gatewayBackup, gatewayRestore, meilisearchFetchGzip, naiveRestore, typesenseCurlGzip, type EngineName } from './scenarios.ts';
+import { JOBS_RATE, measureJobsList, measureSubscribers, percentile, SUBSCRIBERS } from './load.ts';
 import { measureStartup, type StartupFigures } from './startup.ts';
 
 const PARTS = ['part0', 'part1', 'part2', 'part3'];
@@ -78,11 +79,15 @@ async function main(): Promise<void> {
         logRow(rows.at(-1)!);
         await dropCollection(engine, emulator.url, 'naive');
         await dropCollection(engine, emulator.url, 'restored');
+        // BENCH_SUBSCRIBERS=0 leaves the subscriber rows out; measured on the first engine only.
+        if (SUBSCRIBERS > 0 && engine === ENGINES[0]) rows.push(...(await subscriberRows(gateway, registered.id, label)));
         emulator.process.kill('SIGTERM');
       }
     } finally {
       await gateway.close();
     }
+    // BENCH_JOBS_RATE=0 leaves the jobs-list rows out.
+    if (JOBS_RATE > 0) rows.push(...(await jobsListRows()));
     printTable(rows, startup, (performance.now() - started) / 1000);
   } finally {
     for (const emulator of emulators) emulator.process.kill('SIGTERM');
@@ -90,8 +95,43 @@ async function main(): Promise<void> {
   }
 }
 
+async function subscriberRows(gateway: Gateway, engineId: string, label: string): Promise<Row[]> {
+  console.error(`${SUBSCRIBERS} SSE subscribers to jobEvents during a ${label} backup…`);
+  const figures = await measureSubscribers(gateway, engineId, ['one']);
+  const ms = (p: number) => `${percentile(figures.latencies, p).toFixed(0)} ms`;
+  const rows: Row[] = [
+    { what: `${label} backup watched by ${SUBSCRIBERS} SSE subscribers (vs none)`, goal: '≥ 0.91', pair: figures.pair },
+    {
+      what: `${SUBSCRIBERS} subscribers: event latency p50 / p99* (${figures.eventsPerSubscriber.toFixed(0)} events each)`,
+      goal: 'p99 ≤ 50 ms',
+      figure: `${ms(50)} / ${ms(99)}`,
+    },
+  ];
+  rows.forEach(logRow);
+  return rows;
+}
+
+async function jobsListRows(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const kind of ['pglite', 'postgres'] as const) {
+    console.error(`jobs(first: 50) at ${JOBS_RATE} req/s, 1,000 jobs, ${kind}…`);
+    const goal = kind === 'pglite' ? 'p99 ≤ 50 ms' : 'p99 ≤ 20 ms';
+    try {
+      const f = await measureJobsList(kind);
+      const lost = f.timeouts + f.failures > 0 ? `, ${f.timeouts} timeouts, ${f.failures} failed` : '';
+      const figure = `${percentile(f.latencies, 50).toFixed(0)} / ${percentile(f.latencies, 99).toFixed(0)} ms, ${f.served.toFixed(0)} req/s${lost}`;
+      rows.push({ what: `jobs(first: 50) at ${JOBS_RATE} req/s, 1,000 jobs, ${kind}: p50 / p99, served*`, goal, figure });
+    } catch (error) {
+      rows.push({ what: `jobs(first: 50), ${kind}`, goal, figure: `not measured: ${error instanceof Error ? error.message : String(error)}`.slice(0, 80) });
+    }
+    logRow(rows.at(-1)!);
+  }
+  return rows;
+}
+
 /** Each figure as soon as it is measured, so a failure later in the run does not lose it. */
 function logRow(row: Row): void {
+  if (row.figure) console.error(`  ${row.what}: ${row.figure}`);
   if (row.pair)
     console.error(`  ${row.what}: baseline ${row.pair.baseline.map((s) => s.toFixed(2)).join('/')} s, gateway ${row.pair.gateway.map((s) => s.toFixed(2)).join('/')} s`);
 }

@@ -14,6 +14,7 @@ import { graphiqlOptions, renderOfflineGraphiQL } from './graphiql.ts';
 import { queryComplexityPlugins, requestLimitsPlugin } from './limits.ts';
 import { requestLogPlugin, yogaLogging } from './request-log.ts';
 import { schema } from './schema/index.ts';
+import { useSharedSubscriptionEvents } from './shared-events.ts';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -86,6 +87,7 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
       useScopeCheck(),
       useOperationSpans(),
       useRequestMemoPerEvent(),
+      useSharedSubscriptionEvents(),
       ...queryComplexityPlugins(),
       requestLimitsPlugin(),
     ],

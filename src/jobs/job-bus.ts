@@ -4,6 +4,7 @@ import { Repeater } from 'graphql-yoga';
 import type { Job } from '../db/client.ts';
 import { isTerminal } from '../db/job-status.ts';
 import { GatewayError } from '../errors.ts';
+import { ChangeCoalescer, COALESCE_INTERVAL_MS } from './change-coalescer.ts';
 
 /** What createPubSub accepts as `eventTarget`: an in-process EventTarget or `createRedisEventTarget(...)`. */
 export interface JobEventTarget {
@@ -21,6 +22,11 @@ export interface JobBusOptions {
   maxPending?: number;
   /** A bad message from the event target (not a job) is dropped and told here. */
   onDropped?: (reason: string) => void;
+  /**
+   * Progress changes of one job reach subscribers at most once per this many ms (the latest wins); a status
+   * change always goes out at once and in order. 0 sends every change. Default 100.
+   */
+  progressIntervalMs?: number;
 }
 
 export const DEFAULT_CHANNEL = 'backup-gateway:job:changed';
@@ -31,12 +37,14 @@ export class JobBus {
   private readonly maxPending: number;
   private readonly feeds = new Set<JobFeed>();
   private readonly listener: (event: CustomEvent) => void;
+  private readonly coalescer: ChangeCoalescer;
   private closed = false;
 
   constructor(private readonly options: JobBusOptions = {}) {
     this.target = options.eventTarget ?? (new EventTarget() as unknown as JobEventTarget);
     this.channel = options.channel ?? DEFAULT_CHANNEL;
     this.maxPending = options.maxPending ?? 1000;
+    this.coalescer = new ChangeCoalescer((job) => this.deliver(job), options.progressIntervalMs ?? COALESCE_INTERVAL_MS);
     // One listener for the whole process, registered once: a subscriber added later starts receiving at once,
     // without waiting for the event target (Redis SUBSCRIBE) to confirm anything.
     this.listener = (event) => this.fanOut(event.detail);
@@ -95,8 +103,18 @@ export class JobBus {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.coalescer.close();
     for (const feed of [...this.feeds]) feed.end();
     this.target.removeEventListener(this.channel, this.listener);
+  }
+
+  /** Also runs from the coalescer's timer: it must never throw. */
+  private deliver(job: Job): void {
+    try {
+      for (const feed of this.feeds) feed.offer(job);
+    } catch (error) {
+      this.options.onDropped?.(`job message could not be delivered: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private fanOut(detail: unknown): void {
@@ -106,8 +124,10 @@ export class JobBus {
         this.options.onDropped?.('a message on the job channel is not a job');
         return;
       }
-      const job = reviveJob(detail);
-      for (const feed of this.feeds) feed.offer(job);
+      // Nobody listening: nothing to coalesce (a subscriber joining later gets the next change at once).
+      if (this.feeds.size === 0) return;
+      // Coalesced once for every subscriber, then the same object is offered to each.
+      this.coalescer.offer(reviveJob(detail));
     } catch (error) {
       this.options.onDropped?.(`job message could not be delivered: ${error instanceof Error ? error.message : String(error)}`);
     }

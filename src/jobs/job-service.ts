@@ -75,10 +75,10 @@ export class JobService {
 
   /**
    * One page of jobs matching the filter (the page's take/cursor/order come from the API's pagination) and a
-   * function counting them all, so the count(*) runs only for a caller that wants it. `withJson: false` leaves
-   * out the `input` and `progress` JSON columns (their fields of the rows are then empty objects).
+   * function counting them all, so the count(*) runs only for a caller that wants it. `input: false` /
+   * `progress: false` leave that JSON column out (the rows' field is then an empty object).
    */
-  async page(filter: JobFilter, page: CatalogPage, options: { withJson: boolean } = { withJson: true }): Promise<[Job[], () => Promise<number>]> {
+  async page(filter: JobFilter, page: CatalogPage, options: { input: boolean; progress: boolean } = { input: true, progress: true }): Promise<[Job[], () => Promise<number>]> {
     const where = {
       ...(filter.status?.length ? { status: { in: filter.status } } : {}),
       ...(filter.kind?.length ? { kind: { in: filter.kind } } : {}),
@@ -86,9 +86,10 @@ export class JobService {
       ...(filter.search?.trim() ? { OR: searchJobs(filter.search.trim().slice(0, 200)) } : {}),
     };
     const count = () => this.deps.prisma.job.count({ where });
-    if (options.withJson) return [await this.deps.prisma.job.findMany({ where, ...page }), count];
-    const rows = await this.deps.prisma.job.findMany({ where, ...page, omit: { input: true, progress: true } });
-    return [rows.map((row) => ({ ...row, input: {}, progress: {} })), count];
+    if (options.input && options.progress) return [await this.deps.prisma.job.findMany({ where, ...page }), count];
+    // Each JSON column only when asked for: decoding them is most of what a page of rows costs the database client.
+    const rows = await this.deps.prisma.job.findMany({ where, ...page, omit: { input: !options.input, progress: !options.progress } });
+    return [rows.map((row) => ({ ...row, input: options.input ? row.input : {}, progress: options.progress ? row.progress : {} })), count];
   }
 
   /** The member jobs of a set's parent job, oldest first. */

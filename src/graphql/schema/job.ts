@@ -95,10 +95,10 @@ builder.queryFields((t) => ({
       // Only what the query reads: the JSON columns when a node's input or progress is asked for, the
       // count(*) when totalCount is (the connection runs it lazily).
       const nodeFields = selectedFields(info, ['nodes']);
-      const withJson = nodeFields === null || nodeFields.has('input') || nodeFields.has('progress');
+      const json = { input: nodeFields === null || nodeFields.has('input'), progress: nodeFields === null || nodeFields.has('progress') };
       const page: CatalogPage = pageArgs(args.first, args.after);
       if (args.sort === 'OLDEST') page.orderBy = [{ createdAt: 'asc' }, { id: 'asc' }];
-      const [rows, count] = await ctx.gateway.jobs.page(filter, page, { withJson });
+      const [rows, count] = await ctx.gateway.jobs.page(filter, page, json);
       return toConnection(rows, args.first, count);
     },
   }),
