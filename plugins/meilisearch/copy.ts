@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { EngineCopyRequest, EngineCopyResult, JobContext } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
+import { isShutdown, percentProgress } from '../../src/plugin.ts';
 import { canceledError, engineStatus, MeilisearchClient } from './client.ts';
 import { parseVersion } from './dump/settings.ts';
 import { followTask } from './follow-task.ts';
@@ -45,7 +46,7 @@ export async function copyToEngine(client: MeilisearchClient, options: CopyOptio
   const uids = request.collections ?? (await client.listIndexes(signal)).map((index) => index.uid);
   if (uids.length === 0) return { collections: [], warnings: ['the source engine has no index: nothing was copied'] };
 
-  ctx.progress({ phase: 'export requested', completed: 0, total: 100, unit: 'percent', message: `${uids.length} index(es) to ${target.url}` });
+  percentProgress(ctx)('export requested', 0, { message: `${uids.length} index(es) to ${target.url}` });
   // a `filter: null` is refused by the engine (Filter::from_json wants a string or an array): left out instead
   const perIndex = { ...(request.filter === null ? {} : { filter: request.filter }), overrideSettings: true };
   const indexes = Object.fromEntries(uids.map((uid) => [uid, perIndex]));
@@ -62,8 +63,7 @@ export async function copyToEngine(client: MeilisearchClient, options: CopyOptio
   } catch (error) {
     if (signal.aborted) {
       // a shutdown leaves the export running for the next run to follow; a cancel or a timeout stops it
-      const interrupted = signal.reason instanceof GatewayError && signal.reason.code === 'interrupted';
-      if (!interrupted) await cancelTask(client, { dumpsDir: undefined, taskTimeoutMs: options.taskTimeoutMs }, taskUid, ctx);
+      if (!isShutdown(signal)) await cancelTask(client, { dumpsDir: undefined, taskTimeoutMs: options.taskTimeoutMs }, taskUid, ctx);
       throw canceledError(signal);
     }
     throw await explainFailure(error, targetClient, target.url, signal);

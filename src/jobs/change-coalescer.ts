@@ -1,6 +1,7 @@
 // Coalesces job changes on their way to subscribers: per job, at most one change with an unchanged status (a
 // progress update) per interval goes out — the latest wins, later, at the end of the interval — while a change of
-// status goes out at once, in order, replacing a progress change of that job still waiting (it is newer).
+// status or of phase goes out at once, in order, replacing a progress change of that job still waiting (it is newer):
+// a subscriber sees every status and every phase (each one a job event), and the last change.
 // Done once per event for all subscribers of a replica, before the fan-out, so the cost does not grow with them.
 import type { Job } from '../db/client.ts';
 import { isTerminal } from '../db/job-status.ts';
@@ -11,6 +12,7 @@ const SWEEP_ABOVE = 1000;
 
 interface Track {
   status: string;
+  phase: string | null;
   lastSent: number;
   waiting: Job | null;
   timer: NodeJS.Timeout | null;
@@ -28,6 +30,10 @@ export class ChangeCoalescer {
   offer(job: Job): void {
     const track = this.jobs.get(job.id);
     if (!track || track.status !== job.status || isTerminal(job.status)) return this.sendStatusChange(job, track);
+    if (phaseOf(job) !== track.phase) {
+      if (track.timer) clearTimeout(track.timer);
+      return this.send(job, track);
+    }
     const wait = this.intervalMs - (Date.now() - track.lastSent);
     if (wait <= 0 && !track.timer) return this.send(job, track);
     track.waiting = job;
@@ -54,7 +60,7 @@ export class ChangeCoalescer {
       this.deliver(job);
       return;
     }
-    const fresh: Track = { status: job.status, lastSent: 0, waiting: null, timer: null };
+    const fresh: Track = { status: job.status, phase: phaseOf(job), lastSent: 0, waiting: null, timer: null };
     this.jobs.set(job.id, fresh);
     if (this.jobs.size > this.sweepAbove) this.sweep();
     this.send(job, fresh);
@@ -62,6 +68,7 @@ export class ChangeCoalescer {
 
   private send(job: Job, track: Track): void {
     track.lastSent = Date.now();
+    track.phase = phaseOf(job);
     track.waiting = null;
     track.timer = null;
     this.deliver(job);
@@ -80,4 +87,9 @@ export class ChangeCoalescer {
     for (const [id, track] of this.jobs) if (!track.waiting && !track.timer && track.lastSent < idleBefore) this.jobs.delete(id);
     this.sweepAbove = Math.max(SWEEP_ABOVE, this.jobs.size * 2);
   }
+}
+
+function phaseOf(job: Job): string | null {
+  const progress = job.progress as { phase?: unknown } | null;
+  return typeof progress?.phase === 'string' ? progress.phase : null;
 }

@@ -181,7 +181,12 @@ describe.runIf(DB_KINDS.includes('postgres'))('two replicas on PostgreSQL and Re
       for (const job of otherJobs) {
         const seen = feed.events.filter((e) => e.id === job.id).map((e) => ({ ...e, progress: pick(e.progress) }));
         const sent = published.filter((e) => e.id === job.id);
-        expect(seen, `job ${job.id} as replica ${r} saw it`).toEqual(sent);
+        // Progress is coalesced per job before the fan-out: the subscriber sees, in order, a part of what was sent
+        // holding every change of status and of phase, and the last change.
+        const keyed = (list: typeof seen) => list.map((e) => JSON.stringify(e));
+        expect(isSubsequence(keyed(seen), keyed(sent)), `job ${job.id} as replica ${r} saw it`).toBe(true);
+        expect(turns(seen), `job ${job.id} as replica ${r}: statuses and phases`).toEqual(turns(sent));
+        expect(seen.at(-1)).toEqual(sent.at(-1));
         const phases = new Set(seen.map((e) => e.progress.phase));
         for (const event of events.filter((e) => e.jobId === job.id && e.phase !== 'started')) expect(phases, `phase ${event.phase} of ${job.id}`).toContain(event.phase);
         expect(seen.at(-1)?.status).toBe('SUCCEEDED');
@@ -263,4 +268,21 @@ describe.runIf(DB_KINDS.includes('postgres'))('two replicas on PostgreSQL and Re
 
 function pick(progress: Change['progress']): Change['progress'] {
   return { phase: progress.phase, completed: progress.completed, total: progress.total, unit: progress.unit, bytes: progress.bytes };
+}
+
+/** Whether `part` is `whole` with some items left out, order kept. */
+function isSubsequence(part: string[], whole: string[]): boolean {
+  let at = 0;
+  for (const item of whole) if (at < part.length && part[at] === item) at++;
+  return at === part.length;
+}
+
+/** The status and phase of each change where one of them changed. */
+function turns(list: Array<{ status: string; progress: { phase?: unknown } }>): string[] {
+  const out: string[] = [];
+  for (const e of list) {
+    const turn = `${e.status} ${String(e.progress.phase)}`;
+    if (out.at(-1) !== turn) out.push(turn);
+  }
+  return out;
 }
