@@ -236,16 +236,20 @@ export function restoreJobId(request: LogicalRestoreRequest): string {
  * the caller writes an item, instead of pausing the engine's stream at every write.
  */
 export async function* prefetchNext<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
-  let next = source.next();
+  const ask = (): Promise<IteratorResult<T>> => {
+    const pending = source.next();
+    pending.catch(() => undefined); // awaited below; this only keeps a failure while the caller writes from counting as unhandled
+    return pending;
+  };
+  let next = ask();
   try {
     for (;;) {
       const current = await next;
       if (current.done === true) return;
-      next = source.next();
+      next = ask();
       yield current.value;
     }
   } finally {
-    next.catch(() => undefined); // settled by return() below, or already consumed
     await source.return(undefined);
   }
 }

@@ -1,5 +1,5 @@
 // Jobs whose process died (or would not stop at shutdown): ended FAILED `interrupted`, their partial files removed —
-// unless the job recorded an engine task that goes on without the gateway (progress `engineTask`, e.g. a
+// a backup job whose backup the catalog already marked COMPLETE ends SUCCEEDED instead, its files kept —, unless the job recorded an engine task that goes on without the gateway (progress `engineTask`, e.g. a
 // milvus-backup task): such a job is queued again and its next run follows that task.
 import type { Job, PrismaClient } from '../db/client.ts';
 import type { GatewayLogger } from '../log.ts';
@@ -109,8 +109,9 @@ async function endJob(deps: RecoveryDeps, job: Job, how: { expiredOnly: boolean;
      WHERE "id" = ${job.id} AND "status" IN ('RUNNING'::"JobStatus", 'CANCELING'::"JobStatus")
        AND "leaseOwner" IS NOT DISTINCT FROM ${job.leaseOwner}
        AND (${!how.expiredOnly} OR "leaseExpiresAt" < ${DB_NOW})
+       AND NOT EXISTS (SELECT 1 FROM "Backup" WHERE "Backup"."id" = "Job"."backupId" AND "Job"."kind" = 'BACKUP'::"JobKind" AND "Backup"."status" = 'COMPLETE'::"BackupStatus")
      RETURNING "id"`;
-  if (rows.length === 0) return false;
+  if (rows.length === 0) return job.kind === 'BACKUP' && job.backupId !== null ? endCompletedBackupJob(deps, job, how) : false;
   await prisma.jobEvent.create({ data: { jobId: job.id, status: 'FAILED', phase: 'interrupted', message: how.event } });
   if (job.kind === 'BACKUP' && job.backupId) {
     const backupStorage =
@@ -126,6 +127,30 @@ async function endJob(deps: RecoveryDeps, job: Job, how: { expiredOnly: boolean;
     });
   }
   logger.warn('job interrupted', { jobId: job.id, kind: job.kind, owner: job.leaseOwner, reason: how.event });
+  const fresh = await prisma.job.findUnique({ where: { id: job.id } });
+  if (fresh) deps.bus.publish(fresh);
+  return true;
+}
+
+/**
+ * A backup job whose process stopped after the catalog marked its backup COMPLETE (one transaction with the files'
+ * rows) but before the job itself was ended: its work is done, so it ends SUCCEEDED — its files are never removed.
+ */
+async function endCompletedBackupJob(deps: RecoveryDeps, job: Job, how: { expiredOnly: boolean; event: string }): Promise<boolean> {
+  const { prisma, logger } = deps;
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+    UPDATE "Job"
+       SET "status" = 'SUCCEEDED'::"JobStatus", "finishedAt" = ${DB_NOW}, "leaseExpiresAt" = NULL
+     WHERE "id" = ${job.id} AND "status" IN ('RUNNING'::"JobStatus", 'CANCELING'::"JobStatus")
+       AND "leaseOwner" IS NOT DISTINCT FROM ${job.leaseOwner}
+       AND (${!how.expiredOnly} OR "leaseExpiresAt" < ${DB_NOW})
+       AND EXISTS (SELECT 1 FROM "Backup" WHERE "Backup"."id" = "Job"."backupId" AND "Backup"."status" = 'COMPLETE'::"BackupStatus")
+     RETURNING "id"`;
+  if (rows.length === 0) return false;
+  await prisma.jobEvent.create({
+    data: { jobId: job.id, status: 'SUCCEEDED', phase: 'succeeded', message: `the backup was complete when the gateway stopped (${how.event})` },
+  });
+  logger.warn('job ended SUCCEEDED after its process stopped: its backup was already complete', { jobId: job.id, owner: job.leaseOwner });
   const fresh = await prisma.job.findUnique({ where: { id: job.id } });
   if (fresh) deps.bus.publish(fresh);
   return true;
