@@ -4,6 +4,7 @@ import type { Backup } from '../db/client.ts';
 import type { StorageCredentialsInput, StorageLocationInput } from '../catalog/storage-location.ts';
 import { checkCollectionName, type NamedPlugin } from '../catalog/names.ts';
 import { GatewayError } from '../errors.ts';
+import type { Capability, EnginePlugin } from '../engines/contract.ts';
 import type { OnExisting } from './restore-plan.ts';
 
 export interface StartBackupRequest {
@@ -112,4 +113,11 @@ export function defaultBackupName(engineName: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
   const base = engineName.replace(/[^A-Za-z0-9_]/g, '_').replace(/^[^A-Za-z_]/, '_$&');
   return `${base}_${stamp}`;
+}
+
+/** Refuses what the engine's plugin does not declare it can do (`capability_not_supported`). */
+export function requireCapability(plugin: Pick<EnginePlugin, 'name' | 'capabilities'>, capability: Capability, what: string): void {
+  if (!plugin.capabilities.includes(capability)) {
+    throw new GatewayError('capability_not_supported', `The ${plugin.name} plugin cannot ${what}; it supports: ${plugin.capabilities.join(', ')}`);
+  }
 }

@@ -5,24 +5,21 @@ import type { AuditLog } from '../catalog/audit.ts';
 import type { EngineService } from '../catalog/engines.ts';
 import { BUILTIN_STORAGE_ID, type StorageService } from '../catalog/storages.ts';
 import { isUuid } from '../catalog/engines.ts';
-import { checkCollectionName, checkCollectionNames, validateCollectionName, validateName } from '../catalog/names.ts';
+import { checkCollectionNames, validateName } from '../catalog/names.ts';
 import type { Capability } from '../engines/contract.ts';
 import { parsePluginOptions } from '../engines/plugin-options.ts';
 import { GatewayError } from '../errors.ts';
-import { openArchiveReader } from '../storage/archive-reader.ts';
-import type { ArchiveReader } from '../storage/archive-types.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { ACTIVE_STATUSES, isTerminal } from '../db/job-status.ts';
 import type { JobBus } from './job-bus.ts';
 import { RestoreJobInput, restoreTargets, scratchName, type BackupJobInput } from './job-input.ts';
 import { initialProgress } from './progress.ts';
-import { backupChain } from './restore-job.ts';
-import { computeRestorePlan, enforcePlan, type RestorePlan } from './restore-plan.ts';
-import { crossEnginePairs, withCrossEngineMapping } from './cross-engine-plan.ts';
+import { enforcePlan, type RestorePlan } from './restore-plan.ts';
+import { planBackupRestore } from './restore-planning.ts';
 import {
   defaultBackupName,
   normaliseCollections,
-  onExistingOf,
+  requireCapability,
   requireCredentials,
   validateLabels,
   type StartBackupRequest,
@@ -162,83 +159,7 @@ export class JobService {
 
   /** The plan startRestore would execute, without side effects (any scope may ask). */
   async planRestore(request: StartRestoreRequest, signal: AbortSignal = AbortSignal.timeout(PLAN_TIMEOUT_MS)): Promise<RestorePlan> {
-    const backup = await this.backupOrThrow(request.backupId);
-    if (backup.status === 'DAMAGED' && !request.force) {
-      throw new GatewayError('checksum_mismatch', `Backup "${backup.name}" is DAMAGED (a file is missing or changed); pass force: true to restore what is intact`, {
-        details: { backupId: backup.id, damage: backup.damage },
-      });
-    }
-    if (backup.status !== 'COMPLETE' && backup.status !== 'DAMAGED') {
-      throw new GatewayError('backup_not_complete', `Backup "${backup.name}" is ${backup.status}; only COMPLETE backups can be restored`);
-    }
-    const engineId = request.engineId ?? backup.engineId;
-    if (!engineId) throw new GatewayError('engine_not_found', `The engine of backup "${backup.name}" was removed; pass engineId`);
-    const engine = await this.deps.engines.get(engineId);
-    // Another engine's plugin: a logical backup crosses through the neutral description (cross-engine-plan.ts).
-    const crossEngine = engine.plugin !== backup.plugin;
-    if (crossEngine) crossEnginePairs(this.deps.engines, backup, engine);
-    this.requireCapability(engine, backup.strategy === 'NATIVE' ? 'nativeRestore' : 'logicalRestore', `restore a ${backup.strategy.toLowerCase()} backup`);
-    if (backup.parentId) await backupChain(this.deps.prisma, backup.id, request.force ?? false);
-    const catalog = (await this.deps.prisma.backupCollection.findMany({ where: { backupId: backup.id } })).map((c) => ({
-      name: c.name,
-      documentCount: c.documentCount === null ? null : Number(c.documentCount),
-      bytes: c.bytes === null ? null : Number(c.bytes),
-    }));
-    const plugin = this.deps.engines.plugin(engine.plugin);
-    // A backup made outside the gateway whose collections the engine did not list: restored whole (or the named
-    // collections, which the engine checks), where the plugin can.
-    const unlisted = catalog.length === 0 && backup.origin === 'ENGINE' && plugin.restoresUnlistedBackups === true;
-    // A catalog entry made before names were checked (or by an older gateway) must not reach the engine either.
-    checkCollectionNames(
-      plugin,
-      catalog.map((c) => c.name),
-      `backup "${backup.name}"`,
-    );
-    const rename = (request.rename ?? []).map(({ from, to }) => ({ from, to: checkCollectionName(plugin, to, 'rename.to') }));
-    const suffix = request.suffix ? validateCollectionName(request.suffix) : null;
-    const plan = await computeRestorePlan({
-      // Another engine's version says nothing about what the target takes.
-      backup: crossEngine ? { ...backup, engineVersion: null } : backup,
-      engine,
-      instance: this.deps.engines.instance(engine),
-      catalog,
-      collections: normaliseCollections(request.collections, plugin),
-      rename,
-      suffix,
-      atomic: request.atomic ?? true,
-      onExisting: onExistingOf(request),
-      signal,
-      checkName: (name, where) => checkCollectionName(plugin, name, where),
-      unlisted,
-      openArchive: () => this.openPlanArchive(backup),
-      ...(plugin.expandSelection
-        ? {
-            expand: (entry: string, renameTo: string | null) =>
-              plugin.expandSelection!(
-                entry,
-                renameTo,
-                catalog.map((c) => c.name),
-              ),
-          }
-        : {}),
-    });
-    if (!crossEngine) return plan;
-    const storage = this.deps.storages
-      ? await this.deps.storages.forBackup(backup, request.credentials ? this.deps.storages.sealCredentials(request.credentials) : null)
-      : this.deps.storage;
-    const archive = await openArchiveReader({ storage, backupId: backup.id });
-    return withCrossEngineMapping(this.deps.engines, archive, plan, backup.plugin, engine.plugin);
-  }
-
-  /** The backup's archive for the plan's facts (only its small files are read); null when it is not ours to open. */
-  private async openPlanArchive(backup: Backup): Promise<ArchiveReader | null> {
-    if (backup.strategy !== 'LOGICAL' || backup.origin === 'ENGINE') return null;
-    try {
-      const storage = backup.storageId && this.deps.storages ? (await this.deps.storages.target(backup.storageId)).driver : this.deps.storage;
-      return await openArchiveReader({ storage, backupId: backup.id });
-    } catch {
-      return null; // unreadable here (credentials, another location): the plugin plans from versions alone
-    }
+    return planBackupRestore(this.deps, await this.backupOrThrow(request.backupId), request, signal);
   }
 
   async startRestore(request: StartRestoreRequest, actor: string): Promise<Job> {
@@ -453,10 +374,7 @@ export class JobService {
   }
 
   private requireCapability(engine: Engine, capability: Capability, what: string): void {
-    const plugin = this.deps.engines.plugin(engine.plugin);
-    if (!plugin.capabilities.includes(capability)) {
-      throw new GatewayError('capability_not_supported', `The ${plugin.name} plugin cannot ${what}; it supports: ${plugin.capabilities.join(', ')}`);
-    }
+    requireCapability(this.deps.engines.plugin(engine.plugin), capability, what);
   }
 
   private async backupOrThrow(id: string): Promise<Backup> {
