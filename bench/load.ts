@@ -106,8 +106,12 @@ export interface JobsListFigures {
   failures: number;
 }
 
-/** `jobs(first: 50)` at JOBS_RATE req/s for JOBS_SECONDS against a gateway holding 1,000 jobs. */
-export async function measureJobsList(kind: 'pglite' | 'postgres'): Promise<JobsListFigures> {
+/**
+ * `jobs(first: 50)` at JOBS_RATE req/s for JOBS_SECONDS against a gateway holding 1,000 jobs; with `changing`,
+ * one job's progress is written and published every 100 ms meanwhile (a running job, as subscribers see it),
+ * so answers are read afresh after each change.
+ */
+export async function measureJobsList(kind: 'pglite' | 'postgres', changing = false): Promise<JobsListFigures> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gw-bench-jobs-'));
   const database = kind === 'postgres' ? `gw_bench_${randomBytes(4).toString('hex')}` : null;
   const admin = database ? new pg.Client({ connectionString: POSTGRES_ADMIN_URL }) : null;
@@ -128,7 +132,8 @@ export async function measureJobsList(kind: 'pglite' | 'postgres'): Promise<Jobs
       const running = await startServer(gateway, { port: 0, host: '127.0.0.1' });
       try {
         const client = startClient(['rate', running.url, String(JOBS_RATE), String(JOBS_SECONDS)]);
-        const result = await nextJson<{ latencies: number[]; timeouts: number; failures: number; seconds: number }>(client);
+        const stopChanging = changing ? changeOneJob(gateway) : async () => undefined;
+        const result = await nextJson<{ latencies: number[]; timeouts: number; failures: number; seconds: number }>(client).finally(stopChanging);
         await client.exited;
         return { latencies: result.latencies, served: result.latencies.length / result.seconds, timeouts: result.timeouts, failures: result.failures };
       } finally {
@@ -144,6 +149,23 @@ export async function measureJobsList(kind: 'pglite' | 'postgres'): Promise<Jobs
     }
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Writes and publishes the newest job's progress every 100 ms until the returned function is called. */
+function changeOneJob(gateway: Gateway): () => Promise<void> {
+  let stopped = false;
+  const loop = (async () => {
+    const newest = await gateway.prisma.job.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
+    for (let completed = 0; !stopped; completed++) {
+      const job = await gateway.prisma.job.update({ where: { id: newest.id }, data: { progress: { phase: 'documents', completed, total: 1_000_000, unit: 'documents' } } });
+      gateway.bus.publish(job);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+  };
 }
 
 /** 1,000 finished jobs of every kind and status the list shows, a second apart. */

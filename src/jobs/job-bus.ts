@@ -36,6 +36,7 @@ export class JobBus {
   private readonly channel: string;
   private readonly maxPending: number;
   private readonly feeds = new Set<JobFeed>();
+  private readonly changeListeners = new Set<() => void>();
   private readonly listener: (event: CustomEvent) => void;
   private readonly coalescer: ChangeCoalescer;
   private closed = false;
@@ -69,6 +70,15 @@ export class JobBus {
     if (this.closed) feed.end();
     else this.feeds.add(feed);
     return feed;
+  }
+
+  /**
+   * `listener` runs at every job change as it arrives (before coalescing), with no argument: for caches that
+   * drop what they keep. It must not throw. Returns the function that stops it.
+   */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => void this.changeListeners.delete(listener);
   }
 
   /** One job: its current state first, then each change, ending after the terminal status. */
@@ -124,6 +134,7 @@ export class JobBus {
         this.options.onDropped?.('a message on the job channel is not a job');
         return;
       }
+      for (const listener of this.changeListeners) listener();
       // Nobody listening: nothing to coalesce (a subscriber joining later gets the next change at once).
       if (this.feeds.size === 0) return;
       // Coalesced once for every subscriber, then the same object is offered to each.
