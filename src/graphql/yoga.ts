@@ -16,6 +16,7 @@ import { queryComplexityPlugins, requestLimitsPlugin } from './limits.ts';
 import { requestLogPlugin, yogaLogging } from './request-log.ts';
 import { schema } from './schema/index.ts';
 import { useSharedSubscriptionEvents } from './shared-events.ts';
+import { useDirectSseSubscriptions } from './sse-results.ts';
 
 export type GatewayYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
@@ -91,6 +92,7 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
       useOperationSpans(),
       useRequestMemoPerEvent(),
       useSharedSubscriptionEvents(),
+      useDirectSseSubscriptions(),
       ...queryComplexityPlugins(),
       requestLimitsPlugin(),
     ],
