@@ -94,4 +94,22 @@ describe('engine name rules through GraphQL', () => {
     const live = (await sdk.collections('movies').documents().export()).split('\n').map((line) => JSON.parse(line) as { id: string });
     expect(live.map((doc) => doc.id).sort()).toEqual(MOVIES.map((doc) => doc.id).sort());
   });
+  it('a name the engine lists but the rule refuses (Typesense "a/b") fails the backup with invalid_name; nothing is cataloged', async () => {
+    // Typesense itself refuses "/" in names; an engine (or a proxy) that lists one anyway must not get it cataloged.
+    await sdk.collections().create({ name: 'a/b', fields: [{ name: 'title', type: 'string' }] } as never);
+    try {
+      const started = await t.gql(`mutation($i: StartBackupInput!) { startBackup(input: $i) { id backup { id } } }`, { i: { engineId: engines.typesense } });
+      expect(started.errors).toBeUndefined();
+      const job = await waitForJob(t, started.data!.startBackup.id);
+      expect(job.status).toBe('FAILED');
+      expect(job.error).toMatchObject({ code: 'invalid_name', message: expect.stringContaining('"a/b"') });
+      const backup = await t.gateway.prisma.backup.findUniqueOrThrow({ where: { id: started.data!.startBackup.backup.id } });
+      expect(backup.status).toBe('FAILED');
+      expect(await t.gateway.prisma.backupCollection.count({ where: { name: 'a/b' } })).toBe(0);
+      const live = (await sdk.collections('movies').documents().export()).split('\n');
+      expect(live).toHaveLength(MOVIES.length);
+    } finally {
+      await fetch(`${typesense.url}/collections/a%2Fb`, { method: 'DELETE', headers: { 'x-typesense-api-key': typesense.apiKey } });
+    }
+  });
 });

@@ -12,6 +12,7 @@ import { startMeilisearchEmulator, type MeilisearchEmulator } from '../emulators
 import { DB_KINDS } from '../helpers/db.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { parse } from 'graphql';
+import { Meilisearch } from 'meilisearch';
 
 const BUILT_IN_SCALARS = new Set(['String', 'Int', 'Float', 'Boolean', 'ID']);
 const ROOTS = new Set(['Query', 'Mutation', 'Subscription']);
@@ -165,6 +166,44 @@ for (const db of DB_KINDS) {
       // A new request asks again.
       await t.gql(`query { engines { health { ok } } }`, {}, viewer);
       expect(proxy.counts.get('/health')).toBe(2);
+    });
+
+    it("pages an engine's collections and lists the engine once per request, staging copies included", async () => {
+      const uids = Array.from({ length: 120 }, (_, i) => `idx${String(i).padStart(3, '0')}`);
+      const meili = new Meilisearch({ host: emulator.url });
+      for (const uid of uids) await meili.createIndex(uid, { primaryKey: 'id' }).waitTask();
+      try {
+        // What one engine field of each kind costs the engine: the listing's pages, once for each.
+        proxy.counts.clear();
+        const once = await t.gql(`query($id: ID!) { engine(id: $id) { collectionCount stagingLeftovers { name } } }`, { id: engineId }, viewer);
+        expect(once.errors).toBeUndefined();
+        const listings = proxy.counts.get('/indexes')!;
+        expect(listings).toBeGreaterThanOrEqual(2);
+        proxy.counts.clear();
+        const aliases = Array.from(
+          { length: 40 },
+          (_, i) => `c${i}: engine(id: $id) { collectionCount collections { name } } s${i}: engine(id: $id) { stagingLeftovers { name } }`,
+        );
+        const res = await t.gql(`query($id: ID!) { ${aliases.join('\n')} }`, { id: engineId }, viewer);
+        expect(res.errors).toBeUndefined();
+        expect(res.data!.c0.collectionCount).toBe(uids.length);
+        expect(res.data!.c39.collections.map((c: { name: string }) => c.name)).toEqual(uids.slice(0, 100));
+        expect(res.data!.s39.stagingLeftovers).toEqual([]);
+        // The same however many aliases name the engine.
+        expect(proxy.counts.get('/indexes')).toBe(listings);
+        const next = await t.gql(`query($id: ID!) { engine(id: $id) { collections(first: 50, after: "idx099") { name } } }`, { id: engineId }, viewer);
+        expect(next.data!.engine.collections.map((c: { name: string }) => c.name)).toEqual(uids.slice(100));
+        const refused = await t.gql(
+          `query($id: ID!) { ${Array.from({ length: 100 }, (_, i) => `e${i}: engine(id: $id) { collections(first: 1000) { name documentCount locked } }`).join('\n')} }`,
+          { id: engineId },
+          viewer,
+        );
+        expect(refused.errors?.[0]?.extensions?.code).toBe('query_too_complex');
+        const tooLarge = await t.gql(`query($id: ID!) { engine(id: $id) { collections(first: 1001) { name } } }`, { id: engineId }, viewer);
+        expect(tooLarge.errors?.[0]?.extensions?.code).toBe('invalid_input');
+      } finally {
+        for (const uid of uids) await meili.deleteIndex(uid).waitTask();
+      }
     });
 
     it('a subscription asks again for each event (its context lives as long as it does)', async () => {

@@ -23,11 +23,20 @@ const list: Command = {
     const withCollections = await Promise.all(
       engines.map(async (engine) => {
         try {
-          const data = await client.request<{ engine: { collections: Array<{ name: string; documentCount: number | null; locked: boolean }> } | null }>(
-            'query($id: ID!) { engine(id: $id) { collections { name documentCount locked } } }',
-            { id: engine.id },
-          );
-          return { ...engine, collections: data.engine?.collections ?? [] };
+          // A page at a time: every collection, however many the engine holds.
+          type Listed = { name: string; documentCount: number | null; locked: boolean };
+          const collections: Listed[] = [];
+          for (let after: string | null = null; ;) {
+            const data: { engine: { collections: Listed[] } | null } = await client.request(
+              'query($id: ID!, $after: String) { engine(id: $id) { collections(first: 1000, after: $after) { name documentCount locked } } }',
+              { id: engine.id, after },
+            );
+            const page = data.engine?.collections ?? [];
+            collections.push(...page);
+            if (page.length < 1000) break;
+            after = page.at(-1)!.name;
+          }
+          return { ...engine, collections };
         } catch {
           return { ...engine, collections: null };
         }

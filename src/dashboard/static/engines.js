@@ -74,7 +74,7 @@ export class EnginesView {
 
   async loadCollections(engine, body) {
     try {
-      const data = await gql('query($id: ID!) { engine(id: $id) { collections { name documentCount locked lockedBy } upgrade { state from to progress { step } } } }', { id: engine.id });
+      const data = await gql('query($id: ID!) { engine(id: $id) { collections(first: 1000) { name documentCount locked lockedBy } upgrade { state from to progress { step } } } }', { id: engine.id });
       const collections = data.engine?.collections ?? [];
       this.collections.set(engine.id, collections);
       this.renderCollections(body, collections);

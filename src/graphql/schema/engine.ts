@@ -3,7 +3,8 @@ import type { EngineCollectionInfo, EngineHealth, EngineNodeHealth } from '../..
 import { toGatewayError } from '../../errors.ts';
 import type { StagingLeftover } from '../../jobs/staging-cleanup.ts';
 import { builder } from '../builder.ts';
-import { actorOf, memoized } from '../context.ts';
+import { actorOf, memoized, type GraphQLContext } from '../context.ts';
+import { DEFAULT_ITEM_PAGE, itemPageSize } from './pagination.ts';
 
 /** Engine calls made while answering a query get this long. */
 const QUERY_ENGINE_TIMEOUT_MS = 10_000;
@@ -53,6 +54,14 @@ const StagingLeftoverRef = builder.objectRef<StagingLeftover>('StagingLeftover')
   }),
 });
 
+/** The engine's collections by name, listed once per request. */
+function listedCollections(ctx: GraphQLContext, engine: Engine): Promise<EngineCollectionInfo[]> {
+  return memoized(ctx, `collections:${engine.id}`, async () => {
+    const listed = await ctx.gateway.engines.instance(engine).listCollections(AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS));
+    return [...listed].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  });
+}
+
 export const EngineRef = builder.objectRef<Engine>('Engine').implement({
   description: 'A registered engine connection. Secrets in config are redacted.',
   fields: (t) => ({
@@ -76,17 +85,25 @@ export const EngineRef = builder.objectRef<Engine>('Engine').implement({
     stagingLeftovers: t.field({
       type: [StagingLeftoverRef],
       description: 'Staging copies of restores no longer running that are still on the engine (the gateway drops them at start and after each restore)',
-      resolve: (engine, _args, ctx) => ctx.gateway.staging.leftovers(engine, AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS)),
+      // Asked once per engine per request, however many aliases name it (issue 13.11).
+      resolve: (engine, _args, ctx) => memoized(ctx, `staging:${engine.id}`, () => ctx.gateway.staging.leftovers(engine, AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS))),
     }),
+    // Paged like a backup's collections: an engine may hold 100k indexes and one query may name it under many
+    // aliases; the engine is listed once per request (issue 13.11).
     collections: t.field({
       type: [EngineCollectionRef],
-      resolve: async (engine, _args, ctx) => {
-        const [collections, locked] = await Promise.all([
-          memoized(ctx, `collections:${engine.id}`, () => ctx.gateway.engines.instance(engine).listCollections(AbortSignal.timeout(QUERY_ENGINE_TIMEOUT_MS))),
-          ctx.gateway.jobs.lockedCollections(engine.id),
-        ]);
-        return collections.map((c) => ({ ...c, lockedBy: locked.get(c.name) ?? null }));
+      args: { first: t.arg.int({ defaultValue: DEFAULT_ITEM_PAGE }), after: t.arg.string() },
+      resolve: async (engine, { first, after }, ctx) => {
+        const take = itemPageSize(first);
+        const [collections, locked] = await Promise.all([listedCollections(ctx, engine), ctx.gateway.jobs.lockedCollections(engine.id)]);
+        const start = after == null ? 0 : collections.findIndex((c) => c.name > after);
+        const page = start < 0 ? [] : collections.slice(start, start + take);
+        return page.map((c) => ({ ...c, lockedBy: locked.get(c.name) ?? null }));
       },
+    }),
+    collectionCount: t.int({
+      description: 'How many collections the engine lists now',
+      resolve: async (engine, _args, ctx) => (await listedCollections(ctx, engine)).length,
     }),
   }),
 });
