@@ -88,6 +88,41 @@ for (const db of DB_KINDS) {
         .toBe(1);
     });
 
+    it('counts an open subscription among the subscribers, and no longer once it is closed', async () => {
+      const scrape = async () => sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, 'backup_gateway_subscribers');
+      const baseline = (await scrape())!;
+      const response = await t.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: 'subscription { jobEvents { id status } }' }),
+      });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      const reading = reader.read().catch(() => undefined);
+      await expect.poll(scrape).toBe(baseline + 1);
+      await reader.cancel();
+      await reading;
+      await expect.poll(scrape).toBe(baseline);
+    });
+
+    it("a scheduled backup sets its schedule's last successful backup time", async () => {
+      const engineId = ((await t.gql(`query { engines { id name } }`)).data!.engines as { id: string; name: string }[]).find((e) => e.name === 'meili')!.id;
+      const created = await t.gql(`mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id nextRuns } }`, {
+        i: { engineId, name: 'metrics-nightly', cron: '0 0 1 1 *' },
+      });
+      expect(created.errors).toBeUndefined();
+      const series = 'backup_gateway_schedule_last_successful_backup_timestamp_seconds{schedule="metrics-nightly"}';
+      expect(sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, series)).toBeNull();
+      // Its next slot, run as the scheduler would once it is due.
+      const schedule = await t.gateway.prisma.schedule.findUniqueOrThrow({ where: { id: created.data!.createSchedule.id } });
+      const due = new Date(new Date(created.data!.createSchedule.nextRuns[0]).getTime() + 1000);
+      expect(await t.gateway.scheduler.runDueSlot(schedule, due)).toBe(true);
+      const [job] = await t.gateway.prisma.job.findMany({ where: { backup: { scheduleId: schedule.id } } });
+      expect((await waitForJob(t, job!.id)).status).toBe('SUCCEEDED');
+      await expect.poll(async () => sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, series)).toBeGreaterThan(Date.now() / 1000 - 600);
+      await t.gql(`mutation($id: ID!) { deleteSchedule(id: $id) }`, { id: schedule.id });
+    });
+
     it('/livez and /readyz answer 200 while all is well, without credentials', async () => {
       expect(await get(t, '/livez')).toEqual({ status: 200, text: JSON.stringify({ status: 'alive' }) });
       expect(await get(t, '/readyz')).toEqual({ status: 200, text: JSON.stringify({ status: 'ready' }) });
