@@ -1,11 +1,13 @@
 // Issue 14 §4 logs: JSON lines (pino) with the request id on request lines, job id and engine name on job lines,
-// a "job started" line, client errors below `error`, no GraphQL source excerpts.
+// a "job started" line, client errors below `error`, no GraphQL source excerpts, pino-pretty in development.
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Meilisearch } from 'meilisearch';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { startMeilisearchEmulator } from '../emulators/meilisearch/server.ts';
+import { REPO_ROOT } from '../helpers/child-gateway.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
 import { rawRequest } from './http.ts';
 
@@ -120,5 +122,17 @@ describe('logs', () => {
     const jobId = res.json.data.startBackup.id;
     expect(entries().some((entry) => entry.msg === 'job queued' && entry.requestId === 'req-logs-job-0002' && entry.jobId === jobId)).toBe(true);
     await waitForJob(t, jobId);
+  });
+  it('is pino-pretty in development (LOG_PRETTY=1, or a terminal), JSON lines otherwise; redacted either way', () => {
+    const script = `import { createLogger, Redactor } from './dist/src/log.js';
+      const redactor = new Redactor(); redactor.add('pretty-secret-0123');
+      createLogger({ level: 'info', redactor }).info('hello pretty', { engine: 'meili', token: 'pretty-secret-0123' });`;
+    const logged = (pretty: string) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, LOG_PRETTY: pretty } }).stderr;
+    const pretty = logged('1');
+    expect(pretty).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: hello pretty\n\s+engine: "meili"\n/);
+    const json = JSON.parse(logged('0')) as Record<string, unknown>;
+    expect(json).toMatchObject({ level: 'info', msg: 'hello pretty', engine: 'meili' });
+    expect(pretty + JSON.stringify(json)).not.toContain('pretty-secret-0123');
   });
 });
