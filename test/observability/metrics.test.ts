@@ -29,7 +29,7 @@ for (const db of DB_KINDS) {
       emulator = await startMeilisearchEmulator({});
       const docs = Array.from({ length: 1500 }, (_, i) => ({ id: i, title: `movie ${i}` }));
       await new Meilisearch({ host: emulator.url }).index('movies').addDocuments(docs, { primaryKey: 'id' }).waitTask();
-      t = await startTestGateway({ db, masterKey: MASTER, env: { GATEWAY_METRICS_TOKEN: TOKEN } });
+      t = await startTestGateway({ db, masterKey: MASTER, env: { GATEWAY_METRICS_TOKEN: TOKEN, GATEWAY_JOB_CONCURRENCY: '1' } });
     });
     afterAll(async () => {
       await t?.close();
@@ -121,6 +121,30 @@ for (const db of DB_KINDS) {
       expect((await waitForJob(t, job!.id)).status).toBe('SUCCEEDED');
       await expect.poll(async () => sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, series)).toBeGreaterThan(Date.now() / 1000 - 600);
       await t.gql(`mutation($id: ID!) { deleteSchedule(id: $id) }`, { id: schedule.id });
+    });
+
+    it('counts a job waiting for a free slot in the queue depth (GATEWAY_JOB_CONCURRENCY=1)', async () => {
+      const scrape = async () => sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, 'backup_gateway_queue_depth');
+      expect(await scrape()).toBe(0);
+      const engines = ((await t.gql(`query { engines { id name } }`)).data!.engines as { id: string; name: string }[]).filter((e) => e.name === 'meili');
+      const second = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
+        i: { name: 'meili-queued', plugin: 'meilisearch', config: { url: emulator.url } },
+      });
+      emulator.setOptions({ documentsDelayMs: 100 });
+      const ids: string[] = [];
+      try {
+        for (const engineId of [engines[0]!.id, second.data!.registerEngine.id]) {
+          const started = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e: engineId });
+          expect(started.errors).toBeUndefined();
+          ids.push(started.data!.startBackup.id);
+        }
+        await expect.poll(scrape).toBe(1);
+      } finally {
+        for (const id of ids.reverse()) await t.gql(`mutation($id: ID!) { cancelJob(id: $id) { status } }`, { id });
+        for (const id of ids) await waitForJob(t, id);
+        emulator.setOptions({ documentsDelayMs: 0 });
+      }
+      await expect.poll(scrape).toBe(0);
     });
 
     it('/livez and /readyz answer 200 while all is well, without credentials', async () => {
