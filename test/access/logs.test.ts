@@ -1,9 +1,13 @@
 // Issue 14 §4 logs: JSON lines (pino) with the request id on request lines, job id and engine name on job lines,
-// a "job started" line, client errors below `error`, no GraphQL source excerpts.
+// a "job started" line, client errors below `error`, no GraphQL source excerpts, pino-pretty in development.
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Meilisearch } from 'meilisearch';
 import { startServer, type RunningServer } from '../../src/server.ts';
+import { startMeilisearchEmulator } from '../emulators/meilisearch/server.ts';
+import { REPO_ROOT } from '../helpers/child-gateway.ts';
 import { startTestGateway, waitForJob, type TestGateway } from '../helpers/gateway.ts';
 import { rawRequest } from './http.ts';
 
@@ -56,6 +60,45 @@ describe('logs', () => {
     expect(t.logLines.slice(before).join('\n')).not.toContain('GraphQL request:');
   });
 
+  it('logs bad input and a busy engine at info too', async () => {
+    const before = t.logLines.length;
+    const bad = await t.gql(`query { backups(first: -1) { nodes { id } } }`);
+    expect(bad.errors?.[0]?.extensions?.code).toBe('invalid_input');
+    const invalid = await t.gql(`query { nosuchfield }`);
+    expect(invalid.errors).toHaveLength(1);
+    // Busy: a second backup of an engine whose first one is still running (the emulator answers slowly).
+    const emulator = await startMeilisearchEmulator({ documentsDelayMs: 200 });
+    try {
+      const client = new Meilisearch({ host: emulator.url });
+      await client
+        .index('slow')
+        .addDocuments(
+          Array.from({ length: 2000 }, (_, i) => ({ id: i })),
+          { primaryKey: 'id' },
+        )
+        .waitTask();
+      const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
+        i: { name: 'slow-engine', plugin: 'meilisearch', config: { url: emulator.url } },
+      });
+      expect(engine.errors).toBeUndefined();
+      const e = engine.data!.registerEngine.id;
+      const first = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e });
+      expect(first.errors).toBeUndefined();
+      const busy = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e });
+      expect(busy.errors?.[0]?.extensions?.code).toBe('job_already_in_progress');
+      await t.gql(`mutation($id: ID!) { cancelJob(id: $id) { status } }`, { id: first.data!.startBackup.id });
+      await waitForJob(t, first.data!.startBackup.id);
+    } finally {
+      await emulator.close();
+    }
+    const lines = entries().slice(before);
+    expect(lines.some((entry) => entry.code === 'job_already_in_progress' && entry.level === 'info')).toBe(true);
+    // Input refused before execution (invalid_input, a validation error): the request line says 400, at info.
+    expect(lines.filter((entry) => entry.msg === 'request' && entry.status === 400).map((entry) => entry.level)).toEqual(['info', 'info']);
+    expect(lines.filter((entry) => entry.level === 'error')).toEqual([]);
+    expect(t.logLines.slice(before).join('\n')).not.toContain('nosuchfield }');
+  });
+
   it('writes "job started" and every job line with the job id and engine name', async () => {
     const engine = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
       i: { name: 'down-engine', plugin: 'meilisearch', config: { url: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}` } },
@@ -79,5 +122,17 @@ describe('logs', () => {
     const jobId = res.json.data.startBackup.id;
     expect(entries().some((entry) => entry.msg === 'job queued' && entry.requestId === 'req-logs-job-0002' && entry.jobId === jobId)).toBe(true);
     await waitForJob(t, jobId);
+  });
+  it('is pino-pretty in development (LOG_PRETTY=1, or a terminal), JSON lines otherwise; redacted either way', () => {
+    const script = `import { createLogger, Redactor } from './dist/src/log.js';
+      const redactor = new Redactor(); redactor.add('pretty-secret-0123');
+      createLogger({ level: 'info', redactor }).info('hello pretty', { engine: 'meili', token: 'pretty-secret-0123' });`;
+    const logged = (pretty: string) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, LOG_PRETTY: pretty } }).stderr;
+    const pretty = logged('1');
+    expect(pretty).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: hello pretty\n\s+engine: "meili"\n/);
+    const json = JSON.parse(logged('0')) as Record<string, unknown>;
+    expect(json).toMatchObject({ level: 'info', msg: 'hello pretty', engine: 'meili' });
+    expect(pretty + JSON.stringify(json)).not.toContain('pretty-secret-0123');
   });
 });

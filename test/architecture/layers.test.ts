@@ -90,10 +90,13 @@ describe('layers', () => {
     expect(unknown, `add new src/ folders to ALLOWED (and a README.md saying what they may import): ${unknown.join(', ')}`).toEqual([]);
   });
 
-  it('every folder of src/ has a README.md (what lives there, what it may import)', () => {
+  it('every folder of src/ with sources has a README.md (what lives there, what it may import)', () => {
     const folders = readdirSync(path.join(REPO_ROOT, 'src'), { withFileTypes: true }).filter((entry) => entry.isDirectory());
     const missing = folders.filter((folder) => !existsSync(path.join(REPO_ROOT, 'src', folder.name, 'README.md'))).map((folder) => folder.name);
     expect(missing).toEqual([]);
+    // Nested folders too (graphql/schema, cli/commands…): any that holds a .ts file (the generated Prisma client aside).
+    const withSources = new Set(sourceFiles('src').map((file) => path.dirname(file)));
+    expect([...withSources].filter((folder) => !existsSync(path.join(REPO_ROOT, folder, 'README.md'))).sort()).toEqual([]);
   });
 
   it('src/ imports only in the allowed directions', () => {

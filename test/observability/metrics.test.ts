@@ -29,7 +29,7 @@ for (const db of DB_KINDS) {
       emulator = await startMeilisearchEmulator({});
       const docs = Array.from({ length: 1500 }, (_, i) => ({ id: i, title: `movie ${i}` }));
       await new Meilisearch({ host: emulator.url }).index('movies').addDocuments(docs, { primaryKey: 'id' }).waitTask();
-      t = await startTestGateway({ db, masterKey: MASTER, env: { GATEWAY_METRICS_TOKEN: TOKEN } });
+      t = await startTestGateway({ db, masterKey: MASTER, env: { GATEWAY_METRICS_TOKEN: TOKEN, GATEWAY_JOB_CONCURRENCY: '1' } });
     });
     afterAll(async () => {
       await t?.close();
@@ -86,6 +86,65 @@ for (const db of DB_KINDS) {
       await expect
         .poll(async () => sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, `backup_gateway_job_failures_total{kind="BACKUP",code="${job.error.code}"}`))
         .toBe(1);
+    });
+
+    it('counts an open subscription among the subscribers, and no longer once it is closed', async () => {
+      const scrape = async () => sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, 'backup_gateway_subscribers');
+      const baseline = (await scrape())!;
+      const response = await t.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ query: 'subscription { jobEvents { id status } }' }),
+      });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      const reading = reader.read().catch(() => undefined);
+      await expect.poll(scrape).toBe(baseline + 1);
+      await reader.cancel();
+      await reading;
+      await expect.poll(scrape).toBe(baseline);
+    });
+
+    it("a scheduled backup sets its schedule's last successful backup time", async () => {
+      const engineId = ((await t.gql(`query { engines { id name } }`)).data!.engines as { id: string; name: string }[]).find((e) => e.name === 'meili')!.id;
+      const created = await t.gql(`mutation($i: CreateScheduleInput!) { createSchedule(input: $i) { id nextRuns } }`, {
+        i: { engineId, name: 'metrics-nightly', cron: '0 0 1 1 *' },
+      });
+      expect(created.errors).toBeUndefined();
+      const series = 'backup_gateway_schedule_last_successful_backup_timestamp_seconds{schedule="metrics-nightly"}';
+      expect(sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, series)).toBeNull();
+      // Its next slot, run as the scheduler would once it is due.
+      const schedule = await t.gateway.prisma.schedule.findUniqueOrThrow({ where: { id: created.data!.createSchedule.id } });
+      const due = new Date(new Date(created.data!.createSchedule.nextRuns[0]).getTime() + 1000);
+      expect(await t.gateway.scheduler.runDueSlot(schedule, due)).toBe(true);
+      const [job] = await t.gateway.prisma.job.findMany({ where: { backup: { scheduleId: schedule.id } } });
+      expect((await waitForJob(t, job!.id)).status).toBe('SUCCEEDED');
+      await expect.poll(async () => sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, series)).toBeGreaterThan(Date.now() / 1000 - 600);
+      await t.gql(`mutation($id: ID!) { deleteSchedule(id: $id) }`, { id: schedule.id });
+    });
+
+    it('counts a job waiting for a free slot in the queue depth (GATEWAY_JOB_CONCURRENCY=1)', async () => {
+      const scrape = async () => sample((await get(t, '/metrics', `Bearer ${TOKEN}`)).text, 'backup_gateway_queue_depth');
+      expect(await scrape()).toBe(0);
+      const engines = ((await t.gql(`query { engines { id name } }`)).data!.engines as { id: string; name: string }[]).filter((e) => e.name === 'meili');
+      const second = await t.gql(`mutation($i: RegisterEngineInput!) { registerEngine(input: $i) { id } }`, {
+        i: { name: 'meili-queued', plugin: 'meilisearch', config: { url: emulator.url } },
+      });
+      emulator.setOptions({ documentsDelayMs: 100 });
+      const ids: string[] = [];
+      try {
+        for (const engineId of [engines[0]!.id, second.data!.registerEngine.id]) {
+          const started = await t.gql(`mutation($e: ID!) { startBackup(input: {engineId: $e}) { id } }`, { e: engineId });
+          expect(started.errors).toBeUndefined();
+          ids.push(started.data!.startBackup.id);
+        }
+        await expect.poll(scrape).toBe(1);
+      } finally {
+        for (const id of ids.reverse()) await t.gql(`mutation($id: ID!) { cancelJob(id: $id) { status } }`, { id });
+        for (const id of ids) await waitForJob(t, id);
+        emulator.setOptions({ documentsDelayMs: 0 });
+      }
+      await expect.poll(scrape).toBe(0);
     });
 
     it('/livez and /readyz answer 200 while all is well, without credentials', async () => {

@@ -31,8 +31,9 @@ const BackupSetVerificationEnum = builder.enumType('BackupSetVerification', {
   } as const,
 });
 
-const sum = (backups: Backup[], pick: (b: Backup) => bigint | null): number | null =>
-  backups.some((b) => pick(b) !== null) ? backups.reduce((total, b) => total + Number(pick(b) ?? 0n), 0) : null;
+/** The members' total, exact (bigint); null when no member has the value. */
+const sum = (backups: Backup[], pick: (b: Backup) => bigint | null): bigint | null =>
+  backups.some((b) => pick(b) !== null) ? backups.reduce((total, b) => total + (pick(b) ?? 0n), 0n) : null;
 
 const membersOf = (set: BackupSet, ctx: GraphQLContext): Promise<Backup[]> => ctx.gateway.backupSets.members(set.id);
 
@@ -51,11 +52,19 @@ export const BackupSetRef = builder.objectRef<BackupSet>('BackupSet').implement(
       description: "The parent job: its progress aggregates the members' jobs",
       resolve: (s, _a, ctx) => (s.jobId ? ctx.gateway.jobs.find(s.jobId) : null),
     }),
-    sizeBytes: t.float({ nullable: true, description: 'Bytes of every member together', resolve: async (s, _a, ctx) => sum(await membersOf(s, ctx), (b) => b.sizeBytes) }),
+    sizeBytes: t.field({
+      type: 'BigInt',
+      nullable: true,
+      description: 'Bytes of every member together',
+      resolve: async (s, _a, ctx) => sum(await membersOf(s, ctx), (b) => b.sizeBytes),
+    }),
     documentCount: t.float({
       nullable: true,
       description: 'Documents of every member together',
-      resolve: async (s, _a, ctx) => sum(await membersOf(s, ctx), (b) => b.documentCount),
+      resolve: async (s, _a, ctx) => {
+        const total = sum(await membersOf(s, ctx), (b) => b.documentCount);
+        return total === null ? null : Number(total);
+      },
     }),
     verification: t.field({
       type: BackupSetVerificationEnum,

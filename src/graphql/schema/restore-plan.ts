@@ -26,7 +26,7 @@ const PlannedCollectionRef = builder.objectRef<PlannedCollection>('RestorePlanCo
     action: t.field({ type: RestoreActionEnum, resolve: (c) => c.action }),
     liveDocuments: t.float({ nullable: true, description: 'Documents the target holds now (null: absent or unknown)', resolve: (c) => c.liveDocuments }),
     backupDocuments: t.float({ nullable: true, resolve: (c) => c.backupDocuments }),
-    bytes: t.float({ nullable: true, description: 'Bytes of the backup for this collection', resolve: (c) => c.bytes }),
+    bytes: t.field({ type: 'BigInt', nullable: true, description: 'Bytes of the backup for this collection', resolve: (c) => c.bytes }),
     reasons: t.exposeStringList('reasons'),
   }),
 });
