@@ -63,6 +63,10 @@ const EnvSchema = z.object({
   GATEWAY_CORS_ORIGINS: originList,
   GATEWAY_ALLOWED_HOSTS: hostList,
   GATEWAY_WS_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  GATEWAY_EMBEDDED_SHARED_BUFFERS: z
+    .string()
+    .regex(/^\d{1,6}(kB|MB|GB)$/, 'must be a PostgreSQL memory size such as 16MB')
+    .optional(),
   GATEWAY_JOB_LIST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   GATEWAY_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
   GATEWAY_MIN_SCHEDULE_INTERVAL: z
@@ -116,6 +120,8 @@ export interface GatewayConfig {
   allowedHosts: string[];
   /** A WebSocket must send an authenticated connection_init within this time, or it is closed. */
   wsInitTimeoutMs: number;
+  /** shared_buffers of the embedded database (PGlite); unset: src/db/pglite-settings.ts' default (16MB). */
+  embeddedSharedBuffers: string | undefined;
   /** Job query answers are kept at most this long (dropped at once by a job change or a mutation); 0: off. */
   jobListCacheMs: number;
   /** Failed authentications per remote address per minute before that address is answered `rate_limited`. */
@@ -164,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedHosts: e.GATEWAY_ALLOWED_HOSTS,
     wsInitTimeoutMs: e.GATEWAY_WS_INIT_TIMEOUT_MS,
     jobListCacheMs: e.GATEWAY_JOB_LIST_CACHE_MS,
+    embeddedSharedBuffers: e.GATEWAY_EMBEDDED_SHARED_BUFFERS,
     authFailuresPerMinute: e.GATEWAY_AUTH_FAILURES_PER_MINUTE,
     minScheduleIntervalMs: durationMs(e.GATEWAY_MIN_SCHEDULE_INTERVAL),
     maxDocumentLineBytes: e.GATEWAY_MAX_DOCUMENT_LINE_BYTES,

@@ -129,7 +129,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const registered = options.plugins ?? builtInPlugins;
   const external = await loadExternalPlugins(config.pluginPackages, { registered, logger, ...(options.pluginsFrom ? { fromDir: options.pluginsFrom } : {}) });
   const plugins = [...registered, ...external];
-  const db = options.database ?? (await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger }));
+  const db = options.database ?? (await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sharedBuffers: config.embeddedSharedBuffers, logger }));
   const prisma = db.prisma;
   const secretBox = config.secretKey ? SecretBox.fromPassphrase(config.secretKey) : await SecretBox.fromKeyFile(config.dataDir);
   if (!config.secretKey && db.kind === 'postgres') {

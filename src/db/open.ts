@@ -10,6 +10,7 @@ import { makePrivateDir } from '../private-files.ts';
 import { PrismaClient } from './client.ts';
 import { lockDataDir } from './lock.ts';
 import { buildPGliteTemplate } from './pglite-template.ts';
+import { embeddedOptions } from './pglite-settings.ts';
 import { type MigrationLogger, runMigrations } from './migrate.ts';
 import { PGliteAdapterFactory } from './pglite-adapter.ts';
 import { pgClientExecutor, pgliteExecutor } from './sql-executor.ts';
@@ -31,6 +32,8 @@ export interface OpenDatabaseOptions {
   logger?: MigrationLogger | undefined;
   /** Defaults to the repository's prisma/migrations. */
   migrationsDir?: string | undefined;
+  /** PGlite's shared_buffers (GATEWAY_EMBEDDED_SHARED_BUFFERS), e.g. `16MB`. */
+  sharedBuffers?: string | undefined;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
@@ -47,7 +50,7 @@ async function openPGliteDataDir(options: OpenDatabaseOptions): Promise<Database
     try {
       // A new data directory starts from the migrated template (built once and cached: initdb takes ~3 s).
       const template = existsSync(dbDir) ? undefined : await buildPGliteTemplate().catch(() => undefined);
-      db = await PGlite.create(dbDir, template ? { loadDataDir: template } : {});
+      db = await PGlite.create(dbDir, { ...embeddedOptions(options.sharedBuffers), ...(template ? { loadDataDir: template } : {}) });
     } catch (error) {
       throw new GatewayError('internal', `Cannot open the embedded database in ${dbDir}: ${(error as Error).message}`, { cause: error });
     }

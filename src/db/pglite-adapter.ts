@@ -2,6 +2,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { embeddedOptions } from './pglite-settings.ts';
 
 /**
  * pglite-prisma-adapter 0.7.2's `executeScript` does not await `db.exec()`: a failing script counts as a
@@ -25,7 +26,7 @@ export class PGliteAdapterFactory implements SqlMigrationAwareDriverAdapterFacto
   }
 
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
-    const shadow = await PGlite.create();
+    const shadow = await PGlite.create(embeddedOptions());
     const adapter = awaitScripts(await new PrismaPGlite(shadow).connect(), shadow);
     const dispose = adapter.dispose.bind(adapter);
     adapter.dispose = async () => {

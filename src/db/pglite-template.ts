@@ -8,6 +8,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { packagePath } from '../package-files.ts';
 import { readMigrations, runMigrations } from './migrate.ts';
+import { embeddedOptions } from './pglite-settings.ts';
 import { pgliteExecutor } from './sql-executor.ts';
 
 const CACHE_DIR = packagePath('node_modules', '.cache', 'backup-gateway');
@@ -29,7 +30,7 @@ export function buildPGliteTemplate(): Promise<Blob> {
   building ??= (async () => {
     const { file, key } = await templateFile();
     if (existsSync(file)) return new Blob([await readFile(file)]);
-    const db = await PGlite.create();
+    const db = await PGlite.create(embeddedOptions());
     try {
       await runMigrations(pgliteExecutor(db));
       const dump = await db.dumpDataDir('none');

@@ -27,7 +27,7 @@ export async function importDumpAtStart(config: GatewayConfig, options: ImportAt
     logger.warn('gateway dump not found: starting without it (--ignore-missing-dump)', { file: options.file });
     return { outcome: 'skipped_missing_file' };
   }
-  const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger });
+  const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sharedBuffers: config.embeddedSharedBuffers, logger });
   try {
     const { empty, nonEmptyTables } = await isDatabaseEmpty(db.prisma);
     if (!empty) {

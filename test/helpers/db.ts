@@ -14,6 +14,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { buildPGliteTemplate } from '../../src/db/pglite-template.ts';
+import { embeddedOptions } from '../../src/db/pglite-settings.ts';
 import { type Database, type DatabaseKind, openDatabase, openPGliteDatabase } from '../../src/db/open.ts';
 import { pgClientExecutor, pgliteExecutor, type SqlExecutor } from '../../src/db/sql-executor.ts';
 
@@ -57,7 +58,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
 }
 
 async function createPGliteDatabase(): Promise<Database> {
-  const db = await PGlite.create({ loadDataDir: await pgliteTemplate() });
+  const db = await PGlite.create({ ...embeddedOptions(), loadDataDir: await pgliteTemplate() });
   try {
     return await openPGliteDatabase(db, {});
   } catch (error) {
@@ -79,7 +80,7 @@ export interface RawTestDatabase {
  */
 export async function createRawTestDatabase(kind: DatabaseKind): Promise<RawTestDatabase> {
   if (kind === 'pglite') {
-    const db = await PGlite.create({ loadDataDir: await pgliteTemplate() });
+    const db = await PGlite.create({ ...embeddedOptions(), loadDataDir: await pgliteTemplate() });
     return { executor: pgliteExecutor(db), close: () => db.close() };
   }
   const name = await createEmptyPostgresDatabase();
@@ -104,7 +105,7 @@ export async function createRawTestDatabase(kind: DatabaseKind): Promise<RawTest
 /** Puts a migrated PGlite database in `<dataDir>/db`, so `openDatabase({ dataDir })` only reopens it (~0.3 s). */
 export async function seedPGliteDataDir(dataDir: string): Promise<void> {
   await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(path.join(dataDir, 'db'), { loadDataDir: await pgliteTemplate() });
+  const db = await PGlite.create(path.join(dataDir, 'db'), { ...embeddedOptions(), loadDataDir: await pgliteTemplate() });
   await db.close();
 }
 

@@ -83,7 +83,7 @@ async function createOffline(ctx: CommandContext, targetSecretKey: string | null
     if (value !== undefined) env[variable] = value;
   }
   const config = loadConfig(env);
-  const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sharedBuffers: config.embeddedSharedBuffers });
   try {
     const dump = await createGatewayDump(
       { prisma: db.prisma, secretBox: await gatewaySecretBox(config), databaseKind: db.kind },
