@@ -1,5 +1,6 @@
 // Helpers of `npm run bench`: ports, emulator processes, timing with RSS sampling, medians, documents.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const SCALE = Number(process.env.BENCH_SCALE ?? 100_000);
@@ -10,18 +11,41 @@ export interface Measured<T> {
   seconds: number;
   result: T;
   peakRssGrowth: number;
+  /** CPU seconds of this process (the gateway runs in it) while `run` ran. */
+  cpuSeconds: number;
+  /** CPU seconds of the engine's process meanwhile, when its pid was given (Linux /proc). */
+  engineCpuSeconds: number;
 }
 
-/** Runs `run` once, sampling this process's RSS every 20 ms. */
-export async function measure<T>(run: () => Promise<T>): Promise<Measured<T>> {
+/** utime + stime of a process in seconds, from /proc (Linux); NaN elsewhere. */
+function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Runs `run` once, sampling this process's RSS every 20 ms and counting its CPU (and the engine's). */
+export async function measure<T>(run: () => Promise<T>, enginePid?: number): Promise<Measured<T>> {
   globalThis.gc?.();
   const startRss = process.memoryUsage.rss();
   let peakRss = startRss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
+  const cpu = process.cpuUsage();
+  const engineCpu = enginePid ? processCpuSeconds(enginePid) : Number.NaN;
   const started = performance.now();
   try {
     const result = await run();
-    return { seconds: (performance.now() - started) / 1000, result, peakRssGrowth: peakRss - startRss };
+    const used = process.cpuUsage(cpu);
+    return {
+      seconds: (performance.now() - started) / 1000,
+      result,
+      peakRssGrowth: peakRss - startRss,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      engineCpuSeconds: enginePid ? processCpuSeconds(enginePid) - engineCpu : Number.NaN,
+    };
   } finally {
     clearInterval(sampler);
   }
@@ -31,18 +55,29 @@ export interface Pair {
   baseline: number[];
   gateway: number[];
   gatewayRssGrowth: number[];
+  /** The gateway process's CPU seconds per gateway run. */
+  gatewayCpu: number[];
+  /** The engine's CPU seconds per second of each run: ~1 means its one thread was the limit. */
+  engineBusyBaseline: number[];
+  engineBusyGateway: number[];
 }
 
+export const emptyPair = (): Pair => ({ baseline: [], gateway: [], gatewayRssGrowth: [], gatewayCpu: [], engineBusyBaseline: [], engineBusyGateway: [] });
+
 /** Baseline and gateway alternately, RUNS times each, in the same series (ratios are what counts). */
-export async function alternate(prepare: () => Promise<void>, baseline: () => Promise<unknown>, gateway: () => Promise<unknown>): Promise<Pair> {
-  const pair: Pair = { baseline: [], gateway: [], gatewayRssGrowth: [] };
+export async function alternate(prepare: () => Promise<void>, baseline: () => Promise<unknown>, gateway: () => Promise<unknown>, enginePid?: number): Promise<Pair> {
+  const pair = emptyPair();
   for (let run = 0; run < RUNS; run++) {
     await prepare();
-    pair.baseline.push((await measure(baseline)).seconds);
+    const base = await measure(baseline, enginePid);
+    pair.baseline.push(base.seconds);
+    pair.engineBusyBaseline.push(base.engineCpuSeconds / base.seconds);
     await prepare();
-    const measured = await measure(gateway);
+    const measured = await measure(gateway, enginePid);
     pair.gateway.push(measured.seconds);
     pair.gatewayRssGrowth.push(measured.peakRssGrowth);
+    pair.gatewayCpu.push(measured.cpuSeconds);
+    pair.engineBusyGateway.push(measured.engineCpuSeconds / measured.seconds);
   }
   return pair;
 }

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { createGateway, type Gateway } from '../src/gateway.ts';
 import { startServer, type RunningServer } from '../src/server.ts';
-import { measure, RUNS, type Pair } from './lib.ts';
+import { emptyPair, measure, RUNS, type Pair } from './lib.ts';
 import { gatewayBackup } from './scenarios.ts';
 
 export const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
@@ -63,7 +63,7 @@ export interface SubscriberFigures {
 /** A backup alone, then the same backup with SUBSCRIBERS SSE subscribers to jobEvents, RUNS times. */
 export async function measureSubscribers(gateway: Gateway, engineId: string, collections: string[]): Promise<SubscriberFigures> {
   const running = await startServer(gateway, { port: 0, host: '127.0.0.1' });
-  const pair: Pair = { baseline: [], gateway: [], gatewayRssGrowth: [] };
+  const pair: Pair = emptyPair();
   const latencies: number[] = [];
   const perSubscriber: number[] = [];
   try {
@@ -80,6 +80,7 @@ export async function measureSubscribers(gateway: Gateway, engineId: string, col
       const watched = await measure(() => gatewayBackup(gateway, engineId, collections));
       pair.gateway.push(watched.seconds);
       pair.gatewayRssGrowth.push(watched.peakRssGrowth);
+      pair.gatewayCpu.push(watched.cpuSeconds);
       await new Promise((resolve) => setTimeout(resolve, 500)); // the last events reach every subscriber
       client.end();
       const { arrivals, events } = await nextJson<{ arrivals: Record<string, number[]>; events: number }>(client);
