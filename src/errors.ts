@@ -37,6 +37,8 @@ export const ERROR_CATALOGUE = {
   path_not_allowed: { type: 'invalid_request', status: 403 },
   file_not_found: { type: 'invalid_request', status: 404 },
   invalid_backup_file: { type: 'invalid_request', status: 400 },
+  // a document longer than GATEWAY_MAX_DOCUMENT_LINE_BYTES: a backup of it could not be read back
+  document_too_large: { type: 'invalid_request', status: 413 },
   backup_missing: { type: 'invalid_request', status: 410 },
   // engine upgrades (issue 18)
   engine_upgrading: { type: 'invalid_request', status: 409 },

@@ -14,4 +14,14 @@ export { nameRule, pathSegment, type NameRule } from './engines/names.ts';
 export { ERROR_CATALOGUE, GatewayError, isErrorCode, type ErrorCode, type ErrorType } from './errors.ts';
 export { z } from 'zod';
 // Bounded reading of files from outside (dumps): gzip bomb, line length, JSON size and index count limits.
-export { assertJsonWithinLimits, boundedGunzip, boundedLines, countBoundedLines, inputLimits, limitExceeded, readBounded, type InputLimits } from './storage/bounded-input.ts';
+export {
+  assertJsonWithinLimits,
+  boundedGunzip,
+  boundedLines,
+  countBoundedLines,
+  documentLineOptions,
+  inputLimits,
+  limitExceeded,
+  readBounded,
+  type InputLimits,
+} from './storage/bounded-input.ts';

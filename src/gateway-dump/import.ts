@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { PrismaClient } from '../db/client.ts';
 import { GatewayError } from '../errors.ts';
 import { SecretBox } from '../secret-box.ts';
-import { boundedGunzip, boundedLines, inputLimits } from '../storage/bounded-input.ts';
+import { boundedGunzip, boundedLines, documentLineOptions } from '../storage/bounded-input.ts';
 import { DumpEndLineSchema, DumpHeaderSchema, DumpRowLineSchema, invalidDump, type DumpHeader } from './format.ts';
 import { replacementSecret, resealRowFromDump } from './secrets.ts';
 import { appliedMigrations, deferredColumns, describeTables, isDatabaseEmpty, quoteIdent, type RawSql, type TableInfo } from './tables.ts';
@@ -231,7 +231,7 @@ async function endJobsActiveAtDumpTime(tx: Parameters<Parameters<PrismaClient['$
 /** The dump's lines, each bounded in length and the whole bounded in decompression: a crafted dump costs little. */
 function readLines(file: string): AsyncIterator<string, undefined> & { return(value: undefined): Promise<IteratorResult<string, undefined>> } {
   const input = boundedGunzip(createReadStream(file), file);
-  const batches = boundedLines(input, { label: file, maxLineBytes: inputLimits().maxDocumentLineBytes, what: 'GATEWAY_MAX_DOCUMENT_LINE_BYTES' });
+  const batches = boundedLines(input, documentLineOptions(file));
   const fail = (error: unknown): never => {
     throw error instanceof GatewayError ? error : invalidDump(file, `cannot read it (${(error as Error).message})`, error);
   };

@@ -1,4 +1,5 @@
-// Reads a finished portable archive back, checking every file's size and sha256 against the manifest.
+// Reads a finished portable archive back, checking every file's size and sha256 against the manifest; documents
+// files are read within the limits the writer held them to (line length, the manifest's uncompressed size).
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -6,6 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
 import { encodeSegment, extraPath, MANIFEST_PATH } from './archive-layout.ts';
+import { boundedLines, decompressionLimit, documentLineOptions, inputLimits } from './bounded-input.ts';
 import type { ArchiveFile, ArchiveReader, BackupManifest, ManifestCollection } from './archive-types.ts';
 import type { StorageDriver } from './driver.ts';
 import { decodeBuffer, decodeStages } from './decode.ts';
@@ -14,7 +16,6 @@ import { createDigestPassThrough, sha256Stream, type ByteDigest } from './sha256
 
 /** A manifest lists files, not data; anything near this size is not one of ours. */
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
-const NEWLINE = 0x0a;
 
 export async function openArchiveReader(options: { storage: StorageDriver; backupId: string }): Promise<ArchiveReader> {
   const manifest = await readManifest(options.storage, options.backupId);
@@ -87,10 +88,15 @@ class PortableArchiveReader implements ArchiveReader {
   async *#batches(entry: ManifestCollection, batchSize: number): AsyncGenerator<unknown[]> {
     let batch: unknown[] = [];
     let documentCount = 0;
+    // The writer records the collection's uncompressed bytes exactly: its files may not decompress to more.
+    const read = { bytes: 0 };
     for (const file of entry.files) {
       if (file.path === entry.schemaFile) continue;
-      for await (const documents of this.#fileDocuments(file)) {
+      for await (const documents of this.#fileDocuments(file, entry.documentBytes, read)) {
         documentCount += documents.length;
+        if (documentCount > entry.documentCount) {
+          throw invalid(this.#backupId, `collection ${JSON.stringify(entry.name)} holds more than the ${entry.documentCount} documents the manifest says`);
+        }
         for (const document of documents) {
           batch.push(document);
           if (batch.length === batchSize) {
@@ -106,36 +112,54 @@ class PortableArchiveReader implements ArchiveReader {
     if (batch.length > 0) yield batch;
   }
 
-  /** Groups of parsed documents of one file; the last group comes only after the file checked out. */
-  async *#fileDocuments(file: ArchiveFile): AsyncGenerator<unknown[]> {
+  /**
+   * Groups of parsed documents of one file; the last group comes only after the file checked out. Reading costs
+   * at most one line of maxDocumentLineBytes (the limit the writer held every document to) and stops once the
+   * collection's files decompressed past `documentBytes` (`read.bytes` counts them across its files): a forged
+   * file is refused with `invalid_backup_file` before its checksum, which is only known at its end.
+   */
+  async *#fileDocuments(file: ArchiveFile, documentBytes: number, read: { bytes: number }): AsyncGenerator<unknown[]> {
     const info = await this.#storage.stat(this.#backupId, file.path);
     if (info === null) throw invalid(this.#backupId, `${file.path} is listed in the manifest but missing`);
     if (info.bytes !== file.bytes) throw mismatch(this.#backupId, file, { bytes: info.bytes, sha256: null });
 
+    const label = `backup ${this.#backupId}: ${file.path}`;
+    const limits = inputLimits();
+    const left = Math.max(documentBytes - read.bytes, 0);
+    const bounded = left < limits.maxDecompressedBytes;
+    const decompression = decompressionLimit(
+      label,
+      // No ratio check: the writer's documents may compress better than any dump, and documentBytes is exact.
+      { ...limits, maxDecompressedBytes: bounded ? left : limits.maxDecompressedBytes, maxCompressionRatio: Number.POSITIVE_INFINITY },
+      bounded ? "what is left of the collection's documentBytes in manifest.json" : undefined,
+    );
     const decode = decodeStages(this.#storage, file);
     const source = await this.#storage.openRead(this.#backupId, file.path);
     const digest = createDigestPassThrough();
-    const gunzip = createGunzip();
     // The digest sees the stored bytes (encrypted or not); decryption and gunzip come after it.
-    const piped = pipeline([source, digest.stream, ...decode, gunzip]);
+    const piped = pipeline([source, digest.stream, ...decode, decompression.compressed, createGunzip(), decompression.decompressed]);
     // Awaited below; this branch only keeps a failure after an early exit from being unhandled.
     piped.catch(() => undefined);
-    const lines = new LineSplitter(file.path);
+    let lineNumber = 0;
     let held: unknown[] | undefined;
     try {
-      for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-        const documents = lines.push(chunk);
+      for await (const lines of boundedLines(decompression.decompressed as AsyncIterable<Buffer>, documentLineOptions(label))) {
+        const documents: unknown[] = [];
+        for (const line of lines) {
+          lineNumber += 1;
+          if (line.length > 0) documents.push(parseLine(line, lineNumber, file.path));
+        }
         if (documents.length === 0) continue;
         if (held !== undefined) yield held;
         held = documents;
       }
       await piped;
-      const last = lines.end();
-      if (last.length > 0) held = [...(held ?? []), ...last];
     } catch (error) {
       source.destroy();
       if (!isDecodeError(error)) throw toStorageError(this.#backupId, file.path, error);
       throw await this.#explainUnreadable(file, error);
+    } finally {
+      read.bytes += decompression.bytes;
     }
     const actual = digest.result();
     if (actual.bytes !== file.bytes || actual.sha256 !== file.sha256) throw mismatch(this.#backupId, file, actual);
@@ -146,8 +170,8 @@ class PortableArchiveReader implements ArchiveReader {
   async #explainUnreadable(file: ArchiveFile, decodeError: unknown): Promise<GatewayError> {
     const actual = await sha256Stream(await this.#storage.openRead(this.#backupId, file.path));
     if (actual.bytes !== file.bytes || actual.sha256 !== file.sha256) return mismatch(this.#backupId, file, actual, decodeError);
-    // Intact stored bytes the identity cannot open: say so, not "invalid archive".
-    if (decodeError instanceof GatewayError && decodeError.code === 'decryption_failed') return decodeError;
+    // Intact stored bytes the identity cannot open, or past a limit (a forged file): say so, not "invalid archive".
+    if (decodeError instanceof GatewayError && (decodeError.code === 'decryption_failed' || decodeError.code === 'invalid_backup_file')) return decodeError;
     const reason = decodeError instanceof Error ? decodeError.message : String(decodeError);
     return invalid(this.#backupId, `${file.path} matches its checksum but cannot be decoded: ${reason}`, decodeError);
   }
@@ -175,48 +199,11 @@ class PortableArchiveReader implements ArchiveReader {
   }
 }
 
-/** Splits decompressed JSONL into parsed documents; 0x0A never occurs inside a UTF-8 sequence. */
-class LineSplitter {
-  readonly #path: string;
-  #partial: Buffer[] = [];
-  #lineNumber = 0;
-
-  constructor(path: string) {
-    this.#path = path;
-  }
-
-  push(chunk: Buffer): unknown[] {
-    const documents: unknown[] = [];
-    let start = 0;
-    for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
-      let line = chunk.subarray(start, end);
-      if (this.#partial.length > 0) {
-        line = Buffer.concat([...this.#partial, line]);
-        this.#partial = [];
-      }
-      this.#parseInto(line, documents);
-      start = end + 1;
-    }
-    if (start < chunk.length) this.#partial.push(chunk.subarray(start));
-    return documents;
-  }
-
-  /** A last line without its newline; the writer always ends lines, but the checksum decides. */
-  end(): unknown[] {
-    const documents: unknown[] = [];
-    if (this.#partial.length > 0) this.#parseInto(Buffer.concat(this.#partial), documents);
-    this.#partial = [];
-    return documents;
-  }
-
-  #parseInto(line: Buffer, documents: unknown[]): void {
-    this.#lineNumber += 1;
-    if (line.length === 0) return;
-    try {
-      documents.push(JSON.parse(line.toString('utf8')));
-    } catch (error) {
-      throw new LineDecodeError(`line ${this.#lineNumber} of ${this.#path} is not JSON`, { cause: error });
-    }
+function parseLine(line: Buffer, lineNumber: number, path: string): unknown {
+  try {
+    return JSON.parse(line.toString('utf8'));
+  } catch (error) {
+    throw new LineDecodeError(`line ${lineNumber} of ${path} is not JSON`, { cause: error });
   }
 }
 
@@ -224,7 +211,7 @@ class LineDecodeError extends Error {}
 
 function isDecodeError(error: unknown): boolean {
   if (error instanceof LineDecodeError) return true;
-  if (error instanceof GatewayError && error.code === 'decryption_failed') return true;
+  if (error instanceof GatewayError && (error.code === 'decryption_failed' || error.code === 'invalid_backup_file')) return true;
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   return code.startsWith('Z_');
 }

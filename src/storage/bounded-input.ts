@@ -57,26 +57,35 @@ export function limitExceeded(label: string, what: string, limit: string, detail
   return new GatewayError('invalid_backup_file', `${label}: ${what} exceeds the limit ${limit}`, { details: { ...details, reason: 'limit_exceeded' } });
 }
 
-function sizeText(bytes: number): string {
+export function sizeText(bytes: number): string {
   return bytes % MiB === 0 ? `${bytes / MiB} MiB` : `${bytes} bytes`;
 }
 
+export interface DecompressionLimit {
+  /** Goes before gunzip: counts the compressed bytes read. */
+  compressed: Transform;
+  /** Goes after gunzip: passes the output on, or fails with `invalid_backup_file` once it passes a limit. */
+  decompressed: Transform;
+  /** Decompressed bytes passed on so far. */
+  readonly bytes: number;
+}
+
 /**
- * `input` gunzipped, stopped with `invalid_backup_file` once the output passes maxDecompressedBytes or, past the
- * first ratioCheckAfterBytes, grows more than maxCompressionRatio times the input read so far (a gzip bomb).
- * Errors of `input` and of gunzip come out of the returned stream; destroying it destroys them.
+ * The two checkpoints of a bounded gunzip, for a caller that builds its own pipeline (e.g. with decryption in
+ * between): the output may not pass maxDecompressedBytes (`what` names where that figure comes from) nor, past the
+ * first ratioCheckAfterBytes, grow more than maxCompressionRatio times the input read so far (a gzip bomb).
  */
-export function boundedGunzip(input: NodeJS.ReadableStream, label: string, limits: Readonly<InputLimits> = current): Readable {
+export function decompressionLimit(label: string, limits: Readonly<InputLimits> = current, what?: string): DecompressionLimit {
   let compressed = 0;
   let decompressed = 0;
   const counter = new PassThrough();
   counter.on('data', (chunk: Buffer) => (compressed += chunk.length));
-  const gunzip = createGunzip();
+  const source = what ? ` (${what})` : '';
   const guard = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       decompressed += chunk.length;
       if (decompressed > limits.maxDecompressedBytes) {
-        callback(limitExceeded(label, 'the decompressed size', `of ${sizeText(limits.maxDecompressedBytes)}`, { limit: 'maxDecompressedBytes' }));
+        callback(limitExceeded(label, 'the decompressed size', `of ${sizeText(limits.maxDecompressedBytes)}${source}`, { limit: 'maxDecompressedBytes' }));
       } else if (decompressed > limits.ratioCheckAfterBytes && decompressed > compressed * limits.maxCompressionRatio) {
         callback(
           limitExceeded(label, `the compression ratio (${Math.round(decompressed / Math.max(compressed, 1))}:1, a gzip bomb?)`, `of ${limits.maxCompressionRatio}:1`, {
@@ -86,6 +95,22 @@ export function boundedGunzip(input: NodeJS.ReadableStream, label: string, limit
       } else callback(null, chunk);
     },
   });
+  return {
+    compressed: counter,
+    decompressed: guard,
+    get bytes() {
+      return decompressed;
+    },
+  };
+}
+
+/**
+ * `input` gunzipped, stopped with `invalid_backup_file` past the limits of decompressionLimit().
+ * Errors of `input` and of gunzip come out of the returned stream; destroying it destroys them.
+ */
+export function boundedGunzip(input: NodeJS.ReadableStream, label: string, limits: Readonly<InputLimits> = current): Readable {
+  const { compressed: counter, decompressed: guard } = decompressionLimit(label, limits);
+  const gunzip = createGunzip();
   const fail = (error: Error) => guard.destroy(error);
   (input as Readable).on('error', fail);
   counter.on('error', fail);
@@ -104,6 +129,31 @@ export interface LineOptions {
   maxLineBytes: number;
   /** Names the setting of the limit in the error (e.g. an environment variable). */
   what?: string;
+}
+
+/** The setting that sets maxDocumentLineBytes, named by every error about a document line. */
+export const DOCUMENT_LINE_SETTING = 'GATEWAY_MAX_DOCUMENT_LINE_BYTES';
+
+/**
+ * Line options for documents (engine dumps, gateway dumps, the gateway's own archives): one limit, the one the
+ * archive writer also holds each document to, so whatever the gateway wrote it can read back.
+ */
+export function documentLineOptions(label: string): LineOptions {
+  return { label, maxLineBytes: current.maxDocumentLineBytes, what: DOCUMENT_LINE_SETTING };
+}
+
+/** The first line of `data` (lines end in `\n`; a last one may not) longer than `maxLineBytes`, or null. */
+export function findLongLine(data: Uint8Array, maxLineBytes: number): { line: number; bytes: number } | null {
+  if (data.length <= maxLineBytes) return null;
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length);
+  let start = 0;
+  for (let line = 1; start < bytes.length; line++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline === -1 ? bytes.length : newline;
+    if (end - start > maxLineBytes) return { line, bytes: end - start };
+    start = end + 1;
+  }
+  return null;
 }
 
 function lineTooLong(options: LineOptions, lineNumber: number): GatewayError {

@@ -6,6 +6,7 @@ import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import { GatewayError } from '../errors.ts';
 import { documentsPath } from './archive-layout.ts';
 import type { ArchiveFile, DocumentSink } from './archive-types.ts';
+import { DOCUMENT_LINE_SETTING, findLongLine, inputLimits, sizeText } from './bounded-input.ts';
 import type { ArtifactWriteHandle } from './driver.ts';
 
 /** Lines are gathered into buffers of about this size before gzip sees them: fewer, larger writes. */
@@ -100,6 +101,8 @@ export class ChunkedDocumentSink implements DocumentSink {
       if (!Number.isSafeInteger(lines) || lines < 0) throw this.#error(`writeJsonLines(): invalid line count ${lines}`);
       if (data.length === 0 && lines === 0) return;
       if (data.length === 0 || data[data.length - 1] !== NEWLINE) throw this.#error('writeJsonLines() takes complete lines ending in a newline');
+      const long = findLongLine(data, inputLimits().maxDocumentLineBytes);
+      if (long !== null) throw this.#tooLarge(`line ${long.line} of the JSON lines written`, long.bytes);
       await this.#flush();
       this.#totals.documentCount += lines;
       await this.#writeBytes(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.length));
@@ -155,6 +158,12 @@ export class ChunkedDocumentSink implements DocumentSink {
       throw this.#error(`document ${index} of the batch cannot be serialised as JSON`, error);
     }
     if (typeof line !== 'string') throw this.#error(`document ${index} of the batch is ${typeof document}, not JSON`);
+    const limit = inputLimits().maxDocumentLineBytes;
+    // UTF-8 takes 1 to 3 bytes per UTF-16 unit: the exact count is only needed near the limit.
+    if (line.length * 3 > limit) {
+      const bytes = Buffer.byteLength(line);
+      if (bytes > limit) throw this.#tooLarge(`document ${index} of the batch`, bytes);
+    }
     this.#pending.push(line);
     this.#pendingChars += line.length + 1;
     this.#totals.documentCount += 1;
@@ -225,6 +234,17 @@ export class ChunkedDocumentSink implements DocumentSink {
   #fail(failure: GatewayError): void {
     this.#state = 'failed';
     this.#failure = failure;
+  }
+
+  /** A line the reader would refuse (same limit): the backup fails now rather than being unrestorable later. */
+  #tooLarge(what: string, bytes: number): GatewayError {
+    const limit = inputLimits().maxDocumentLineBytes;
+    return new GatewayError(
+      'document_too_large',
+      `collection ${JSON.stringify(this.#collection)}: ${what} is ${bytes} bytes of JSON, over the limit of ${sizeText(limit)} per document ` +
+        `(${DOCUMENT_LINE_SETTING}); raise it to back this collection up (restoring the backup needs the same setting)`,
+      { details: { collection: this.#collection, bytes, limit, setting: DOCUMENT_LINE_SETTING } },
+    );
   }
 
   #error(message: string, cause?: unknown): GatewayError {

@@ -1,6 +1,6 @@
 // Reading dump entries: small JSON files whole (size, array length and value count capped), JSONL files line by
 // line (line length capped), through the gateway's bounded readers so a crafted dump costs little.
-import { assertJsonWithinLimits, boundedLines, countBoundedLines, inputLimits, readBounded } from '../../../src/plugin.ts';
+import { assertJsonWithinLimits, boundedLines, countBoundedLines, documentLineOptions, inputLimits, readBounded } from '../../../src/plugin.ts';
 import { invalidDump } from './tar.ts';
 
 function isBlank(byte: number): boolean {
@@ -12,11 +12,9 @@ function hasContent(line: Buffer): boolean {
   return false;
 }
 
-const documentLines = (label: string) => ({ label, maxLineBytes: inputLimits().maxDocumentLineBytes, what: 'GATEWAY_MAX_DOCUMENT_LINE_BYTES' });
-
 /** Counts non-blank lines without parsing them: one JSON value per line in every dump version. */
 export async function countLines(body: AsyncIterable<Buffer>, label = 'the dump'): Promise<number> {
-  return countBoundedLines(body, documentLines(label));
+  return countBoundedLines(body, documentLineOptions(label));
 }
 
 export async function readText(body: AsyncIterable<Buffer>, label: string, limit = inputLimits().maxSmallFileBytes): Promise<string> {
@@ -58,7 +56,7 @@ function parseLines(lines: string[], label: string, firstLine = 1): unknown[] {
 export async function* jsonlBatches(body: AsyncIterable<Buffer>, batchSize: number, label: string): AsyncGenerator<Record<string, unknown>[]> {
   let lineNumber = 0;
   let batch: Record<string, unknown>[] = [];
-  for await (const lines of boundedLines(body, documentLines(label))) {
+  for await (const lines of boundedLines(body, documentLineOptions(label))) {
     for (const line of lines) {
       lineNumber += 1;
       if (!hasContent(line)) continue;
