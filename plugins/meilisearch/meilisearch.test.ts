@@ -8,6 +8,7 @@ import { openArchiveReader } from '../../src/storage/archive-reader.ts';
 import { GatewayError } from '../../src/errors.ts';
 import type { EngineInstance } from '../../src/engines/contract.ts';
 import { meilisearchPlugin, type MeilisearchConfig } from './index.ts';
+import { startFaultProxy } from '../../test/faults/fault-proxy.ts';
 import { meilisearchTestEngine, sampleSettings, type MeilisearchTestEngine } from './test/engine.ts';
 
 const MASTER_KEY = 'contract-master-key-0123456789';
@@ -251,18 +252,26 @@ describe('meilisearch plugin specifics', () => {
   });
 
   it('aborts an in-flight document read when canceled', async () => {
-    const sluggish = await startEngine({ documentsDelayMs: 10_000 });
+    const sluggish = await startEngine();
+    // The plugin reads through a proxy that never answers a documents read: the job can only end if the read is aborted.
+    const proxy = await startFaultProxy(sluggish.emulator.url);
     const { session } = openBackupSession(temp.storage);
     try {
       await sluggish.seed([{ name: 'sluggish', documents: makeDocuments(5) }]);
       const job = createTestJob();
-      setTimeout(() => job.cancel(), 300);
-      const outcome = await settleAfterCancel(pluginFor(sluggish.config).logicalBackup!({ collections: ['sluggish'] }, session, job.ctx), job);
+      proxy.setPlan((request) => {
+        if (!/\/documents/.test(request.path)) return { kind: 'pass' };
+        setImmediate(() => job.cancel()); // canceled once the read is in flight
+        return { kind: 'hang' };
+      });
+      const plugin = pluginFor({ ...(sluggish.config as object), url: proxy.url, timeoutMs: 600_000 });
+      const outcome = await settleAfterCancel(plugin.logicalBackup!({ collections: ['sluggish'] }, session, job.ctx), job);
       expect(outcome.error).toBeInstanceOf(GatewayError);
       expect((outcome.error as GatewayError).code).toBe('job_canceled');
-      expect(outcome.msAfterCancel!).toBeLessThan(1000);
+      expect(proxy.log.filter((entry) => /\/documents/.test(entry.path)).map((entry) => entry.fault)).toEqual(['hang']);
     } finally {
       await session.abort();
+      await proxy.close();
       await sluggish.stop();
     }
   });
@@ -275,16 +284,23 @@ describe('meilisearch plugin specifics', () => {
       const backup = await runBackup(meilisearchPlugin, sluggishPlugin, temp.storage, { collections: ['waited'] });
       await sluggish.seed([{ name: 'waited', documents: makeDocuments(3, 'live') }]);
       const live = await sluggish.dump('waited');
-      // Each task takes 2 s: the staging index is still being created when the cancel comes.
-      sluggish.emulator.setOptions({ taskDelayMs: 2000 });
+      // A task now takes longer than the test may run: the first staging task only ends if the plugin cancels it.
+      sluggish.emulator.setOptions({ taskDelayMs: 600_000 });
       const job = createTestJob();
-      setTimeout(() => job.cancel(), 300);
-      const outcome = await settleAfterCancel(runRestore(sluggishPlugin, temp.storage, backup.backupId, { collections: ['waited'], rename: {}, atomic: true }, job), job);
+      const restore = settleAfterCancel(runRestore(sluggishPlugin, temp.storage, backup.backupId, { collections: ['waited'], rename: {}, atomic: true }, job), job);
+      const stagingTasks = async () => (await sluggish.sdk.tasks.getTasks({ limit: 100 })).results.filter((task) => task.indexUid?.startsWith('__gwstage_'));
+      let waitedOn: number | undefined;
+      await until(async () => (waitedOn = (await stagingTasks()).find((task) => task.status === 'processing')?.uid) !== undefined);
+      job.cancel();
+      // The plugin cancels the task it was waiting for; then its cleanup (the staging index's deletion) may run at full speed.
+      await until(async () => (await sluggish.sdk.tasks.getTask(waitedOn!)).status === 'canceled');
+      sluggish.emulator.setOptions({ taskDelayMs: 0 });
+      const outcome = await restore;
       expect((outcome.error as GatewayError).code).toBe('job_canceled');
-      expect(outcome.msAfterCancel!).toBeLessThan(5000);
       expect(await sluggish.dump('waited')).toEqual(live);
       expect((await sluggish.list()).filter((uid) => uid.startsWith('__gwstage_'))).toEqual([]);
     } finally {
+      sluggish.emulator.setOptions({ taskDelayMs: 0 });
       await sluggish.stop();
     }
   });
@@ -319,3 +335,8 @@ describe('meilisearch plugin specifics', () => {
     expect(documentsProgress.at(-1)).toMatchObject({ completed: 777, total: 777, unit: 'documents' });
   });
 });
+
+/** Polls `check` until it holds (the test's own timeout guards against a hang). */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
+}

@@ -106,14 +106,14 @@ describe('meilisearch native backup', () => {
   });
 
   it('cancels the dump task on the engine when the job is canceled', async () => {
-    setup.emulator.setOptions({ taskDelayMs: 5_000 });
+    // Longer than the test may run: the dump task only ends because the plugin cancels it.
+    setup.emulator.setOptions({ taskDelayMs: 600_000 });
     const before = dumpFiles(setup.emulator.dumpsDir);
     try {
       const job = createTestJob();
       job.cancelWhen((update) => update.unit === 'percent' && update.phase !== 'enqueued');
       const outcome = await settleAfterCancel(runNativeBackup(meilisearchPlugin, setup.plugin(), temp.storage, REQUEST, job), job);
       expect((outcome.error as GatewayError).code).toBe('job_canceled');
-      expect(outcome.msAfterCancel!).toBeLessThan(2000);
       const [task] = (await setup.engine.sdk.tasks.getTasks({ types: ['dumpCreation'], limit: 1 })).results;
       expect(task).toMatchObject({ status: 'canceled', type: 'dumpCreation' });
       expect(dumpFiles(setup.emulator.dumpsDir)).toEqual(before);

@@ -307,7 +307,7 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
     emulator.setOptions({ importDelayMs: 1000 });
     try {
       const id = await startRestore({ backupId, collections: ['vectors'], overwrite: true });
-      let canceledAt = 0;
+      let canceled = false;
       for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
         const res = await gql(`query($id: ID!) { job(id: $id) { status progress { completed total } } }`, { id });
         const { status, progress } = res.data!['job'];
@@ -316,15 +316,18 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
           expect((await collectionNames()).some((name) => /^vectors__gwlive_[0-9a-f]{32}$/.test(name))).toBe(true);
           const canceling = await gql(`mutation($id: ID!) { cancelJob(id: $id) { status } }`, { id });
           expect(canceling.errors).toBeUndefined();
-          canceledAt = Date.now();
+          canceled = true;
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      expect(canceledAt).toBeGreaterThan(0);
+      expect(canceled).toBe(true);
       const done = await job(id);
       expect(done.status).toBe('CANCELED');
-      expect(Date.now() - canceledAt).toBeLessThan(5000);
+      expect(done.error.code).toBe('job_canceled');
+      // It stopped part-way: the job's last progress shows documents still to import when it ended.
+      expect(done.progress.completed).toBeGreaterThan(0);
+      expect(done.progress.completed).toBeLessThan(done.progress.total);
     } finally {
       emulator.setOptions({ importDelayMs: 0 });
     }
@@ -352,15 +355,15 @@ describeWithShared('Typesense logical backup and restore through GraphQL', () =>
     expect(done).toMatchObject({ status: 'FAILED', error: { code: 'engine_auth_failed' } });
   });
 
-  it('maps an unreachable host to engine_unreachable within the configured timeout', async () => {
-    // Tests only ever talk to loopback: a port nothing listens on stands for the unreachable host.
-    const res = await register('unreachable', { url: `http://127.0.0.1:${await closedPort()}`, apiKey: 'xyz', timeoutMs: 500 });
+  it('maps an unreachable host to engine_unreachable, from the refused connection rather than a timeout', async () => {
+    // Tests only ever talk to loopback: a port nothing listens on stands for the unreachable host. The client
+    // timeout is longer than the test may run: the call can only end on the refused connection.
+    const res = await register('unreachable', { url: `http://127.0.0.1:${await closedPort()}`, apiKey: 'xyz', timeoutMs: 600_000 });
     expect(res.data!['registerEngine'].health.ok).toBe(false);
     const id = res.data!['registerEngine'].id;
-    const started = Date.now();
     const listed = await gql(`query($id: ID!) { engine(id: $id) { collections { name } } }`, { id });
     expect(listed.errors?.[0]?.extensions?.code).toBe('engine_unreachable');
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(listed.errors?.[0]?.message).toContain('ECONNREFUSED');
     const backup = await gql(`mutation($i: StartBackupInput!) { startBackup(input: $i) { id } }`, { i: { engineId: id } });
     expect(await job(backup.data!['startBackup'].id)).toMatchObject({ status: 'FAILED', error: { code: 'engine_unreachable' } });
   });

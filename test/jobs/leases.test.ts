@@ -46,11 +46,15 @@ for (const kind of DB_KINDS) {
 
     it('claims with lease times in UTC from the database clock', async () => {
       const id = await queueJob(db.prisma);
+      const before = Date.now();
       await claimNextJob(db.prisma, 'clock', 10_000);
       const row = await db.prisma.job.findUniqueOrThrow({ where: { id } });
-      // Prisma reads TIMESTAMP(3) as UTC: a lease written in another zone would be hours off.
-      expect(Math.abs(row.leaseExpiresAt!.getTime() - (Date.now() + 10_000))).toBeLessThan(5_000);
-      expect(Math.abs(row.startedAt!.getTime() - Date.now())).toBeLessThan(5_000);
+      const after = Date.now();
+      // Prisma reads TIMESTAMP(3) as UTC: a lease written in another zone would be hours off. The database clock
+      // read during the claim lies between the two local readings (1 ms either side for the rounding to milliseconds).
+      expect(row.startedAt!.getTime()).toBeGreaterThanOrEqual(before - 1);
+      expect(row.startedAt!.getTime()).toBeLessThanOrEqual(after + 1);
+      expect(row.leaseExpiresAt!.getTime() - row.startedAt!.getTime()).toBe(10_000);
     });
 
     it('a heartbeat renews its own jobs and reports those it lost', async () => {
@@ -77,10 +81,14 @@ for (const kind of DB_KINDS) {
       expect(await endInterruptedJobs({ ...deps, everyRunningJob: false })).toBe(0);
       expect((await db.prisma.job.findUniqueOrThrow({ where: { id } })).status).toBe('RUNNING');
       await db.prisma.job.update({ where: { id }, data: { leaseExpiresAt: new Date(Date.now() - 5_000) } });
+      const before = Date.now();
       expect(await endInterruptedJobs({ ...deps, everyRunningJob: false })).toBe(1);
       const ended = await db.prisma.job.findUniqueOrThrow({ where: { id } });
+      const after = Date.now();
       expect(ended).toMatchObject({ status: 'FAILED', errorCode: 'interrupted', leaseExpiresAt: null });
-      expect(Math.abs(ended.finishedAt!.getTime() - Date.now())).toBeLessThan(5_000);
+      // finishedAt is the database clock at the reaper's update, in UTC.
+      expect(ended.finishedAt!.getTime()).toBeGreaterThanOrEqual(before - 1);
+      expect(ended.finishedAt!.getTime()).toBeLessThanOrEqual(after + 1);
     });
 
     it('shutdown ends only its own jobs; a job claimed during stop goes back to the queue', async () => {
