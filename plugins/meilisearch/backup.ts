@@ -7,6 +7,7 @@ import { engineStatus, throwIfCanceled, type MeilisearchClient } from './client.
 import { readVersion, supportsRetrieveVectors } from './versions.ts';
 import { describeChange, indexChange, markIndex } from './changes.ts';
 import { backupInstance } from './instance.ts';
+import type { DocumentLines } from './document-page.ts';
 
 /** Indexes read at once. */
 const INDEXES_AT_ONCE = 2;
@@ -106,13 +107,14 @@ async function readDocuments(
   const pages = readAhead(
     0,
     (offset) => fetchPage(client, uid, offset, options.pageSize, vectors, signal, warnings),
-    (page, offset) => (page.length >= options.pageSize ? offset + page.length : undefined),
+    (page, offset) => (page.count >= options.pageSize ? offset + page.count : undefined),
   );
   for await (const page of pages) {
     throwIfCanceled(signal);
-    read += page.length;
-    if (page.length > 0) await sink.write(page);
-    onPage(page.length);
+    read += page.count;
+    // The page's documents as the engine wrote them, one per line: never parsed (document-page.ts).
+    if (page.count > 0) await sink.writeJsonLines(page.lines, page.count);
+    onPage(page.count);
   }
   await sink.close();
   return read;
@@ -126,17 +128,17 @@ async function fetchPage(
   vectors: { retrieve: boolean; certain: boolean },
   signal: AbortSignal,
   warnings: string[],
-): Promise<Record<string, unknown>[]> {
+): Promise<DocumentLines> {
   // Indexes are read side by side: another one may have turned retrieveVectors off meanwhile.
   const retrieve = vectors.retrieve;
   try {
-    return await client.getDocuments(uid, { offset, limit, retrieveVectors: retrieve }, signal);
+    return await client.getDocumentLines(uid, { offset, limit, retrieveVectors: retrieve }, signal);
   } catch (error) {
     if (!retrieve || vectors.certain || engineStatus(error) !== 400) throw error;
-    if (!vectors.retrieve) return await client.getDocuments(uid, { offset, limit, retrieveVectors: false }, signal);
+    if (!vectors.retrieve) return await client.getDocumentLines(uid, { offset, limit, retrieveVectors: false }, signal);
     vectors.retrieve = false;
     warnings.push(`this Meilisearch does not return stored embeddings (retrieveVectors refused: ${(error as Error).message}); they are regenerated on restore`);
-    return await client.getDocuments(uid, { offset, limit, retrieveVectors: false }, signal);
+    return await client.getDocumentLines(uid, { offset, limit, retrieveVectors: false }, signal);
   }
 }
 

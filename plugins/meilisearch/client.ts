@@ -2,75 +2,30 @@
 // job's AbortSignal plus a per-request timeout, and turns every failure into a coded GatewayError.
 import { Meilisearch, MeilisearchApiError, MeilisearchRequestError, type Config, type IndexSwap, type Settings, type Task } from 'meilisearch';
 import { z } from 'zod';
-import { callEngine, canceledError, pathSegment, type RetryPolicy, sleepOrCancel, throwIfCanceled, timerMs } from '../../src/plugin.ts';
+import { callEngine, canceledError, pathSegment, sleepOrCancel, throwIfCanceled, timerMs } from '../../src/plugin.ts';
 /** Cancel and status helpers of the kit, for this plugin's other files. */
 export { canceledError, engineStatus, throwIfCanceled } from '../../src/plugin.ts';
 import { GatewayError } from '../../src/errors.ts';
+import { documentLines, type DocumentLines } from './document-page.ts';
+import {
+  legacyDumpSchema,
+  type BatchProgress,
+  type EngineTask,
+  type ExportRequest,
+  type IndexInfo,
+  type KeyMetadata,
+  type LegacyDump,
+  type MeilisearchConnection,
+  type TaskState,
+  type WaitOptions,
+} from './client-types.ts';
 
-export interface MeilisearchConnection {
-  url: string;
-  apiKey?: string | undefined;
-  timeoutMs: number;
-  /** Retries of reads (default: DEFAULT_RETRY_POLICY). */
-  retry?: RetryPolicy | undefined;
-}
-
-export interface IndexInfo {
-  uid: string;
-  primaryKey: string | null;
-}
-
-/** A key as the gateway keeps it: everything but the secret `key` value. */
-export interface KeyMetadata {
-  uid: string;
-  name: string | null;
-  description: string | null;
-  actions: string[];
-  indexes: string[];
-  expiresAt: string | null;
-}
-
-export interface EngineTask {
-  uid: number;
-  status: string;
-  type: string;
-  error: { message: string; code: string } | null;
-}
-
-/** A task as the dump flow follows it: its batch (v1.12+) carries the progress. */
-export interface TaskState extends EngineTask {
-  batchUid: number | null;
-  details: Record<string, unknown> | null;
-  /** The cancelation task that canceled it. */
-  canceledBy: number | null;
-}
-
-export interface BatchProgress {
-  steps: { currentStep: string; finished: number; total: number }[];
-  percentage: number;
-}
-
-/** `GET /dumps/:uid/status` of servers before v0.28. */
-const legacyDumpSchema = z.object({
-  uid: z.string(),
-  status: z.enum(['in_progress', 'done', 'failed']),
-  error: z.string().nullish(),
-});
-export type LegacyDump = z.infer<typeof legacyDumpSchema>;
-
-/** The body of `POST /export` (routes/export.rs): index patterns, each with its filter and settings choice. */
-export interface ExportRequest {
-  url: string;
-  apiKey?: string;
-  indexes: Record<string, { filter?: string; overrideSettings: boolean }>;
-}
-
-export interface WaitOptions {
-  signal: AbortSignal;
-  timeoutMs: number;
-}
+export type { BatchProgress, EngineTask, ExportRequest, IndexInfo, KeyMetadata, LegacyDump, MeilisearchConnection, TaskState, WaitOptions } from './client-types.ts';
 
 const LIST_PAGE = 100;
+
+/** What the SDK calls instead of fetch: fetchJson for every answer, fetchBytes for document pages. */
+type HttpClient = (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => Promise<unknown>;
 
 export function isEngineCode(error: unknown, ...codes: string[]): boolean {
   return error instanceof GatewayError && codes.includes(String(error.details?.['engineCode']));
@@ -124,9 +79,12 @@ export class MeilisearchClient {
     return (await this.#read('get settings', signal, (sdk) => sdk.index(pathSegment(uid)).getSettings())) as Record<string, unknown>;
   }
 
-  async getDocuments(uid: string, page: { offset: number; limit: number; retrieveVectors: boolean }, signal: AbortSignal): Promise<Record<string, unknown>[]> {
+  /** A page of documents as JSON lines, copied from the answer's bytes without parsing a document (document-page.ts). */
+  async getDocumentLines(uid: string, page: { offset: number; limit: number; retrieveVectors: boolean }, signal: AbortSignal): Promise<DocumentLines> {
     const query = { offset: page.offset, limit: page.limit, ...(page.retrieveVectors ? { retrieveVectors: true } : {}) };
-    return (await this.#read('get documents', signal, (sdk) => sdk.index(pathSegment(uid)).getDocuments(query))).results;
+    // With fetchBytes as its HTTP client the SDK hands back the answer's bytes as they came.
+    const bytes = await this.#read('get documents', signal, (sdk) => sdk.index(pathSegment(uid)).getDocuments(query) as unknown as Promise<Buffer>, fetchBytes);
+    return documentLines(bytes);
   }
 
   async listKeys(signal: AbortSignal): Promise<KeyMetadata[]> {
@@ -305,15 +263,15 @@ export class MeilisearchClient {
   }
 
   /** A read: retried with backoff on transient failures (engine-call.ts), since running it twice is harmless. */
-  #read<T>(operation: string, signal: AbortSignal, request: (sdk: Meilisearch) => Promise<T>): Promise<T> {
-    return callEngine({ idempotent: true, signal, policy: this.#connection.retry }, () => this.#call(operation, signal, request));
+  #read<T>(operation: string, signal: AbortSignal, request: (sdk: Meilisearch) => Promise<T>, httpClient: HttpClient = fetchJson): Promise<T> {
+    return callEngine({ idempotent: true, signal, policy: this.#connection.retry }, () => this.#call(operation, signal, request, httpClient));
   }
 
   /**
    * Runs one SDK call on a fresh client bound to `signal` + a timeout, mapping every failure to a code. Never
    * retried: a write that reached the engine before the connection dropped would enqueue its task twice.
    */
-  async #call<T>(operation: string, signal: AbortSignal, request: (sdk: Meilisearch) => Promise<T>): Promise<T> {
+  async #call<T>(operation: string, signal: AbortSignal, request: (sdk: Meilisearch) => Promise<T>, httpClient: HttpClient = fetchJson): Promise<T> {
     throwIfCanceled(signal);
     const timeout = AbortSignal.timeout(this.#connection.timeoutMs);
     const sdk = new Meilisearch({
@@ -322,7 +280,7 @@ export class MeilisearchClient {
       // The SDK types leave `signal` out of requestInit (it would outlive one request on a shared
       // client); 0.62.0 passes it through to fetch, and this client lives for this one request.
       requestInit: { signal: AbortSignal.any([signal, timeout]) } as Config['requestInit'],
-      httpClient: fetchJson,
+      httpClient,
     });
     try {
       return await request(sdk);
@@ -337,17 +295,27 @@ export class MeilisearchClient {
  * SyntaxError without its status. This one keeps the status: API errors as the SDK throws them, anything
  * that is not JSON as a NotJsonAnswer.
  */
-async function fetchJson(input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<unknown> {
+export async function fetchJson(input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<unknown> {
   const response = await fetch(input, init);
+  const body = await readJson(response);
+  if (!response.ok) throw new MeilisearchApiError(response, body as never);
+  return body;
+}
+
+/** Like fetchJson, but a 2xx answer's bytes are returned unparsed (a documents page, document-page.ts). */
+export async function fetchBytes(input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<Buffer> {
+  const response = await fetch(input, init);
+  if (!response.ok) throw new MeilisearchApiError(response, (await readJson(response)) as never);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+async function readJson(response: Response): Promise<unknown> {
   const text = await response.text();
-  let body: unknown;
   try {
-    body = text === '' ? undefined : JSON.parse(text);
+    return text === '' ? undefined : JSON.parse(text);
   } catch {
     throw new NotJsonAnswer(response.status, text);
   }
-  if (!response.ok) throw new MeilisearchApiError(response, body as never);
-  return body;
 }
 
 class NotJsonAnswer extends Error {
@@ -361,7 +329,7 @@ class NotJsonAnswer extends Error {
 
 const AUTH_CODES = new Set(['missing_authorization_header', 'invalid_api_key', 'missing_master_key']);
 
-function mapError(operation: string, error: unknown, signal: AbortSignal, timeout: AbortSignal, timeoutMs: number): GatewayError {
+export function mapError(operation: string, error: unknown, signal: AbortSignal, timeout: AbortSignal, timeoutMs: number): GatewayError {
   if (signal.aborted) return canceledError(signal);
   if (timeout.aborted) {
     return new GatewayError('engine_timeout', `Meilisearch ${operation} timed out after ${timeoutMs} ms`, { cause: error });
