@@ -84,15 +84,20 @@ async function expiredJobs(prisma: PrismaClient): Promise<Job[]> {
  */
 export async function requeueJob(deps: Pick<RecoveryDeps, 'prisma' | 'bus' | 'logger'>, job: Job, owner: string | null, message: string, expiredOnly = false): Promise<boolean> {
   const { prisma } = deps;
-  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+  // The status and its event in one transaction: whoever sees the new status also sees why.
+  const requeued = await prisma.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<Array<{ id: string }>>`
     UPDATE "Job"
        SET "status" = 'QUEUED'::"JobStatus", "leaseOwner" = NULL, "leaseExpiresAt" = NULL
      WHERE "id" = ${job.id} AND "status" = 'RUNNING'::"JobStatus" AND "cancelRequested" = false
        AND "leaseOwner" IS NOT DISTINCT FROM ${owner}
        AND (${!expiredOnly} OR "leaseExpiresAt" < ${DB_NOW})
      RETURNING "id"`;
-  if (rows.length === 0) return false;
-  await prisma.jobEvent.create({ data: { jobId: job.id, status: 'QUEUED', phase: 'requeued', message } });
+    if (rows.length === 0) return false;
+    await tx.jobEvent.create({ data: { jobId: job.id, status: 'QUEUED', phase: 'requeued', message } });
+    return true;
+  });
+  if (!requeued) return false;
   deps.logger.warn('job queued again to follow its engine task', { jobId: job.id, kind: job.kind, engineTask: readProgress(job.progress).engineTask });
   const fresh = await prisma.job.findUnique({ where: { id: job.id } });
   if (fresh) deps.bus.publish(fresh);
@@ -102,7 +107,8 @@ export async function requeueJob(deps: Pick<RecoveryDeps, 'prisma' | 'bus' | 'lo
 /** Ends one job `interrupted` if it is still the same run; false when its owner finished or renewed it meanwhile. */
 async function endJob(deps: RecoveryDeps, job: Job, how: { expiredOnly: boolean; message: string; event: string }): Promise<boolean> {
   const { prisma, storage, logger } = deps;
-  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+  const ended = await prisma.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<Array<{ id: string }>>`
     UPDATE "Job"
        SET "status" = 'FAILED'::"JobStatus", "finishedAt" = ${DB_NOW}, "errorCode" = 'interrupted',
            "errorType" = 'internal', "errorMessage" = ${how.message}, "leaseExpiresAt" = NULL
@@ -111,8 +117,11 @@ async function endJob(deps: RecoveryDeps, job: Job, how: { expiredOnly: boolean;
        AND (${!how.expiredOnly} OR "leaseExpiresAt" < ${DB_NOW})
        AND NOT EXISTS (SELECT 1 FROM "Backup" WHERE "Backup"."id" = "Job"."backupId" AND "Job"."kind" = 'BACKUP'::"JobKind" AND "Backup"."status" = 'COMPLETE'::"BackupStatus")
      RETURNING "id"`;
-  if (rows.length === 0) return job.kind === 'BACKUP' && job.backupId !== null ? endCompletedBackupJob(deps, job, how) : false;
-  await prisma.jobEvent.create({ data: { jobId: job.id, status: 'FAILED', phase: 'interrupted', message: how.event } });
+    if (rows.length === 0) return false;
+    await tx.jobEvent.create({ data: { jobId: job.id, status: 'FAILED', phase: 'interrupted', message: how.event } });
+    return true;
+  });
+  if (!ended) return job.kind === 'BACKUP' && job.backupId !== null ? endCompletedBackupJob(deps, job, how) : false;
   if (job.kind === 'BACKUP' && job.backupId) {
     const backupStorage =
       (await deps.storageFor?.(job).catch((error: unknown) => {
@@ -138,7 +147,8 @@ async function endJob(deps: RecoveryDeps, job: Job, how: { expiredOnly: boolean;
  */
 async function endCompletedBackupJob(deps: RecoveryDeps, job: Job, how: { expiredOnly: boolean; event: string }): Promise<boolean> {
   const { prisma, logger } = deps;
-  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+  const ended = await prisma.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<Array<{ id: string }>>`
     UPDATE "Job"
        SET "status" = 'SUCCEEDED'::"JobStatus", "finishedAt" = ${DB_NOW}, "leaseExpiresAt" = NULL
      WHERE "id" = ${job.id} AND "status" IN ('RUNNING'::"JobStatus", 'CANCELING'::"JobStatus")
@@ -146,10 +156,13 @@ async function endCompletedBackupJob(deps: RecoveryDeps, job: Job, how: { expire
        AND (${!how.expiredOnly} OR "leaseExpiresAt" < ${DB_NOW})
        AND EXISTS (SELECT 1 FROM "Backup" WHERE "Backup"."id" = "Job"."backupId" AND "Backup"."status" = 'COMPLETE'::"BackupStatus")
      RETURNING "id"`;
-  if (rows.length === 0) return false;
-  await prisma.jobEvent.create({
-    data: { jobId: job.id, status: 'SUCCEEDED', phase: 'succeeded', message: `the backup was complete when the gateway stopped (${how.event})` },
+    if (rows.length === 0) return false;
+    await tx.jobEvent.create({
+      data: { jobId: job.id, status: 'SUCCEEDED', phase: 'succeeded', message: `the backup was complete when the gateway stopped (${how.event})` },
+    });
+    return true;
   });
+  if (!ended) return false;
   logger.warn('job ended SUCCEEDED after its process stopped: its backup was already complete', { jobId: job.id, owner: job.leaseOwner });
   const fresh = await prisma.job.findUnique({ where: { id: job.id } });
   if (fresh) deps.bus.publish(fresh);
