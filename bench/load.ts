@@ -132,6 +132,10 @@ export async function measureJobsList(kind: 'pglite' | 'postgres', changing = fa
       await seedJobs(gateway);
       const running = await startServer(gateway, { port: 0, host: '127.0.0.1' });
       try {
+        // One second at the same rate first, not counted: connections opened, first queries planned.
+        const warmUp = startClient(['rate', running.url, String(JOBS_RATE), '1']);
+        await nextJson(warmUp);
+        await warmUp.exited;
         const client = startClient(['rate', running.url, String(JOBS_RATE), String(JOBS_SECONDS)]);
         const stopChanging = changing ? changeOneJob(gateway) : async () => undefined;
         const result = await nextJson<{ latencies: number[]; timeouts: number; failures: number; seconds: number }>(client).finally(stopChanging);

@@ -40,6 +40,7 @@ export function createJobListCache(options: JobListCacheOptions): JobListCache {
   const now = options.now ?? Date.now;
   const byDocument = new WeakMap<DocumentNode, Map<string, Entry>>();
   const cacheable = new WeakMap<DocumentNode, Map<string, boolean>>();
+  const flights = new WeakMap<DocumentNode, Map<string, Promise<ExecutionResult>>>();
   let generation = 0;
   const invalidate = () => void generation++;
   const stop = options.ttlMs > 0 ? options.onJobChange(invalidate) : () => undefined;
@@ -54,7 +55,7 @@ export function createJobListCache(options: JobListCacheOptions): JobListCache {
   };
 
   const plugin: Plugin<GraphQLContext> = {
-    onExecute({ args, setResultAndStopExecution }) {
+    onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const context = args.contextValue as GraphQLContext;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation === 'mutation') {
@@ -71,6 +72,22 @@ export function createJobListCache(options: JobListCacheOptions): JobListCache {
         return;
       }
       const startedAt = generation;
+      // One execution per answer: requests that miss while it runs share it instead of each running their own.
+      const flightKey = `${startedAt}\u0000${key}`;
+      let documentFlights = flights.get(args.document);
+      const running = documentFlights?.get(flightKey);
+      if (running) {
+        setExecuteFn(() => running);
+        return;
+      }
+      setExecuteFn((executionArgs) => {
+        const execution = Promise.resolve(executeFn(executionArgs)) as Promise<ExecutionResult>;
+        if (!documentFlights) flights.set(args.document, (documentFlights = new Map()));
+        documentFlights.set(flightKey, execution);
+        const done = () => void documentFlights?.delete(flightKey);
+        execution.then(done, done);
+        return execution;
+      });
       return {
         onExecuteDone({ result }) {
           // Only whole answers read before any change since the execution began; never an error.

@@ -43,6 +43,20 @@ describe('job list cache', () => {
     expect(await statusSeen()).toBe('SUCCEEDED');
   });
 
+  it('runs one execution for requests that miss together, and shares its answer', async () => {
+    t.gateway.bus.publish(await t.gateway.prisma.job.findUniqueOrThrow({ where: { id: jobId } }));
+    const page = t.gateway.jobs.page.bind(t.gateway.jobs);
+    let calls = 0;
+    t.gateway.jobs.page = ((...args: Parameters<typeof page>) => (calls++, page(...args))) as typeof page;
+    try {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => t.gql(LIST)));
+      expect(new Set(answers.map((answer) => JSON.stringify(answer.data)))).toHaveProperty('size', 1);
+      expect(calls).toBe(1);
+    } finally {
+      t.gateway.jobs.page = page;
+    }
+  });
+
   it('keeps answers per caller, and never for operations with other root fields', async () => {
     const viewer = (await t.gql(`mutation { createApiKey(input: {name: "cache-viewer", scope: VIEWER}) { key } }`)).data!.createApiKey.key as string;
     expect(await statusSeen()).toBe('SUCCEEDED');
