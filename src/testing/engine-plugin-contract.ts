@@ -7,9 +7,6 @@ import { z } from 'zod';
 import type { EngineInstance, EnginePlugin } from '../engines/contract.ts';
 import { parsePluginConfig } from '../engines/plugin-config.ts';
 import { instanceFaults, pluginFaults } from '../engines/plugin-validation.ts';
-import { GatewayError, type ErrorCode } from '../errors.ts';
-import type { DocumentSink } from '../storage/archive-types.ts';
-import type { ArchiveWriterSession } from '../storage/driver.ts';
 import {
   createTempStorage,
   createTestJob,
@@ -23,6 +20,7 @@ import {
   watchUnhandledRejections,
   type TempStorage,
 } from './harness.ts';
+import { countingSession, expectGatewayError, furthestProgress, itUnless, rejection } from './contract-support.ts';
 
 export interface SeedCollection {
   name: string;
@@ -75,39 +73,6 @@ export interface EnginePluginContractOptions {
   };
 }
 
-type TestBody = () => Promise<void> | void;
-
-/** `it` when a part applies; otherwise a skipped test whose title says why. */
-function itUnless(reason: string | null): (title: string, body: TestBody) => void {
-  if (reason === null) return (title, body) => it(title, body);
-  return (title, body) => it.skip(`${title} — not applicable: ${reason}`, body);
-}
-
-/** `session` as is, except that every document a plugin writes into it is counted. */
-function countingSession(session: ArchiveWriterSession, count: (documents: number) => void): ArchiveWriterSession {
-  return new Proxy(session, {
-    get(target, key) {
-      if (key === 'openDocuments') {
-        return (collection: string): DocumentSink => {
-          const sink = target.openDocuments(collection);
-          return {
-            write: (documents) => (count(documents.length), sink.write(documents)),
-            writeJsonLines: (data, lines) => (count(lines), sink.writeJsonLines(data, lines)),
-            close: () => sink.close(),
-          };
-        };
-      }
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
-
-/** The most `completed` any progress update of the job reported: what the plugin got through before it stopped. */
-function furthestProgress(job: { updates: readonly { completed: number }[] }): number {
-  return Math.max(0, ...job.updates.map((update) => update.completed));
-}
-
 export function makeDocuments(count: number, variant = 'v1'): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, i) => ({
     id: `doc-${String(i + 1).padStart(6, '0')}`,
@@ -116,20 +81,6 @@ export function makeDocuments(count: number, variant = 'v1'): Record<string, unk
     tags: [variant, i % 2 === 0 ? 'even' : 'odd'],
     nested: { shelf: i % 7, label: `shelf ${i % 7}` },
   }));
-}
-
-function expectGatewayError(error: unknown, code: ErrorCode): void {
-  expect(error, `expected GatewayError ${code}, got ${String(error)}`).toBeInstanceOf(GatewayError);
-  expect((error as GatewayError).code).toBe(code);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 export function describeEnginePluginContract(options: EnginePluginContractOptions): void {
