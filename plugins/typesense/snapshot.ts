@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobContext, NativeArtifactSink, NativeBackupRequest, NativeBackupResult } from '../../src/engines/contract.ts';
 import { GatewayError } from '../../src/errors.ts';
-import { packDirectory, type TypesenseClient } from './client.ts';
+import type { TypesenseClient } from './client.ts';
+import { packDirectory } from './snapshot-pack.ts';
 import { listSummaries, readEngineVersion } from './backup.ts';
 
 export interface SnapshotOptions {

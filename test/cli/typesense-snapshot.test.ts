@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packDirectory } from '../../plugins/typesense/client.ts';
+import { packDirectory } from '../../plugins/typesense/snapshot-pack.ts';
 import { recordNativeBackup } from '../../src/catalog/native-records.ts';
 import { runCli } from '../../src/cli/run.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
