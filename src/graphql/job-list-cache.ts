@@ -23,27 +23,18 @@ export interface JobListCacheOptions {
    * the cache off.
    */
   ttlMs: number;
-  /** Called with a function to run on every job change (every replica's, through the bus). */
-  onJobChange: (listener: () => void) => () => void;
-  now?: () => number;
+  /** Called with a function to run on every job change (every replica's, through the bus), for the bus's life. */
+  onJobChange: (listener: () => void) => void;
 }
 
-export interface JobListCache {
-  plugin: Plugin<GraphQLContext>;
-  /** Drops every kept answer. */
-  invalidate(): void;
-  /** Stops listening to job changes. */
-  close(): void;
-}
-
-export function createJobListCache(options: JobListCacheOptions): JobListCache {
-  const now = options.now ?? Date.now;
+export function useJobListCache(options: JobListCacheOptions): Plugin<GraphQLContext> {
+  const now = Date.now;
   const byDocument = new WeakMap<DocumentNode, Map<string, Entry>>();
   const cacheable = new WeakMap<DocumentNode, Map<string, boolean>>();
   const flights = new WeakMap<DocumentNode, Map<string, Promise<ExecutionResult>>>();
   let generation = 0;
   const invalidate = () => void generation++;
-  const stop = options.ttlMs > 0 ? options.onJobChange(invalidate) : () => undefined;
+  if (options.ttlMs > 0) options.onJobChange(invalidate);
 
   const isJobQuery = (document: DocumentNode, operationName: string | null | undefined): boolean => {
     let answers = cacheable.get(document);
@@ -54,7 +45,7 @@ export function createJobListCache(options: JobListCacheOptions): JobListCache {
     return answer;
   };
 
-  const plugin: Plugin<GraphQLContext> = {
+  return {
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const context = args.contextValue as GraphQLContext;
       const operation = getOperationAST(args.document, args.operationName);
@@ -100,7 +91,6 @@ export function createJobListCache(options: JobListCacheOptions): JobListCache {
       };
     },
   };
-  return { plugin, invalidate, close: stop };
 }
 
 /** A query whose root selections are all job fields (directly, no fragments spread at the root). */

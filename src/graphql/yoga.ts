@@ -11,7 +11,7 @@ import { useScopeCheck } from './auth-plugin.ts';
 import { useRequestMemoPerEvent, type GraphQLContext } from './context.ts';
 import { codeUncodedErrors, maskGraphQLError } from './errors.ts';
 import { graphiqlOptions, renderOfflineGraphiQL } from './graphiql.ts';
-import { createJobListCache } from './job-list-cache.ts';
+import { useJobListCache } from './job-list-cache.ts';
 import { queryComplexityPlugins, requestLimitsPlugin } from './limits.ts';
 import { requestLogPlugin, yogaLogging } from './request-log.ts';
 import { schema } from './schema/index.ts';
@@ -42,7 +42,6 @@ export function authorizationOf(initial: InitialContext): string | null {
 
 export function createGatewayYoga(gateway: Gateway): GatewayYoga {
   const log = gateway.logger.child({ component: 'graphql' });
-  const jobListCache = createJobListCache({ ttlMs: gateway.config.jobListCacheMs, onJobChange: (listener) => gateway.bus.onChange(listener) });
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -88,7 +87,7 @@ export function createGatewayYoga(gateway: Gateway): GatewayYoga {
         },
       },
       useScopeCheck(),
-      jobListCache.plugin,
+      useJobListCache({ ttlMs: gateway.config.jobListCacheMs, onJobChange: (listener) => gateway.bus.onChange(listener) }),
       useOperationSpans(),
       useRequestMemoPerEvent(),
       useSharedSubscriptionEvents(),

@@ -114,6 +114,7 @@ export class JobBus {
     if (this.closed) return;
     this.closed = true;
     this.coalescer.close();
+    this.changeListeners.clear();
     for (const feed of [...this.feeds]) feed.end();
     this.target.removeEventListener(this.channel, this.listener);
   }
