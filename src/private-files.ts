@@ -42,7 +42,8 @@ export async function privatizeTree(root: string): Promise<number> {
     }
     if (!info.isDirectory()) return;
     const names = await readdir(entry).catch(() => [] as string[]);
-    for (const name of names) await visit(path.join(entry, name));
+    // Side by side: PGlite's ~1,000 files one lstat after another took ~0.3 s of every start.
+    await Promise.all(names.map((name) => visit(path.join(entry, name))));
   };
   await visit(root);
   return changed;
