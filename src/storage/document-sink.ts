@@ -1,23 +1,13 @@
 // One collection's documents as gzip JSONL chunks, streamed to storage with backpressure.
-import { once } from 'node:events';
-import { Transform, type TransformOptions, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import { GatewayError } from '../errors.ts';
 import { documentsPath } from './archive-layout.ts';
 import type { ArchiveFile, DocumentSink } from './archive-types.ts';
 import { DOCUMENT_LINE_SETTING, findLongLine, inputLimits, sizeText } from './bounded-input.ts';
 import type { ArtifactWriteHandle } from './driver.ts';
+import { GzipMembers } from './gzip-members.ts';
 
 /** Lines are gathered into buffers of about this size before gzip sees them: fewer, larger writes. */
 const FLUSH_BYTES = 256 * 1024;
-/**
- * What gzip may hold before a write waits for 'drain'. The default 16 KiB made almost every flush wait, so
- * serialising and compressing (zlib runs on the libuv thread pool) took turns instead of overlapping.
- */
-const GZIP_WRITABLE_HIGH_WATER_MARK = 4 * 1024 * 1024;
-/** Size of the compressed pieces gzip hands to storage (hash + file writes): fewer, larger ones. */
-const GZIP_CHUNK_SIZE = 64 * 1024;
 const NEWLINE = 0x0a;
 
 /** What a sink needs from the archive writer that owns it. */
@@ -41,9 +31,8 @@ export interface SinkTotals {
 
 interface OpenChunk {
   handle: ArtifactWriteHandle;
-  gzip: Gzip;
-  /** Settles when the chunk's bytes have all reached the file (or the pipe broke). */
-  piped: Promise<void>;
+  /** Members compressed side by side on the thread pool, written to the file in order. */
+  gzip: GzipMembers;
   uncompressedBytes: number;
   compressedBytes: number;
 }
@@ -132,7 +121,7 @@ export class ChunkedDocumentSink implements DocumentSink {
   /** Called by the writer's abort(): stops at once; the writer then aborts every open handle. */
   destroy(reason: GatewayError): void {
     if (this.#state === 'open') this.#fail(reason);
-    this.#chunk?.gzip.destroy(reason);
+    this.#chunk?.handle.stream.destroy(reason);
   }
 
   #enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -172,20 +161,14 @@ export class ChunkedDocumentSink implements DocumentSink {
   async #openChunk(): Promise<OpenChunk> {
     this.#chunkNumber += 1;
     const handle = await this.#host.openFile(documentsPath(this.#segment, this.#chunkNumber));
-    // zlib hands its options to its Transform, so the stream options apply (the typings list only zlib's own).
-    const options: ZlibOptions & TransformOptions = { level: this.#host.gzipLevel, chunkSize: GZIP_CHUNK_SIZE, writableHighWaterMark: GZIP_WRITABLE_HIGH_WATER_MARK };
-    const gzip = createGzip(options);
-    const chunk: OpenChunk = { handle, gzip, piped: Promise.resolve(), uncompressedBytes: 0, compressedBytes: 0 };
-    const counter = new Transform({
-      transform: (data: Buffer, _encoding, callback) => {
-        chunk.compressedBytes += data.length;
-        this.#host.addInFlightBytes(data.length);
-        callback(null, data);
+    const gzip = new GzipMembers(handle.stream, {
+      level: this.#host.gzipLevel,
+      onCompressed: (bytes) => {
+        chunk.compressedBytes += bytes;
+        this.#host.addInFlightBytes(bytes);
       },
     });
-    chunk.piped = pipeline(gzip, counter, handle.stream);
-    // Awaited by #waitForDrain and #closeChunk; this branch only keeps an idle failure from being unhandled.
-    chunk.piped.catch(() => undefined);
+    const chunk: OpenChunk = { handle, gzip, uncompressedBytes: 0, compressedBytes: 0 };
     this.#chunk = chunk;
     return chunk;
   }
@@ -204,16 +187,14 @@ export class ChunkedDocumentSink implements DocumentSink {
     const chunk = this.#chunk ?? (await this.#openChunk());
     this.#totals.documentBytes += buffer.length;
     chunk.uncompressedBytes += buffer.length;
-    if (chunk.gzip.destroyed) throw this.#error('the compression stream was closed', chunk.gzip.errored);
-    if (!chunk.gzip.write(buffer)) await waitForDrain(chunk.gzip, chunk.piped);
+    await chunk.gzip.write(buffer);
     if (chunk.uncompressedBytes >= this.#host.chunkBytes) await this.#closeChunk();
   }
 
   async #closeChunk(): Promise<void> {
     const chunk = this.#chunk;
     if (chunk === undefined) return;
-    chunk.gzip.end();
-    await chunk.piped;
+    await chunk.gzip.end();
     this.#chunk = undefined;
     this.#totals.files.push(await this.#host.commitFile(chunk.handle, chunk.compressedBytes));
   }
@@ -222,7 +203,6 @@ export class ChunkedDocumentSink implements DocumentSink {
     const chunk = this.#chunk;
     if (chunk === undefined) return;
     this.#chunk = undefined;
-    chunk.gzip.destroy();
     await this.#host.abortFile(chunk.handle, chunk.compressedBytes);
   }
 
@@ -253,15 +233,5 @@ export class ChunkedDocumentSink implements DocumentSink {
       cause,
       details: { collection: this.#collection },
     });
-  }
-}
-
-/** Waits for 'drain', but gives up as soon as the pipe to storage breaks (then 'drain' never comes). */
-async function waitForDrain(stream: Writable, piped: Promise<void>): Promise<void> {
-  const stop = new AbortController();
-  try {
-    await Promise.race([once(stream, 'drain', { signal: stop.signal }), piped]);
-  } finally {
-    stop.abort();
   }
 }
