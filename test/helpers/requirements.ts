@@ -43,7 +43,22 @@ export const CHROMIUM_BROWSER: Requirement = {
   hint: '`apt-get install chromium` (.ci/run does)',
 };
 
-const announced = new Set<Requirement>();
+/** Announced skips, per test file and requirement. */
+const announced = new Set<string>();
+
+/**
+ * The test file that is being collected, read from the stack: the test files of a vitest worker share this
+ * module (isolate: false), and each of them still announces its own skips.
+ */
+function callingTestFile(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 100;
+  try {
+    return /([^\s(]+\.test\.ts)/.exec(new Error().stack ?? '')?.[1] ?? '';
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
 
 /** The one line a test file prints for each missing requirement, naming the first test it skips. */
 export function skipLine(requirement: Requirement, what: string): string {
@@ -51,8 +66,9 @@ export function skipLine(requirement: Requirement, what: string): string {
 }
 
 function announce(requirement: Requirement, what: string): void {
-  if (announced.has(requirement)) return;
-  announced.add(requirement);
+  const key = `${callingTestFile()}\n${requirement.name}`;
+  if (announced.has(key)) return;
+  announced.add(key);
   process.stderr.write(`${skipLine(requirement, what)}\n`);
 }
 
