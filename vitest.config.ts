@@ -16,10 +16,7 @@ const packageEntries = Object.entries(manifest.exports)
 
 // graphql 16 ships CJS and ESM builds; Node (and so Pothos, graphql-yoga) loads the CJS one, so the tests must too.
 const resolve = { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }, ...packageEntries] };
-// isolate: false — the test files of a worker share its module graph instead of importing the gateway again each:
-// ~420 of ~1,000 worker-seconds went to those imports (a full run 511 s → 337 s on two cores). Test files own
-// their state: each builds its gateway, database and emulators, and closes them.
-const common = { pool: 'forks' as const, isolate: false, testTimeout: 60_000, hookTimeout: 60_000 };
+const common = { pool: 'forks' as const, testTimeout: 60_000, hookTimeout: 60_000 };
 
 export default defineConfig({
   resolve,

@@ -47,8 +47,8 @@ export const CHROMIUM_BROWSER: Requirement = {
 const announced = new Set<string>();
 
 /**
- * The test file that is being collected, read from the stack: the test files of a vitest worker share this
- * module (isolate: false), and each of them still announces its own skips.
+ * The test file that is being collected, read from the stack: when the test files of a vitest worker share this
+ * module (isolate: false), each of them still announces its own skips.
  */
 function callingTestFile(): string {
   const limit = Error.stackTraceLimit;
