@@ -16,7 +16,10 @@ const packageEntries = Object.entries(manifest.exports)
 
 // graphql 16 ships CJS and ESM builds; Node (and so Pothos, graphql-yoga) loads the CJS one, so the tests must too.
 const resolve = { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }, ...packageEntries] };
-const common = { pool: 'forks' as const, testTimeout: 60_000, hookTimeout: 60_000 };
+// isolate: false — the test files of a worker share its module graph instead of importing the gateway again each:
+// a full run went from ~510 s to ~290-340 s on two cores. Test files own their state: each builds its gateway,
+// databases and emulators, and closes them.
+const common = { pool: 'forks' as const, isolate: false, testTimeout: 60_000, hookTimeout: 60_000 };
 
 export default defineConfig({
   resolve,
