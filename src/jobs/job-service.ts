@@ -12,6 +12,7 @@ import { GatewayError } from '../errors.ts';
 import type { StorageDriver } from '../storage/driver.ts';
 import { ACTIVE_STATUSES, isTerminal } from '../db/job-status.ts';
 import type { JobBus } from './job-bus.ts';
+import { jobWhere, type JobFilter } from './job-filter.ts';
 import { RestoreJobInput, restoreTargets, scratchName, type BackupJobInput } from './job-input.ts';
 import { initialProgress } from './progress.ts';
 import { enforcePlan, type RestorePlan } from './restore-plan.ts';
@@ -31,6 +32,8 @@ import {
 const PLAN_TIMEOUT_MS = 15_000;
 
 /** Kinds that hold the engine: one of them at a time per engine. */
+export type { JobFilter };
+
 const EXCLUSIVE_KINDS: JobKind[] = ['BACKUP', 'RESTORE'];
 
 export interface JobServiceDeps {
@@ -47,14 +50,6 @@ export interface JobServiceDeps {
   onCancelRequested(jobId: string): void;
   /** Refuses jobs on an engine whose database is being upgraded (`engine_upgrading`, upgrade-jobs.ts). */
   upgrades?: { refuseWhileUpgrading(engine: Engine): Promise<void> };
-}
-
-export interface JobFilter {
-  status?: Job['status'][] | null;
-  kind?: Job['kind'][] | null;
-  engineId?: string | null;
-  /** An id prefix, or part of the engine's or the backup's name (any case). */
-  search?: string | null;
 }
 
 export class JobService {
@@ -76,12 +71,7 @@ export class JobService {
    * `progress: false` leave that JSON column out (the rows' field is then an empty object).
    */
   async page(filter: JobFilter, page: CatalogPage, options: { input: boolean; progress: boolean } = { input: true, progress: true }): Promise<[Job[], () => Promise<number>]> {
-    const where = {
-      ...(filter.status?.length ? { status: { in: filter.status } } : {}),
-      ...(filter.kind?.length ? { kind: { in: filter.kind } } : {}),
-      ...(filter.engineId ? { engineId: filter.engineId } : {}),
-      ...(filter.search?.trim() ? { OR: searchJobs(filter.search.trim().slice(0, 200)) } : {}),
-    };
+    const where = jobWhere(filter);
     const count = () => this.deps.prisma.job.count({ where });
     if (options.input && options.progress) return [await this.deps.prisma.job.findMany({ where, ...page }), count];
     // Each JSON column only when asked for: decoding them is most of what a page of rows costs the database client.
@@ -390,13 +380,4 @@ export class JobService {
     }
     return seconds * 1000;
   }
-}
-
-/** What a job search matches: its id by prefix, its engine's or backup's name by part, any case. */
-function searchJobs(text: string) {
-  return [
-    { id: { startsWith: text.toLowerCase() } },
-    { engine: { name: { contains: text, mode: 'insensitive' as const } } },
-    { backup: { name: { contains: text, mode: 'insensitive' as const } } },
-  ];
 }
